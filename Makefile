@@ -1,0 +1,41 @@
+# session-mock. `make run` serves the bundled default scenario; `make test` runs every test.
+SHELL := /bin/bash
+PORT ?= 8080
+SWIFT_BUILD_FLAGS ?=
+VENV := .venv
+SHARED ?= ../shared
+
+.PHONY: run test deps build release swift-test conformance bundle-seeds lint-docker
+
+# Installs libmicrohttpd's headers when pkg-config cannot find them (Debian/Ubuntu).
+deps:
+	@if ! pkg-config --exists libmicrohttpd 2>/dev/null; then \
+		echo "installing libmicrohttpd-dev and pkg-config"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libmicrohttpd-dev pkg-config; \
+	fi
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+run: build
+	swift run session-mock serve --port $(PORT)
+
+test: deps bundle-check swift-test conformance
+
+swift-test:
+	swift test $(SWIFT_BUILD_FLAGS)
+
+# The default scenario is compiled into the binary; this regenerates that copy from Seeds/default.json.
+bundle-seeds:
+	python3 scripts/bundle_seeds.py
+
+bundle-check:
+	python3 scripts/bundle_seeds.py --check
+
+# Schemathesis against the vendors' own specs, limited to the two mocked operations.
+conformance: build
+	bash scripts/conformance.sh

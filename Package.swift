@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "session-mock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "session-mock", targets: ["session-mock"]),
+        // A test suite elsewhere can depend on this and start the mock in-process.
+        .library(name: "SessionMock", targets: ["SessionMock"]),
+        .library(name: "MicroHTTP", targets: ["MicroHTTP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
+        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"]),
+        .target(
+            name: "SessionMock",
+            dependencies: ["MicroHTTP", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "session-mock",
+            dependencies: [
+                "SessionMock",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SessionMockTests",
+            dependencies: ["SessionMock", "MicroHTTP"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,31 @@
+#ifndef SESSION_MOCK_MHD_SHIM_H
+#define SESSION_MOCK_MHD_SHIM_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+// MHD_start_daemon and MHD_get_*_info are C variadics, which Swift cannot call.
+// These wrappers give them fixed signatures; options travel as an MHD_OptionItem array.
+
+static inline struct MHD_Daemon *
+session_mock_start_daemon(unsigned int flags,
+                          MHD_AccessHandlerCallback handler,
+                          void *handler_cls,
+                          MHD_RequestCompletedCallback completed,
+                          const struct MHD_OptionItem *options)
+{
+    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, handler_cls,
+                            MHD_OPTION_ARRAY, options,
+                            MHD_OPTION_END);
+}
+
+static inline uint16_t
+session_mock_daemon_port(struct MHD_Daemon *daemon)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info == NULL ? 0 : info->port;
+}
+
+#endif

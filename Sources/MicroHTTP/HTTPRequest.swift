@@ -1,0 +1,63 @@
+/// One header or query field as it arrived; order and duplicates are kept.
+public struct HTTPField: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// An HTTP request as the handler sees it: everything already copied out of libmicrohttpd,
+/// so handlers (and fuzzers, and in-process tests) never touch C memory.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    /// Percent-decoded path without the query string.
+    public var path: String
+    /// Decoded query arguments in arrival order; a bare `?flag` has an empty value.
+    public var query: [HTTPField]
+    public var headers: [HTTPField]
+    public var body: [UInt8]
+    /// Filled in by the `Router` from `:name` segments of the matched pattern.
+    public var pathParameters: [String: String]
+    /// The body was larger than the server accepts and was not kept.
+    public var bodyTooLarge = false
+
+    public init(
+        method: String, path: String, query: [HTTPField] = [], headers: [HTTPField] = [],
+        body: [UInt8] = [], pathParameters: [String: String] = [:]
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.pathParameters = pathParameters
+    }
+
+    /// First value of a header, compared case-insensitively as HTTP requires.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+
+    /// First value of a query argument (names are case-sensitive).
+    public func queryValue(_ name: String) -> String? {
+        query.first { $0.name == name }?.value
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive comparison without allocating (header names are ASCII).
+    @inlinable
+    public func caseInsensitiveEquals(_ other: String) -> Bool {
+        let a = self.utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
+            let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,41 @@
+/// What a handler answers. Besides status, headers and body it can ask the server to wait before
+/// answering (without holding a worker thread) or to close the connection with no reply at all.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [HTTPField]
+    public var body: [UInt8]
+    /// Milliseconds to wait before the answer (or the drop) goes out.
+    public var delayMilliseconds: Int
+    /// Close the connection without sending anything.
+    public var dropsConnection: Bool
+
+    public init(
+        status: Int, headers: [HTTPField] = [], body: [UInt8] = [],
+        delayMilliseconds: Int = 0, dropsConnection: Bool = false
+    ) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.delayMilliseconds = delayMilliseconds
+        self.dropsConnection = dropsConnection
+    }
+
+    /// A JSON answer; `Content-Type` comes first so every JSON response looks the same on the wire.
+    public static func json(_ status: Int, _ body: [UInt8], headers: [HTTPField] = []) -> HTTPResponse {
+        HTTPResponse(
+            status: status,
+            headers: [HTTPField(name: "Content-Type", value: "application/json")] + headers,
+            body: body)
+    }
+
+    public static func json(_ status: Int, _ body: String, headers: [HTTPField] = []) -> HTTPResponse {
+        json(status, Array(body.utf8), headers: headers)
+    }
+
+    /// A connection closed without a reply, as a dropped request looks to a client.
+    public static let drop = HTTPResponse(status: 0, dropsConnection: true)
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+}

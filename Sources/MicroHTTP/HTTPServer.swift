@@ -1,0 +1,231 @@
+import CMicroHTTPD
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct HTTPServerError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// libmicrohttpd limits. The defaults suit a local mock polled by test suites; each one is
+/// documented in the README (Robustness).
+public struct HTTPServerConfiguration: Sendable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Worker threads, each with its own epoll loop. Default: one per core.
+    public var threadCount: Int = max(1, System.coreCount)
+    /// Open connections at most; more are refused by the kernel backlog, not by a crash.
+    public var connectionLimit: Int = 4096
+    /// Seconds an idle (or slowly-sending) connection may stay open.
+    public var connectionTimeoutSeconds: Int = 30
+    /// Per-connection buffer for the request line and headers; a larger header block gets 431.
+    public var connectionMemoryLimit: Int = 64 * 1024
+    /// Request bodies above this are not read; the handler sees `bodyTooLarge`.
+    public var maxBodyBytes: Int = 4 * 1024 * 1024
+
+    public init() {}
+}
+
+public enum System {
+    public static var coreCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+/// Owns one libmicrohttpd daemon. The handler is a plain `HTTPRequest -> HTTPResponse` function;
+/// this class does the C side: copying the request out, queuing the answer, and parking a
+/// connection (MHD suspend/resume) for a delayed answer so no worker thread sleeps.
+public final class HTTPServer: Sendable {
+    public let configuration: HTTPServerConfiguration
+    let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    private let state = Mutex(DaemonState())
+
+    public init(configuration: HTTPServerConfiguration, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+        self.configuration = configuration
+        self.handler = handler
+    }
+
+    deinit { stop() }
+
+    /// The port actually bound (useful with port 0); 0 before `start`.
+    public var port: Int { state.withLock { $0.port } }
+
+    /// Binds and starts the worker threads. Returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        let address = try SocketAddress(host: configuration.host, port: configuration.port)
+        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
+            | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
+        let daemon: OpaquePointer? = address.withSockaddr { sockaddr in
+            let options: [MHD_OptionItem] = [
+                MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: sockaddr)),
+                MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threadCount, ptr_value: nil),
+                MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
+                MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.connectionTimeoutSeconds, ptr_value: nil),
+                MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: configuration.connectionMemoryLimit, ptr_value: nil),
+                MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: 1024, ptr_value: nil),
+                MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
+            ]
+            // The daemon keeps an unretained pointer to self; `stop()` (also run by deinit)
+            // stops the daemon before self can go away.
+            let context = Unmanaged.passUnretained(self).toOpaque()
+            return options.withUnsafeBufferPointer {
+                session_mock_start_daemon(UInt32(flags), accessHandler, context, requestCompleted, $0.baseAddress)
+            }
+        }
+        guard let daemon else {
+            throw HTTPServerError(description: "cannot listen on \(configuration.host):\(configuration.port) (\(String(cString: strerror(errno))))")
+        }
+        let bound = Int(session_mock_daemon_port(daemon))
+        state.withLock {
+            $0.daemon = DaemonHandle(pointer: daemon)
+            $0.port = bound
+        }
+        return bound
+    }
+
+    /// Answers parked (delayed) connections at once, then stops the daemon; in-flight requests
+    /// finish first, as MHD_stop_daemon joins its worker threads.
+    public func stop() {
+        let (daemon, parked) = state.withLock { state -> (DaemonHandle?, [ConnectionHandle]) in
+            let daemon = state.daemon
+            state.daemon = nil
+            let parked = Array(state.parked.values)
+            state.parked.removeAll()
+            return (daemon, parked)
+        }
+        guard let daemon else { return }
+        for connection in parked { MHD_resume_connection(connection.pointer) }
+        if !parked.isEmpty { usleep(50_000) }  // lets the workers send the resumed answers
+        MHD_stop_daemon(daemon.pointer)
+    }
+
+    // MARK: - Called from the C callbacks
+
+    fileprivate func park(_ connection: OpaquePointer, context: RequestContext, milliseconds: Int) {
+        let key = ObjectIdentifier(context)
+        let parked = state.withLock { state -> Bool in
+            guard state.daemon != nil else { return false }
+            state.parked[key] = ConnectionHandle(pointer: connection)
+            return true
+        }
+        guard parked else { return }
+        MHD_suspend_connection(connection)
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { [self] in
+            // Resume only if stop() has not done so already.
+            let handle = state.withLock { $0.parked.removeValue(forKey: key) }
+            if let handle { MHD_resume_connection(handle.pointer) }
+        }
+    }
+}
+
+private struct DaemonState: ~Copyable {
+    var daemon: DaemonHandle?
+    var port = 0
+    var parked: [ObjectIdentifier: ConnectionHandle] = [:]
+}
+
+/// MHD handles are opaque C pointers; MHD itself makes them safe to use from any thread for the
+/// calls we make (stop, suspend, resume), so they may cross isolation boundaries.
+private struct DaemonHandle: @unchecked Sendable { let pointer: OpaquePointer }
+private struct ConnectionHandle: @unchecked Sendable { let pointer: OpaquePointer }
+
+/// Per-request state MHD keeps for us between calls of the access handler.
+private final class RequestContext {
+    var body: [UInt8] = []
+    var bodyTooLarge = false
+    /// An answer waiting for its delay to run out.
+    var pending: HTTPResponse?
+}
+
+// MARK: - C callbacks (the only unsafe pointer code in the project)
+
+private let accessHandler: MHD_AccessHandlerCallback = {
+    cls, connection, url, method, _, uploadData, uploadDataSize, requestContext in
+    guard let cls, let connection, let requestContext, let uploadDataSize else { return .NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+
+    // First call: headers are in, body (if any) is not. Only store the context: answering now
+    // would make MHD close keep-alive connections.
+    guard let raw = requestContext.pointee else {
+        requestContext.pointee = Unmanaged.passRetained(RequestContext()).toOpaque()
+        return .YES
+    }
+    let context = Unmanaged<RequestContext>.fromOpaque(raw).takeUnretainedValue()
+
+    if let pending = context.pending {  // resumed after a delay
+        context.pending = nil
+        return queue(pending, on: connection)
+    }
+    if uploadDataSize.pointee > 0 {
+        let count = uploadDataSize.pointee
+        if context.body.count + count > server.configuration.maxBodyBytes {
+            context.bodyTooLarge = true
+        } else if let uploadData {
+            uploadData.withMemoryRebound(to: UInt8.self, capacity: count) {
+                context.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+            }
+        }
+        uploadDataSize.pointee = 0
+        return .YES
+    }
+
+    var request = HTTPRequest(
+        method: method.map { String(cString: $0) } ?? "GET",
+        path: url.map { String(cString: $0) } ?? "/",
+        query: fields(of: connection, kind: .GET_ARGUMENT_KIND),
+        headers: fields(of: connection, kind: .HEADER_KIND),
+        body: context.body)
+    request.bodyTooLarge = context.bodyTooLarge
+    var response = server.handler(request)
+    let delay = response.delayMilliseconds
+    if delay > 0 {
+        response.delayMilliseconds = 0
+        context.pending = response
+        server.park(connection, context: context, milliseconds: delay)
+        return .YES
+    }
+    return queue(response, on: connection)
+}
+
+private let requestCompleted: MHD_RequestCompletedCallback = { _, _, requestContext, _ in
+    guard let requestContext, let raw = requestContext.pointee else { return }
+    Unmanaged<RequestContext>.fromOpaque(raw).release()
+    requestContext.pointee = nil
+}
+
+/// Copies every key/value of one kind (headers or query arguments) out of MHD. Uses the `_n`
+/// variant so values holding NUL bytes are not cut; invalid UTF-8 is repaired, never trusted.
+private func fields(of connection: OpaquePointer, kind: MHD_ValueKind) -> [HTTPField] {
+    var result: [HTTPField] = []
+    withUnsafeMutablePointer(to: &result) { pointer in
+        _ = MHD_get_connection_values_n(connection, kind, { cls, _, key, keySize, value, valueSize in
+            guard let cls, let key else { return .YES }
+            let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
+            let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) } ?? ""
+            cls.assumingMemoryBound(to: [HTTPField].self).pointee.append(HTTPField(name: name, value: text))
+            return .YES
+        }, pointer)
+    }
+    return result
+}
+
+/// Hands one answer to MHD (which copies the body), or refuses the request so MHD closes the
+/// connection without a reply.
+private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+    if response.dropsConnection { return .NO }
+    let mhdResponse = response.body.withUnsafeBytes { bytes in
+        MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+    }
+    guard let mhdResponse else { return .NO }
+    for field in response.headers {
+        MHD_add_response_header(mhdResponse, field.name, field.value)
+    }
+    let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    MHD_destroy_response(mhdResponse)
+    return result
+}

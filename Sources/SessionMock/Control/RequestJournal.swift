@@ -1,0 +1,104 @@
+import MicroHTTP
+import Synchronization
+
+/// Every request to a mocked endpoint, newest last, in a bounded ring (oldest dropped first).
+public final class RequestJournal: Sendable {
+    public struct Entry: Sendable {
+        public var timeMicros: Int64
+        public var scenario: String?
+        public var method: String
+        public var path: String
+        public var query: [HTTPField]
+        public var headers: [HTTPField]
+        public var status: Int
+        public var latencyMicros: Int64
+        /// The connection was closed without a reply (a `drop` fault).
+        public var dropped: Bool
+    }
+
+    public struct Filter: Sendable {
+        public var path: String?
+        public var method: String?
+        public var scenario: String?
+
+        public init(path: String? = nil, method: String? = nil, scenario: String? = nil) {
+            self.path = path
+            self.method = method
+            self.scenario = scenario
+        }
+
+        func accepts(_ entry: Entry) -> Bool {
+            if let path, entry.path != path { return false }
+            if let method, entry.method.caseInsensitiveEquals(method) == false { return false }
+            if let scenario, entry.scenario != scenario { return false }
+            return true
+        }
+    }
+
+    private struct Ring: ~Copyable {
+        var entries: [Entry] = []
+        var next = 0
+    }
+
+    public let capacity: Int
+    private let ring = Mutex(Ring())
+
+    public init(capacity: Int) { self.capacity = max(0, capacity) }
+
+    public func record(_ entry: Entry) {
+        guard capacity > 0 else { return }
+        ring.withLock { ring in
+            if ring.entries.count < capacity {
+                ring.entries.append(entry)
+            } else {
+                ring.entries[ring.next] = entry
+                ring.next = (ring.next + 1) % capacity
+            }
+        }
+    }
+
+    /// Oldest first.
+    public func entries(_ filter: Filter = Filter()) -> [Entry] {
+        ring.withLock { ring in
+            let ordered = ring.entries.count < capacity
+                ? ring.entries
+                : Array(ring.entries[ring.next...] + ring.entries[..<ring.next])
+            return ordered.filter(filter.accepts)
+        }
+    }
+
+    public func count(_ filter: Filter = Filter()) -> Int {
+        ring.withLock { $0.entries.reduce(0) { $0 + (filter.accepts($1) ? 1 : 0) } }
+    }
+
+    public func clear() {
+        ring.withLock { ring in
+            ring.entries.removeAll(keepingCapacity: true)
+            ring.next = 0
+        }
+    }
+
+    static func json(_ entry: Entry) -> JSONValue {
+        func fields(_ list: [HTTPField]) -> JSONValue {
+            .array(list.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })
+        }
+        var members: [(key: String, value: JSONValue)] = [
+            ("time", .string(RFC3339.format(micros: entry.timeMicros))),
+            ("scenario", entry.scenario.map(JSONValue.string) ?? .null),
+            ("method", .string(entry.method)),
+            ("path", .string(entry.path)),
+            ("query", fields(entry.query)),
+            ("headers", fields(entry.headers)),
+            ("status", entry.dropped ? .null : .number(String(entry.status))),
+            ("latencyMs", .number(String(format3(entry.latencyMicros)))),
+        ]
+        if entry.dropped { members.append(("dropped", .bool(true))) }
+        return .object(members)
+    }
+
+    private static func format3(_ micros: Int64) -> String {
+        let whole = micros / 1000, fraction = micros % 1000
+        let digits = String(fraction)
+        return "\(whole).\(String(repeating: "0", count: 3 - digits.count))\(digits)"
+    }
+}

@@ -1,0 +1,101 @@
+import MicroHTTP
+
+/// What every request to a mocked endpoint goes through before the endpoint's own checks:
+/// scenario choice (`X-Mock-Scenario`), per-request test headers, and seed fault rules.
+struct MockRequestPipeline: Sendable {
+    let registry: ScenarioRegistry
+    let testHeadersEnabled: Bool
+
+    /// Each API's error shape for the pipeline's own refusals.
+    struct ErrorShape: Sendable {
+        let api: MockedAPI
+        let badRequest: @Sendable (_ code: String, _ text: String) -> HTTPResponse
+        let forced: @Sendable (_ status: Int) -> HTTPResponse?
+    }
+
+    static let walletKitShape = ErrorShape(
+        api: .walletKit,
+        badRequest: { WalletKitError.badRequest(code: $0, $1).response },
+        forced: { WalletKitError.forced(status: $0)?.response })
+
+    static let zitadelShape = ErrorShape(
+        api: .zitadel,
+        badRequest: { _, text in ZitadelError.invalidArgument(text).response },
+        forced: { ZitadelError.forced(status: $0)?.response })
+
+    /// Runs `endpoint` for `request` unless a test header or fault rule answers first; applies any
+    /// delay asked for. Returns the answer and the scenario it was served from (for the journal).
+    func run(_ request: HTTPRequest, shape: ErrorShape,
+             endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse) -> (HTTPResponse, scenario: String?) {
+        let state: ScenarioState
+        switch registry.scenario(request.header("X-Mock-Scenario")?.trimmingSpaces) {
+        case .success(let found): state = found
+        case .failure(let unknown): return (shape.badRequest("unknown_scenario", unknown.message), nil)
+        }
+
+        var delay = 0
+        if testHeadersEnabled {
+            if let text = request.header("X-Mock-Delay-Ms") {
+                guard let ms = Int(text.trimmingSpaces), (0...600_000).contains(ms) else {
+                    return (shape.badRequest("invalid_mock_header", "X-Mock-Delay-Ms must be a whole number of milliseconds from 0 to 600000"), state.name)
+                }
+                delay = ms
+            }
+            if let text = request.header("X-Mock-Status") {
+                guard let status = Int(text.trimmingSpaces), status == 200 || shape.forced(status) != nil else {
+                    let documented = shape.api.documentedErrorStatuses.map(String.init).joined(separator: ", ")
+                    return (shape.badRequest("invalid_mock_header", "X-Mock-Status must be 200 or a documented error status of this endpoint: \(documented)"), state.name)
+                }
+                if status != 200, var forced = shape.forced(status) {
+                    forced.delayMilliseconds = delay
+                    return (forced, state.name)
+                }
+            }
+        }
+
+        if let rule = state.takeFault(where: { Self.matches($0.match, request, api: shape.api) }) {
+            delay += rule.delayMs ?? 0
+            if rule.drop {
+                var drop = HTTPResponse.drop
+                drop.delayMilliseconds = delay
+                return (drop, state.name)
+            }
+            if let status = rule.status, rule.body != nil || !(200...299).contains(status) {
+                var response: HTTPResponse
+                if let body = rule.body {
+                    response = .json(status, body.serialized)
+                } else {
+                    response = shape.forced(status)
+                        ?? .json(status, JSONValue.object([("error", .string("fault status \(status)"))]).serialized)
+                }
+                response.delayMilliseconds = delay
+                return (response, state.name)
+            }
+        }
+
+        var response = endpoint(request, state)
+        response.delayMilliseconds = delay
+        return (response, state.name)
+    }
+
+    static func matches(_ match: FaultRule.Match, _ request: HTTPRequest, api: MockedAPI) -> Bool {
+        if let wanted = match.api, wanted != api { return false }
+        if let path = match.path {
+            if path.hasSuffix("*") {
+                if !request.path.hasPrefix(path.dropLast()) { return false }
+            } else if request.path != path {
+                return false
+            }
+        }
+        if let method = match.method, method != request.method { return false }
+        for (name, value) in match.query where request.queryValue(name) != value { return false }
+        for (name, value) in match.headers where request.header(name) != value { return false }
+        if let code = match.code {
+            guard api == .walletKit, request.queryValue("code") == code else { return false }
+        }
+        if let sessionId = match.sessionId {
+            guard api == .zitadel, request.pathParameters["sessionId"] == sessionId else { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,74 @@
+import Logging
+import MicroHTTP
+
+/// session-mock in-process: `let mock = try SessionMockServer.start()` serves the bundled default
+/// scenario on a free loopback port; `mock.baseURL` is where to send requests.
+public final class SessionMockServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host = "127.0.0.1"
+        /// 0 picks a free port.
+        public var port = 0
+        /// nil: the bundled default scenario.
+        public var seedsPath: String?
+        /// Seeds given directly (wins over `seedsPath`), e.g. from a test.
+        public var seeds: [String: SeedDocument]?
+        /// nil: `default` if there is one, else the first by name.
+        public var scenario: String?
+        public var app = SessionMockApp.Options()
+        public var http = HTTPServerConfiguration()
+        public var logger = Logger(label: "session-mock")
+
+        public init() {}
+    }
+
+    public let app: SessionMockApp
+    public let http: HTTPServer
+    public let host: String
+    public let port: Int
+
+    public var baseURL: String {
+        let shown = host.contains(":") ? "[\(host)]" : host
+        return "http://\(shown):\(port)"
+    }
+
+    public static func start(_ configuration: Configuration = Configuration()) throws -> SessionMockServer {
+        try SessionMockServer(configuration)
+    }
+
+    public init(_ configuration: Configuration) throws {
+        let seeds: [String: SeedDocument]
+        if let given = configuration.seeds {
+            seeds = given
+        } else if let path = configuration.seedsPath {
+            seeds = try SeedLoader.load(path: path)
+        } else {
+            seeds = SeedLoader.bundledDefault()
+        }
+        let active = try Self.activeScenario(configuration.scenario, in: seeds)
+        app = SessionMockApp(seeds: seeds, activeScenario: active, options: configuration.app, logger: configuration.logger)
+        var http = configuration.http
+        http.host = configuration.host
+        http.port = configuration.port
+        let app = self.app
+        self.http = HTTPServer(configuration: http) { app.handle($0) }
+        host = configuration.host
+        port = try self.http.start()
+    }
+
+    public func stop() { http.stop() }
+
+    /// The scenario served by default; an explicit name that no seed defines is an error.
+    public static func activeScenario(_ requested: String?, in seeds: [String: SeedDocument]) throws(SeedError) -> String {
+        if let requested {
+            guard seeds[requested] != nil else {
+                throw SeedError(file: "--scenario", path: "$", reason: "no seed defines scenario '\(requested)' (known: \(seeds.keys.sorted().joined(separator: ", ")))")
+            }
+            return requested
+        }
+        if seeds["default"] != nil { return "default" }
+        guard let first = seeds.keys.sorted().first else {
+            throw SeedError(file: "--seeds", path: "$", reason: "no scenarios loaded")
+        }
+        return first
+    }
+}

@@ -1,0 +1,98 @@
+/// WalletKit session challenges of one scenario copy, by code (O(1) lookups). A value type:
+/// `ScenarioState` owns it behind a lock.
+public struct SessionChallengeStore: Sendable {
+    struct Record: Sendable {
+        var project: String?
+        var challenge: SessionChallenge
+        var timeline: [TimelineStep]
+        var fired: [Bool]
+        /// Polls answered with 200 so far; `afterPolls` steps count these.
+        var answeredPolls = 0
+
+        init(_ seed: SessionChallengeSeed) {
+            project = seed.project
+            challenge = seed.challenge
+            timeline = seed.timeline
+            fired = Array(repeating: false, count: seed.timeline.count)
+        }
+    }
+
+    public enum Lookup: Sendable, Equatable {
+        case notFound
+        case otherProject
+        case found(SessionChallenge)
+    }
+
+    /// nil: any non-empty project id is accepted.
+    public let projects: Set<String>?
+    private(set) var records: [String: Record] = [:]
+    /// Codes in seed order, so listings are stable.
+    private(set) var order: [String] = []
+
+    public init(seed: WalletKitSeed) {
+        projects = seed.projects.map(Set.init)
+        records.reserveCapacity(seed.sessionChallenges.count)
+        for entry in seed.sessionChallenges { put(entry) }
+    }
+
+    public func acceptsProject(_ project: String) -> Bool {
+        projects?.contains(project) ?? true
+    }
+
+    /// One poll by a client: fires due timeline steps, answers the challenge as it is now, and
+    /// counts the poll when it is answered (so poll N+1 sees what `afterPolls: N` sets).
+    public mutating func poll(code: String, project: String, elapsedMicros: Int64) -> Lookup {
+        guard var record = records[code] else { return .notFound }
+        if let owner = record.project, owner != project { return .otherProject }
+        for (index, step) in record.timeline.enumerated() where !record.fired[index] {
+            let due: Bool
+            switch step.trigger {
+            case .afterPolls(let polls): due = record.answeredPolls >= polls
+            case .after(let duration): due = elapsedMicros >= duration.micros
+            }
+            guard due else { continue }
+            record.fired[index] = true
+            if let expired = step.setExpired { record.challenge.expired = expired }
+            if let completed = step.setCompleted { record.challenge.completed = completed }
+        }
+        record.answeredPolls += 1
+        records[code] = record
+        return .found(record.challenge)
+    }
+
+    public func challenge(code: String) -> (project: String?, challenge: SessionChallenge)? {
+        records[code].map { ($0.project, $0.challenge) }
+    }
+
+    public var all: [(project: String?, challenge: SessionChallenge)] {
+        order.compactMap { challenge(code: $0) }
+    }
+
+    /// Adds or replaces (by code) one challenge; its poll count and timeline start over.
+    public mutating func put(_ seed: SessionChallengeSeed) {
+        if records.updateValue(Record(seed), forKey: seed.challenge.code) == nil {
+            order.append(seed.challenge.code)
+        }
+    }
+
+    /// Changes the wire fields of a challenge in place, keeping its poll count and timeline.
+    public mutating func update(code: String, to challenge: SessionChallenge) -> Bool {
+        guard records[code] != nil, challenge.code == code else { return false }
+        records[code]!.challenge = challenge
+        return true
+    }
+
+    @discardableResult
+    public mutating func remove(code: String) -> Bool {
+        guard records.removeValue(forKey: code) != nil else { return false }
+        order.removeAll { $0 == code }
+        return true
+    }
+
+    public mutating func removeAll() {
+        records.removeAll()
+        order.removeAll()
+    }
+
+    public var count: Int { records.count }
+}

@@ -1,0 +1,50 @@
+/// ZITADEL sessions and accepted bearer tokens of one scenario copy. Each session's
+/// `GetSessionResponse` JSON is encoded when it is stored, so a read copies bytes only.
+public struct ZitadelSessionStore: Sendable {
+    public struct Record: Sendable {
+        public var sessionToken: String?
+        public var creatorUserId: String?
+        public var session: ZitadelSession
+        /// `{"session":{…}}`, ready to send.
+        public var responseBody: [UInt8]
+    }
+
+    private(set) var tokens: [String: ZitadelToken] = [:]
+    private(set) var records: [String: Record] = [:]
+    private(set) var order: [String] = []
+
+    /// Relative timestamps in the seed are resolved against `now` (µs since the epoch).
+    public init(seed: ZitadelSeed, now: Int64) {
+        for token in seed.tokens { tokens[token.token] = token }
+        records.reserveCapacity(seed.sessions.count)
+        for entry in seed.sessions { put(entry, now: now) }
+    }
+
+    public func token(_ value: String) -> ZitadelToken? { tokens[value] }
+
+    public func record(id: String) -> Record? { records[id] }
+
+    public var all: [Record] { order.compactMap { records[$0] } }
+
+    public mutating func put(_ seed: ZitadelSessionSeed, now: Int64) {
+        let session = seed.session.resolved(now: now)
+        let record = Record(
+            sessionToken: seed.sessionToken, creatorUserId: seed.creatorUserId, session: session,
+            responseBody: ZitadelJSON.getSessionResponse(session))
+        if records.updateValue(record, forKey: session.id) == nil { order.append(session.id) }
+    }
+
+    @discardableResult
+    public mutating func remove(id: String) -> Bool {
+        guard records.removeValue(forKey: id) != nil else { return false }
+        order.removeAll { $0 == id }
+        return true
+    }
+
+    public mutating func removeAll() {
+        records.removeAll()
+        order.removeAll()
+    }
+
+    public var count: Int { records.count }
+}

@@ -1,0 +1,62 @@
+import MicroHTTP
+
+/// `GET /v2/sessions/{sessionId}`: the checks of contract §2 in their order, against one scenario.
+public enum ZitadelSessionAPI {
+    /// Cache headers ZITADEL sends with a session.
+    static let successHeaders = [
+        HTTPField(name: "Cache-Control", value: "no-store"),
+        HTTPField(name: "Pragma", value: "no-cache"),
+    ]
+
+    public struct Query: Sendable {
+        public var sessionId: String
+        public var sessionToken: String?
+        public var authorization: String?
+    }
+
+    /// The outcome of the checks, independent of the wire encoding (REST today; Connect later).
+    public enum Outcome: Sendable {
+        case session(ZitadelSessionStore.Record)
+        case error(ZitadelError)
+    }
+
+    public static func getSession(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
+        let query = Query(
+            sessionId: request.pathParameters["sessionId"] ?? "",
+            sessionToken: request.queryValue("sessionToken") ?? request.queryValue("session_token"),
+            authorization: request.header("Authorization"))
+        switch evaluate(query, state: state) {
+        case .session(let record): return .json(200, record.responseBody, headers: successHeaders)
+        case .error(let error): return error.response
+        }
+    }
+
+    public static func evaluate(_ query: Query, state: ScenarioState) -> Outcome {
+        guard let authorization = query.authorization else { return .error(.authHeaderMissing) }
+        guard let bearer = bearerToken(authorization) else { return .error(.invalidAuthHeader) }
+        return state.withSessions { store in
+            guard let caller = store.token(bearer) else { return .error(.tokenInvalid) }
+            let idLength = query.sessionId.unicodeScalars.count
+            if idLength < 1 || idLength > 200 { return .error(.invalidSessionId) }
+            if let token = query.sessionToken, token.isEmpty || token.unicodeScalars.count > 500 {
+                return .error(.invalidSessionToken)
+            }
+            guard let record = store.record(id: query.sessionId) else { return .error(.sessionNotFound) }
+            if let token = query.sessionToken {
+                guard token == record.sessionToken else { return .error(.wrongSessionToken) }
+            } else if caller.userId != record.creatorUserId, caller.userId != record.session.checkedUserId,
+                      !caller.canReadAnySession {
+                return .error(.noPermission)
+            }
+            return .session(record)
+        }
+    }
+
+    /// The token of `Bearer <token>` (scheme case-insensitive), nil when the header is anything else.
+    static func bearerToken(_ header: String) -> String? {
+        let trimmed = header.drop { $0 == " " }
+        guard trimmed.count > 7, trimmed.prefix(7).lowercased() == "bearer " else { return nil }
+        let token = trimmed.dropFirst(7).drop { $0 == " " }
+        return token.isEmpty ? nil : String(token)
+    }
+}

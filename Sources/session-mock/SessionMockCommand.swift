@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MicroHTTP
+import SessionMock
+
+@main
+struct SessionMockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session-mock",
+        abstract: "A local fake of WalletKit's session challenge and ZITADEL's GetSession, for integration tests.",
+        version: "\(BuildInfo.current.version) (\(BuildInfo.current.commit))",
+        subcommands: [Serve.self, Validate.self, Health.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Environment variables stand in for flags (handy in Docker); a flag given wins.
+private func env(_ name: String) -> String? {
+    ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+}
+
+/// Writes straight to a file descriptor: Glibc's `stdout` global is not concurrency-safe.
+func writeLine(_ text: String, fd: Int32) {
+    let line = Array((text + "\n").utf8)
+    line.withUnsafeBytes { bytes in
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the mocked endpoints and the control API.",
+        discussion: """
+        Environment variables SESSION_MOCK_HOST, SESSION_MOCK_PORT, SESSION_MOCK_SEEDS, SESSION_MOCK_SCENARIO,
+        SESSION_MOCK_LOG_LEVEL and SESSION_MOCK_ADMIN_TOKEN are used for flags that are not given.
+        """)
+
+    @Option(help: "Address to listen on.") var host: String?
+    @Option(help: "Port to listen on; 0 picks a free one.") var port: Int?
+    @Option(help: "A seed file or a folder of seed files (default: the bundled default scenario).") var seeds: String?
+    @Option(help: "The scenario served when a request names none (default: 'default').") var scenario: String?
+    @Flag(help: "Reload seed files when they change; a bad file is logged and the old state keeps serving.") var watch = false
+    @Option(help: "Require 'Authorization: Bearer <token>' on /__admin (all but /__admin/health).") var adminToken: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical. Debug logs one line per request.") var logLevel: String?
+    @Flag(help: "Ignore X-Mock-Status and X-Mock-Delay-Ms.") var noTestHeaders = false
+    @Option(help: "Requests kept in the journal.") var journalSize = 10_000
+    @Option(help: "Private NAME@KEY scenario copies kept; the least recently used is evicted.") var maxIsolatedCopies = 1000
+    @Option(help: "Worker threads (default: one per core).") var threads: Int?
+
+    func run() throws {
+        let levelName = logLevel ?? env("SESSION_MOCK_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
+            throw ValidationError("unknown --log-level '\(levelName)'")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "session-mock")
+        logger.logLevel = level
+
+        var configuration = SessionMockServer.Configuration()
+        configuration.host = host ?? env("SESSION_MOCK_HOST") ?? "127.0.0.1"
+        let port = port ?? env("SESSION_MOCK_PORT").map { Int($0) ?? -1 } ?? 8080
+        guard (0...65535).contains(port) else {
+            throw ValidationError("port must be 0-65535")
+        }
+        configuration.port = port
+        configuration.seedsPath = seeds ?? env("SESSION_MOCK_SEEDS")
+        configuration.scenario = scenario ?? env("SESSION_MOCK_SCENARIO")
+        configuration.app.adminToken = adminToken ?? env("SESSION_MOCK_ADMIN_TOKEN")
+        configuration.app.testHeaders = !noTestHeaders
+        configuration.app.journalSize = max(0, journalSize)
+        configuration.app.maxIsolatedCopies = max(1, maxIsolatedCopies)
+        if let threads { configuration.http.threadCount = max(1, threads) }
+        configuration.logger = logger
+
+        // Worker threads inherit the signal mask: block SIGINT/SIGTERM first, then sigwait below.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+        let server: SessionMockServer
+        do {
+            server = try SessionMockServer.start(configuration)
+        } catch let error as SeedError {
+            for issue in error.issues { writeLine("error: \(issue)", fd: 2) }
+            throw ExitCode(2)
+        } catch {
+            writeLine("error: \(error)", fd: 2)
+            throw ExitCode(1)
+        }
+        var watcher: SeedWatcher?
+        if watch, let path = configuration.seedsPath {
+            watcher = SeedWatcher(path: path, registry: server.app.registry, logger: logger)
+            watcher?.start()
+        }
+        logger.info("serving scenarios \(server.app.registry.names.joined(separator: ", ")); active: \(server.app.registry.activeName)")
+        writeLine("session-mock listening on \(server.baseURL)", fd: 1)
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        logger.info("signal \(received): stopping")
+        watcher?.stop()
+        server.stop()
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check seed files (or folders of them); exit 2 on the first bad one, listing every problem.")
+
+    @Argument(help: "Seed files or folders.") var paths: [String]
+
+    func run() throws {
+        var failed = false
+        for path in paths {
+            do {
+                let seeds = try SeedLoader.load(path: path)
+                for (name, seed) in seeds.sorted(by: { $0.key < $1.key }) {
+                    writeLine("ok: \(path): scenario '\(name)': \(seed.walletKit.sessionChallenges.count) challenges, \(seed.zitadel.sessions.count) sessions, \(seed.zitadel.tokens.count) tokens, \(seed.faults.count) faults", fd: 1)
+                }
+            } catch {
+                failed = true
+                for issue in error.issues { writeLine("error: \(issue)", fd: 2) }
+            }
+        }
+        if failed { throw ExitCode(2) }
+    }
+}
+
+struct Health: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask a running session-mock for /__admin/health; exit 0 when healthy, 1 otherwise (a HEALTHCHECK that needs no curl).")
+
+    @Option(help: "Base URL of the server.") var url = "http://127.0.0.1:8080"
+    @Option(help: "Seconds to wait for an answer.") var timeout = 2.0
+
+    func run() throws {
+        let healthy = HealthProbe.check(baseURL: url, timeoutSeconds: timeout)
+        writeLine(healthy ? "healthy" : "unhealthy", fd: healthy ? 1 : 2)
+        if !healthy { throw ExitCode(1) }
+    }
+}
