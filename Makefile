@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundle-seeds lint-docker
+.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker verify-docker
 
 # Installs libmicrohttpd's headers when pkg-config cannot find them (Debian/Ubuntu).
 deps:
@@ -24,7 +24,7 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps bundle-check swift-test conformance
+test: deps bundle-check seed-schema swift-test conformance lint-docker
 
 swift-test:
 	swift test $(SWIFT_BUILD_FLAGS)
@@ -39,3 +39,15 @@ bundle-check:
 # Schemathesis against the vendors' own specs, limited to the two mocked operations.
 conformance: build
 	bash scripts/conformance.sh
+
+# Seeds/seed.schema.json accepts the bundled scenarios and refuses broken ones.
+seed-schema:
+	python3 scripts/check_seed_schema.py
+
+# hadolint on docker/Dockerfile and `docker-compose config` on docker/compose.yaml (no engine needed).
+lint-docker:
+	bash scripts/lint-docker.sh
+
+# Proves the runtime stage has every library the binary needs (debootstrap + chroot; root, ~1.5 min).
+verify-docker: deps
+	bash docker/verify-runtime.sh

@@ -78,6 +78,7 @@ public struct SeedParser {
             return nil
         }
         var result: [String: (JSONValue, String)] = [:]
+        var seenKeys = Set<String>()
         for (key, member) in members {
             let canonical = aliases[key] ?? key
             let memberPath = Self.child(path, key)
@@ -85,7 +86,7 @@ public struct SeedParser {
                 fail(memberPath, "unknown field '\(key)' (known: \(keys.sorted().joined(separator: ", ")))")
                 continue
             }
-            if result[canonical] != nil {
+            guard seenKeys.insert(canonical).inserted else {
                 fail(memberPath, "'\(key)' given twice (as '\(canonical)' too)")
                 continue
             }
@@ -321,7 +322,7 @@ public struct SeedParser {
             case .number(let n): text = n
             default: text = nil
             }
-            if let text, let number = UInt64(text) {
+            if let text, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = UInt64(text) {
                 session.sequence = number
             } else {
                 fail(sequencePath, "expected an unsigned 64-bit integer as a string (\"4\"), found \(sequence.serializedString)")

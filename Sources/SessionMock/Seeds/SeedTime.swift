@@ -44,8 +44,10 @@ public enum SeedTimestamp: Sendable, Equatable {
         guard let parsed = RFC3339.parse(text) else {
             return .failure(SeedTimeError("'\(text)' is not an RFC 3339 timestamp (2025-03-06T14:42:07Z) nor now±duration"))
         }
-        // UTC timestamps go out as written; others are converted, as the wire is always UTC.
-        return .success(.absolute(parsed.isUTC ? text : RFC3339.format(micros: parsed.micros, nanos: parsed.nanosRemainder)))
+        // `…T…Z` goes out as written; other spellings (offsets, lowercase t/z) are converted,
+        // as the wire is always RFC 3339 UTC with `Z`.
+        let canonical = parsed.isUTC && text.hasSuffix("Z") && text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T")
+        return .success(.absolute(canonical ? text : RFC3339.format(micros: parsed.micros, nanos: parsed.nanosRemainder)))
     }
 
     /// The text to send, resolving a relative time against `now` (microseconds since the epoch).
@@ -67,6 +69,8 @@ public struct SeedTimeError: Error, Equatable, CustomStringConvertible {
 /// `1500ms`, `90s`, `10m`, `1h30m`, `2d`: one or more number+unit parts.
 public struct SeedDuration: Sendable, Equatable {
     public var micros: Int64
+    /// 100 years: keeps `now±duration` inside RFC 3339's four-digit years and far from overflow.
+    static let maxMicros: Int64 = 100 * 366 * 86_400_000_000
 
     public init(micros: Int64) { self.micros = micros }
 
@@ -92,7 +96,11 @@ public struct SeedDuration: Sendable, Equatable {
             else if chars.first == UInt8(ascii: "h") { unit = 3_600_000_000; chars = chars.dropFirst() }
             else if chars.first == UInt8(ascii: "d") { unit = 86_400_000_000; chars = chars.dropFirst() }
             else { return .failure(invalid) }
-            total += number * unit
+            let (part, overflow) = number.multipliedReportingOverflow(by: unit)
+            guard !overflow, part <= maxMicros, total + part <= maxMicros else {
+                return .failure(SeedTimeError("'\(text)' is longer than 100 years"))
+            }
+            total += part
         }
         return .success(SeedDuration(micros: total))
     }

@@ -76,7 +76,7 @@ public final class ScenarioRegistry: Sendable {
                 state.isolated.removeAll()
                 return .success(state.seeds.keys.sorted())
             }
-            let name = selector.split(separator: "@", maxSplits: 1).first.map(String.init) ?? selector
+            let name = selector.firstIndex(of: "@").map { String(selector[..<$0]) } ?? selector
             guard let seed = state.seeds[name] else {
                 return .failure(UnknownScenario(name: name, known: state.seeds.keys.sorted()))
             }

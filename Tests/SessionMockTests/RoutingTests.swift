@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import SessionMock
+
+/// Contract §3 and HTTP behaviour: unknown routes, HEAD, keep-alive, never HTML, never a crash.
+@Suite struct RoutingTests {
+    @Test(arguments: ["/", "/nope", "/__admin/nope", "/users", "/v2"])
+    func unknownPathsElsewhereAreJSON404WithPath(path: String) async throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        let result = try await mock.get(path)
+        #expect(result.status == 404)
+        #expect(result.header("Content-Type") == "application/json")
+        #expect(try result.json() == .object([("error", .string("not found")), ("path", .string(path))]))
+    }
+
+    @Test func headAnswersLikeGetWithoutBody() throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        let connection = try RawConnection(port: mock.server.port)
+        try connection.send("HEAD /users/session-challenge?code=K7PX-22QA HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n")
+        try connection.send("GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        // HEAD carries Content-Length of the GET body but no body; the next answer follows directly.
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var received: [UInt8] = []
+        while !String(decoding: received, as: UTF8.self).contains("\"status\":\"ok\"") {
+            let count = recv(connection.fd, &chunk, chunk.count, 0)
+            guard count > 0 else { break }
+            received += chunk[..<count]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(text.contains("Content-Length: 71\r\n"))
+        #expect(!text.contains("sc_01HZX3"), "HEAD must not send the body")
+    }
+
+    @Test func keepAliveConnectionsStayOpenUnderLoad() async throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        let port = mock.server.port
+        let closes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<64 {
+                group.addTask {
+                    let connection = try RawConnection(port: port)
+                    var closeHeaders = 0
+                    for i in 0..<20 {
+                        let path = (worker + i) % 2 == 0
+                            ? "/users/session-challenge?code=K7PX-22QA" : "/v2/sessions/312909075212468632"
+                        try connection.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\nX-WalletKit-Project-ID: proj_demo\r\nAuthorization: Bearer admin-pat\r\n\r\n")
+                        guard let (head, body) = try connection.readResponse() else { throw RawConnection.RawError.closed }
+                        #expect(head.hasPrefix("HTTP/1.1 200"))
+                        #expect(body.hasPrefix("{"))
+                        if head.lowercased().contains("connection: close") { closeHeaders += 1 }
+                    }
+                    return closeHeaders
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(closes == 0, "no answer may close a keep-alive connection")
+    }
+
+    @Test func malformedRequestsNeverCrashTheServer() async throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        let inputs: [[UInt8]] = [
+            Array("GET /users/session-challenge?code=%ZZ%%% HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n".utf8),
+            Array("GET /v2/sessions/\u{7F}%00x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin-pat\r\n\r\n".utf8),
+            [UInt8]("GET /users/session-challenge?code=".utf8) + [0xFF, 0xFE] + Array(" HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: ".utf8) + [0xC3, 0x28] + Array("\r\n\r\n".utf8),
+            Array("GARBAGE\r\n\r\n".utf8),
+            Array("GET /\(String(repeating: "a", count: 100_000)) HTTP/1.1\r\nHost: x\r\n\r\n".utf8),
+        ]
+        for input in inputs {
+            let connection = try RawConnection(port: mock.server.port)
+            try? connection.sendBytes(input)
+            _ = try? connection.readResponse()
+        }
+        let health = try await mock.get("/__admin/health")
+        #expect(health.status == 200)
+    }
+
+    @Test func badPercentEncodingStillGetsTheAPIsErrorShape() throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        let connection = try RawConnection(port: mock.server.port)
+        try connection.send("GET /users/session-challenge?code=%ZZ HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n")
+        let response = try #require(try connection.readResponse())
+        #expect(response.head.hasPrefix("HTTP/1.1 400"))
+        #expect(response.body.contains("session_challenge_not_found"))
+    }
+}

@@ -1,0 +1,43 @@
+import Testing
+@testable import SessionMock
+
+/// Inputs that once crashed or slipped through validation.
+@Suite struct SeedRegressionTests {
+    @Test(arguments: ["200000000d", "999999999999d", "36600000h1h"])
+    func hugeDurationsAreRefusedNotTrapped(text: String) {
+        guard case .failure(let error) = SeedDuration.parse(text) else { Issue.record("accepted \(text)"); return }
+        #expect(error.description.contains("100 years"))
+        guard case .failure = SeedTimestamp.parse("now+" + text) else { Issue.record("accepted now+\(text)"); return }
+    }
+
+    @Test(arguments: [
+        ("2025-03-06T14:42:07+00:00", "2025-03-06T14:42:07.000000Z"),
+        ("2025-03-06t14:42:07z", "2025-03-06T14:42:07.000000Z"),
+        ("2025-03-06T14:42:07Z", "2025-03-06T14:42:07Z"),
+    ])
+    func onlyCanonicalUTCIsKeptAsWritten(input: String, sent: String) throws {
+        guard case .success(let timestamp) = SeedTimestamp.parse(input) else { Issue.record("refused \(input)"); return }
+        #expect(timestamp.text(now: 0) == sent)
+    }
+
+    @Test func signedSequenceIsRefused() {
+        #expect(throws: SeedError.self) {
+            try SeedParser.parse(Array(#"{"zitadel":{"sessions":[{"session":{"id":"1","sequence":"+5"}}]}}"#.utf8), file: "t")
+        }
+    }
+
+    @Test func nullDoesNotHideADuplicateAlias() throws {
+        do {
+            _ = try SeedParser.parse(Array(#"{"zitadel":{"sessions":[{"session":{"id":"1","creationDate":null,"creation_date":"now"}}]}}"#.utf8), file: "t")
+            Issue.record("accepted a field given twice")
+        } catch {
+            #expect(error.issues.first?.path == "$.zitadel.sessions[0].session.creation_date")
+        }
+    }
+
+    @Test func resetOfACopyWithEmptyNameIsUnknown() {
+        let registry = ScenarioRegistry(seeds: ["default": SeedDocument()], active: "default")
+        guard case .failure(let unknown) = registry.reset("@default") else { Issue.record("reset an unnamed scenario"); return }
+        #expect(unknown.name == "")
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+@testable import SessionMock
+
+/// A real session-mock on a free loopback port, stopped when the test's `defer` runs.
+struct Harness {
+    let server: SessionMockServer
+    var baseURL: String { server.baseURL }
+
+    /// The bundled default scenario, or the given seed documents (JSON text by scenario name).
+    init(seeds: [String: String]? = nil, scenario: String? = nil, configure: (inout SessionMockServer.Configuration) -> Void = { _ in }) throws {
+        var configuration = SessionMockServer.Configuration()
+        if let seeds {
+            configuration.seeds = try seeds.mapValues { try SeedParser.parse(Array($0.utf8), file: "test") }
+        }
+        configuration.scenario = scenario
+        configure(&configuration)
+        server = try SessionMockServer.start(configuration)
+    }
+
+    func stop() { server.stop() }
+
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> HTTPResult {
+        try await send("GET", path, headers: headers)
+    }
+
+    func send(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> HTTPResult {
+        try await HTTPResult.fetch(method, URL(string: baseURL + path)!, headers: headers, body: body.map { Data($0.utf8) })
+    }
+
+    // Demo values of Seeds/default.json.
+    static let project = ["X-WalletKit-Project-ID": "proj_demo"]
+    static let admin = ["Authorization": "Bearer admin-pat"]
+}
+
+struct HTTPResult: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: Data
+
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.key.lowercased() == name.lowercased() }?.value
+    }
+
+    /// The body parsed with the project's strict parser (so a non-JSON body fails the test).
+    func json() throws -> JSONValue { try JSONParser.parse([UInt8](body)) }
+
+    private static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.timeoutIntervalForRequest = 10
+        return URLSession(configuration: configuration)
+    }()
+
+    static func fetch(_ method: String, _ url: URL, headers: [String: String], body: Data?) async throws -> HTTPResult {
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await session.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { fields[name] = value }
+        }
+        return HTTPResult(status: http.statusCode, headers: fields, body: data)
+    }
+}
+
+/// A plain TCP client for what URLSession hides: exact header bytes, keep-alive reuse, drops.
+final class RawConnection {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else { throw RawError.connect }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    enum RawError: Error { case connect, closed }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        try sendBytes(bytes)
+    }
+
+    func sendBytes(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw RawError.closed }
+            offset += sent
+        }
+    }
+
+    /// Reads one response (headers + Content-Length body). nil when the server closed instead.
+    func readResponse() throws -> (head: String, body: String)? {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            if let end = buffer.firstRange(of: Array("\r\n\r\n".utf8)) {
+                let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
+                let length = head.split(separator: "\r\n")
+                    .first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                while buffer.count < end.upperBound + length {
+                    let count = recv(fd, &chunk, chunk.count, 0)
+                    guard count > 0 else { throw RawError.closed }
+                    buffer += chunk[..<count]
+                }
+                return (head, String(decoding: buffer[end.upperBound..<end.upperBound + length], as: UTF8.self))
+            }
+            let count = recv(fd, &chunk, chunk.count, 0)
+            if count == 0 && buffer.isEmpty { return nil }
+            guard count > 0 else { throw RawError.closed }
+            buffer += chunk[..<count]
+        }
+    }
+}
