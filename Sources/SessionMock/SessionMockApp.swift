@@ -45,6 +45,7 @@ public final class SessionMockApp: Sendable {
         }
         AdminAPI(registry: registry, journal: journal, startedAtNanos: WallClock.monotonicNanos(), buildInfo: .current)
             .register(on: &router)
+        StoreAPI(registry: registry).register(on: &router)
         self.router = router
     }
 

@@ -17,6 +17,9 @@ public final class SessionMockServer: Sendable {
         public var app = SessionMockApp.Options()
         public var http = HTTPServerConfiguration()
         public var logger = Logger(label: "session-mock")
+        /// Reload changed seed files under `seedsPath` (checked every `watchInterval` seconds).
+        public var watch = false
+        public var watchInterval = 1.0
 
         public init() {}
     }
@@ -25,6 +28,7 @@ public final class SessionMockServer: Sendable {
     public let http: HTTPServer
     public let host: String
     public let port: Int
+    private let watcher: SeedWatcher?
 
     public var baseURL: String {
         let shown = host.contains(":") ? "[\(host)]" : host
@@ -52,10 +56,19 @@ public final class SessionMockServer: Sendable {
         let app = self.app
         self.http = HTTPServer(configuration: http) { app.handle($0) }
         host = configuration.host
+        if configuration.watch, let path = configuration.seedsPath {
+            watcher = SeedWatcher(path: path, registry: app.registry, logger: configuration.logger, interval: configuration.watchInterval)
+        } else {
+            watcher = nil
+        }
         port = try self.http.start()
+        watcher?.start()
     }
 
-    public func stop() { http.stop() }
+    public func stop() {
+        watcher?.stop()
+        http.stop()
+    }
 
     /// The scenario served by default; an explicit name that no seed defines is an error.
     public static func activeScenario(_ requested: String?, in seeds: [String: SeedDocument]) throws(SeedError) -> String {

@@ -80,6 +80,7 @@ struct Serve: ParsableCommand {
         configuration.app.maxIsolatedCopies = max(1, maxIsolatedCopies)
         if let threads { configuration.http.threadCount = max(1, threads) }
         configuration.logger = logger
+        configuration.watch = watch
 
         // Worker threads inherit the signal mask: block SIGINT/SIGTERM first, then sigwait below.
         var signals = sigset_t()
@@ -98,18 +99,12 @@ struct Serve: ParsableCommand {
             writeLine("error: \(error)", fd: 2)
             throw ExitCode(1)
         }
-        var watcher: SeedWatcher?
-        if watch, let path = configuration.seedsPath {
-            watcher = SeedWatcher(path: path, registry: server.app.registry, logger: logger)
-            watcher?.start()
-        }
         logger.info("serving scenarios \(server.app.registry.names.joined(separator: ", ")); active: \(server.app.registry.activeName)")
         writeLine("session-mock listening on \(server.baseURL)", fd: 1)
 
         var received: Int32 = 0
         sigwait(&signals, &received)
         logger.info("signal \(received): stopping")
-        watcher?.stop()
         server.stop()
     }
 }

@@ -1,35 +1,37 @@
 import Foundation
 import Logging
-import SessionMock
 
-/// `--watch`: polls the seed files' modification times once a second and reinstalls a changed
+/// `--watch`: polls the seed files' modification times (every `interval` seconds) and reinstalls a changed
 /// scenario only when it validates; a bad file is logged and the old state keeps serving.
-final class SeedWatcher: @unchecked Sendable {
+public final class SeedWatcher: @unchecked Sendable {
     private let path: String
     private let registry: ScenarioRegistry
     private let logger: Logger
     private let queue = DispatchQueue(label: "session-mock.seed-watcher")
+    private let interval: Double
+    // `timer` and `seen` are only touched on `queue` (and in start/stop before/after it runs),
+    // which is why the class can be @unchecked Sendable.
     private var timer: DispatchSourceTimer?
-    /// Only touched on `queue`.
     private var seen: [String: Date] = [:]
 
-    init(path: String, registry: ScenarioRegistry, logger: Logger) {
+    public init(path: String, registry: ScenarioRegistry, logger: Logger, interval: Double = 1) {
         self.path = path
+        self.interval = interval
         self.registry = registry
         self.logger = logger
     }
 
-    func start() {
+    public func start() {
         queue.sync { seen = modificationTimes() }
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.schedule(deadline: .now() + interval, repeating: interval)
         timer.setEventHandler { [weak self] in self?.poll() }
         timer.resume()
         self.timer = timer
         logger.info("watching \(path) for seed changes")
     }
 
-    func stop() { timer?.cancel() }
+    public func stop() { queue.sync { timer?.cancel() } }
 
     private func modificationTimes() -> [String: Date] {
         var files: [String] = [path]
