@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         .systemLibrary(
@@ -23,7 +24,11 @@ let package = Package(
         .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"]),
         .target(
             name: "SessionMock",
-            dependencies: ["MicroHTTP", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "MicroHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
         .executableTarget(
             name: "session-mock",
@@ -35,7 +40,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SessionMockTests",
-            dependencies: ["SessionMock", "MicroHTTP"]
+            dependencies: ["SessionMock", "MicroHTTP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
     ],
     swiftLanguageModes: [.v6]
