@@ -23,6 +23,8 @@ public struct HTTPRequest: Sendable {
     public var pathParameters: [String: String]
     /// The body was larger than the server accepts and was not kept.
     public var bodyTooLarge = false
+    /// Some byte sequence in the path, query or headers was not UTF-8 (it was replaced by U+FFFD).
+    public var invalidUTF8 = false
 
     public init(
         method: String, path: String, query: [HTTPField] = [], headers: [HTTPField] = [],

@@ -23,8 +23,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var connectionLimit: Int = 4096
     /// Seconds an idle (or slowly-sending) connection may stay open.
     public var connectionTimeoutSeconds: Int = 30
-    /// Per-connection buffer for the request line and headers; a larger header block gets 431.
-    public var connectionMemoryLimit: Int = 64 * 1024
+    /// Per-connection buffer for the request line and headers. Kept well above the limits the
+    /// app enforces itself (with JSON 414/431), so only requests past this get MHD's own answer.
+    public var connectionMemoryLimit: Int = 256 * 1024
     /// Request bodies above this are not read; the handler sees `bodyTooLarge`.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
 
@@ -88,9 +89,10 @@ public final class HTTPServer: Sendable {
         return bound
     }
 
-    /// Answers parked (delayed) connections at once, then stops the daemon; in-flight requests
-    /// finish first, as MHD_stop_daemon joins its worker threads.
-    public func stop() {
+    /// Graceful stop: stop accepting, answer parked (delayed) connections at once, let requests
+    /// in flight finish (up to `drainSeconds`), then close everything. Idle keep-alive
+    /// connections are not waited for.
+    public func stop(drainSeconds: Double = 1.5) {
         let (daemon, parked) = state.withLock { state -> (DaemonHandle?, [ConnectionHandle]) in
             let daemon = state.daemon
             state.daemon = nil
@@ -99,10 +101,18 @@ public final class HTTPServer: Sendable {
             return (daemon, parked)
         }
         guard let daemon else { return }
+        let listener = MHD_quiesce_daemon(daemon.pointer)
         for connection in parked { MHD_resume_connection(connection.pointer) }
-        if !parked.isEmpty { usleep(50_000) }  // lets the workers send the resumed answers
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(drainSeconds * 1e9)
+        while inFlight.load(ordering: .acquiring) > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
+            usleep(2_000)
+        }
         MHD_stop_daemon(daemon.pointer)
+        if listener >= 0 { close(listener) }  // quiesce hands the listening socket to us
     }
+
+    /// Requests between their first access-handler call and MHD's completion callback.
+    fileprivate let inFlight = Atomic<Int>(0)
 
     // MARK: - Called from the C callbacks
 
@@ -153,6 +163,7 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     // would make MHD close keep-alive connections.
     guard let raw = requestContext.pointee else {
         requestContext.pointee = Unmanaged.passRetained(RequestContext()).toOpaque()
+        server.inFlight.add(1, ordering: .relaxed)
         return .YES
     }
     let context = Unmanaged<RequestContext>.fromOpaque(raw).takeUnretainedValue()
@@ -174,13 +185,15 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         return .YES
     }
 
+    var invalidUTF8 = false
     var request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "GET",
-        path: url.map { String(cString: $0) } ?? "/",
-        query: fields(of: connection, kind: .GET_ARGUMENT_KIND),
-        headers: fields(of: connection, kind: .HEADER_KIND),
+        path: url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) } ?? "/",
+        query: fields(of: connection, kind: .GET_ARGUMENT_KIND, invalidUTF8: &invalidUTF8),
+        headers: fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8),
         body: context.body)
     request.bodyTooLarge = context.bodyTooLarge
+    request.invalidUTF8 = invalidUTF8
     var response = server.handler(request)
     let delay = response.delayMilliseconds
     if delay > 0 {
@@ -192,26 +205,42 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     return queue(response, on: connection)
 }
 
-private let requestCompleted: MHD_RequestCompletedCallback = { _, _, requestContext, _ in
-    guard let requestContext, let raw = requestContext.pointee else { return }
+private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, requestContext, _ in
+    guard let cls, let requestContext, let raw = requestContext.pointee else { return }
     Unmanaged<RequestContext>.fromOpaque(raw).release()
     requestContext.pointee = nil
+    Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().inFlight.subtract(1, ordering: .releasing)
 }
 
 /// Copies every key/value of one kind (headers or query arguments) out of MHD. Uses the `_n`
-/// variant so values holding NUL bytes are not cut; invalid UTF-8 is repaired, never trusted.
-private func fields(of connection: OpaquePointer, kind: MHD_ValueKind) -> [HTTPField] {
-    var result: [HTTPField] = []
-    withUnsafeMutablePointer(to: &result) { pointer in
+/// variant so values holding NUL bytes are not cut; invalid UTF-8 is repaired and reported.
+private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUTF8: inout Bool) -> [HTTPField] {
+    var collected = FieldCollector()
+    withUnsafeMutablePointer(to: &collected) { pointer in
         _ = MHD_get_connection_values_n(connection, kind, { cls, _, key, keySize, value, valueSize in
             guard let cls, let key else { return .YES }
-            let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
-            let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) } ?? ""
-            cls.assumingMemoryBound(to: [HTTPField].self).pointee.append(HTTPField(name: name, value: text))
+            let collector = cls.assumingMemoryBound(to: FieldCollector.self)
+            let name = decodeText(UnsafeRawBufferPointer(start: key, count: keySize), invalid: &collector.pointee.invalidUTF8)
+            let text = value.map { decodeText(UnsafeRawBufferPointer(start: $0, count: valueSize), invalid: &collector.pointee.invalidUTF8) } ?? ""
+            collector.pointee.fields.append(HTTPField(name: name, value: text))
             return .YES
         }, pointer)
     }
-    return result
+    if collected.invalidUTF8 { invalidUTF8 = true }
+    return collected.fields
+}
+
+private struct FieldCollector {
+    var fields: [HTTPField] = []
+    var invalidUTF8 = false
+}
+
+/// UTF-8 bytes to a String; invalid sequences become U+FFFD and set `invalid`.
+private func decodeText(_ bytes: UnsafeRawBufferPointer, invalid: inout Bool) -> String {
+    let typed = bytes.bindMemory(to: UInt8.self)
+    if let text = String(validating: typed, as: UTF8.self) { return text }
+    invalid = true
+    return String(decoding: typed, as: UTF8.self)
 }
 
 /// Hands one answer to MHD (which copies the body), or refuses the request so MHD closes the

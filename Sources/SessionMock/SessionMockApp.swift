@@ -43,6 +43,10 @@ public final class SessionMockApp: Sendable {
                 pipeline.run(request, shape: MockRequestPipeline.zitadelShape, endpoint: ZitadelSessionAPI.getSession)
             }
         }
+        // The same endpoint over Connect and gRPC-Web (Zitadel/Protocols/).
+        router.add("POST", ZitadelRPC.getSessionPath) { request in
+            Self.served(request, journal: journal) { ZitadelRPC.getSession(request, pipeline: pipeline) }
+        }
         AdminAPI(registry: registry, journal: journal, startedAtNanos: WallClock.monotonicNanos(), buildInfo: .current)
             .register(on: &router)
         StoreAPI(registry: registry).register(on: &router)
@@ -59,9 +63,7 @@ public final class SessionMockApp: Sendable {
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
-        if request.bodyTooLarge {
-            return .json(413, JSONValue.object([("error", .string("request body too large"))]).serialized)
-        }
+        if let refusal = Self.refusal(of: request) { return refusal }
         let isAdmin = request.path.hasPrefix("/__admin")
         if isAdmin, let token = options.adminToken, request.path != "/__admin/health", !authorized(request, token: token) {
             return .json(401, #"{"error":"admin token required: send Authorization: Bearer <token>"}"#,
@@ -80,6 +82,42 @@ public final class SessionMockApp: Sendable {
         case .notFound:
             return Self.unknown(request, status: 404)
         }
+    }
+
+    /// Longest path + query, and largest header block, answered; larger ones get 414/431.
+    static let maxTargetBytes = 16 * 1024
+    static let maxHeaderBytes = 64 * 1024
+
+    /// Requests refused before routing, each in the error shape of the API its path belongs to.
+    static func refusal(of request: HTTPRequest) -> HTTPResponse? {
+        if request.bodyTooLarge {
+            return inShape(of: request, status: 413, code: "body_too_large", "request body too large")
+        }
+        let target = request.query.reduce(request.path.utf8.count) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 }
+        if target > maxTargetBytes {
+            return inShape(of: request, status: 414, code: "uri_too_long", "request path and query are longer than \(maxTargetBytes) bytes")
+        }
+        let headerBytes = request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        if headerBytes > maxHeaderBytes {
+            return inShape(of: request, status: 431, code: "headers_too_large", "request headers are larger than \(maxHeaderBytes) bytes")
+        }
+        if request.invalidUTF8 {
+            return inShape(of: request, status: 400, code: "invalid_encoding", "the request path, query or headers are not valid UTF-8")
+        }
+        return nil
+    }
+
+    /// An error in the shape of the API the path belongs to: gRPC status under /v2/,
+    /// ErrorResponse under /users/, `{"error","path"}` elsewhere.
+    static func inShape(of request: HTTPRequest, status: Int, code: String, _ message: String) -> HTTPResponse {
+        if request.path.hasPrefix("/v2/") {
+            let grpc = status == 413 || status == 414 || status == 431 ? 8 : 3  // resource exhausted / invalid argument
+            return ZitadelError(httpStatus: status, grpcCode: grpc, text: message, id: nil).response
+        }
+        if request.path.hasPrefix("/users/") {
+            return WalletKitError(httpStatus: status, code: code, error: message).response
+        }
+        return .json(status, JSONValue.object([("error", .string(message)), ("path", .string(request.path))]).serialized)
     }
 
     /// 404/405 in the error shape of the API the path belongs to (contract §3).

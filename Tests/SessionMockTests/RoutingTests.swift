@@ -40,7 +40,7 @@ import Testing
         let port = mock.server.port
         let closes = try await withThrowingTaskGroup(of: Int.self) { group in
             for worker in 0..<64 {
-                group.addTask {
+                group.addTask { try await blocking {
                     let connection = try RawConnection(port: port)
                     var closeHeaders = 0
                     for i in 0..<20 {
@@ -53,7 +53,7 @@ import Testing
                         if head.lowercased().contains("connection: close") { closeHeaders += 1 }
                     }
                     return closeHeaders
-                }
+                } }
             }
             return try await group.reduce(0, +)
         }

@@ -132,3 +132,11 @@ final class RawConnection {
         }
     }
 }
+
+/// Runs blocking socket code on its own thread, so it never holds one of the few cooperative
+/// threads that the async tests (and URLSession callbacks) need on a 2-core machine.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
