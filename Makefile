@@ -51,3 +51,7 @@ lint-docker:
 # Proves the runtime stage has every library the binary needs (debootstrap + chroot; root, ~1.5 min).
 verify-docker: deps
 	bash docker/verify-runtime.sh
+
+# Release metadata into the binary: make stamp VERSION=1.2.3 (COMMIT defaults to git HEAD).
+stamp:
+	bash scripts/stamp_build.sh "$(VERSION)" $(COMMIT)
