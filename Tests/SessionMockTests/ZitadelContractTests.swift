@@ -26,6 +26,14 @@ import Testing
         #expect(result.text == #"{"code":16,"message":"auth header missing"}"#)
     }
 
+    @Test func emptyAuthorizationCountsAsMissing() async throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        let result = try await mock.get(full, headers: ["Authorization": ""])
+        #expect(result.status == 401)
+        #expect(result.text == #"{"code":16,"message":"auth header missing"}"#)
+    }
+
     @Test(arguments: ["Basic YWRtaW46cGF0", "admin-pat", "Bearer", "Token admin-pat"])
     func nonBearerHeaderIs401(header: String) async throws {
         let mock = try Harness()

@@ -32,7 +32,10 @@ public enum ZitadelSessionAPI {
     }
 
     public static func evaluate(_ query: Query, state: ScenarioState) -> Outcome {
-        guard let authorization = query.authorization else { return .error(.authHeaderMissing) }
+        // An empty header counts as missing, as Go's Header.Get sees it.
+        guard let authorization = query.authorization, !authorization.trimmingSpaces.isEmpty else {
+            return .error(.authHeaderMissing)
+        }
         guard let bearer = bearerToken(authorization) else { return .error(.invalidAuthHeader) }
         return state.withSessions { store in
             guard let caller = store.token(bearer) else { return .error(.tokenInvalid) }

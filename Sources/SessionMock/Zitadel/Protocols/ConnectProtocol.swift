@@ -18,7 +18,7 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
 
     var shape: MockRequestPipeline.ErrorShape { MockRequestPipeline.connectShape }
 
-    func decode(_ request: HTTPRequest) -> Result<ZitadelRPC.Call, ZitadelError> {
+    func decode(_ request: HTTPRequest) -> ZitadelRPC.Decoded {
         if let version = request.header("Connect-Protocol-Version"), version.trimmingSpaces != "1" {
             return .failure(.invalidArgument("Connect-Protocol-Version must be \"1\": got \"\(version)\""))
         }

@@ -22,7 +22,7 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
         framing == .binary ? MockRequestPipeline.grpcWebShape : MockRequestPipeline.grpcWebTextShape
     }
 
-    func decode(_ request: HTTPRequest) -> Result<ZitadelRPC.Call, ZitadelError> {
+    func decode(_ request: HTTPRequest) -> ZitadelRPC.Decoded {
         var timeoutMicros: Int64?
         if let text = request.header("grpc-timeout") {
             guard let micros = Self.parseTimeout(text.trimmingSpaces) else {

@@ -40,10 +40,19 @@ public enum ZitadelRPC {
         var timeoutMicros: Int64?
     }
 
+    /// A value, or the ZITADEL error to answer instead (`ZitadelError` is not an `Error`).
+    enum Checked<Value: Sendable>: Sendable {
+        case success(Value)
+        case failure(ZitadelError)
+    }
+
+    typealias Decoded = Checked<Call>
+    typealias Bytes = Checked<[UInt8]>
+
     /// How one wire reads a call and writes answers; `ConnectProtocol` and `GRPCWebProtocol`.
     protocol WireProtocol: Sendable {
         /// Headers and body of the request, or the error to answer (invalid_argument, unimplemented).
-        func decode(_ request: HTTPRequest) -> Result<Call, ZitadelError>
+        func decode(_ request: HTTPRequest) -> Decoded
         func success(_ response: Zitadel_Session_V2_GetSessionResponse, json: [UInt8]) -> HTTPResponse
         func failure(_ error: ZitadelError) -> HTTPResponse
         /// The pipeline's own refusals and forced statuses in this wire's shape.
@@ -126,7 +135,7 @@ public enum ZitadelRPC {
     }
 
     /// A request body after its `Content-Encoding` / `grpc-encoding`: identity or gzip.
-    static func decompress(_ body: [UInt8], encoding: String?, maxBytes: Int) -> Result<[UInt8], ZitadelError> {
+    static func decompress(_ body: [UInt8], encoding: String?, maxBytes: Int) -> ZitadelRPC.Bytes {
         let name = encoding?.trimmingSpaces.lowercased() ?? ""
         switch name {
         case "", "identity":
