@@ -41,8 +41,13 @@ conformance: build
 	bash scripts/conformance.sh
 
 # Seeds/seed.schema.json accepts the bundled scenarios and refuses broken ones.
-seed-schema:
-	python3 scripts/check_seed_schema.py
+seed-schema: $(VENV)/.jsonschema
+	$(VENV)/bin/python scripts/check_seed_schema.py
+
+$(VENV)/.jsonschema:
+	[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check jsonschema==4.26.0
+	touch $@
 
 # hadolint on docker/Dockerfile and `docker-compose config` on docker/compose.yaml (no engine needed).
 lint-docker:

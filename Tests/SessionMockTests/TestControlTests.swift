@@ -175,6 +175,24 @@ import Testing
         #expect(after.text == #"{"count":0}"#)
     }
 
+    @Test func resetOfOneCopyKeepsTheOtherWorkersJournalAndState() async throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        for worker in ["a", "b"] {
+            for _ in 0..<4 {
+                _ = try await mock.get("\(challenge)?code=SLOW", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@\(worker)"])
+            }
+        }
+        let reset = try await mock.send("POST", "/__admin/reset?scenario=default@a")
+        #expect(reset.status == 200)
+        #expect(try await mock.get("/__admin/requests/count?scenario=default@a").text == #"{"count":0}"#)
+        #expect(try await mock.get("/__admin/requests/count?scenario=default@b").text == #"{"count":4}"#)
+        let a = try await mock.get("\(challenge)?code=SLOW", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@a"])
+        #expect(try completed(a) == false, "copy a starts over")
+        let b = try await mock.get("\(challenge)?code=SLOW", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@b"])
+        #expect(try completed(b) == true, "copy b is untouched")
+    }
+
     @Test func journalIsBounded() async throws {
         let mock = try Harness { $0.app.journalSize = 3 }
         defer { mock.stop() }

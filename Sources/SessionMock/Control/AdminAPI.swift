@@ -48,7 +48,11 @@ struct AdminAPI: Sendable {
     func reset(_ request: HTTPRequest) -> HTTPResponse {
         switch registry.reset(request.queryValue("scenario")) {
         case .success(let names):
-            journal.clear()
+            if let selector = request.queryValue("scenario"), !selector.isEmpty {
+                journal.clear(scenario: selector)
+            } else {
+                journal.clear()
+            }
             return .json(200, JSONValue.object([("reset", .array(names.map(JSONValue.string)))]).serialized)
         case .failure(let unknown):
             return Self.error(404, unknown.message, known: unknown.known)

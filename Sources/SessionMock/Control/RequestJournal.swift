@@ -71,6 +71,20 @@ public final class RequestJournal: Sendable {
         ring.withLock { $0.entries.reduce(0) { $0 + (filter.accepts($1) ? 1 : 0) } }
     }
 
+    /// Drops the entries of one scenario (`NAME` also drops its `NAME@KEY` copies), so one
+    /// parallel worker's reset leaves the others' journal alone.
+    public func clear(scenario selector: String) {
+        ring.withLock { ring in
+            let kept = (ring.entries.count < capacity ? ring.entries : Array(ring.entries[ring.next...] + ring.entries[..<ring.next]))
+                .filter { entry in
+                    guard let name = entry.scenario else { return true }
+                    return !(name == selector || (!selector.contains("@") && name.hasPrefix(selector + "@")))
+                }
+            ring.entries = kept
+            ring.next = 0
+        }
+    }
+
     public func clear() {
         ring.withLock { ring in
             ring.entries.removeAll(keepingCapacity: true)
