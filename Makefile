@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker verify-docker
+.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker verify-docker connect-client proto stamp
 
 # Installs libmicrohttpd's headers when pkg-config cannot find them (Debian/Ubuntu).
 deps:
@@ -24,7 +24,7 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps bundle-check seed-schema swift-test conformance lint-docker
+test: deps bundle-check seed-schema swift-test conformance connect-client lint-docker
 
 swift-test:
 	swift test $(SWIFT_BUILD_FLAGS)
@@ -60,3 +60,11 @@ verify-docker: deps
 # Release metadata into the binary: make stamp VERSION=1.2.3 (COMMIT defaults to git HEAD).
 stamp:
 	bash scripts/stamp_build.sh "$(VERSION)" $(COMMIT)
+
+# connectrpc 0.13.0 (the Connect project's Python client) calls GetSession over Connect JSON, Connect proto and gRPC-Web.
+connect-client: build
+	VENV=$(VENV) SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/connect_client_check.sh
+
+# Regenerates the committed Swift and Python stubs from proto/ (needs protoc: apt-get install protobuf-compiler).
+proto:
+	bash scripts/generate_proto.sh
