@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker verify-docker connect-client proto stamp
+.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker verify-docker connect-client proto stamp openapi
 
 # Installs libmicrohttpd's headers when pkg-config cannot find them (Debian/Ubuntu).
 deps:
@@ -24,7 +24,7 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps bundle-check seed-schema swift-test conformance connect-client lint-docker
+test: deps bundle-check seed-schema swift-test conformance openapi connect-client lint-docker
 
 swift-test:
 	swift test $(SWIFT_BUILD_FLAGS)
@@ -68,3 +68,7 @@ connect-client: build
 # Regenerates the committed Swift and Python stubs from proto/ (needs protoc: apt-get install protobuf-compiler).
 proto:
 	bash scripts/generate_proto.sh
+
+# The control API's OpenAPI (served at /__admin/openapi.yaml): validated, then schemathesis against the server.
+openapi: build
+	bash scripts/check_openapi.sh

@@ -85,8 +85,8 @@ public final class SessionMockApp: Sendable {
     }
 
     /// Longest path + query, and largest header block, answered; larger ones get 414/431.
-    static let maxTargetBytes = 16 * 1024
-    static let maxHeaderBytes = 64 * 1024
+    static let maxTargetBytes = 8 * 1024
+    static let maxHeaderBytes = 16 * 1024
 
     /// Requests refused before routing, each in the error shape of the API its path belongs to.
     static func refusal(of request: HTTPRequest) -> HTTPResponse? {

@@ -51,6 +51,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Requests kept in the journal.") var journalSize = 10_000
     @Option(help: "Private NAME@KEY scenario copies kept; the least recently used is evicted.") var maxIsolatedCopies = 1000
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
+    @Option(help: "Per-connection request buffer in KiB (default 32). Requests larger than it get libmicrohttpd's own 414/431 instead of a JSON one; every KiB costs CPU on every request.") var requestBufferKib: Int?
 
     func run() throws {
         let levelName = logLevel ?? env("SESSION_MOCK_LOG_LEVEL") ?? "info"
@@ -79,6 +80,7 @@ struct Serve: ParsableCommand {
         configuration.app.journalSize = max(0, journalSize)
         configuration.app.maxIsolatedCopies = max(1, maxIsolatedCopies)
         if let threads { configuration.http.threadCount = max(1, threads) }
+        if let requestBufferKib { configuration.http.connectionMemoryLimit = min(max(16, requestBufferKib), 4096) * 1024 }
         configuration.logger = logger
         configuration.watch = watch
 

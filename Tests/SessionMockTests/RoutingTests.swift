@@ -14,6 +14,18 @@ import Testing
         #expect(try result.json() == .object([("error", .string("not found")), ("path", .string(path))]))
     }
 
+    @Test func controlAPIServesItsOpenAPI() async throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        let result = try await mock.get("/__admin/openapi.yaml")
+        #expect(result.status == 200)
+        #expect(result.header("Content-Type")?.hasPrefix("text/yaml") == true)
+        let spec = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../openapi/openapi.yaml").path, encoding: .utf8)
+        #expect(result.text.trimmingCharacters(in: .newlines) == spec.trimmingCharacters(in: .newlines))
+        #expect(result.text.contains("/__admin/walletkit/session-challenges/{code}"))
+    }
+
     @Test func headAnswersLikeGetWithoutBody() throws {
         let mock = try Harness()
         defer { mock.stop() }

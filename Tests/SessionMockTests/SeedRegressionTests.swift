@@ -20,6 +20,12 @@ import Testing
         #expect(timestamp.text(now: 0) == sent)
     }
 
+    @Test(arguments: ["0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"])
+    func timestampsOutsideFourDigitYearsAreRefused(text: String) {
+        guard case .failure(let error) = SeedTimestamp.parse(text) else { Issue.record("accepted \(text)"); return }
+        #expect(error.description.contains("0001-9999"))
+    }
+
     @Test func signedSequenceIsRefused() {
         #expect(throws: SeedError.self) {
             try SeedParser.parse(Array(#"{"zitadel":{"sessions":[{"session":{"id":"1","sequence":"+5"}}]}}"#.utf8), file: "t")

@@ -26,6 +26,10 @@ struct AdminAPI: Sendable {
             .json(200, JSONValue.object([("name", .string(self.registry.activeName))]).serialized)
         }
         router.add("POST", "/__admin/scenarios/:name") { request in self.install(request) }
+        router.add("GET", "/__admin/openapi.yaml") { _ in
+            HTTPResponse(status: 200, headers: [HTTPField(name: "Content-Type", value: "text/yaml; charset=utf-8")],
+                         body: Array(BundledOpenAPI.yaml.utf8))
+        }
     }
 
     func health() -> HTTPResponse {

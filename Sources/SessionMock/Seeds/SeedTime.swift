@@ -44,6 +44,9 @@ public enum SeedTimestamp: Sendable, Equatable {
         guard let parsed = RFC3339.parse(text) else {
             return .failure(SeedTimeError("'\(text)' is not an RFC 3339 timestamp (2025-03-06T14:42:07Z) nor now±duration"))
         }
+        guard (-62_135_596_800_000_000...253_402_300_799_999_999).contains(parsed.micros) else {
+            return .failure(SeedTimeError("'\(text)' is outside years 0001-9999 in UTC"))
+        }
         // `…T…Z` goes out as written; other spellings (offsets, lowercase t/z) are converted,
         // as the wire is always RFC 3339 UTC with `Z`.
         let canonical = parsed.isUTC && text.hasSuffix("Z") && text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T")
