@@ -1,0 +1,1 @@
+// Intentionally empty: FuzzerEntry only provides link-time entry points (see FuzzerEntry.c).
