@@ -39,46 +39,11 @@ fi
 ST="$VENV/bin/schemathesis"
 
 # --- The server -----------------------------------------------------------------------------------
-if [[ -n "${SESSION_MOCK_BIN:-}" ]]; then
-    BIN="$SESSION_MOCK_BIN"
-else
-    read -r -a build_flags <<< "${SWIFT_BUILD_FLAGS:-}"
-    BIN="$(swift build ${build_flags[@]+"${build_flags[@]}"} --show-bin-path)/session-mock"
-fi
-[[ -x "$BIN" ]] || { echo "conformance: no session-mock binary at $BIN (run swift build first)" >&2; exit 2; }
-
-# Schemathesis keeps caches (.schemathesis/, .hypothesis/) in its working directory: use a scratch one.
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/session-mock-conformance.XXXXXX")"
-SERVER_PID=""
-# shellcheck disable=SC2317  # called through the EXIT trap
-cleanup() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 30); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-"$BIN" serve --host 127.0.0.1 --port 0 --seeds "$SEEDS_FILE" >"$WORK/server.out" 2>"$WORK/server.err" &
-SERVER_PID=$!
-
-BASE_URL=""
-for _ in $(seq 1 100); do  # 10 s
-    line="$(grep -m1 -E '^session-mock listening on http://[^ ]+$' "$WORK/server.out" || true)"
-    if [[ -n "$line" ]]; then BASE_URL="${line#session-mock listening on }"; break; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$BASE_URL" ]]; then
-    echo "conformance: session-mock did not print its ready line within 10 s; its stderr:" >&2
-    cat "$WORK/server.err" >&2
-    exit 1
-fi
+NAME=conformance
+# shellcheck source=scripts/server_lib.sh
+source "$(dirname "$0")/server_lib.sh"
+find_session_mock_bin
+start_session_mock --seeds "$SEEDS_FILE"
 echo "conformance: session-mock at $BASE_URL (seeds: Seeds/default.json)"
 
 # --- Known good identifiers -----------------------------------------------------------------------

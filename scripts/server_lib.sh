@@ -1,0 +1,51 @@
+# Sourced by the scripts that test a running session-mock (conformance.sh, check_openapi.sh):
+# finds the built binary, starts it on a free port in a scratch folder, waits for the ready line,
+# and stops it on exit. Callers set NAME (the log prefix) first.
+
+# BIN: $SESSION_MOCK_BIN, or the binary `swift build $SWIFT_BUILD_FLAGS` made.
+find_session_mock_bin() {
+    if [[ -n "${SESSION_MOCK_BIN:-}" ]]; then
+        BIN="$SESSION_MOCK_BIN"
+    else
+        local build_flags
+        read -r -a build_flags <<< "${SWIFT_BUILD_FLAGS:-}"
+        BIN="$(swift build ${build_flags[@]+"${build_flags[@]}"} --show-bin-path)/session-mock"
+    fi
+    [[ -x "$BIN" ]] || { echo "$NAME: no session-mock binary at $BIN (run swift build first)" >&2; exit 2; }
+}
+
+# Starts `session-mock serve --host 127.0.0.1 --port 0 "$@"`; sets WORK (a scratch folder, removed on
+# exit: schemathesis keeps its caches in its working directory), SERVER_PID and BASE_URL.
+start_session_mock() {
+    WORK="$(mktemp -d "${TMPDIR:-/tmp}/session-mock-$NAME.XXXXXX")"
+    SERVER_PID=""
+    trap stop_session_mock EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    "$BIN" serve --host 127.0.0.1 --port 0 "$@" >"$WORK/server.out" 2>"$WORK/server.err" &
+    SERVER_PID=$!
+    BASE_URL=""
+    local line
+    for _ in $(seq 1 100); do  # 10 s
+        line="$(grep -m1 -E '^session-mock listening on http://[^ ]+$' "$WORK/server.out" || true)"
+        if [[ -n "$line" ]]; then BASE_URL="${line#session-mock listening on }"; break; fi
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [[ -z "$BASE_URL" ]]; then
+        echo "$NAME: session-mock did not print its ready line within 10 s; its stderr:" >&2
+        cat "$WORK/server.err" >&2
+        exit 1
+    fi
+}
+
+# shellcheck disable=SC2317  # called through the EXIT trap
+stop_session_mock() {
+    if [[ -n "${SERVER_PID:-}" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 30); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    [[ -n "${WORK:-}" ]] && rm -rf "$WORK"
+}
