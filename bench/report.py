@@ -140,10 +140,10 @@ def main():
     big = "%dk" % (n // 1000) if n >= 1000 else str(n)
     lines = []
     lines.append("Run %s, %d rounds (medians), wrk 2 threads, keep-alive; `%s`; whole run %s s (build %s s); "
-                 "load average at start %s, at end %s."
+                 "load average at start %s, at end %s; during the run %s."
                  % (metrics.get("started", ["?"])[0], len(rounds), metrics.get("command", ["?"])[0],
                     metrics.get("elapsed_s", ["?"])[0], metrics.get("build_s", ["?"])[0], metrics.get("loadavg_start", ["?"])[0],
-                    metrics.get("loadavg_end", ["?"])[0]))
+                    metrics.get("loadavg_end", ["?"])[0], metrics.get("loadavg_during", ["?"])[0]))
     lines.append("")
     lines.append("### Throughput and latency (default seeds; session-mock = sm)")
     lines.append("")

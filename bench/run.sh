@@ -5,7 +5,7 @@
 #   ROUNDS=2 DURATION=2s WARMUP=2s bash bench/run.sh   # quick look (a couple of minutes)
 #
 # Steps: installs what is missing (wrk, nginx-core, the PyPI package `wiremock` into .venv for its jar),
-# builds session-mock in release (--scratch-path .build-bench), generates a 100k+100k seed, measures cold
+# builds session-mock as the Docker image does (release, --static-swift-stdlib, --scratch-path .build-bench), generates a 100k+100k seed, measures cold
 # starts (spawn to first 200, median of READY_RUNS), starts the four servers (session-mock default seeds,
 # session-mock 100k seed, nginx, WireMock), checks that every server sends byte-identical bodies (fails
 # otherwise), warms up, then drives each with wrk (2 threads, keep-alive) for both endpoints at each
@@ -94,13 +94,18 @@ metric started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 metric loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 metric command "ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP READY_RUNS=$READY_RUNS CONNS=\"$CONNS\" RECORDS=$RECORDS bash bench/run.sh"
 T0=$SECONDS
+# 1-minute load average sampled every 10 s for the whole run (other work on the machine shows up here).
+( while sleep 10; do cut -d' ' -f1 /proc/loadavg; done ) > "$OUT/loadavg.txt" &
+PIDS+=("$!")
 
 # --- 1. build ----------------------------------------------------------------------------------------
-BIN=$ROOT/.build-bench/release/session-mock
+# Built as the Docker image ships it: release, Swift runtime linked statically.
+BUILD_FLAGS=(-c release --static-swift-stdlib --scratch-path .build-bench)
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    log "building session-mock (release, .build-bench)"
-    swift build -c release --scratch-path .build-bench --product session-mock 2>&1 | tail -n 3 >&2
+    log "building session-mock (release, --static-swift-stdlib, .build-bench)"
+    swift build "${BUILD_FLAGS[@]}" --product session-mock 2>&1 | tail -n 3 >&2
 fi
+BIN=$(swift build "${BUILD_FLAGS[@]}" --show-bin-path)/session-mock
 [ -x "$BIN" ] || { echo "no binary at $BIN (build failed?)" >&2; exit 1; }
 metric build_s "$((SECONDS - T0))"
 
@@ -253,6 +258,7 @@ sleep 2
 for name in session-mock sm-big nginx wiremock; do metric "rss_after/$name" "$($PY "$BENCH/probe.py" rss "${PID[$name]}")"; done
 metric elapsed_s "$((SECONDS - T0))"
 metric loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+metric loadavg_during "$(sort -n "$OUT/loadavg.txt" | awk '{v[NR]=$1} END {if (NR) printf "min %s / median %s / max %s (1-min, %d samples every 10 s)", v[1], v[int((NR+1)/2)], v[NR], NR; else print "?"}')"
 
 # --- 6. report ------------------------------------------------------------------------------------------
 log "done in $((SECONDS - T0)) s; writing the table"

@@ -11,10 +11,14 @@ SOAK_SECONDS="${SOAK_SECONDS:-300}"
 CONNECTIONS="${CONNECTIONS:-64}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-swift build -c release --scratch-path .build-bench --product session-mock >/dev/null
-bin=".build-bench/release/session-mock"
+# Same flags as bench/run.sh and the Docker image (other flags in the same scratch path would rebuild
+# everything and replace the binary run.sh measures).
+flags=(-c release --static-swift-stdlib --scratch-path .build-bench)
+swift build "${flags[@]}" --product session-mock >/dev/null
+bin="$(swift build "${flags[@]}" --show-bin-path)/session-mock"
 out=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$out"' EXIT
+pid=""
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$out"' EXIT
 "$bin" serve --port 0 --log-level warning >"$out/stdout" 2>"$out/stderr" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$out/stdout" 2>/dev/null && break; sleep 0.05; done
@@ -43,7 +47,8 @@ wrk -t2 -c"$CONNECTIONS" -d3s -s "$out/both.lua" "$url" >/dev/null
 baseline=$(rss)
 total=0; errors=0; samples=("$baseline"); started=$SECONDS
 while [ "$total" -lt "$REQUESTS" ] && [ $((SECONDS - started)) -lt "$SOAK_SECONDS" ]; do
-    line=$(wrk -t2 -c"$CONNECTIONS" -d5s -s "$out/both.lua" "$url" | grep '^SOAK')
+    line=$(timeout 60 wrk -t2 -c"$CONNECTIONS" -d5s -s "$out/both.lua" "$url" | grep '^SOAK' || true)
+    [ -n "$line" ] && kill -0 "$pid" 2>/dev/null || { echo "FAIL: wrk or the server stopped"; cat "$out/stderr"; exit 1; }
     read -r _ n c r w s t <<<"$line"
     total=$((total + n)); errors=$((errors + c + r + w + s + t))
     samples+=("$(rss)")
