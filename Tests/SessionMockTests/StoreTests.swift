@@ -93,12 +93,12 @@ import Testing
         #expect(store.poll(code: "B", project: "p2", elapsedMicros: 0) == .found(Self.challenge("B")))
 
         // update keeps the poll count: the next poll fires the step.
-        let updated = store.update(code: "B", to: SessionChallenge(id: "new-id", code: "B", expired: true, completed: false))
+        let updated = store.update(code: "B", to: SessionChallenge(id: "new-id", code: "B", expired: true, completed: false), project: "p2")
         #expect(updated)
         #expect(store.poll(code: "B", project: "p2", elapsedMicros: 0) == .found(SessionChallenge(id: "new-id", code: "B", expired: true, completed: true)))
-        let codeChanged = store.update(code: "B", to: Self.challenge("OTHER"))
+        let codeChanged = store.update(code: "B", to: Self.challenge("OTHER"), project: "p2")
         #expect(!codeChanged)
-        let missing = store.update(code: "MISSING", to: Self.challenge("MISSING"))
+        let missing = store.update(code: "MISSING", to: Self.challenge("MISSING"), project: nil)
         #expect(!missing)
 
         store.put(Self.entry("D"))

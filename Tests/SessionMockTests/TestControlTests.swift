@@ -221,6 +221,26 @@ import Testing
         #expect(gone.status == 400)
     }
 
+    @Test func storeAPIAcceptsBareWireObjectsArraysAndEntryPatches() async throws {
+        let mock = try Harness()
+        defer { mock.stop() }
+        let bare = try await mock.send("PUT", "/__admin/walletkit/session-challenges/BARE", body: #"{"id":"sc_bare","code":"BARE","expired":false,"completed":false}"#)
+        #expect(bare.status == 201)
+        #expect(try await mock.get("\(challenge)?code=BARE", headers: ["X-WalletKit-Project-ID": "proj_other"]).status == 200, "no project: every project")
+        let moved = try await mock.send("PATCH", "/__admin/walletkit/session-challenges/BARE", body: #"{"project":"proj_demo"}"#)
+        #expect(moved.status == 200)
+        #expect(try await mock.get("\(challenge)?code=BARE", headers: ["X-WalletKit-Project-ID": "proj_other"]).status == 403)
+        let badProject = try await mock.send("PATCH", "/__admin/walletkit/session-challenges/BARE", body: #"{"project":"proj_nope"}"#)
+        #expect(badProject.status == 400)
+        let list = try await mock.send("PUT", "/__admin/zitadel/sessions", body: #"[{"session":{"id":"only","sequence":"1"}}]"#)
+        #expect(list.status == 200)
+        #expect(try await mock.get("/v2/sessions/bare-1", headers: Harness.admin).status == 404)
+        #expect(try await mock.get("/v2/sessions/only", headers: Harness.admin).text == #"{"session":{"id":"only","sequence":"1"}}"#)
+        let token = try await mock.send("PATCH", "/__admin/zitadel/sessions/only", body: #"{"sessionToken":"tok-only"}"#)
+        #expect(token.status == 200)
+        #expect(try await mock.get("/v2/sessions/only?sessionToken=tok-only", headers: ["Authorization": "Bearer stranger-pat"]).status == 200)
+    }
+
     @Test func storeAPIWorksOnAPrivateCopyOnly() async throws {
         let mock = try Harness()
         defer { mock.stop() }

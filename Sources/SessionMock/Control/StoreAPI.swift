@@ -62,6 +62,35 @@ struct StoreAPI: Sendable {
         }
     }
 
+    // MARK: - Lenient body shapes
+
+    /// A PUT body may be the seed entry (`{"challenge": {…}}`) or, for convenience, the bare wire
+    /// object (`{"id":…, "code":…}`), which is wrapped as the entry's wire object.
+    static func asEntry(_ body: JSONValue, wireKey: String, identity: String) -> JSONValue {
+        guard case .object = body, body[wireKey] == nil, body[identity] != nil else { return body }
+        return .object([(wireKey, body)])
+    }
+
+    /// A collection PUT body may be `{"<key>": [...]}` or the bare array.
+    static func asList(_ body: JSONValue, key: String) -> JSONValue {
+        if case .array = body { return .object([(key, body)]) }
+        return body
+    }
+
+    /// The contract's PATCH is a merge patch of the wire object. A patch whose keys are all entry
+    /// keys (e.g. `{"project": …}` or `{"challenge": {…}}`) patches the whole seed entry instead;
+    /// the wire objects have none of those keys, so the two cannot be confused.
+    static func patched(entry: [(key: String, value: JSONValue)], wireKey: String, entryKeys: Set<String>,
+                        with patch: JSONValue) -> [(key: String, value: JSONValue)] {
+        let current = JSONValue.object(entry)
+        if case .object(let members) = patch, !members.isEmpty, members.allSatisfy({ entryKeys.contains($0.key) }) {
+            guard case .object(let merged) = current.mergePatched(with: patch) else { return entry }
+            return merged
+        }
+        guard case .object(let merged) = current.mergePatched(with: .object([(wireKey, patch)])) else { return entry }
+        return merged
+    }
+
     // MARK: - WalletKit challenges
 
     static func challengeEntry(project: String?, challenge: SessionChallenge) -> JSONValue {
@@ -94,7 +123,7 @@ struct StoreAPI: Sendable {
         case .failure(let refusal): return refusal.response
         }
         do {
-            let entry = try SeedParser.parseChallengeEntry(body)
+            let entry = try SeedParser.parseChallengeEntry(Self.asEntry(body, wireKey: "challenge", identity: "code"))
             guard entry.challenge.code == code else {
                 return AdminAPI.seedError(SeedError(file: "request body", path: "$.challenge.code", reason: "'\(entry.challenge.code)' differs from the code in the path '\(code)'"))
             }
@@ -118,7 +147,8 @@ struct StoreAPI: Sendable {
         case .success(let value): body = value
         case .failure(let refusal): return refusal.response
         }
-        guard case .object(let members) = body, members.count == 1, let list = body["sessionChallenges"] else {
+        let wrapped = Self.asList(body, key: "sessionChallenges")
+        guard case .object(let members) = wrapped, members.count == 1, let list = wrapped["sessionChallenges"] else {
             return AdminAPI.seedError(SeedError(file: "request body", reason: #"expected {"sessionChallenges": [...]}"#))
         }
         // Validated as a seed's walletkit section, with the scenario's projects.
@@ -149,15 +179,19 @@ struct StoreAPI: Sendable {
                 return Self.notFound("no session challenge with code '\(code)'")
             }
             let wire = (try? JSONParser.parse(SessionChallengeAPI.json(current.challenge))) ?? .null
-            var entry: [(key: String, value: JSONValue)] = [("challenge", wire.mergePatched(with: patch))]
+            var entry: [(key: String, value: JSONValue)] = [("challenge", wire)]
             if let project = current.project { entry.insert(("project", .string(project)), at: 0) }
+            entry = Self.patched(entry: entry, wireKey: "challenge", entryKeys: ["project", "challenge"], with: patch)
             do throws(SeedError) {
                 let patched = try SeedParser.parseChallengeEntry(.object(entry))
                 guard patched.challenge.code == code else {
                     return AdminAPI.seedError(SeedError(file: "request body", path: "$.code", reason: "the code of a challenge cannot be patched; PUT a new one and DELETE this one"))
                 }
-                _ = store.update(code: code, to: patched.challenge)
-                return .json(200, Self.challengeEntry(project: current.project, challenge: patched.challenge).serialized)
+                if let projects = store.projects, let project = patched.project, !projects.contains(project) {
+                    return AdminAPI.seedError(SeedError(file: "request body", path: "$.project", reason: "project '\(project)' is not in the scenario's walletkit.projects (\(projects.sorted().joined(separator: ", ")))"))
+                }
+                _ = store.update(code: code, to: patched.challenge, project: patched.project)
+                return .json(200, Self.challengeEntry(project: patched.project, challenge: patched.challenge).serialized)
             } catch {
                 return AdminAPI.seedError(error)
             }
@@ -198,7 +232,7 @@ struct StoreAPI: Sendable {
         case .failure(let refusal): return refusal.response
         }
         do {
-            let entry = try SeedParser.parseSessionEntry(body)
+            let entry = try SeedParser.parseSessionEntry(Self.asEntry(body, wireKey: "session", identity: "id"))
             guard entry.session.id == id else {
                 return AdminAPI.seedError(SeedError(file: "request body", path: "$.session.id", reason: "'\(entry.session.id)' differs from the id in the path '\(id)'"))
             }
@@ -219,7 +253,8 @@ struct StoreAPI: Sendable {
         case .success(let value): body = value
         case .failure(let refusal): return refusal.response
         }
-        guard case .object(let members) = body, members.count == 1, let list = body["sessions"] else {
+        let wrapped = Self.asList(body, key: "sessions")
+        guard case .object(let members) = wrapped, members.count == 1, let list = wrapped["sessions"] else {
             return AdminAPI.seedError(SeedError(file: "request body", reason: #"expected {"sessions": [...]}"#))
         }
         do {
@@ -246,9 +281,10 @@ struct StoreAPI: Sendable {
         }
         return state.withSessions { store in
             guard let current = store.record(id: id) else { return Self.notFound("no session with id '\(id)'") }
-            var entry: [(key: String, value: JSONValue)] = [("session", Self.wireSession(current).mergePatched(with: patch))]
+            var entry: [(key: String, value: JSONValue)] = [("session", Self.wireSession(current))]
             if let creator = current.creatorUserId { entry.insert(("creatorUserId", .string(creator)), at: 0) }
             if let token = current.sessionToken { entry.insert(("sessionToken", .string(token)), at: 0) }
+            entry = Self.patched(entry: entry, wireKey: "session", entryKeys: ["sessionToken", "creatorUserId", "session"], with: patch)
             do throws(SeedError) {
                 var patched = try SeedParser.parseSessionEntry(.object(entry))
                 guard patched.session.id == id else {

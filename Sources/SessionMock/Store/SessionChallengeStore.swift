@@ -75,10 +75,11 @@ public struct SessionChallengeStore: Sendable {
         }
     }
 
-    /// Changes the wire fields of a challenge in place, keeping its poll count and timeline.
-    public mutating func update(code: String, to challenge: SessionChallenge) -> Bool {
+    /// Changes the wire fields (and owner) of a challenge in place, keeping its poll count and timeline.
+    public mutating func update(code: String, to challenge: SessionChallenge, project: String?) -> Bool {
         guard records[code] != nil, challenge.code == code else { return false }
         records[code]!.challenge = challenge
+        records[code]!.project = project
         return true
     }
 
