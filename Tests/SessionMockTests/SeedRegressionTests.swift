@@ -26,6 +26,16 @@ import Testing
         #expect(error.description.contains("0001-9999"))
     }
 
+    @Test(arguments: [3, 15, 16, 17, 40])
+    func duplicateKeysAreFoundInObjectsOfAnySize(size: Int) {
+        let keys = (0..<size).map { "\"k\($0)\":\($0)" }
+        for repeated in [0, size - 1] {
+            let text = "{" + (keys + ["\"k\(repeated)\":0"]).joined(separator: ",") + "}"
+            #expect(throws: JSONSyntaxError.self, "size \(size), repeating k\(repeated)") { try JSONParser.parse(text) }
+        }
+        #expect((try? JSONParser.parse("{" + keys.joined(separator: ",") + "}")) != nil)
+    }
+
     @Test func signedSequenceIsRefused() {
         #expect(throws: SeedError.self) {
             try SeedParser.parse(Array(#"{"zitadel":{"sessions":[{"session":{"id":"1","sequence":"+5"}}]}}"#.utf8), file: "t")

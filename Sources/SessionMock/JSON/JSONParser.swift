@@ -85,7 +85,15 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyStart = index
             let key = try parseString()
-            guard seen.insert(key).inserted else {
+            // Small objects: a linear scan beats hashing every key; large ones use the set.
+            let duplicate: Bool
+            if members.count < 16 {
+                duplicate = members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.map(\.key)) }
+                duplicate = !seen.insert(key).inserted
+            }
+            guard !duplicate else {
                 index = keyStart
                 throw error("duplicate key '\(key)'")
             }

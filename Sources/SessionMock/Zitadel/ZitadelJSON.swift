@@ -7,7 +7,8 @@ public enum ZitadelJSON {
         w.raw("{\"session\":")
         write(session, to: &w)
         w.raw(UInt8(ascii: "}"))
-        return w.bytes
+        // Stored for the session's lifetime: keep only what is used, not the writer's spare capacity.
+        return w.bytes.withUnsafeBufferPointer { Array($0) }
     }
 
     public static func write(_ session: ZitadelSession, to w: inout JSONWriter) {
