@@ -22,15 +22,15 @@ public struct HTTPResponse: Sendable {
 
     /// A JSON answer; `Content-Type` comes first so every JSON response looks the same on the wire.
     public static func json(_ status: Int, _ body: [UInt8], headers: [HTTPField] = []) -> HTTPResponse {
-        HTTPResponse(
-            status: status,
-            headers: [HTTPField(name: "Content-Type", value: "application/json")] + headers,
-            body: body)
+        HTTPResponse(status: status, headers: headers.isEmpty ? jsonHeaders : jsonHeaders + headers, body: body)
     }
 
     public static func json(_ status: Int, _ body: String, headers: [HTTPField] = []) -> HTTPResponse {
         json(status, Array(body.utf8), headers: headers)
     }
+
+    /// Shared, so the common case allocates no header array per response.
+    private static let jsonHeaders = [HTTPField(name: "Content-Type", value: "application/json")]
 
     /// A connection closed without a reply, as a dropped request looks to a client.
     public static let drop = HTTPResponse(status: 0, dropsConnection: true)

@@ -1,12 +1,24 @@
 /// ZITADEL sessions and accepted bearer tokens of one scenario copy. Each session's
 /// `GetSessionResponse` JSON is encoded when it is stored, so a read copies bytes only.
 public struct ZitadelSessionStore: Sendable {
-    public struct Record: Sendable {
-        public var sessionToken: String?
-        public var creatorUserId: String?
-        public var session: ZitadelSession
+    /// Immutable once stored (a change stores a new one), and a class so that a read on the hot
+    /// path costs one retain instead of copying every field of the session.
+    public final class Record: Sendable {
+        public let sessionToken: String?
+        public let creatorUserId: String?
+        public let session: ZitadelSession
+        /// The user checked in the session (`factors.user.id`), for the "own session" rule.
+        public let checkedUserId: String?
         /// `{"session":{…}}`, ready to send.
-        public var responseBody: [UInt8]
+        public let responseBody: [UInt8]
+
+        init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession, responseBody: [UInt8]) {
+            self.sessionToken = sessionToken
+            self.creatorUserId = creatorUserId
+            self.session = session
+            self.checkedUserId = session.checkedUserId
+            self.responseBody = responseBody
+        }
     }
 
     private(set) var tokens: [String: ZitadelToken] = [:]

@@ -7,6 +7,8 @@ public enum ZitadelSessionAPI {
         HTTPField(name: "Cache-Control", value: "no-store"),
         HTTPField(name: "Pragma", value: "no-cache"),
     ]
+    /// All headers of a 200, built once.
+    static let successResponseHeaders = [HTTPField(name: "Content-Type", value: "application/json")] + successHeaders
 
     public struct Query: Sendable {
         public var sessionId: String
@@ -26,7 +28,7 @@ public enum ZitadelSessionAPI {
             sessionToken: request.queryValue("sessionToken") ?? request.queryValue("session_token"),
             authorization: request.header("Authorization"))
         switch evaluate(query, state: state) {
-        case .session(let record): return .json(200, record.responseBody, headers: successHeaders)
+        case .session(let record): return HTTPResponse(status: 200, headers: successResponseHeaders, body: record.responseBody)
         case .error(let error): return error.response
         }
     }
@@ -47,7 +49,7 @@ public enum ZitadelSessionAPI {
             guard let record = store.record(id: query.sessionId) else { return .error(.sessionNotFound) }
             if let token = query.sessionToken {
                 guard token == record.sessionToken else { return .error(.wrongSessionToken) }
-            } else if caller.userId != record.creatorUserId, caller.userId != record.session.checkedUserId,
+            } else if caller.userId != record.creatorUserId, caller.userId != record.checkedUserId,
                       !caller.canReadAnySession {
                 return .error(.noPermission)
             }
