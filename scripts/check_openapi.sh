@@ -172,7 +172,7 @@ declare -a SUMMARY=()
 FAILED=0
 
 run_schemathesis() {
-    local label="$1" rc=0 cases
+    local label="$1" rc=0
     shift
     local log="$WORK/$label.log"
     echo
@@ -195,18 +195,7 @@ run_schemathesis() {
             --output-sanitize false \
             --no-color
     ) 2>&1 | tee "$log" || rc=$?
-    cases="$(grep -oE '[0-9]+ generated' "$log" | tail -1 | cut -d' ' -f1 || true)"
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        echo "check_openapi: session-mock died during '$label'; its stderr:" >&2
-        tail -n 50 "$WORK/server.err" >&2
-        rc=1
-    fi
-    if [[ "$rc" -eq 0 ]]; then
-        SUMMARY+=("$label: ${cases:-?} cases, passed")
-    else
-        SUMMARY+=("$label: ${cases:-?} cases, FAILED (exit $rc)")
-        FAILED=1
-    fi
+    record_schemathesis_result "$label" "$rc" "$log"
 }
 
 run_schemathesis records --include-path-regex '^/__admin/' "${BULK_EXCLUDE[@]}" ${SKIP[@]+"${SKIP[@]}"}

@@ -93,7 +93,7 @@ FAILED=0
 
 run_operation() {
     local spec="$1" operation="$2" excluded="$3" header="$4"
-    local log="$WORK/$operation.log" rc=0 cases
+    local log="$WORK/$operation.log" rc=0
     echo
     echo "conformance: ---- $operation ($(basename "$spec")) ----"
     (
@@ -113,18 +113,7 @@ run_operation() {
             --output-sanitize false \
             --no-color
     ) 2>&1 | tee "$log" || rc=$?
-    cases="$(grep -oE '[0-9]+ generated' "$log" | tail -1 | cut -d' ' -f1 || true)"
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        echo "conformance: session-mock died during $operation; its stderr:" >&2
-        tail -n 50 "$WORK/server.err" >&2
-        rc=1
-    fi
-    if [[ "$rc" -eq 0 ]]; then
-        SUMMARY+=("$operation: ${cases:-?} cases, passed")
-    else
-        SUMMARY+=("$operation: ${cases:-?} cases, FAILED (exit $rc)")
-        FAILED=1
-    fi
+    record_schemathesis_result "$operation" "$rc" "$log"
 }
 
 run_operation "$WALLETKIT_SPEC" users_get-session-challenge "$WALLETKIT_EXCLUDED" "X-WalletKit-Project-ID: proj_demo"

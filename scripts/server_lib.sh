@@ -49,3 +49,22 @@ stop_session_mock() {
     fi
     [[ -n "${WORK:-}" ]] && rm -rf "$WORK"
 }
+
+# After one schemathesis run: fails it if the server died meanwhile, and appends
+# "LABEL: N cases, passed|FAILED" to SUMMARY (setting FAILED=1 on failure).
+# Usage: record_schemathesis_result LABEL EXIT_CODE LOG_FILE
+record_schemathesis_result() {
+    local label="$1" rc="$2" log="$3" cases
+    cases="$(grep -oE '[0-9]+ generated' "$log" | tail -1 | cut -d' ' -f1 || true)"
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "$NAME: session-mock died during '$label'; its stderr:" >&2
+        tail -n 50 "$WORK/server.err" >&2
+        rc=1
+    fi
+    if [[ "$rc" -eq 0 ]]; then
+        SUMMARY+=("$label: ${cases:-?} cases, passed")
+    else
+        SUMMARY+=("$label: ${cases:-?} cases, FAILED (exit $rc)")
+        FAILED=1
+    fi
+}
