@@ -54,6 +54,7 @@ stop_session_mock() {
 # After one schemathesis run: fails it if the server died meanwhile, and appends
 # "LABEL: N cases, passed|FAILED" to SUMMARY (setting FAILED=1 on failure).
 # Usage: record_schemathesis_result LABEL EXIT_CODE LOG_FILE
+# shellcheck disable=SC2034  # SUMMARY and FAILED belong to the calling script
 record_schemathesis_result() {
     local label="$1" rc="$2" log="$3" cases
     cases="$(grep -oE '[0-9]+ generated' "$log" | tail -1 | cut -d' ' -f1 || true)"
@@ -66,6 +67,6 @@ record_schemathesis_result() {
         SUMMARY+=("$label: ${cases:-?} cases, passed")
     else
         SUMMARY+=("$label: ${cases:-?} cases, FAILED (exit $rc)")
-        FAILED=1
+        FAILED=1  # read by the calling script
     fi
 }
