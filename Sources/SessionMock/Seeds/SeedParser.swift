@@ -19,50 +19,91 @@ public struct SeedError: Error, Sendable, CustomStringConvertible {
 
 /// Validates a seed document and builds a `SeedDocument`. All problems are collected (up to a
 /// limit) so one run of `validate` shows everything wrong in a file.
+///
+/// Reads a `JSONTape`, so a value's JSON path is worked out only when something is wrong with it
+/// (building every path up front was a large part of loading a 100k-record seed).
 public struct SeedParser {
     private let file: String
+    private let tape: JSONTape
     private var issues: [SeedIssue] = []
     private static let maxIssues = 100
+    typealias Node = Int
 
     public static func parse(_ bytes: [UInt8], file: String) throws(SeedError) -> SeedDocument {
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(bytes)
-        } catch {
-            throw SeedError(file: file, path: "$", reason: "not valid JSON: \(error.description)")
-        }
-        return try parse(root, file: file)
-    }
-
-    public static func parse(_ root: JSONValue, file: String) throws(SeedError) -> SeedDocument {
-        var parser = SeedParser(file: file)
-        let document = parser.document(root)
+        var parser = try SeedParser(bytes: bytes, file: file)
+        let document = parser.document(parser.tape.root)
         if !parser.issues.isEmpty { throw SeedError(issues: parser.issues) }
         return document
     }
 
+    public static func parse(_ root: JSONValue, file: String) throws(SeedError) -> SeedDocument {
+        try parse(root.serialized, file: file)
+    }
+
     /// One `walletkit.sessionChallenges` entry on its own (the store API's PUT body).
     public static func parseChallengeEntry(_ value: JSONValue, file: String = "request body") throws(SeedError) -> SessionChallengeSeed {
-        var parser = SeedParser(file: file)
-        let entry = parser.challengeEntry(value, "$")
+        var parser = try SeedParser(bytes: value.serialized, file: file)
+        let entry = parser.challengeEntry(parser.tape.root)
         if let entry, parser.issues.isEmpty { return entry }
         throw SeedError(issues: parser.issues)
     }
 
     /// One `zitadel.sessions` entry on its own (the store API's PUT body).
     public static func parseSessionEntry(_ value: JSONValue, file: String = "request body") throws(SeedError) -> ZitadelSessionSeed {
-        var parser = SeedParser(file: file)
-        let entry = parser.sessionEntry(value, "$")
+        var parser = try SeedParser(bytes: value.serialized, file: file)
+        let entry = parser.sessionEntry(parser.tape.root)
         if let entry, parser.issues.isEmpty { return entry }
         throw SeedError(issues: parser.issues)
     }
 
-    private init(file: String) { self.file = file }
+    private init(bytes: [UInt8], file: String) throws(SeedError) {
+        self.file = file
+        do {
+            tape = try JSONTape.parse(bytes)
+        } catch {
+            throw SeedError(file: file, path: "$", reason: "not valid JSON: \(error.description)")
+        }
+    }
 
-    // MARK: - Reading helpers
+    // MARK: - Paths and reading helpers
 
-    private mutating func fail(_ path: String, _ reason: String) {
-        if issues.count < Self.maxIssues { issues.append(SeedIssue(file: file, path: path, reason: reason)) }
+    /// The JSON path of a value (`$.zitadel.sessions[3].session.id`), built from the tape.
+    private func path(_ node: Node) -> String {
+        var chain: [Node] = []
+        var current = node
+        while let parent = tape.parent(current) {
+            chain.append(current)
+            current = parent
+        }
+        var path = "$"
+        for member in chain.reversed() {
+            if tape.kind(tape.parent(member)!) == .object {
+                path = Self.child(path, tape.key(member))
+            } else {
+                path += "[\(tape.itemIndex(member))]"
+            }
+        }
+        return path
+    }
+
+    /// Where a missing member would be: its object and its key.
+    struct Missing {
+        var object: Node
+        var key: String
+    }
+
+    private func path(_ missing: Missing) -> String { Self.child(path(missing.object), missing.key) }
+
+    private mutating func fail(_ node: Node, _ reason: String) {
+        if issues.count < Self.maxIssues { issues.append(SeedIssue(file: file, path: path(node), reason: reason)) }
+    }
+
+    private mutating func fail(_ missing: Missing, _ reason: String) {
+        if issues.count < Self.maxIssues { issues.append(SeedIssue(file: file, path: path(missing), reason: reason)) }
+    }
+
+    private mutating func fail(_ node: Node, appending suffix: String, _ reason: String) {
+        if issues.count < Self.maxIssues { issues.append(SeedIssue(file: file, path: path(node) + suffix, reason: reason)) }
     }
 
     private static func child(_ path: String, _ key: String) -> String {
@@ -70,150 +111,165 @@ public struct SeedParser {
         return plain ? "\(path).\(key)" : "\(path)[\(JSONValue.string(key).serializedString)]"
     }
 
+    private func typeName(_ node: Node) -> String { tape.kind(node).typeName }
+
     /// The members of an object whose keys are all known (a typo is an error, not ignored data).
     /// `aliases` maps an accepted alternative spelling (proto field names) to the canonical key.
-    private mutating func object(_ value: JSONValue, _ path: String, keys: [String], aliases: [String: String] = [:]) -> Fields? {
-        guard case .object(let members) = value else {
-            fail(path, "expected an object, found \(value.typeName)")
+    private mutating func object(_ node: Node, keys: [String], aliases: KeyValuePairs<String, String> = [:]) -> Fields? {
+        guard tape.kind(node) == .object else {
+            fail(node, "expected an object, found \(typeName(node))")
             return nil
         }
-        var result = Fields()
-        var seenKeys: [String] = []
-        for (key, member) in members {
-            let canonical = aliases[key] ?? key
-            let memberPath = Self.child(path, key)
+        var result = Fields(object: node)
+        for member in tape.members(node) {
+            let key = tape.key(member)
+            var canonical = key
+            for (alias, target) in aliases where alias == key { canonical = target }
             guard keys.contains(canonical) else {
-                fail(memberPath, "unknown field '\(key)' (known: \(keys.sorted().joined(separator: ", ")))")
+                fail(member, "unknown field '\(key)' (known: \(keys.sorted().joined(separator: ", ")))")
                 continue
             }
-            guard !seenKeys.contains(canonical) else {
-                fail(memberPath, "'\(key)' given twice (as '\(canonical)' too)")
+            guard !result.members.contains(where: { $0.key == canonical }) else {
+                fail(member, "'\(key)' given twice (as '\(canonical)' too)")
                 continue
             }
-            seenKeys.append(canonical)
-            // JSON null means "unset", as in proto3 JSON.
-            if case .null = member { continue }
-            result.members.append((canonical, (member, memberPath)))
+            // JSON null means "unset", as in proto3 JSON: kept for the duplicate check, then skipped.
+            result.members.append((canonical, member, tape.kind(member) == .null))
         }
         return result
     }
 
-    private mutating func string(_ field: (JSONValue, String)?, required: Bool = false, nonEmpty: Bool = false, missingPath: String = "") -> String? {
-        guard let (value, path) = field else {
-            if required { fail(missingPath, "required string is missing") }
+    /// An object whose keys are data (metadata, headers, query): any key, no aliases. The tape
+    /// has refused duplicate keys already.
+    private mutating func map(_ node: Node) -> [(key: String, node: Node)] {
+        guard tape.kind(node) == .object else {
+            fail(node, "expected an object, found \(typeName(node))")
+            return []
+        }
+        return tape.members(node).map { (tape.key($0), $0) }
+    }
+
+    private mutating func string(_ field: Node?, required: Missing? = nil, nonEmpty: Bool = false) -> String? {
+        guard let field else {
+            if let required { fail(required, "required string is missing") }
             return nil
         }
-        guard case .string(let text) = value else {
-            fail(path, "expected a string, found \(value.typeName)")
+        guard let text = tape.string(field) else {
+            fail(field, "expected a string, found \(typeName(field))")
             return nil
         }
-        if nonEmpty && text.isEmpty { fail(path, "must not be empty"); return nil }
+        if nonEmpty && text.isEmpty { fail(field, "must not be empty"); return nil }
         return text
     }
 
-    private mutating func bool(_ field: (JSONValue, String)?, required: Bool = false, missingPath: String = "") -> Bool? {
-        guard let (value, path) = field else {
-            if required { fail(missingPath, "required boolean is missing") }
+    private mutating func bool(_ field: Node?, required: Missing? = nil) -> Bool? {
+        guard let field else {
+            if let required { fail(required, "required boolean is missing") }
             return nil
         }
-        guard case .bool(let flag) = value else {
-            fail(path, "expected true or false, found \(value.typeName)")
+        switch tape.kind(field) {
+        case .true: return true
+        case .false: return false
+        default:
+            fail(field, "expected true or false, found \(typeName(field))")
             return nil
         }
-        return flag
     }
 
-    private mutating func integer(_ field: (JSONValue, String)?, range: ClosedRange<Int>) -> Int? {
-        guard let (value, path) = field else { return nil }
-        guard case .number(let text) = value, let number = Int(text), range.contains(number) else {
-            fail(path, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \(value.serializedString)")
+    private mutating func integer(_ field: Node?, range: ClosedRange<Int>) -> Int? {
+        guard let field else { return nil }
+        guard let text = tape.numberText(field), let number = Int(text), range.contains(number) else {
+            fail(field, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \(tape.value(field).serializedString)")
             return nil
         }
         return number
     }
 
-    private mutating func array(_ field: (JSONValue, String)?) -> [(JSONValue, String)] {
-        guard let (value, path) = field else { return [] }
-        guard case .array(let items) = value else {
-            fail(path, "expected an array, found \(value.typeName)")
+    private mutating func array(_ field: Node?) -> [Node] {
+        guard let field else { return [] }
+        guard tape.kind(field) == .array else {
+            fail(field, "expected an array, found \(typeName(field))")
             return []
         }
-        return items.enumerated().map { ($1, "\(path)[\($0)]") }
+        return Array(tape.items(field))
     }
 
-    private mutating func stringArray(_ field: (JSONValue, String)?) -> [String]? {
+    private mutating func stringArray(_ field: Node?) -> [String]? {
         guard field != nil else { return nil }
-        return array(field).compactMap { string(($0.0, $0.1), nonEmpty: true) }
+        return array(field).compactMap { string($0, nonEmpty: true) }
     }
 
-    private mutating func timestamp(_ field: (JSONValue, String)?) -> SeedTimestamp? {
-        guard let text = string(field), let (_, path) = field else { return nil }
+    private mutating func timestamp(_ field: Node?) -> SeedTimestamp? {
+        guard let field, let text = string(field) else { return nil }
         switch SeedTimestamp.parse(text) {
         case .success(let timestamp): return timestamp
-        case .failure(let error): fail(path, error.description); return nil
+        case .failure(let error): fail(field, error.description); return nil
         }
     }
 
     // MARK: - Document
 
-    private mutating func document(_ root: JSONValue) -> SeedDocument {
+    private mutating func document(_ root: Node) -> SeedDocument {
         var document = SeedDocument()
-        guard let top = object(root, "$", keys: ["$schema", "description", "walletkit", "zitadel", "faults"]) else { return document }
+        guard let top = object(root, keys: ["$schema", "description", "walletkit", "zitadel", "faults"]) else { return document }
         _ = string(top["$schema"])
         _ = string(top["description"])
-        if let walletKit = top["walletkit"] { document.walletKit = walletKitSeed(walletKit.0, walletKit.1) }
-        if let zitadel = top["zitadel"] { document.zitadel = zitadelSeed(zitadel.0, zitadel.1) }
-        document.faults = array(top["faults"]).compactMap { fault($0.0, $0.1) }
+        if let walletKit = top["walletkit"] { document.walletKit = walletKitSeed(walletKit) }
+        if let zitadel = top["zitadel"] { document.zitadel = zitadelSeed(zitadel) }
+        document.faults = array(top["faults"]).compactMap { fault($0) }
         return document
     }
 
-    private mutating func walletKitSeed(_ value: JSONValue, _ path: String) -> WalletKitSeed {
+    private mutating func walletKitSeed(_ node: Node) -> WalletKitSeed {
         var seed = WalletKitSeed()
-        guard let fields = object(value, path, keys: ["projects", "sessionChallenges"]) else { return seed }
+        guard let fields = object(node, keys: ["projects", "sessionChallenges"]) else { return seed }
         seed.projects = stringArray(fields["projects"])
-        var codes: [String: String] = [:]
-        for (entry, entryPath) in array(fields["sessionChallenges"]) {
-            guard let challenge = challengeEntry(entry, entryPath) else { continue }
-            if let first = codes[challenge.challenge.code] {
-                fail(entryPath + ".challenge.code", "code '\(challenge.challenge.code)' is already used at \(first)")
+        let entries = array(fields["sessionChallenges"])
+        var codes: [String: Node] = [:]
+        codes.reserveCapacity(entries.count)
+        seed.sessionChallenges.reserveCapacity(entries.count)
+        for entry in entries {
+            guard let challenge = challengeEntry(entry) else { continue }
+            if let first = codes.updateValue(entry, forKey: challenge.challenge.code) {
+                codes[challenge.challenge.code] = first
+                fail(entry, appending: ".challenge.code", "code '\(challenge.challenge.code)' is already used at \(path(first))")
                 continue
             }
-            codes[challenge.challenge.code] = entryPath
             if let projects = seed.projects, let project = challenge.project, !projects.contains(project) {
-                fail(entryPath + ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
+                fail(entry, appending: ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
             }
             seed.sessionChallenges.append(challenge)
         }
         return seed
     }
 
-    fileprivate mutating func challengeEntry(_ value: JSONValue, _ path: String) -> SessionChallengeSeed? {
-        guard let fields = object(value, path, keys: ["project", "challenge", "timeline"]) else { return nil }
+    fileprivate mutating func challengeEntry(_ node: Node) -> SessionChallengeSeed? {
+        guard let fields = object(node, keys: ["project", "challenge", "timeline"]) else { return nil }
         let project = string(fields["project"], nonEmpty: true)
-        guard let (wire, wirePath) = fields["challenge"] else {
-            fail(Self.child(path, "challenge"), "required object is missing (the SessionChallenge as WalletKit sends it)")
+        guard let wire = fields["challenge"] else {
+            fail(fields.missing("challenge"), "required object is missing (the SessionChallenge as WalletKit sends it)")
             return nil
         }
-        guard let challenge = challenge(wire, wirePath) else { return nil }
+        guard let challenge = challenge(wire) else { return nil }
         var seed = SessionChallengeSeed(project: project, challenge: challenge)
-        for (step, stepPath) in array(fields["timeline"]) {
-            if let parsed = timelineStep(step, stepPath) { seed.timeline.append(parsed) }
+        for step in array(fields["timeline"]) {
+            if let parsed = timelineStep(step) { seed.timeline.append(parsed) }
         }
         return seed
     }
 
-    private mutating func challenge(_ value: JSONValue, _ path: String) -> SessionChallenge? {
-        guard let fields = object(value, path, keys: ["id", "code", "expired", "completed"]) else { return nil }
-        let id = string(fields["id"], required: true, nonEmpty: true, missingPath: Self.child(path, "id"))
-        let code = string(fields["code"], required: true, nonEmpty: true, missingPath: Self.child(path, "code"))
-        let expired = bool(fields["expired"], required: true, missingPath: Self.child(path, "expired"))
-        let completed = bool(fields["completed"], required: true, missingPath: Self.child(path, "completed"))
+    private mutating func challenge(_ node: Node) -> SessionChallenge? {
+        guard let fields = object(node, keys: ["id", "code", "expired", "completed"]) else { return nil }
+        let id = string(fields["id"], required: fields.missing("id"), nonEmpty: true)
+        let code = string(fields["code"], required: fields.missing("code"), nonEmpty: true)
+        let expired = bool(fields["expired"], required: fields.missing("expired"))
+        let completed = bool(fields["completed"], required: fields.missing("completed"))
         guard let id, let code, let expired, let completed else { return nil }
         return SessionChallenge(id: id, code: code, expired: expired, completed: completed)
     }
 
-    private mutating func timelineStep(_ value: JSONValue, _ path: String) -> TimelineStep? {
-        guard let fields = object(value, path, keys: ["afterPolls", "after", "set"]) else { return nil }
+    private mutating func timelineStep(_ node: Node) -> TimelineStep? {
+        guard let fields = object(node, keys: ["afterPolls", "after", "set"]) else { return nil }
         let trigger: TimelineStep.Trigger
         switch (fields["afterPolls"], fields["after"]) {
         case (let polls?, nil):
@@ -223,23 +279,23 @@ public struct SeedParser {
             guard let text = string(after) else { return nil }
             switch SeedDuration.parse(text) {
             case .success(let duration): trigger = .after(duration)
-            case .failure(let error): fail(after.1, error.description); return nil
+            case .failure(let error): fail(after, error.description); return nil
             }
         case (nil, nil):
-            fail(path, "a timeline step needs 'afterPolls' or 'after'")
+            fail(node, "a timeline step needs 'afterPolls' or 'after'")
             return nil
         default:
-            fail(path, "a timeline step takes 'afterPolls' or 'after', not both")
+            fail(node, "a timeline step takes 'afterPolls' or 'after', not both")
             return nil
         }
         guard let set = fields["set"] else {
-            fail(Self.child(path, "set"), "required object is missing (e.g. {\"completed\": true})")
+            fail(fields.missing("set"), "required object is missing (e.g. {\"completed\": true})")
             return nil
         }
-        guard let changes = object(set.0, set.1, keys: ["expired", "completed"]) else { return nil }
+        guard let changes = object(set, keys: ["expired", "completed"]) else { return nil }
         let step = TimelineStep(trigger: trigger, setExpired: bool(changes["expired"]), setCompleted: bool(changes["completed"]))
         if step.setExpired == nil && step.setCompleted == nil {
-            fail(set.1, "sets nothing: give 'expired' and/or 'completed'")
+            fail(set, "sets nothing: give 'expired' and/or 'completed'")
             return nil
         }
         return step
@@ -247,140 +303,122 @@ public struct SeedParser {
 
     // MARK: - ZITADEL
 
-    private mutating func zitadelSeed(_ value: JSONValue, _ path: String) -> ZitadelSeed {
+    private mutating func zitadelSeed(_ node: Node) -> ZitadelSeed {
         var seed = ZitadelSeed()
-        guard let fields = object(value, path, keys: ["tokens", "sessions"]) else { return seed }
-        var tokens: [String: String] = [:]
-        for (entry, entryPath) in array(fields["tokens"]) {
-            guard let token = tokenEntry(entry, entryPath) else { continue }
-            if let first = tokens[token.token] {
-                fail(entryPath + ".token", "token is already used at \(first)")
+        guard let fields = object(node, keys: ["tokens", "sessions"]) else { return seed }
+        var tokens: [String: Node] = [:]
+        for entry in array(fields["tokens"]) {
+            guard let token = tokenEntry(entry) else { continue }
+            if let first = tokens.updateValue(entry, forKey: token.token) {
+                tokens[token.token] = first
+                fail(entry, appending: ".token", "token is already used at \(path(first))")
                 continue
             }
-            tokens[token.token] = entryPath
             seed.tokens.append(token)
         }
-        var ids: [String: String] = [:]
-        for (entry, entryPath) in array(fields["sessions"]) {
-            guard let session = sessionEntry(entry, entryPath) else { continue }
-            if let first = ids[session.session.id] {
-                fail(entryPath + ".session.id", "session id '\(session.session.id)' is already used at \(first)")
+        let entries = array(fields["sessions"])
+        var ids: [String: Node] = [:]
+        ids.reserveCapacity(entries.count)
+        seed.sessions.reserveCapacity(entries.count)
+        for entry in entries {
+            guard let session = sessionEntry(entry) else { continue }
+            if let first = ids.updateValue(entry, forKey: session.session.id) {
+                ids[session.session.id] = first
+                fail(entry, appending: ".session.id", "session id '\(session.session.id)' is already used at \(path(first))")
                 continue
             }
-            ids[session.session.id] = entryPath
             seed.sessions.append(session)
         }
         return seed
     }
 
-    private mutating func tokenEntry(_ value: JSONValue, _ path: String) -> ZitadelToken? {
-        guard let fields = object(value, path, keys: ["token", "userId", "permissions"]) else { return nil }
-        let token = string(fields["token"], required: true, nonEmpty: true, missingPath: Self.child(path, "token"))
-        let userId = string(fields["userId"], required: true, nonEmpty: true, missingPath: Self.child(path, "userId"))
+    private mutating func tokenEntry(_ node: Node) -> ZitadelToken? {
+        guard let fields = object(node, keys: ["token", "userId", "permissions"]) else { return nil }
+        let token = string(fields["token"], required: fields.missing("token"), nonEmpty: true)
+        let userId = string(fields["userId"], required: fields.missing("userId"), nonEmpty: true)
         let permissions = stringArray(fields["permissions"]) ?? []
         if let token, token.contains(where: { $0 == " " || $0 == "\t" }) {
-            fail(Self.child(path, "token"), "a bearer token cannot contain spaces")
+            fail(fields.missing("token"), "a bearer token cannot contain spaces")
             return nil
         }
         guard let token, let userId else { return nil }
         return ZitadelToken(token: token, userId: userId, permissions: permissions)
     }
 
-    fileprivate mutating func sessionEntry(_ value: JSONValue, _ path: String) -> ZitadelSessionSeed? {
-        guard let fields = object(value, path, keys: ["sessionToken", "creatorUserId", "session"]) else { return nil }
+    fileprivate mutating func sessionEntry(_ node: Node) -> ZitadelSessionSeed? {
+        guard let fields = object(node, keys: ["sessionToken", "creatorUserId", "session"]) else { return nil }
         let token = string(fields["sessionToken"], nonEmpty: true)
         let creator = string(fields["creatorUserId"], nonEmpty: true)
-        guard let (wire, wirePath) = fields["session"] else {
-            fail(Self.child(path, "session"), "required object is missing (the Session as ZITADEL sends it)")
+        guard let wire = fields["session"] else {
+            fail(fields.missing("session"), "required object is missing (the Session as ZITADEL sends it)")
             return nil
         }
-        guard let session = session(wire, wirePath) else { return nil }
+        guard let session = session(wire) else { return nil }
         return ZitadelSessionSeed(sessionToken: token, creatorUserId: creator, session: session)
     }
 
-    /// proto3 JSON accepts the proto field names too; a pasted response may use either.
-    private static let sessionAliases = [
-        "creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent",
-        "expiration_date": "expirationDate",
-    ]
-
-    private mutating func session(_ value: JSONValue, _ path: String) -> ZitadelSession? {
+    private mutating func session(_ node: Node) -> ZitadelSession? {
         let issuesBefore = issues.count
-        guard let fields = object(value, path, keys: ["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"], aliases: Self.sessionAliases) else { return nil }
+        // proto3 JSON accepts the proto field names too; a pasted response may use either.
+        guard let fields = object(node, keys: ["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"],
+                                  aliases: ["creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent", "expiration_date": "expirationDate"])
+        else { return nil }
         var session = ZitadelSession()
-        if let id = string(fields["id"], required: true, nonEmpty: true, missingPath: Self.child(path, "id")) {
-            if id.unicodeScalars.count > 200 { fail(Self.child(path, "id"), "longer than 200 characters, ZITADEL's limit") }
+        if let id = string(fields["id"], required: fields.missing("id"), nonEmpty: true) {
+            if id.unicodeScalars.count > 200 { fail(fields.missing("id"), "longer than 200 characters, ZITADEL's limit") }
             session.id = id
         }
         session.creationDate = timestamp(fields["creationDate"])
         session.changeDate = timestamp(fields["changeDate"])
         session.expirationDate = timestamp(fields["expirationDate"])
-        if let (sequence, sequencePath) = fields["sequence"] {
+        if let sequence = fields["sequence"] {
             // uint64 travels as a JSON string; a number is accepted as proto3 JSON parsers do.
-            let text: String?
-            switch sequence {
-            case .string(let s): text = s
-            case .number(let n): text = n
-            default: text = nil
-            }
+            let text = tape.string(sequence) ?? tape.numberText(sequence)
             if let text, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = UInt64(text) {
                 session.sequence = number
             } else {
-                fail(sequencePath, "expected an unsigned 64-bit integer as a string (\"4\"), found \(sequence.serializedString)")
+                fail(sequence, "expected an unsigned 64-bit integer as a string (\"4\"), found \(tape.value(sequence).serializedString)")
             }
         }
-        if let factors = fields["factors"] { session.factors = self.factors(factors.0, factors.1) }
-        if let (metadata, metadataPath) = fields["metadata"],
-           let entries = object(metadata, metadataPath, keys: [], aliases: [:], allowAnyKey: true) {
-            for (key, (entry, entryPath)) in entries {
-                guard let text = string((entry, entryPath)) else { continue }
+        if let factors = fields["factors"] { session.factors = self.factors(factors) }
+        if let metadata = fields["metadata"] {
+            for (key, entry) in map(metadata) {
+                guard let text = string(entry) else { continue }
                 guard let bytes = Base64.decode(text) else {
-                    fail(entryPath, "metadata values are bytes, written as base64 ('YWNtZQ==' for 'acme')")
+                    fail(entry, "metadata values are bytes, written as base64 ('YWNtZQ==' for 'acme')")
                     continue
                 }
                 session.metadata[key] = bytes
             }
         }
-        if let userAgent = fields["userAgent"] { session.userAgent = self.userAgent(userAgent.0, userAgent.1) }
+        if let userAgent = fields["userAgent"] { session.userAgent = self.userAgent(userAgent) }
         return issues.count == issuesBefore ? session : nil
     }
 
-    private mutating func object(_ value: JSONValue, _ path: String, keys: [String], aliases: [String: String], allowAnyKey: Bool) -> Fields? {
-        guard allowAnyKey else { return object(value, path, keys: keys, aliases: aliases) }
-        guard case .object(let members) = value else {
-            fail(path, "expected an object, found \(value.typeName)")
-            return nil
-        }
-        // Keys are unique already: JSONParser refuses duplicates.
-        return Fields(members: members.map { ($0.key, ($0.value, Self.child(path, $0.key))) })
-    }
-
-    private static let factorAliases = [
-        "web_auth_n": "webAuthN", "otp_sms": "otpSms", "otp_email": "otpEmail", "recovery_code": "recoveryCode",
-    ]
-
-    private mutating func factors(_ value: JSONValue, _ path: String) -> ZitadelSession.Factors {
+    private mutating func factors(_ node: Node) -> ZitadelSession.Factors {
         var factors = ZitadelSession.Factors()
-        guard let fields = object(value, path, keys: ["user", "password", "webAuthN", "intent", "totp", "otpSms", "otpEmail", "recoveryCode"], aliases: Self.factorAliases) else { return factors }
-        if let (user, userPath) = fields["user"],
-           let f = object(user, userPath, keys: ["verifiedAt", "id", "loginName", "displayName", "organizationId"],
+        guard let fields = object(node, keys: ["user", "password", "webAuthN", "intent", "totp", "otpSms", "otpEmail", "recoveryCode"],
+                                  aliases: ["web_auth_n": "webAuthN", "otp_sms": "otpSms", "otp_email": "otpEmail", "recovery_code": "recoveryCode"])
+        else { return factors }
+        if let user = fields["user"],
+           let f = object(user, keys: ["verifiedAt", "id", "loginName", "displayName", "organizationId"],
                           aliases: ["verified_at": "verifiedAt", "login_name": "loginName", "display_name": "displayName", "organization_id": "organizationId"]) {
             var factor = ZitadelSession.UserFactor()
-            factor.verifiedAt = verifiedAt(f, userPath)
+            factor.verifiedAt = verifiedAt(f)
             factor.id = string(f["id"]) ?? ""
             factor.loginName = string(f["loginName"]) ?? ""
             factor.displayName = string(f["displayName"]) ?? ""
             factor.organizationId = string(f["organizationId"]) ?? ""
             factors.user = factor
         }
-        if let (webAuthN, webAuthNPath) = fields["webAuthN"],
-           let f = object(webAuthN, webAuthNPath, keys: ["verifiedAt", "userVerified"], aliases: ["verified_at": "verifiedAt", "user_verified": "userVerified"]) {
-            factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedAt(f, webAuthNPath), userVerified: bool(f["userVerified"]) ?? false)
+        if let webAuthN = fields["webAuthN"],
+           let f = object(webAuthN, keys: ["verifiedAt", "userVerified"], aliases: ["verified_at": "verifiedAt", "user_verified": "userVerified"]) {
+            factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedAt(f), userVerified: bool(f["userVerified"]) ?? false)
         }
         func simple(_ name: String, _ parser: inout SeedParser) -> ZitadelSession.VerifiedFactor? {
-            guard let (factor, factorPath) = fields[name],
-                  let f = parser.object(factor, factorPath, keys: ["verifiedAt"], aliases: ["verified_at": "verifiedAt"]) else { return nil }
-            return ZitadelSession.VerifiedFactor(verifiedAt: parser.verifiedAt(f, factorPath))
+            guard let factor = fields[name],
+                  let f = parser.object(factor, keys: ["verifiedAt"], aliases: ["verified_at": "verifiedAt"]) else { return nil }
+            return ZitadelSession.VerifiedFactor(verifiedAt: parser.verifiedAt(f))
         }
         factors.password = simple("password", &self)
         factors.intent = simple("intent", &self)
@@ -392,25 +430,24 @@ public struct SeedParser {
     }
 
     /// A factor is present only once verified, so its `verifiedAt` is required.
-    private mutating func verifiedAt(_ fields: Fields, _ path: String) -> SeedTimestamp? {
-        guard fields["verifiedAt"] != nil else {
-            fail(Self.child(path, "verifiedAt"), "required: a factor is present only once verified (leave the factor out instead)")
+    private mutating func verifiedAt(_ fields: Fields) -> SeedTimestamp? {
+        guard let field = fields["verifiedAt"] else {
+            fail(fields.missing("verifiedAt"), "required: a factor is present only once verified (leave the factor out instead)")
             return nil
         }
-        return timestamp(fields["verifiedAt"])
+        return timestamp(field)
     }
 
-    private mutating func userAgent(_ value: JSONValue, _ path: String) -> ZitadelSession.UserAgent? {
-        guard let fields = object(value, path, keys: ["fingerprintId", "ip", "description", "header"], aliases: ["fingerprint_id": "fingerprintId"]) else { return nil }
+    private mutating func userAgent(_ node: Node) -> ZitadelSession.UserAgent? {
+        guard let fields = object(node, keys: ["fingerprintId", "ip", "description", "header"], aliases: ["fingerprint_id": "fingerprintId"]) else { return nil }
         var agent = ZitadelSession.UserAgent()
         agent.fingerprintId = string(fields["fingerprintId"])
         agent.ip = string(fields["ip"])
         agent.description = string(fields["description"])
-        if let (header, headerPath) = fields["header"],
-           let entries = object(header, headerPath, keys: [], aliases: [:], allowAnyKey: true) {
-            for (name, (entry, entryPath)) in entries {
-                guard let values = object(entry, entryPath, keys: ["values"]) else { continue }
-                agent.header[name] = array(values["values"]).compactMap { string(($0.0, $0.1)) }
+        if let header = fields["header"] {
+            for (name, entry) in map(header) {
+                guard let values = object(entry, keys: ["values"]) else { continue }
+                agent.header[name] = array(values["values"]).compactMap { string($0) }
             }
         }
         return agent.isEmpty ? nil : agent
@@ -418,65 +455,75 @@ public struct SeedParser {
 
     // MARK: - Faults
 
-    private mutating func fault(_ value: JSONValue, _ path: String) -> FaultRule? {
+    private mutating func fault(_ node: Node) -> FaultRule? {
         let issuesBefore = issues.count
-        guard let fields = object(value, path, keys: ["match", "status", "body", "delayMs", "drop", "times"]) else { return nil }
+        guard let fields = object(node, keys: ["match", "status", "body", "delayMs", "drop", "times"]) else { return nil }
         var rule = FaultRule()
-        if let (match, matchPath) = fields["match"],
-           let m = object(match, matchPath, keys: ["api", "path", "method", "query", "headers", "code", "sessionId"]) {
-            if let api = string(m["api"]) {
+        if let match = fields["match"], let m = object(match, keys: ["api", "path", "method", "query", "headers", "code", "sessionId"]) {
+            if let apiNode = m["api"], let api = string(apiNode) {
                 if let known = MockedAPI(rawValue: api.lowercased()) { rule.match.api = known }
-                else { fail(m["api"]!.1, "unknown api '\(api)' (known: walletkit, zitadel)") }
+                else { fail(apiNode, "unknown api '\(api)' (known: walletkit, zitadel)") }
             }
             rule.match.path = string(m["path"], nonEmpty: true)
             rule.match.method = string(m["method"], nonEmpty: true)?.uppercased()
             rule.match.code = string(m["code"])
             rule.match.sessionId = string(m["sessionId"])
-            for (key, (entry, entryPath)) in (m["query"].flatMap { object($0.0, $0.1, keys: [], aliases: [:], allowAnyKey: true) } ?? Fields()) {
-                if let text = string((entry, entryPath)) { rule.match.query.append((key, text)) }
+            if let query = m["query"] {
+                for (key, entry) in map(query) {
+                    if let text = string(entry) { rule.match.query.append((key, text)) }
+                }
             }
-            for (key, (entry, entryPath)) in (m["headers"].flatMap { object($0.0, $0.1, keys: [], aliases: [:], allowAnyKey: true) } ?? Fields()) {
-                if let text = string((entry, entryPath)) { rule.match.headers.append((key, text)) }
+            if let headers = m["headers"] {
+                for (key, entry) in map(headers) {
+                    if let text = string(entry) { rule.match.headers.append((key, text)) }
+                }
             }
         } else if fields["match"] == nil {
-            fail(Self.child(path, "match"), "required object is missing ({} matches every mocked request)")
+            fail(fields.missing("match"), "required object is missing ({} matches every mocked request)")
         }
         rule.status = integer(fields["status"], range: 100...599)
-        rule.body = fields["body"]?.0
+        rule.body = fields["body"].map { tape.value($0) }
         rule.delayMs = integer(fields["delayMs"], range: 0...600_000)
         rule.drop = bool(fields["drop"]) ?? false
         rule.times = integer(fields["times"], range: 1...Int(Int32.max))
         if rule.status == nil && rule.delayMs == nil && !rule.drop {
-            fail(path, "a fault needs 'status', 'delayMs' or 'drop'")
+            fail(node, "a fault needs 'status', 'delayMs' or 'drop'")
         }
         if rule.drop && rule.status != nil {
-            fail(path, "'drop' sends no answer, so 'status' would never be seen")
+            fail(node, "'drop' sends no answer, so 'status' would never be seen")
         }
         if rule.body != nil && rule.status == nil {
-            fail(Self.child(path, "body"), "'body' needs a 'status'")
+            fail(fields.missing("body"), "'body' needs a 'status'")
         }
         if let status = rule.status, rule.body == nil, !(200...299).contains(status) {
             let apis = rule.match.api.map { [$0] } ?? MockedAPI.allCases
             if !apis.allSatisfy({ $0.documentedErrorStatuses.contains(status) }) {
-                fail(fields["status"]!.1, "\(status) is not a documented error of \(apis.map(\.rawValue).joined(separator: "/")) (documented: \(apis.map { "\($0.rawValue) \($0.documentedErrorStatuses.map(String.init).joined(separator: ","))" }.joined(separator: "; "))); give a 'body' for other statuses")
+                fail(fields["status"]!, "\(status) is not a documented error of \(apis.map(\.rawValue).joined(separator: "/")) (documented: \(apis.map { "\($0.rawValue) \($0.documentedErrorStatuses.map(String.init).joined(separator: ","))" }.joined(separator: "; "))); give a 'body' for other statuses")
             }
         }
         return issues.count == issuesBefore ? rule : nil
     }
 }
 
-/// The members of one seed object with their JSON paths, in document order. Looked up by linear
-/// search: seed objects have a handful of keys, and hashing them cost more than it saved (profiled
-/// on a 100k-record seed).
-struct Fields: Sequence {
-    var members: [(key: String, value: (JSONValue, String))] = []
+/// The members of one seed object under their canonical keys, in document order. Looked up by
+/// linear search: seed objects have a handful of keys, and hashing them cost more than it saved
+/// (profiled on a 100k-record seed).
+struct Fields {
+    let object: Int
+    /// `isNull`: present as JSON null, which means unset (kept so `x` and `x_alias` still clash).
+    var members: [(key: String, node: Int, isNull: Bool)] = []
 
-    subscript(key: String) -> (JSONValue, String)? {
-        for member in members where member.key == key { return member.value }
+    init(object: Int) {
+        self.object = object
+        members.reserveCapacity(8)
+    }
+
+    subscript(key: String) -> Int? {
+        for member in members where member.key == key { return member.isNull ? nil : member.node }
         return nil
     }
 
-    func makeIterator() -> IndexingIterator<[(key: String, value: (JSONValue, String))]> { members.makeIterator() }
+    func missing(_ key: String) -> SeedParser.Missing { SeedParser.Missing(object: object, key: key) }
 }
 
 /// Standard base64 (RFC 4648 §4), also accepting the URL-safe alphabet and missing padding on
