@@ -131,6 +131,14 @@ public struct ZitadelSession: Sendable, Equatable {
         return id
     }
 
+    /// Some timestamp is `now`-relative, so the session reads differently after each load or reset.
+    public var hasRelativeTimes: Bool {
+        let times = [creationDate, changeDate, expirationDate, factors.user?.verifiedAt, factors.password?.verifiedAt,
+                     factors.webAuthN?.verifiedAt, factors.intent?.verifiedAt, factors.totp?.verifiedAt,
+                     factors.otpSms?.verifiedAt, factors.otpEmail?.verifiedAt, factors.recoveryCode?.verifiedAt]
+        return times.contains { if case .relative? = $0 { return true } else { return false } }
+    }
+
     /// Every relative timestamp turned absolute against `now`.
     public func resolved(now: Int64) -> ZitadelSession {
         var copy = self

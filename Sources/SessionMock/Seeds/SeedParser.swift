@@ -56,6 +56,14 @@ public struct SeedParser {
         throw SeedError(issues: parser.issues)
     }
 
+    /// A `zitadel.sessions` entry given as JSON bytes (e.g. a stored `{"session":{…}}` body).
+    public static func parseSessionEntry(bytes: [UInt8], file: String = "stored session") throws(SeedError) -> ZitadelSessionSeed {
+        var parser = try SeedParser(bytes: bytes, file: file)
+        let entry = parser.sessionEntry(parser.tape.root)
+        if let entry, parser.issues.isEmpty { return entry }
+        throw SeedError(issues: parser.issues)
+    }
+
     private init(bytes: [UInt8], file: String) throws(SeedError) {
         self.file = file
         do {

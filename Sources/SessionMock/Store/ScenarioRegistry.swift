@@ -10,7 +10,8 @@ public final class ScenarioRegistry: Sendable {
     }
 
     private struct State: ~Copyable {
-        var seeds: [String: SeedDocument]
+        /// Each scenario's seed, built once (`ScenarioBase`): live states, resets and copies start from it.
+        var seeds: [String: ScenarioBase]
         var active: String
         var live: [String: ScenarioState] = [:]
         var isolated: [String: (state: ScenarioState, lastUse: UInt64)] = [:]
@@ -24,9 +25,10 @@ public final class ScenarioRegistry: Sendable {
 
     public init(seeds: [String: SeedDocument], active: String, maxIsolatedCopies: Int = 1000,
                 onEvict: @escaping @Sendable (String) -> Void = { _ in }) {
+        let bases = seeds.mapValues { ScenarioBase(seed: $0) }
         var live: [String: ScenarioState] = [:]
-        for (name, seed) in seeds { live[name] = ScenarioState(name: name, seed: seed) }
-        var initial = State(seeds: seeds, active: active)
+        for (name, base) in bases { live[name] = ScenarioState(name: name, base: base) }
+        var initial = State(seeds: bases, active: active)
         initial.live = live
         state = Mutex(initial)
         self.maxIsolatedCopies = max(1, maxIsolatedCopies)
@@ -59,7 +61,7 @@ public final class ScenarioRegistry: Sendable {
                 state.isolated.removeValue(forKey: oldest.key)
                 evicted = oldest.key
             }
-            let copy = ScenarioState(name: selector, seed: seed)
+            let copy = ScenarioState(name: selector, base: seed)
             state.isolated[selector] = (copy, state.useCounter)
             return .success(copy)
         }
@@ -72,7 +74,7 @@ public final class ScenarioRegistry: Sendable {
     public func reset(_ selector: String?) -> Result<[String], UnknownScenario> {
         state.withLock { state in
             guard let selector, !selector.isEmpty else {
-                for (name, seed) in state.seeds { state.live[name] = ScenarioState(name: name, seed: seed) }
+                for (name, seed) in state.seeds { state.live[name] = ScenarioState(name: name, base: seed) }
                 state.isolated.removeAll()
                 return .success(state.seeds.keys.sorted())
             }
@@ -83,7 +85,7 @@ public final class ScenarioRegistry: Sendable {
             if selector.contains("@") {
                 state.isolated.removeValue(forKey: selector)
             } else {
-                state.live[name] = ScenarioState(name: name, seed: seed)
+                state.live[name] = ScenarioState(name: name, base: seed)
                 state.isolated = state.isolated.filter { !$0.key.hasPrefix(name + "@") }
             }
             return .success([selector])
@@ -104,9 +106,10 @@ public final class ScenarioRegistry: Sendable {
     /// Adds or replaces a scenario from a validated seed (fresh state, private copies dropped).
     /// Swapped in under the lock, so no request sees a half-loaded store.
     public func install(_ seed: SeedDocument, as name: String) {
-        let fresh = ScenarioState(name: name, seed: seed)
+        let base = ScenarioBase(seed: seed)
+        let fresh = ScenarioState(name: name, base: base)
         state.withLock { state in
-            state.seeds[name] = seed
+            state.seeds[name] = base
             state.live[name] = fresh
             state.isolated = state.isolated.filter { !$0.key.hasPrefix(name + "@") }
         }

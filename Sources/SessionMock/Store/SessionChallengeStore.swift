@@ -25,14 +25,19 @@ public struct SessionChallengeStore: Sendable {
 
     /// nil: any non-empty project id is accepted.
     public let projects: Set<String>?
-    private(set) var records: [String: Record] = [:]
-    /// Codes in seed order, so listings are stable.
-    private(set) var order: [String] = []
+    /// By code; the seed's records are shared by every copy of the scenario.
+    private var records: LayeredRecords<Record>
 
     public init(seed: WalletKitSeed) {
         projects = seed.projects.map(Set.init)
-        records.reserveCapacity(seed.sessionChallenges.count)
-        for entry in seed.sessionChallenges { put(entry) }
+        var byCode: [String: Record] = [:]
+        byCode.reserveCapacity(seed.sessionChallenges.count)
+        var order: [String] = []
+        order.reserveCapacity(seed.sessionChallenges.count)
+        for entry in seed.sessionChallenges where byCode.updateValue(Record(entry), forKey: entry.challenge.code) == nil {
+            order.append(entry.challenge.code)
+        }
+        records = LayeredRecords(values: byCode, order: order)
     }
 
     public func acceptsProject(_ project: String) -> Bool {
@@ -56,7 +61,7 @@ public struct SessionChallengeStore: Sendable {
             if let completed = step.setCompleted { record.challenge.completed = completed }
         }
         record.answeredPolls += 1
-        records[code] = record
+        records.replace(record, for: code)
         return .found(record.challenge)
     }
 
@@ -65,34 +70,35 @@ public struct SessionChallengeStore: Sendable {
     }
 
     public var all: [(project: String?, challenge: SessionChallenge)] {
-        order.compactMap { challenge(code: $0) }
+        records.all.map { ($0.project, $0.challenge) }
     }
 
     /// Adds or replaces (by code) one challenge; its poll count and timeline start over.
     public mutating func put(_ seed: SessionChallengeSeed) {
-        if records.updateValue(Record(seed), forKey: seed.challenge.code) == nil {
-            order.append(seed.challenge.code)
-        }
+        records.set(Record(seed), for: seed.challenge.code)
     }
 
     /// Changes the wire fields (and owner) of a challenge in place, keeping its poll count and timeline.
     public mutating func update(code: String, to challenge: SessionChallenge, project: String?) -> Bool {
-        guard records[code] != nil, challenge.code == code else { return false }
-        records[code]!.challenge = challenge
-        records[code]!.project = project
+        guard var record = records[code], challenge.code == code else { return false }
+        record.challenge = challenge
+        record.project = project
+        records.set(record, for: code)
         return true
     }
 
     @discardableResult
     public mutating func remove(code: String) -> Bool {
-        guard records.removeValue(forKey: code) != nil else { return false }
-        order.removeAll { $0 == code }
-        return true
+        records.remove(code)
     }
 
     public mutating func removeAll() {
         records.removeAll()
-        order.removeAll()
+    }
+
+    /// Back to the seed's challenges, poll counts and timelines included.
+    public mutating func revert() {
+        records.revert()
     }
 
     public var count: Int { records.count }

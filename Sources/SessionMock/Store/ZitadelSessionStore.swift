@@ -1,61 +1,84 @@
 /// ZITADEL sessions and accepted bearer tokens of one scenario copy. Each session's
-/// `GetSessionResponse` JSON is encoded when it is stored, so a read copies bytes only.
+/// `GetSessionResponse` JSON is encoded when it is stored, so a read copies bytes only; the
+/// session itself is not kept beside it (it is read back from those bytes when needed), which
+/// halves the memory of a large seed.
 public struct ZitadelSessionStore: Sendable {
     /// Immutable once stored (a change stores a new one), and a class so that a read on the hot
-    /// path costs one retain instead of copying every field of the session.
+    /// path costs one retain.
     public final class Record: Sendable {
         public let sessionToken: String?
         public let creatorUserId: String?
-        public let session: ZitadelSession
         /// The user checked in the session (`factors.user.id`), for the "own session" rule.
         public let checkedUserId: String?
         /// `{"session":{…}}`, ready to send.
         public let responseBody: [UInt8]
 
-        init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession, responseBody: [UInt8]) {
+        init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
             self.sessionToken = sessionToken
             self.creatorUserId = creatorUserId
-            self.session = session
             self.checkedUserId = session.checkedUserId
-            self.responseBody = responseBody
+            self.responseBody = ZitadelJSON.getSessionResponse(session)
+        }
+
+        /// The session as stored, read back from the response body (for the protobuf protocols
+        /// and the store API, not the JSON hot path). The body was encoded from a valid session,
+        /// so reading it back cannot fail.
+        public var session: ZitadelSession {
+            do {
+                return try SeedParser.parseSessionEntry(bytes: responseBody).session
+            } catch {
+                preconditionFailure("a stored session body does not read back: \(error)")
+            }
         }
     }
 
     private(set) var tokens: [String: ZitadelToken] = [:]
-    private(set) var records: [String: Record] = [:]
-    private(set) var order: [String] = []
+    /// By session id; the seed's records are shared by every copy of the scenario.
+    private var records: LayeredRecords<Record>
+    /// Seed entries with `now`-relative times: each new copy (load, reset, `NAME@KEY`) stores
+    /// them again against its own `now`.
+    private let relativeEntries: [ZitadelSessionSeed]
 
     /// Relative timestamps in the seed are resolved against `now` (µs since the epoch).
     public init(seed: ZitadelSeed, now: Int64) {
         for token in seed.tokens { tokens[token.token] = token }
-        records.reserveCapacity(seed.sessions.count)
-        for entry in seed.sessions { put(entry, now: now) }
+        var byId: [String: Record] = [:]
+        byId.reserveCapacity(seed.sessions.count)
+        var order: [String] = []
+        order.reserveCapacity(seed.sessions.count)
+        for entry in seed.sessions {
+            let session = entry.session.resolved(now: now)
+            let record = Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: session)
+            if byId.updateValue(record, forKey: session.id) == nil { order.append(session.id) }
+        }
+        records = LayeredRecords(values: byId, order: order)
+        relativeEntries = seed.sessions.filter(\.session.hasRelativeTimes)
     }
 
     public func token(_ value: String) -> ZitadelToken? { tokens[value] }
 
     public func record(id: String) -> Record? { records[id] }
 
-    public var all: [Record] { order.compactMap { records[$0] } }
+    public var all: [Record] { records.all }
 
     public mutating func put(_ seed: ZitadelSessionSeed, now: Int64) {
         let session = seed.session.resolved(now: now)
-        let record = Record(
-            sessionToken: seed.sessionToken, creatorUserId: seed.creatorUserId, session: session,
-            responseBody: ZitadelJSON.getSessionResponse(session))
-        if records.updateValue(record, forKey: session.id) == nil { order.append(session.id) }
+        records.set(Record(sessionToken: seed.sessionToken, creatorUserId: seed.creatorUserId, session: session), for: session.id)
     }
 
     @discardableResult
     public mutating func remove(id: String) -> Bool {
-        guard records.removeValue(forKey: id) != nil else { return false }
-        order.removeAll { $0 == id }
-        return true
+        records.remove(id)
     }
 
     public mutating func removeAll() {
         records.removeAll()
-        order.removeAll()
+    }
+
+    /// Back to the seed's sessions, with relative times resolved against the new `now`.
+    public mutating func revert(now: Int64) {
+        records.revert()
+        for entry in relativeEntries { put(entry, now: now) }
     }
 
     public var count: Int { records.count }

@@ -12,120 +12,123 @@ public enum ZitadelJSON {
     }
 
     public static func write(_ session: ZitadelSession, to w: inout JSONWriter) {
-        var fields = FieldWriter(writer: w)
-        fields.string("id", session.id)
-        fields.timestamp("creationDate", session.creationDate)
-        fields.timestamp("changeDate", session.changeDate)
-        if session.sequence != 0 { fields.key("sequence"); fields.w.string(String(session.sequence)) }
+        var fields = ObjectWriter(&w)
+        fields.string("id", session.id, &w)
+        fields.timestamp("creationDate", session.creationDate, &w)
+        fields.timestamp("changeDate", session.changeDate, &w)
+        if session.sequence != 0 { fields.key("sequence", &w); w.string(String(session.sequence)) }
         if !session.factors.isEmpty {
-            fields.key("factors")
-            writeFactors(session.factors, to: &fields.w)
+            fields.key("factors", &w)
+            writeFactors(session.factors, to: &w)
         }
         if !session.metadata.isEmpty {
-            fields.key("metadata")
-            var meta = FieldWriter(writer: fields.w)
+            fields.key("metadata", &w)
+            var meta = ObjectWriter(&w)
             for key in session.metadata.keys.sorted() {
-                meta.key(key)
-                meta.w.string(Base64.encode(session.metadata[key]!))
+                meta.key(key, &w)
+                w.string(Base64.encode(session.metadata[key]!))
             }
-            fields.w = meta.finish()
+            meta.finish(&w)
         }
         if let agent = session.userAgent, !agent.isEmpty {
-            fields.key("userAgent")
-            var a = FieldWriter(writer: fields.w)
+            fields.key("userAgent", &w)
+            var a = ObjectWriter(&w)
             // `optional string` fields: present (even empty) when set.
-            if let v = agent.fingerprintId { a.key("fingerprintId"); a.w.string(v) }
-            if let v = agent.ip { a.key("ip"); a.w.string(v) }
-            if let v = agent.description { a.key("description"); a.w.string(v) }
+            if let v = agent.fingerprintId { a.key("fingerprintId", &w); w.string(v) }
+            if let v = agent.ip { a.key("ip", &w); w.string(v) }
+            if let v = agent.description { a.key("description", &w); w.string(v) }
             if !agent.header.isEmpty {
-                a.key("header")
-                var h = FieldWriter(writer: a.w)
+                a.key("header", &w)
+                var h = ObjectWriter(&w)
                 for name in agent.header.keys.sorted() {
-                    h.key(name)
-                    var values = FieldWriter(writer: h.w)
+                    h.key(name, &w)
+                    var values = ObjectWriter(&w)
                     let list = agent.header[name]!
                     if !list.isEmpty {
-                        values.key("values")
-                        values.w.write(.array(list.map { .string($0) }))
+                        values.key("values", &w)
+                        w.raw(UInt8(ascii: "["))
+                        for (index, value) in list.enumerated() {
+                            if index > 0 { w.raw(UInt8(ascii: ",")) }
+                            w.string(value)
+                        }
+                        w.raw(UInt8(ascii: "]"))
                     }
-                    h.w = values.finish()
+                    values.finish(&w)
                 }
-                a.w = h.finish()
+                h.finish(&w)
             }
-            fields.w = a.finish()
+            a.finish(&w)
         }
-        fields.timestamp("expirationDate", session.expirationDate)
-        w = fields.finish()
+        fields.timestamp("expirationDate", session.expirationDate, &w)
+        fields.finish(&w)
     }
 
     private static func writeFactors(_ factors: ZitadelSession.Factors, to w: inout JSONWriter) {
-        var f = FieldWriter(writer: w)
+        var f = ObjectWriter(&w)
         if let user = factors.user {
-            f.key("user")
-            var u = FieldWriter(writer: f.w)
-            u.timestamp("verifiedAt", user.verifiedAt)
-            u.string("id", user.id)
-            u.string("loginName", user.loginName)
-            u.string("displayName", user.displayName)
-            u.string("organizationId", user.organizationId)
-            f.w = u.finish()
+            f.key("user", &w)
+            var u = ObjectWriter(&w)
+            u.timestamp("verifiedAt", user.verifiedAt, &w)
+            u.string("id", user.id, &w)
+            u.string("loginName", user.loginName, &w)
+            u.string("displayName", user.displayName, &w)
+            u.string("organizationId", user.organizationId, &w)
+            u.finish(&w)
         }
-        f.verified("password", factors.password)
+        f.verified("password", factors.password, &w)
         if let webAuthN = factors.webAuthN {
-            f.key("webAuthN")
-            var x = FieldWriter(writer: f.w)
-            x.timestamp("verifiedAt", webAuthN.verifiedAt)
-            if webAuthN.userVerified { x.key("userVerified"); x.w.raw("true") }
-            f.w = x.finish()
+            f.key("webAuthN", &w)
+            var x = ObjectWriter(&w)
+            x.timestamp("verifiedAt", webAuthN.verifiedAt, &w)
+            if webAuthN.userVerified { x.key("userVerified", &w); w.raw("true") }
+            x.finish(&w)
         }
-        f.verified("intent", factors.intent)
-        f.verified("totp", factors.totp)
-        f.verified("otpSms", factors.otpSms)
-        f.verified("otpEmail", factors.otpEmail)
-        f.verified("recoveryCode", factors.recoveryCode)
-        w = f.finish()
+        f.verified("intent", factors.intent, &w)
+        f.verified("totp", factors.totp, &w)
+        f.verified("otpSms", factors.otpSms, &w)
+        f.verified("otpEmail", factors.otpEmail, &w)
+        f.verified("recoveryCode", factors.recoveryCode, &w)
+        f.finish(&w)
     }
 
-    /// Writes one JSON object's members, with the commas between them.
-    private struct FieldWriter {
-        var w: JSONWriter
+    /// Writes one JSON object's members with the commas between them, straight into the caller's
+    /// writer (a writer of its own would copy the whole buffer at every nested object).
+    private struct ObjectWriter {
         private var first = true
 
-        init(writer: JSONWriter) {
-            w = writer
+        init(_ w: inout JSONWriter) {
             w.raw(UInt8(ascii: "{"))
         }
 
-        mutating func key(_ name: String) {
+        mutating func key(_ name: String, _ w: inout JSONWriter) {
             if !first { w.raw(UInt8(ascii: ",")) }
             first = false
             w.key(name)
         }
 
         /// proto3 `string`: left out when empty.
-        mutating func string(_ name: String, _ value: String) {
+        mutating func string(_ name: String, _ value: String, _ w: inout JSONWriter) {
             guard !value.isEmpty else { return }
-            key(name)
+            key(name, &w)
             w.string(value)
         }
 
-        mutating func timestamp(_ name: String, _ value: SeedTimestamp?) {
+        mutating func timestamp(_ name: String, _ value: SeedTimestamp?, _ w: inout JSONWriter) {
             guard let value else { return }
-            key(name)
+            key(name, &w)
             w.string(value.text(now: WallClock.nowMicros()))
         }
 
-        mutating func verified(_ name: String, _ factor: ZitadelSession.VerifiedFactor?) {
+        mutating func verified(_ name: String, _ factor: ZitadelSession.VerifiedFactor?, _ w: inout JSONWriter) {
             guard let factor else { return }
-            key(name)
-            var inner = FieldWriter(writer: w)
-            inner.timestamp("verifiedAt", factor.verifiedAt)
-            w = inner.finish()
+            key(name, &w)
+            var inner = ObjectWriter(&w)
+            inner.timestamp("verifiedAt", factor.verifiedAt, &w)
+            inner.finish(&w)
         }
 
-        consuming func finish() -> JSONWriter {
+        func finish(_ w: inout JSONWriter) {
             w.raw(UInt8(ascii: "}"))
-            return w
         }
     }
 }

@@ -1,0 +1,95 @@
+/// Records by key, in listing order, as one scenario copy sees them: the seed's records (built once
+/// and shared read-only by the live scenario, every reset and every `NAME@KEY` copy) under this
+/// copy's own changes. So a reset or a new private copy of a 100,000-record seed costs nothing,
+/// and a copy's memory grows only with what its tests change.
+struct LayeredRecords<Value: Sendable>: Sendable {
+    /// The seed's records; never changed once built.
+    final class Base: Sendable {
+        let values: [String: Value]
+        let order: [String]
+
+        init(values: [String: Value], order: [String]) {
+            self.values = values
+            self.order = order
+        }
+    }
+
+    private let base: Base
+    /// This copy's changes: a value put, or nil for a record removed.
+    private var changes: [String: Value?] = [:]
+    /// Keys put while absent (new, or removed and put again), listed after the base's.
+    private var appended: [String] = []
+    private var appendedKeys: Set<String> = []
+    /// `removeAll` was called: the base is hidden entirely.
+    private var baseHidden = false
+    private(set) var count: Int
+
+    init(values: [String: Value], order: [String]) {
+        base = Base(values: values, order: order)
+        count = values.count
+    }
+
+    subscript(key: String) -> Value? {
+        // Most copies change nothing: skip hashing into an empty dictionary.
+        if !changes.isEmpty, let change = changes[key] { return change }
+        return baseHidden ? nil : base.values[key]
+    }
+
+    /// Adds or replaces; returns whether the key was present.
+    @discardableResult
+    mutating func set(_ value: Value, for key: String) -> Bool {
+        let present = self[key] != nil
+        changes[key] = .some(value)
+        if !present {
+            count += 1
+            if appendedKeys.insert(key).inserted { appended.append(key) }
+        }
+        return present
+    }
+
+    /// Replaces a record known to be present (one hash instead of two on the poll path).
+    mutating func replace(_ value: Value, for key: String) {
+        changes[key] = .some(value)
+    }
+
+    @discardableResult
+    mutating func remove(_ key: String) -> Bool {
+        guard self[key] != nil else { return false }
+        changes[key] = .some(nil)
+        count -= 1
+        if appendedKeys.remove(key) != nil { appended.removeAll { $0 == key } }
+        return true
+    }
+
+    mutating func removeAll() {
+        changes.removeAll()
+        appended.removeAll()
+        appendedKeys.removeAll()
+        baseHidden = true
+        count = 0
+    }
+
+    /// Every record: the seed's in seed order, then those added here in the order added.
+    var all: [Value] {
+        var result: [Value] = []
+        result.reserveCapacity(count)
+        if !baseHidden {
+            for key in base.order where !appendedKeys.contains(key) {
+                if let value = self[key] { result.append(value) }
+            }
+        }
+        for key in appended {
+            if let value = self[key] { result.append(value) }
+        }
+        return result
+    }
+
+    /// This copy back to the seed's records.
+    mutating func revert() {
+        changes.removeAll()
+        appended.removeAll()
+        appendedKeys.removeAll()
+        baseHidden = false
+        count = base.values.count
+    }
+}
