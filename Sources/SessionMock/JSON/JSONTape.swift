@@ -32,9 +32,7 @@ public struct JSONTape: Sendable {
         var end: UInt32 = 0
         /// Index of the first node after this value's subtree.
         var next: UInt32 = 0
-        /// Index of the enclosing array or object; `UInt32.max` for the root.
-        var parent: UInt32
-        /// Object members: the key's text range (inside the quotes). Array items: the item index.
+        /// Object members: the key's text range (inside the quotes).
         var keyStart: UInt32
         var keyEnd: UInt32
     }
@@ -49,22 +47,39 @@ public struct JSONTape: Sendable {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONSyntaxError(line: 1, column: 1, reason: "document larger than 4 GiB")
         }
-        let nodes = try bytes.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) -> [Node] in
-            var builder = TapeBuilder(buffer: buffer)
-            try builder.document()
-            return builder.nodes
-        }
-        return JSONTape(bytes: bytes, nodes: nodes)
+        var builder = TapeBuilder(buffer: bytes)
+        try builder.document()
+        return JSONTape(bytes: bytes, nodes: builder.nodes)
     }
 
     // MARK: - Reading nodes
 
     public func kind(_ node: Int) -> Kind { nodes[node].kind }
 
-    /// The enclosing array or object, nil for the root.
-    public func parent(_ node: Int) -> Int? {
-        let parent = nodes[node].parent
-        return parent == UInt32.max ? nil : Int(parent)
+    /// One step of the way from the root to a value.
+    public enum Step: Equatable, Sendable {
+        case key(String)
+        case index(Int)
+    }
+
+    /// The keys and indexes that lead from the root to `node`. Nodes do not store their parent
+    /// (it would grow every node for the sake of error messages): this walks down from the root,
+    /// skipping whole subtrees.
+    public func steps(to node: Int) -> [Step] {
+        var steps: [Step] = []
+        var current = root
+        while current != node {
+            let isObject = nodes[current].kind == .object
+            var child = current + 1
+            var position = 0
+            while Int(nodes[child].next) <= node {
+                child = Int(nodes[child].next)
+                position += 1
+            }
+            steps.append(isObject ? .key(key(child)) : .index(position))
+            current = child
+        }
+        return steps
     }
 
     /// The members of an object, in document order.
@@ -101,9 +116,6 @@ public struct JSONTape: Sendable {
         return text(from: Int(n.keyStart), to: Int(n.keyEnd), escaped: n.keyEscaped)
     }
 
-    /// The position of an array item.
-    public func itemIndex(_ node: Int) -> Int { Int(nodes[node].keyStart) }
-
     /// The text of a string value (nil for other kinds).
     public func string(_ node: Int) -> String? {
         let n = nodes[node]
@@ -132,18 +144,15 @@ public struct JSONTape: Sendable {
     }
 
     private func text(from start: Int, to end: Int, escaped: Bool) -> String {
-        bytes.withUnsafeBufferPointer { buffer in
-            let slice = UnsafeBufferPointer(rebasing: buffer[start..<end])
-            // Checked as UTF-8 while parsing, so decoding cannot repair anything here.
-            return escaped ? JSONTape.unescape(slice) : String(decoding: slice, as: UTF8.self)
-        }
+        // Checked as UTF-8 while parsing, so decoding cannot repair anything here.
+        escaped ? JSONTape.unescape(bytes[start..<end]) : String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     /// Decodes the escapes of a string already checked by the parser.
-    static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+    static func unescape(_ raw: ArraySlice<UInt8>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
-        var i = 0
+        var i = raw.startIndex
         func hex4(_ at: Int) -> UInt32 {
             var value: UInt32 = 0
             for k in at..<at + 4 {
@@ -152,7 +161,7 @@ public struct JSONTape: Sendable {
             }
             return value
         }
-        while i < raw.count {
+        while i < raw.endIndex {
             let byte = raw[i]
             guard byte == 92 else { out.append(byte); i += 1; continue }
             let escape = raw[i + 1]
@@ -181,7 +190,7 @@ public struct JSONTape: Sendable {
 /// The single pass behind `JSONTape.parse`: a strict RFC 8259 reader (duplicate keys refused,
 /// strings checked as UTF-8, nesting limited) that appends one node per value.
 private struct TapeBuilder {
-    let buffer: UnsafeBufferPointer<UInt8>
+    let buffer: [UInt8]
     var index = 0
     var depth = 0
     var nodes: [JSONTape.Node] = []
@@ -189,10 +198,11 @@ private struct TapeBuilder {
     var memberStack: [Int] = []
     static let maxDepth = 256
 
-    init(buffer: UnsafeBufferPointer<UInt8>) {
+    init(buffer: [UInt8]) {
         self.buffer = buffer
-        // Roughly one value per 24 bytes of typical seed JSON; growing is fine if wrong.
-        nodes.reserveCapacity(buffer.count / 24 + 4)
+        // Generous (one node per 12 bytes; typical seed JSON has one per 25): pages of the
+        // reserve that are never written cost nothing, while growing would copy every node.
+        nodes.reserveCapacity(buffer.count / 12 + 4)
     }
 
     mutating func document() throws(JSONSyntaxError) {
@@ -200,7 +210,7 @@ private struct TapeBuilder {
         if index + 2 < buffer.count, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
             index = 3  // a UTF-8 byte order mark, as some editors write
         }
-        try value(parent: UInt32.max, keyStart: 0, keyEnd: 0, keyEscaped: false)
+        try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
         skipWhitespace()
         guard index == buffer.count else { throw error("unexpected text after the JSON value") }
     }
@@ -222,11 +232,11 @@ private struct TapeBuilder {
         }
     }
 
-    mutating func value(parent: UInt32, keyStart: UInt32, keyEnd: UInt32, keyEscaped: Bool) throws(JSONSyntaxError) {
+    mutating func value(keyStart: UInt32, keyEnd: UInt32, keyEscaped: Bool) throws(JSONSyntaxError) {
         skipWhitespace()
         guard index < buffer.count else { throw error("unexpected end of input") }
         let me = nodes.count
-        var node = JSONTape.Node(kind: .null, keyEscaped: keyEscaped, start: UInt32(index), parent: parent, keyStart: keyStart, keyEnd: keyEnd)
+        var node = JSONTape.Node(kind: .null, keyEscaped: keyEscaped, start: UInt32(index), keyStart: keyStart, keyEnd: keyEnd)
         switch buffer[index] {
         case UInt8(ascii: "{"):
             node.kind = .object
@@ -256,9 +266,8 @@ private struct TapeBuilder {
         nodes[me].next = UInt32(nodes.count)
     }
 
-    mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
-        let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        for byte in expected {
+    mutating func literal(_ word: String) throws(JSONSyntaxError) {
+        for byte in word.utf8 {
             guard index < buffer.count, buffer[index] == byte else { throw error("invalid literal, expected '\(word)'") }
             index += 1
         }
@@ -305,7 +314,7 @@ private struct TapeBuilder {
             guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             index += 1
             memberStack.append(nodes.count)
-            try value(parent: UInt32(me), keyStart: keyStart, keyEnd: keyEnd, keyEscaped: keyEscaped)
+            try value(keyStart: keyStart, keyEnd: keyEnd, keyEscaped: keyEscaped)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in object") }
             if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -315,7 +324,7 @@ private struct TapeBuilder {
     }
 
     func keyText(_ start: UInt32, _ end: UInt32, _ escaped: Bool) -> String {
-        let slice = UnsafeBufferPointer(rebasing: buffer[Int(start)..<Int(end)])
+        let slice = buffer[Int(start)..<Int(end)]
         return escaped ? JSONTape.unescape(slice) : String(decoding: slice, as: UTF8.self)
     }
 
@@ -324,8 +333,7 @@ private struct TapeBuilder {
             return keyText(member.keyStart, member.keyEnd, member.keyEscaped) == keyText(start, end, escaped)
         }
         guard member.keyEnd - member.keyStart == end - start else { return false }
-        return UnsafeBufferPointer(rebasing: buffer[Int(member.keyStart)..<Int(member.keyEnd)])
-            .elementsEqual(UnsafeBufferPointer(rebasing: buffer[Int(start)..<Int(end)]))
+        return buffer[Int(member.keyStart)..<Int(member.keyEnd)].elementsEqual(buffer[Int(start)..<Int(end)])
     }
 
     mutating func array(_ me: Int) throws(JSONSyntaxError) {
@@ -334,10 +342,8 @@ private struct TapeBuilder {
         index += 1
         skipWhitespace()
         if index < buffer.count, buffer[index] == UInt8(ascii: "]") { index += 1; return }
-        var item: UInt32 = 0
         while true {
-            try value(parent: UInt32(me), keyStart: item, keyEnd: item, keyEscaped: false)
-            item += 1
+            try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in array") }
             if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -392,7 +398,7 @@ private struct TapeBuilder {
         let end = index
         index += 1
         // Escapes are ASCII, so checking the raw bytes checks the decoded text.
-        if nonASCII, String(validating: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self) == nil {
+        if nonASCII, String(validating: buffer[start..<end], as: UTF8.self) == nil {
             throw error("string is not valid UTF-8")
         }
         return (UInt32(start), UInt32(end), escaped)

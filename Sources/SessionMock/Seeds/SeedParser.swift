@@ -77,18 +77,11 @@ public struct SeedParser {
 
     /// The JSON path of a value (`$.zitadel.sessions[3].session.id`), built from the tape.
     private func path(_ node: Node) -> String {
-        var chain: [Node] = []
-        var current = node
-        while let parent = tape.parent(current) {
-            chain.append(current)
-            current = parent
-        }
         var path = "$"
-        for member in chain.reversed() {
-            if tape.kind(tape.parent(member)!) == .object {
-                path = Self.child(path, tape.key(member))
-            } else {
-                path += "[\(tape.itemIndex(member))]"
+        for step in tape.steps(to: node) {
+            switch step {
+            case .key(let key): path = Self.child(path, key)
+            case .index(let index): path += "[\(index)]"
             }
         }
         return path

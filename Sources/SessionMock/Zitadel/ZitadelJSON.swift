@@ -8,7 +8,10 @@ public enum ZitadelJSON {
         write(session, to: &w)
         w.raw(UInt8(ascii: "}"))
         // Stored for the session's lifetime: keep only what is used, not the writer's spare capacity.
-        return w.bytes.withUnsafeBufferPointer { Array($0) }
+        var exact: [UInt8] = []
+        exact.reserveCapacity(w.bytes.count)
+        exact.append(contentsOf: w.bytes)
+        return exact
     }
 
     public static func write(_ session: ZitadelSession, to w: inout JSONWriter) {
