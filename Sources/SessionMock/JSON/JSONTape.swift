@@ -116,6 +116,14 @@ public struct JSONTape: Sendable {
         return text(from: Int(n.keyStart), to: Int(n.keyEnd), escaped: n.keyEscaped)
     }
 
+    /// Whether a member's key is exactly `utf8` (compared on the raw bytes unless it has escapes).
+    public func keyEquals(_ node: Int, _ utf8: [UInt8]) -> Bool {
+        let n = nodes[node]
+        if n.keyEscaped { return key(node).utf8.elementsEqual(utf8) }
+        guard Int(n.keyEnd - n.keyStart) == utf8.count else { return false }
+        return bytes[Int(n.keyStart)..<Int(n.keyEnd)].elementsEqual(utf8)
+    }
+
     /// The text of a string value (nil for other kinds).
     public func string(_ node: Int) -> String? {
         let n = nodes[node]

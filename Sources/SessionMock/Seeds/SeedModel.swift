@@ -133,14 +133,19 @@ public struct ZitadelSession: Sendable, Equatable {
 
     /// Some timestamp is `now`-relative, so the session reads differently after each load or reset.
     public var hasRelativeTimes: Bool {
-        let times = [creationDate, changeDate, expirationDate, factors.user?.verifiedAt, factors.password?.verifiedAt,
-                     factors.webAuthN?.verifiedAt, factors.intent?.verifiedAt, factors.totp?.verifiedAt,
-                     factors.otpSms?.verifiedAt, factors.otpEmail?.verifiedAt, factors.recoveryCode?.verifiedAt]
-        return times.contains { if case .relative? = $0 { return true } else { return false } }
+        func relative(_ time: SeedTimestamp?) -> Bool {
+            if case .relative? = time { return true } else { return false }
+        }
+        return relative(creationDate) || relative(changeDate) || relative(expirationDate)
+            || relative(factors.user?.verifiedAt) || relative(factors.password?.verifiedAt)
+            || relative(factors.webAuthN?.verifiedAt) || relative(factors.intent?.verifiedAt)
+            || relative(factors.totp?.verifiedAt) || relative(factors.otpSms?.verifiedAt)
+            || relative(factors.otpEmail?.verifiedAt) || relative(factors.recoveryCode?.verifiedAt)
     }
 
     /// Every relative timestamp turned absolute against `now`.
     public func resolved(now: Int64) -> ZitadelSession {
+        guard hasRelativeTimes else { return self }
         var copy = self
         copy.creationDate = creationDate?.resolved(now: now)
         copy.changeDate = changeDate?.resolved(now: now)

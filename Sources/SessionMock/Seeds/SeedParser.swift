@@ -115,27 +115,24 @@ public struct SeedParser {
     private func typeName(_ node: Node) -> String { tape.kind(node).typeName }
 
     /// The members of an object whose keys are all known (a typo is an error, not ignored data).
-    /// `aliases` maps an accepted alternative spelling (proto field names) to the canonical key.
-    private mutating func object(_ node: Node, keys: [String], aliases: KeyValuePairs<String, String> = [:]) -> Fields? {
+    /// The table also accepts alternative spellings (proto field names) for some keys.
+    private mutating func object(_ node: Node, _ table: KeyTable) -> Fields? {
         guard tape.kind(node) == .object else {
             fail(node, "expected an object, found \(typeName(node))")
             return nil
         }
-        var result = Fields(object: node)
+        var result = Fields(object: node, table: table)
         for member in tape.members(node) {
-            let key = tape.key(member)
-            var canonical = key
-            for (alias, target) in aliases where alias == key { canonical = target }
-            guard keys.contains(canonical) else {
-                fail(member, "unknown field '\(key)' (known: \(keys.sorted().joined(separator: ", ")))")
+            guard let slot = table.slot(of: member, in: tape) else {
+                fail(member, "unknown field '\(tape.key(member))' (known: \(table.names.sorted().joined(separator: ", ")))")
                 continue
             }
-            guard !result.members.contains(where: { $0.key == canonical }) else {
-                fail(member, "'\(key)' given twice (as '\(canonical)' too)")
+            guard result.slots[slot] == Fields.absent else {
+                fail(member, "'\(tape.key(member))' given twice (as '\(table.names[slot])' too)")
                 continue
             }
             // JSON null means "unset", as in proto3 JSON: kept for the duplicate check, then skipped.
-            result.members.append((canonical, member, tape.kind(member) == .null))
+            result.slots[slot] = tape.kind(member) == .null ? Fields.null : Int32(member)
         }
         return result
     }
@@ -212,7 +209,7 @@ public struct SeedParser {
 
     private mutating func document(_ root: Node) -> SeedDocument {
         var document = SeedDocument()
-        guard let top = object(root, keys: ["$schema", "description", "walletkit", "zitadel", "faults"]) else { return document }
+        guard let top = object(root, .document) else { return document }
         _ = string(top["$schema"])
         _ = string(top["description"])
         if let walletKit = top["walletkit"] { document.walletKit = walletKitSeed(walletKit) }
@@ -223,7 +220,7 @@ public struct SeedParser {
 
     private mutating func walletKitSeed(_ node: Node) -> WalletKitSeed {
         var seed = WalletKitSeed()
-        guard let fields = object(node, keys: ["projects", "sessionChallenges"]) else { return seed }
+        guard let fields = object(node, .walletKit) else { return seed }
         seed.projects = stringArray(fields["projects"])
         let entries = array(fields["sessionChallenges"])
         var codes: [String: Node] = [:]
@@ -245,7 +242,7 @@ public struct SeedParser {
     }
 
     fileprivate mutating func challengeEntry(_ node: Node) -> SessionChallengeSeed? {
-        guard let fields = object(node, keys: ["project", "challenge", "timeline"]) else { return nil }
+        guard let fields = object(node, .challengeEntry) else { return nil }
         let project = string(fields["project"], nonEmpty: true)
         guard let wire = fields["challenge"] else {
             fail(fields.missing("challenge"), "required object is missing (the SessionChallenge as WalletKit sends it)")
@@ -260,7 +257,7 @@ public struct SeedParser {
     }
 
     private mutating func challenge(_ node: Node) -> SessionChallenge? {
-        guard let fields = object(node, keys: ["id", "code", "expired", "completed"]) else { return nil }
+        guard let fields = object(node, .challenge) else { return nil }
         let id = string(fields["id"], required: fields.missing("id"), nonEmpty: true)
         let code = string(fields["code"], required: fields.missing("code"), nonEmpty: true)
         let expired = bool(fields["expired"], required: fields.missing("expired"))
@@ -270,7 +267,7 @@ public struct SeedParser {
     }
 
     private mutating func timelineStep(_ node: Node) -> TimelineStep? {
-        guard let fields = object(node, keys: ["afterPolls", "after", "set"]) else { return nil }
+        guard let fields = object(node, .timelineStep) else { return nil }
         let trigger: TimelineStep.Trigger
         switch (fields["afterPolls"], fields["after"]) {
         case (let polls?, nil):
@@ -293,7 +290,7 @@ public struct SeedParser {
             fail(fields.missing("set"), "required object is missing (e.g. {\"completed\": true})")
             return nil
         }
-        guard let changes = object(set, keys: ["expired", "completed"]) else { return nil }
+        guard let changes = object(set, .timelineSet) else { return nil }
         let step = TimelineStep(trigger: trigger, setExpired: bool(changes["expired"]), setCompleted: bool(changes["completed"]))
         if step.setExpired == nil && step.setCompleted == nil {
             fail(set, "sets nothing: give 'expired' and/or 'completed'")
@@ -306,7 +303,7 @@ public struct SeedParser {
 
     private mutating func zitadelSeed(_ node: Node) -> ZitadelSeed {
         var seed = ZitadelSeed()
-        guard let fields = object(node, keys: ["tokens", "sessions"]) else { return seed }
+        guard let fields = object(node, .zitadel) else { return seed }
         var tokens: [String: Node] = [:]
         for entry in array(fields["tokens"]) {
             guard let token = tokenEntry(entry) else { continue }
@@ -334,7 +331,7 @@ public struct SeedParser {
     }
 
     private mutating func tokenEntry(_ node: Node) -> ZitadelToken? {
-        guard let fields = object(node, keys: ["token", "userId", "permissions"]) else { return nil }
+        guard let fields = object(node, .token) else { return nil }
         let token = string(fields["token"], required: fields.missing("token"), nonEmpty: true)
         let userId = string(fields["userId"], required: fields.missing("userId"), nonEmpty: true)
         let permissions = stringArray(fields["permissions"]) ?? []
@@ -347,7 +344,7 @@ public struct SeedParser {
     }
 
     fileprivate mutating func sessionEntry(_ node: Node) -> ZitadelSessionSeed? {
-        guard let fields = object(node, keys: ["sessionToken", "creatorUserId", "session"]) else { return nil }
+        guard let fields = object(node, .sessionEntry) else { return nil }
         let token = string(fields["sessionToken"], nonEmpty: true)
         let creator = string(fields["creatorUserId"], nonEmpty: true)
         guard let wire = fields["session"] else {
@@ -361,8 +358,7 @@ public struct SeedParser {
     private mutating func session(_ node: Node) -> ZitadelSession? {
         let issuesBefore = issues.count
         // proto3 JSON accepts the proto field names too; a pasted response may use either.
-        guard let fields = object(node, keys: ["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"],
-                                  aliases: ["creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent", "expiration_date": "expirationDate"])
+        guard let fields = object(node, .session)
         else { return nil }
         var session = ZitadelSession()
         if let id = string(fields["id"], required: fields.missing("id"), nonEmpty: true) {
@@ -398,12 +394,10 @@ public struct SeedParser {
 
     private mutating func factors(_ node: Node) -> ZitadelSession.Factors {
         var factors = ZitadelSession.Factors()
-        guard let fields = object(node, keys: ["user", "password", "webAuthN", "intent", "totp", "otpSms", "otpEmail", "recoveryCode"],
-                                  aliases: ["web_auth_n": "webAuthN", "otp_sms": "otpSms", "otp_email": "otpEmail", "recovery_code": "recoveryCode"])
+        guard let fields = object(node, .factors)
         else { return factors }
         if let user = fields["user"],
-           let f = object(user, keys: ["verifiedAt", "id", "loginName", "displayName", "organizationId"],
-                          aliases: ["verified_at": "verifiedAt", "login_name": "loginName", "display_name": "displayName", "organization_id": "organizationId"]) {
+           let f = object(user, .userFactor) {
             var factor = ZitadelSession.UserFactor()
             factor.verifiedAt = verifiedAt(f)
             factor.id = string(f["id"]) ?? ""
@@ -413,12 +407,12 @@ public struct SeedParser {
             factors.user = factor
         }
         if let webAuthN = fields["webAuthN"],
-           let f = object(webAuthN, keys: ["verifiedAt", "userVerified"], aliases: ["verified_at": "verifiedAt", "user_verified": "userVerified"]) {
+           let f = object(webAuthN, .webAuthNFactor) {
             factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedAt(f), userVerified: bool(f["userVerified"]) ?? false)
         }
         func simple(_ name: String, _ parser: inout SeedParser) -> ZitadelSession.VerifiedFactor? {
             guard let factor = fields[name],
-                  let f = parser.object(factor, keys: ["verifiedAt"], aliases: ["verified_at": "verifiedAt"]) else { return nil }
+                  let f = parser.object(factor, .verifiedFactor) else { return nil }
             return ZitadelSession.VerifiedFactor(verifiedAt: parser.verifiedAt(f))
         }
         factors.password = simple("password", &self)
@@ -440,14 +434,14 @@ public struct SeedParser {
     }
 
     private mutating func userAgent(_ node: Node) -> ZitadelSession.UserAgent? {
-        guard let fields = object(node, keys: ["fingerprintId", "ip", "description", "header"], aliases: ["fingerprint_id": "fingerprintId"]) else { return nil }
+        guard let fields = object(node, .userAgent) else { return nil }
         var agent = ZitadelSession.UserAgent()
         agent.fingerprintId = string(fields["fingerprintId"])
         agent.ip = string(fields["ip"])
         agent.description = string(fields["description"])
         if let header = fields["header"] {
             for (name, entry) in map(header) {
-                guard let values = object(entry, keys: ["values"]) else { continue }
+                guard let values = object(entry, .headerValues) else { continue }
                 agent.header[name] = array(values["values"]).compactMap { string($0) }
             }
         }
@@ -458,9 +452,9 @@ public struct SeedParser {
 
     private mutating func fault(_ node: Node) -> FaultRule? {
         let issuesBefore = issues.count
-        guard let fields = object(node, keys: ["match", "status", "body", "delayMs", "drop", "times"]) else { return nil }
+        guard let fields = object(node, .fault) else { return nil }
         var rule = FaultRule()
-        if let match = fields["match"], let m = object(match, keys: ["api", "path", "method", "query", "headers", "code", "sessionId"]) {
+        if let match = fields["match"], let m = object(match, .faultMatch) {
             if let apiNode = m["api"], let api = string(apiNode) {
                 if let known = MockedAPI(rawValue: api.lowercased()) { rule.match.api = known }
                 else { fail(apiNode, "unknown api '\(api)' (known: walletkit, zitadel)") }
@@ -506,22 +500,71 @@ public struct SeedParser {
     }
 }
 
-/// The members of one seed object under their canonical keys, in document order. Looked up by
-/// linear search: seed objects have a handful of keys, and hashing them cost more than it saved
-/// (profiled on a 100k-record seed).
-struct Fields {
-    let object: Int
-    /// `isNull`: present as JSON null, which means unset (kept so `x` and `x_alias` still clash).
-    var members: [(key: String, node: Int, isNull: Bool)] = []
+/// The keys one kind of seed object takes, and the alternative spellings (proto field names)
+/// accepted for some. Built once; a member's key is matched against the raw bytes on the tape, so
+/// reading a seed makes no string for a known key.
+struct KeyTable: Sendable {
+    let names: [String]
+    private let spellings: [(utf8: [UInt8], slot: Int)]
 
-    init(object: Int) {
-        self.object = object
-        members.reserveCapacity(8)
+    init(_ names: [String], aliases: KeyValuePairs<String, String>) {
+        precondition(names.count <= Fields.capacity)
+        self.names = names
+        var spellings = names.enumerated().map { (Array($1.utf8), $0) }
+        for (alias, target) in aliases { spellings.append((Array(alias.utf8), names.firstIndex(of: target)!)) }
+        self.spellings = spellings
     }
 
-    subscript(key: String) -> Int? {
-        for member in members where member.key == key { return member.isNull ? nil : member.node }
+    func slot(of member: Int, in tape: JSONTape) -> Int? {
+        for spelling in spellings where tape.keyEquals(member, spelling.utf8) { return spelling.slot }
         return nil
+    }
+
+    func slot(named name: String) -> Int {
+        guard let slot = names.firstIndex(of: name) else { preconditionFailure("'\(name)' is not a key of this table") }
+        return slot
+    }
+
+    static let document = KeyTable(["$schema", "description", "walletkit", "zitadel", "faults"], aliases: [:])
+    static let walletKit = KeyTable(["projects", "sessionChallenges"], aliases: [:])
+    static let challengeEntry = KeyTable(["project", "challenge", "timeline"], aliases: [:])
+    static let challenge = KeyTable(["id", "code", "expired", "completed"], aliases: [:])
+    static let timelineStep = KeyTable(["afterPolls", "after", "set"], aliases: [:])
+    static let timelineSet = KeyTable(["expired", "completed"], aliases: [:])
+    static let zitadel = KeyTable(["tokens", "sessions"], aliases: [:])
+    static let token = KeyTable(["token", "userId", "permissions"], aliases: [:])
+    static let sessionEntry = KeyTable(["sessionToken", "creatorUserId", "session"], aliases: [:])
+    static let session = KeyTable(["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"], aliases: ["creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent", "expiration_date": "expirationDate"])
+    static let factors = KeyTable(["user", "password", "webAuthN", "intent", "totp", "otpSms", "otpEmail", "recoveryCode"], aliases: ["web_auth_n": "webAuthN", "otp_sms": "otpSms", "otp_email": "otpEmail", "recovery_code": "recoveryCode"])
+    static let userFactor = KeyTable(["verifiedAt", "id", "loginName", "displayName", "organizationId"], aliases: ["verified_at": "verifiedAt", "login_name": "loginName", "display_name": "displayName", "organization_id": "organizationId"])
+    static let webAuthNFactor = KeyTable(["verifiedAt", "userVerified"], aliases: ["verified_at": "verifiedAt", "user_verified": "userVerified"])
+    static let verifiedFactor = KeyTable(["verifiedAt"], aliases: ["verified_at": "verifiedAt"])
+    static let userAgent = KeyTable(["fingerprintId", "ip", "description", "header"], aliases: ["fingerprint_id": "fingerprintId"])
+    static let headerValues = KeyTable(["values"], aliases: [:])
+    static let fault = KeyTable(["match", "status", "body", "delayMs", "drop", "times"], aliases: [:])
+    static let faultMatch = KeyTable(["api", "path", "method", "query", "headers", "code", "sessionId"], aliases: [:])
+}
+
+/// The members of one seed object, one slot per key of its table, held inline (no allocation
+/// per object: a 100k-record seed has about a million of them).
+struct Fields {
+    static let capacity = 8
+    static let absent: Int32 = -1
+    static let null: Int32 = -2
+
+    let object: Int
+    let table: KeyTable
+    var slots = InlineArray<8, Int32>(repeating: Fields.absent)
+
+    init(object: Int, table: KeyTable) {
+        self.object = object
+        self.table = table
+    }
+
+    /// The member under `key` (or an alternative spelling); nil when absent or null.
+    subscript(key: String) -> Int? {
+        let value = slots[table.slot(named: key)]
+        return value >= 0 ? Int(value) : nil
     }
 
     func missing(_ key: String) -> SeedParser.Missing { SeedParser.Missing(object: object, key: key) }

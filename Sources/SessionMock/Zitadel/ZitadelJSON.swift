@@ -119,7 +119,10 @@ public enum ZitadelJSON {
         mutating func timestamp(_ name: String, _ value: SeedTimestamp?, _ w: inout JSONWriter) {
             guard let value else { return }
             key(name, &w)
-            w.string(value.text(now: WallClock.nowMicros()))
+            switch value {
+            case .absolute(let text): w.string(text)
+            case .relative: w.string(value.text(now: WallClock.nowMicros()))
+            }
         }
 
         mutating func verified(_ name: String, _ factor: ZitadelSession.VerifiedFactor?, _ w: inout JSONWriter) {
