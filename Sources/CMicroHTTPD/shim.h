@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 // MHD_start_daemon and MHD_get_*_info are C variadics, which Swift cannot call.
 // These wrappers give them fixed signatures; options travel as an MHD_OptionItem array.
@@ -26,6 +29,15 @@ session_mock_daemon_port(struct MHD_Daemon *daemon)
 {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+// Returns freed heap to the system (glibc keeps it otherwise); a no-op elsewhere.
+static inline void
+session_mock_release_free_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 #endif

@@ -38,6 +38,10 @@ public struct HTTPServerConfiguration: Sendable {
 
 public enum System {
     public static var coreCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    /// Hands freed heap back to the system (glibc keeps it for reuse otherwise), e.g. after a
+    /// large seed was read and its intermediate structures dropped.
+    public static func releaseFreedMemory() { session_mock_release_free_memory() }
 }
 
 /// Owns one libmicrohttpd daemon. The handler is a plain `HTTPRequest -> HTTPResponse` function;

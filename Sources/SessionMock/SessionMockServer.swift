@@ -50,6 +50,9 @@ public final class SessionMockServer: Sendable {
         }
         let active = try Self.activeScenario(configuration.scenario, in: seeds)
         app = SessionMockApp(seeds: seeds, activeScenario: active, options: configuration.app, logger: configuration.logger)
+        // Reading a large seed leaves freed heap behind (the parsed document): give it back
+        // rather than keep it as idle RSS.
+        System.releaseFreedMemory()
         var http = configuration.http
         http.host = configuration.host
         http.port = configuration.port
