@@ -40,18 +40,9 @@ public final class SessionMockServer: Sendable {
     }
 
     public init(_ configuration: Configuration) throws {
-        let seeds: [String: SeedDocument]
-        if let given = configuration.seeds {
-            seeds = given
-        } else if let path = configuration.seedsPath {
-            seeds = try SeedLoader.load(path: path)
-        } else {
-            seeds = SeedLoader.bundledDefault()
-        }
-        let active = try Self.activeScenario(configuration.scenario, in: seeds)
-        app = SessionMockApp(seeds: seeds, activeScenario: active, options: configuration.app, logger: configuration.logger)
-        // Reading a large seed leaves freed heap behind (the parsed document): give it back
-        // rather than keep it as idle RSS.
+        app = try Self.makeApp(configuration)
+        // Reading a large seed leaves freed heap behind (the parsed documents, gone now that
+        // makeApp returned): give it back rather than keep it as idle RSS.
         System.releaseFreedMemory()
         var http = configuration.http
         http.host = configuration.host
@@ -66,6 +57,19 @@ public final class SessionMockServer: Sendable {
         }
         port = try self.http.start()
         watcher?.start()
+    }
+
+    private static func makeApp(_ configuration: Configuration) throws -> SessionMockApp {
+        let seeds: [String: SeedDocument]
+        if let given = configuration.seeds {
+            seeds = given
+        } else if let path = configuration.seedsPath {
+            seeds = try SeedLoader.load(path: path)
+        } else {
+            seeds = SeedLoader.bundledDefault()
+        }
+        let active = try activeScenario(configuration.scenario, in: seeds)
+        return SessionMockApp(seeds: seeds, activeScenario: active, options: configuration.app, logger: configuration.logger)
     }
 
     public func stop() {
