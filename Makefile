@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker verify-docker connect-client proto stamp openapi
+.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker verify-docker connect-client proto stamp openapi foundation-check
 
 # Installs libmicrohttpd's headers when pkg-config cannot find them (Debian/Ubuntu).
 deps:
@@ -24,10 +24,14 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps bundle-check seed-schema swift-test conformance openapi connect-client lint-docker
+test: deps bundle-check seed-schema swift-test foundation-check conformance openapi connect-client lint-docker
 
 swift-test:
 	swift test $(SWIFT_BUILD_FLAGS)
+
+# The executable links FoundationEssentials only: full Foundation would bring CoreFoundation and ICU.
+foundation-check: build
+	SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/check_no_foundation.sh
 
 # The default scenario is compiled into the binary; this regenerates that copy from Seeds/default.json.
 bundle-seeds:

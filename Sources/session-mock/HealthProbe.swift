@@ -1,4 +1,13 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // URLComponents; full Foundation would link ICU
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A minimal HTTP/1.1 GET over a plain socket: the Docker HEALTHCHECK must work in an image
 /// without curl, and FoundationNetworking would pull libcurl into the static binary's needs.

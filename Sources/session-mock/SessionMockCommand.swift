@@ -1,8 +1,13 @@
 import ArgumentParser
-import Foundation
 import Logging
 import MicroHTTP
 import SessionMock
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @main
 struct SessionMockCommand: ParsableCommand {
@@ -16,7 +21,7 @@ struct SessionMockCommand: ParsableCommand {
 
 /// Environment variables stand in for flags (handy in Docker); a flag given wins.
 private func env(_ name: String) -> String? {
-    ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
 }
 
 /// Writes straight to a file descriptor: Glibc's `stdout` global is not concurrency-safe.

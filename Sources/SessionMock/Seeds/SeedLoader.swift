@@ -1,31 +1,27 @@
-import Foundation
-
 /// Reads seed files: one file is one scenario named after it; a folder is every `*.json` in it
 /// (JSON Schema files, `*.schema.json`, are skipped).
 public enum SeedLoader {
     public static func load(path: String) throws(SeedError) -> [String: SeedDocument] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        guard let isDirectory = SeedFiles.isDirectory(path) else {
             throw SeedError(file: path, reason: "no such file or folder")
         }
-        guard isDirectory.boolValue else {
+        guard isDirectory else {
             let (name, seed) = try loadFile(path)
             return [name: seed]
         }
         let files: [String]
-        do {
-            files = try FileManager.default.contentsOfDirectory(atPath: path)
-                .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }
-                .sorted()
-        } catch {
-            throw SeedError(file: path, reason: "cannot list folder: \(error.localizedDescription)")
+        switch SeedFiles.contentsOfDirectory(path) {
+        case .success(let names):
+            files = names.filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }.sorted()
+        case .failure(let error):
+            throw SeedError(file: path, reason: "cannot list folder: \(error)")
         }
         guard !files.isEmpty else { throw SeedError(file: path, reason: "folder holds no *.json seed files") }
         var seeds: [String: SeedDocument] = [:]
         var issues: [SeedIssue] = []
         for file in files {
             do {
-                let (name, seed) = try loadFile((path as NSString).appendingPathComponent(file))
+                let (name, seed) = try loadFile(SeedFiles.appendingPathComponent(path, file))
                 seeds[name] = seed
             } catch {
                 issues += error.issues
@@ -36,18 +32,18 @@ public enum SeedLoader {
     }
 
     public static func loadFile(_ path: String) throws(SeedError) -> (name: String, seed: SeedDocument) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = SeedFiles.contents(path) else {
             throw SeedError(file: path, reason: "cannot read file")
         }
         let name = scenarioName(forFile: path)
         guard ScenarioName.isValid(name) else {
             throw SeedError(file: path, reason: "scenario name '\(name)' (from the file name) may use letters, digits, '-', '_' and '.' only")
         }
-        return (name, try SeedParser.parse([UInt8](data), file: path))
+        return (name, try SeedParser.parse(bytes, file: path))
     }
 
     public static func scenarioName(forFile path: String) -> String {
-        let file = (path as NSString).lastPathComponent
+        let file = SeedFiles.lastPathComponent(path)
         return file.hasSuffix(".json") ? String(file.dropLast(5)) : file
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import Dispatch
 import Logging
 
 /// `--watch`: polls the seed files' modification times (every `interval` seconds) and reinstalls a changed
@@ -12,7 +12,7 @@ public final class SeedWatcher: @unchecked Sendable {
     // `timer` and `seen` are only touched on `queue` (and in start/stop before/after it runs),
     // which is why the class can be @unchecked Sendable.
     private var timer: DispatchSourceTimer?
-    private var seen: [String: Date] = [:]
+    private var seen: [String: SeedFiles.ModificationTime] = [:]
 
     public init(path: String, registry: ScenarioRegistry, logger: Logger, interval: Double = 1) {
         self.path = path
@@ -33,18 +33,17 @@ public final class SeedWatcher: @unchecked Sendable {
 
     public func stop() { queue.sync { timer?.cancel() } }
 
-    private func modificationTimes() -> [String: Date] {
+    private func modificationTimes() -> [String: SeedFiles.ModificationTime] {
         var files: [String] = [path]
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            files = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+        if SeedFiles.isDirectory(path) == true {
+            files = ((try? SeedFiles.contentsOfDirectory(path).get()) ?? [])
                 .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }
-                .map { (path as NSString).appendingPathComponent($0) }
+                .map { SeedFiles.appendingPathComponent(path, $0) }
         }
-        var times: [String: Date] = [:]
+        var times: [String: SeedFiles.ModificationTime] = [:]
         for file in files {
-            if let date = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date {
-                times[file] = date
+            if let time = SeedFiles.modificationTime(file) {
+                times[file] = time
             }
         }
         return times
@@ -52,7 +51,7 @@ public final class SeedWatcher: @unchecked Sendable {
 
     private func poll() {
         let now = modificationTimes()
-        for (file, date) in now where seen[file] != date {
+        for (file, time) in now where seen[file] != time {
             do {
                 let (name, seed) = try SeedLoader.loadFile(file)
                 registry.install(seed, as: name)

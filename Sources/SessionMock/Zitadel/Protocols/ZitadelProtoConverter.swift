@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // Data, as SwiftProtobuf's bytes fields want it
+#else
 import Foundation
+#endif
 import SwiftProtobuf
 
 /// The store's `ZitadelSession` as the generated `zitadel.session.v2` messages, field for field the
