@@ -40,12 +40,7 @@ let package = Package(
                 "SessionMock",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            // A position-dependent release executable: a PIE carries ~44k relative relocations (1 MB of
-            // .rela.dyn) that ld.so reads and applies at every start, dirtying the metadata pages they patch;
-            // without PIE the linker resolves them. Idle RSS -1.1 MB, start-up page faults -23%. The cost is
-            // no ASLR for the executable's own image, acceptable for a test double.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
+            ]
         ),
         .testTarget(
             name: "SessionMockTests",
