@@ -93,3 +93,13 @@ struct LayeredRecords<Value: Sendable>: Sendable {
         count = base.values.count
     }
 }
+
+extension String {
+    /// The same text in storage of its own. Records keep copies of the seed's strings: a shared
+    /// string keeps its whole allocation alive, and a few live strings on every page of a freed
+    /// 100k-record seed kept ~130 MB from being handed back to the system (measured).
+    var ownCopy: String {
+        // Strings of up to 15 UTF-8 bytes are stored inline: nothing to copy.
+        utf8.count <= 15 ? self : String(decoding: Array(utf8), as: UTF8.self)
+    }
+}

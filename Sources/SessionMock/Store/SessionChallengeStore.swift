@@ -10,8 +10,9 @@ public struct SessionChallengeStore: Sendable {
         var answeredPolls = 0
 
         init(_ seed: SessionChallengeSeed) {
-            project = seed.project
-            challenge = seed.challenge
+            project = seed.project?.ownCopy
+            challenge = SessionChallenge(id: seed.challenge.id.ownCopy, code: seed.challenge.code.ownCopy,
+                                         expired: seed.challenge.expired, completed: seed.challenge.completed)
             timeline = seed.timeline
             fired = Array(repeating: false, count: seed.timeline.count)
         }
@@ -34,8 +35,9 @@ public struct SessionChallengeStore: Sendable {
         byCode.reserveCapacity(seed.sessionChallenges.count)
         var order: [String] = []
         order.reserveCapacity(seed.sessionChallenges.count)
-        for entry in seed.sessionChallenges where byCode.updateValue(Record(entry), forKey: entry.challenge.code) == nil {
-            order.append(entry.challenge.code)
+        for entry in seed.sessionChallenges {
+            let record = Record(entry)
+            if byCode.updateValue(record, forKey: record.challenge.code) == nil { order.append(record.challenge.code) }
         }
         records = LayeredRecords(values: byCode, order: order)
     }

@@ -14,9 +14,11 @@ public struct ZitadelSessionStore: Sendable {
         public let responseBody: [UInt8]
 
         init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
-            self.sessionToken = sessionToken
-            self.creatorUserId = creatorUserId
-            self.checkedUserId = session.checkedUserId
+            // Own copies, not the parsed seed's strings: a record outlives the parsed seed, and
+            // sharing its strings would pin the seed's memory (see `String.ownCopy`).
+            self.sessionToken = sessionToken?.ownCopy
+            self.creatorUserId = creatorUserId?.ownCopy
+            self.checkedUserId = session.checkedUserId?.ownCopy
             self.responseBody = ZitadelJSON.getSessionResponse(session)
         }
 
@@ -49,7 +51,8 @@ public struct ZitadelSessionStore: Sendable {
         for entry in seed.sessions {
             let session = entry.session.resolved(now: now)
             let record = Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: session)
-            if byId.updateValue(record, forKey: session.id) == nil { order.append(session.id) }
+            let id = session.id.ownCopy
+            if byId.updateValue(record, forKey: id) == nil { order.append(id) }
         }
         records = LayeredRecords(values: byId, order: order)
         relativeEntries = seed.sessions.filter(\.session.hasRelativeTimes)
