@@ -1,0 +1,150 @@
+import Testing
+@testable import SessionMock
+
+/// Seed records shared by scenario copies (`LayeredRecords`, `ScenarioBase`) and the JSON tape
+/// the seed parser reads.
+@Suite struct LayeredStoreTests {
+    static func layered(_ keys: [String]) -> LayeredRecords<Int> {
+        LayeredRecords(values: Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }), order: keys)
+    }
+
+    @Test func changesStayInTheCopyThatMadeThem() {
+        let seed = Self.layered(["a", "b", "c"])
+        var first = seed
+        var second = seed
+        first.set(10, for: "a")
+        first.remove("b")
+        first.set(4, for: "d")
+        #expect(first.all == [10, 2, 4])
+        #expect(first.count == 3)
+        #expect(first["b"] == nil)
+        // The other copy, and the seed itself, see none of it.
+        #expect(second.all == [0, 1, 2])
+        #expect(seed.all == [0, 1, 2])
+        second.removeAll()
+        #expect(second.all.isEmpty && second.count == 0 && second["a"] == nil)
+        #expect(first["a"] == 10)
+        second.set(7, for: "b")
+        #expect(second.all == [7])
+        #expect(second.count == 1)
+    }
+
+    @Test func listingOrderMatchesAPlainStore() {
+        var records = Self.layered(["a", "b", "c"])
+        records.set(11, for: "b")  // replaced in place
+        #expect(records.all == [0, 11, 2])
+        records.remove("a")
+        records.set(20, for: "a")  // removed and put again: now last, as a new record
+        #expect(records.all == [11, 2, 20])
+        records.set(30, for: "x")
+        records.remove("x")
+        records.set(31, for: "x")
+        #expect(records.all == [11, 2, 20, 31])
+        #expect(records.count == 4)
+        #expect(records.set(21, for: "a") == true)
+        #expect(records.remove("nope") == false)
+        #expect(records.count == 4)
+    }
+
+    @Test func revertGoesBackToTheSeed() {
+        var records = Self.layered(["a", "b"])
+        records.set(5, for: "a")
+        records.remove("b")
+        records.set(6, for: "z")
+        records.revert()
+        #expect(records.all == [0, 1])
+        #expect(records.count == 2)
+        records.removeAll()
+        records.revert()
+        #expect(records.all == [0, 1])
+    }
+
+    @Test func scenarioCopiesShareTheSeedButNotTheirChanges() throws {
+        var seed = SeedDocument()
+        seed.walletKit.sessionChallenges = [StoreTests.entry("CODE", project: nil)]
+        seed.zitadel.sessions = [StoreTests.sessionEntry("S")]
+        let base = ScenarioBase(seed: seed)
+        let one = ScenarioState(name: "x@1", base: base)
+        let two = ScenarioState(name: "x@2", base: base)
+        _ = one.withSessions { $0.remove(id: "S") }
+        _ = one.withChallenges { $0.poll(code: "CODE", project: "p", elapsedMicros: 0) }
+        one.withChallenges { $0.put(StoreTests.entry("NEW", project: nil)) }
+        #expect(one.withSessions { $0.count } == 0)
+        #expect(two.withSessions { $0.record(id: "S") } != nil)
+        #expect(two.withChallenges { $0.all.map(\.challenge.code) } == ["CODE"])
+        #expect(one.withChallenges { $0.all.map(\.challenge.code) } == ["CODE", "NEW"])
+        // A fresh copy starts from the seed again.
+        let three = ScenarioState(name: "x", base: base)
+        #expect(three.withSessions { $0.count } == 1)
+        #expect(three.withChallenges { $0.count } == 1)
+    }
+
+    @Test func relativeTimesAreResolvedPerCopy() throws {
+        var session = ZitadelSession()
+        session.id = "rel"
+        session.creationDate = .relative(offsetMicros: 0)
+        var seed = SeedDocument()
+        seed.zitadel.sessions = [ZitadelSessionSeed(sessionToken: nil, creatorUserId: nil, session: session)]
+        let base = ScenarioBase(seed: seed)
+        let before = WallClock.nowMicros()
+        let copy = ScenarioState(name: "c", base: base)
+        let record = try #require(copy.withSessions { $0.record(id: "rel") })
+        guard case .absolute(let text)? = record.session.creationDate, let parsed = RFC3339.parse(text) else {
+            Issue.record("creationDate not absolute: \(String(describing: record.session.creationDate))")
+            return
+        }
+        #expect(parsed.micros >= before)
+    }
+
+    @Test func storedSessionReadsBackFromItsBody() throws {
+        let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(EncoderTests.contractExample))
+        let store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: [entry]), now: StoreTests.now)
+        let record = try #require(store.record(id: entry.session.id))
+        #expect(record.session == entry.session)
+        #expect(record.checkedUserId == entry.session.checkedUserId)
+    }
+
+    // MARK: - JSONTape
+
+    @Test func tapeFindsPathsAndKeys() throws {
+        let tape = try JSONTape.parse(Array(#"{"a":[1,{"b\u0063":true,"d":null}],"e":"x\ty"}"#.utf8))
+        let members = Array(tape.members(tape.root))
+        #expect(members.map { tape.key($0) } == ["a", "e"])
+        let items = Array(tape.items(members[0]))
+        #expect(items.count == 2)
+        let inner = Array(tape.members(items[1]))
+        #expect(tape.key(inner[0]) == "bc")
+        #expect(tape.keyEquals(inner[0], Array("bc".utf8)))
+        #expect(!tape.keyEquals(inner[1], Array("dd".utf8)))
+        #expect(tape.steps(to: inner[1]) == [.key("a"), .index(1), .key("d")])
+        #expect(tape.steps(to: tape.root) == [])
+        #expect(tape.string(members[1]) == "x\ty")
+        #expect(tape.kind(inner[0]) == .true)
+        #expect(tape.value(tape.root) == .object([
+            ("a", .array([.number("1"), .object([("bc", .bool(true)), ("d", .null)])])), ("e", .string("x\ty")),
+        ]))
+    }
+
+    @Test func escapedKeysAreStillDuplicates() {
+        #expect(EncoderTests.syntaxError(#"{"id":1,"\u0069d":2}"#)?.reason == "duplicate key 'id'")
+        #expect(EncoderTests.syntaxError(#"{"é":1,"\u00e9":2}"#)?.reason == "duplicate key 'é'")
+    }
+
+    @Test func seedKeysMayBeWrittenWithEscapes() throws {
+        let seed = try SeedParser.parse(Array(#"{"walletkit":{"sessionChallenges":[{"\u0063hallenge":{"id":"i","code":"C","expired":false,"completed":false}}]}}"#.utf8), file: "t.json")
+        #expect(seed.walletKit.sessionChallenges.first?.challenge.code == "C")
+    }
+
+    @Test func errorPathsInLargeArraysPointAtTheEntry() {
+        var entries: [String] = []
+        for i in 0..<2000 { entries.append(#"{"challenge":{"id":"i\#(i)","code":"C\#(i)","expired":false,"completed":false}}"#) }
+        entries[1234] = #"{"challenge":{"id":"x","code":"C1234","expired":"no","completed":false}}"#
+        let text = #"{"walletkit":{"sessionChallenges":[\#(entries.joined(separator: ","))]}}"#
+        #expect(throws: SeedError.self) { try SeedParser.parse(Array(text.utf8), file: "big.json") }
+        do {
+            _ = try SeedParser.parse(Array(text.utf8), file: "big.json")
+        } catch {
+            #expect(error.issues.map(\.path) == ["$.walletkit.sessionChallenges[1234].challenge.expired"])
+        }
+    }
+}
