@@ -147,4 +147,42 @@ import Testing
             #expect(error.issues.map(\.path) == ["$.walletkit.sessionChallenges[1234].challenge.expired"])
         }
     }
+
+    /// Arrays this large are parsed in parts on several threads: issues must still come in
+    /// document order, and duplicates across parts must still be found.
+    @Test func largeArraysParsedInPartsKeepOrderAndFindDuplicates() throws {
+        let count = 20_000
+        var entries: [String] = []
+        for i in 0..<count { entries.append(#"{"challenge":{"id":"i\#(i)","code":"C\#(i)","expired":false,"completed":false}}"#) }
+        entries[15_000] = #"{"challenge":{"id":"x","code":"C3","expired":false,"completed":false}}"#
+        entries[19_999] = #"{"challenge":{"id":"x","code":"C19999","expired":1,"completed":false}}"#
+        entries[10] = #"{"challenge":{"id":"","code":"C10","expired":false,"completed":false}}"#
+        let text = #"{"walletkit":{"sessionChallenges":[\#(entries.joined(separator: ","))]}}"#
+        do {
+            _ = try SeedParser.parse(Array(text.utf8), file: "big.json")
+            Issue.record("expected the seed to be refused")
+        } catch {
+            #expect(error.issues.map(\.path) == [
+                "$.walletkit.sessionChallenges[10].challenge.id",
+                "$.walletkit.sessionChallenges[19999].challenge.expired",
+                "$.walletkit.sessionChallenges[15000].challenge.code",
+            ])
+            #expect(error.issues.last?.reason == "code 'C3' is already used at $.walletkit.sessionChallenges[3]")
+        }
+        entries[15_000] = #"{"challenge":{"id":"x","code":"C15000","expired":false,"completed":false}}"#
+        entries[19_999] = #"{"challenge":{"id":"x","code":"C19999","expired":true,"completed":false}}"#
+        entries[10] = #"{"challenge":{"id":"y","code":"C10","expired":false,"completed":false}}"#
+        let good = try SeedParser.parse(Array(#"{"walletkit":{"sessionChallenges":[\#(entries.joined(separator: ","))]}}"#.utf8), file: "big.json")
+        #expect(good.walletKit.sessionChallenges.map(\.challenge.code) == (0..<count).map { "C\($0)" })
+        #expect(good.walletKit.sessionChallenges[19_999].challenge.expired)
+    }
+
+    @Test func largeSessionStoresAreBuiltInOrder() throws {
+        let ids = (0..<12_000).map { "session-number-\($0)" }
+        let store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: ids.map { StoreTests.sessionEntry($0, token: "token-of-\($0)") }), now: StoreTests.now)
+        #expect(store.count == ids.count)
+        #expect(store.all.map { $0.sessionToken } == ids.map { "token-of-\($0)" })
+        let last = try #require(store.record(id: "session-number-11999"))
+        #expect(String(decoding: last.responseBody, as: UTF8.self) == #"{"session":{"id":"session-number-11999"}}"#)
+    }
 }

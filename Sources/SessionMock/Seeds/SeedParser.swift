@@ -22,7 +22,7 @@ public struct SeedError: Error, Sendable, CustomStringConvertible {
 ///
 /// Reads a `JSONTape`, so a value's JSON path is worked out only when something is wrong with it
 /// (building every path up front was a large part of loading a 100k-record seed).
-public struct SeedParser {
+public struct SeedParser: Sendable {
     private let file: String
     private let tape: JSONTape
     private var issues: [SeedIssue] = []
@@ -226,8 +226,9 @@ public struct SeedParser {
         var codes: [String: Node] = [:]
         codes.reserveCapacity(entries.count)
         seed.sessionChallenges.reserveCapacity(entries.count)
-        for entry in entries {
-            guard let challenge = challengeEntry(entry) else { continue }
+        let parsed = parseEntries(entries) { parser, entry in parser.challengeEntry(entry) }
+        for (entry, challenge) in zip(entries, parsed) {
+            guard let challenge else { continue }
             if let first = codes.updateValue(entry, forKey: challenge.challenge.code) {
                 codes[challenge.challenge.code] = first
                 fail(entry, appending: ".challenge.code", "code '\(challenge.challenge.code)' is already used at \(path(first))")
@@ -239,6 +240,26 @@ public struct SeedParser {
             seed.sessionChallenges.append(challenge)
         }
         return seed
+    }
+
+    /// Parses the entries of a large array on every core (each part with a parser of its own;
+    /// their issues are kept in document order), a small one inline.
+    private mutating func parseEntries<Entry: Sendable>(_ entries: [Node], _ parse: @Sendable (inout SeedParser, Node) -> Entry?) -> [Entry?] {
+        var fresh = self
+        fresh.issues = []
+        let template = fresh
+        let parts = Parallel.chunks(count: entries.count) { range in
+            var parser = template
+            let parsed = entries[range].map { parse(&parser, $0) }
+            return (parsed, parser.issues)
+        }
+        var result: [Entry?] = []
+        result.reserveCapacity(entries.count)
+        for (parsed, partIssues) in parts {
+            result += parsed
+            issues += partIssues.prefix(Self.maxIssues - issues.count)
+        }
+        return result
     }
 
     fileprivate mutating func challengeEntry(_ node: Node) -> SessionChallengeSeed? {
@@ -318,8 +339,9 @@ public struct SeedParser {
         var ids: [String: Node] = [:]
         ids.reserveCapacity(entries.count)
         seed.sessions.reserveCapacity(entries.count)
-        for entry in entries {
-            guard let session = sessionEntry(entry) else { continue }
+        let parsed = parseEntries(entries) { parser, entry in parser.sessionEntry(entry) }
+        for (entry, session) in zip(entries, parsed) {
+            guard let session else { continue }
             if let first = ids.updateValue(entry, forKey: session.session.id) {
                 ids[session.session.id] = first
                 fail(entry, appending: ".session.id", "session id '\(session.session.id)' is already used at \(path(first))")

@@ -48,11 +48,15 @@ public struct ZitadelSessionStore: Sendable {
         byId.reserveCapacity(seed.sessions.count)
         var order: [String] = []
         order.reserveCapacity(seed.sessions.count)
-        for entry in seed.sessions {
-            let session = entry.session.resolved(now: now)
-            let record = Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: session)
-            let id = session.id.ownCopy
-            if byId.updateValue(record, forKey: id) == nil { order.append(id) }
+        // Encoding every body is most of the work: done on every core for a large seed.
+        let parts = Parallel.chunks(count: seed.sessions.count) { range in
+            seed.sessions[range].map { entry in
+                let session = entry.session.resolved(now: now)
+                return (id: session.id.ownCopy, record: Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: session))
+            }
+        }
+        for part in parts {
+            for (id, record) in part where byId.updateValue(record, forKey: id) == nil { order.append(id) }
         }
         records = LayeredRecords(values: byId, order: order)
         relativeEntries = seed.sessions.filter(\.session.hasRelativeTimes)
