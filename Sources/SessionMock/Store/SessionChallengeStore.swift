@@ -51,6 +51,9 @@ public struct SessionChallengeStore: Sendable {
     public mutating func poll(code: String, project: String, elapsedMicros: Int64) -> Lookup {
         guard var record = records[code] else { return .notFound }
         if let owner = record.project, owner != project { return .otherProject }
+        // Without a timeline a poll changes nothing: nothing to write (the common case, and it
+        // keeps this copy's changes empty however many challenges are polled).
+        if record.timeline.isEmpty { return .found(record.challenge) }
         for (index, step) in record.timeline.enumerated() where !record.fired[index] {
             let due: Bool
             switch step.trigger {
