@@ -26,15 +26,7 @@ private func env(_ name: String) -> String? {
 
 /// Writes straight to a file descriptor: Glibc's `stdout` global is not concurrency-safe.
 func writeLine(_ text: String, fd: Int32) {
-    let line = Array((text + "\n").utf8)
-    line.withUnsafeBytes { bytes in
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if written <= 0 { return }
-            offset += written
-        }
-    }
+    System.write(Array((text + "\n").utf8), to: fd)
 }
 
 struct Serve: ParsableCommand {

@@ -1,3 +1,4 @@
+import MicroHTTP
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,20 +20,7 @@ enum SeedFiles {
     /// The names in a folder, without `.` and `..` (like `FileManager.contentsOfDirectory(atPath:)`),
     /// or the `errno` of the failure.
     static func contentsOfDirectory(_ path: String) -> Result<[String], ListError> {
-        guard let directory = opendir(path) else { return .failure(ListError(code: errno)) }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(directory) else {
-                if errno != 0 { return .failure(ListError(code: errno)) }
-                return .success(names)
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
+        System.directoryEntries(path).mapError { ListError(code: $0.code) }
     }
 
     /// A failed folder listing. `description` is the text Foundation's `localizedDescription` gave
@@ -52,24 +40,7 @@ enum SeedFiles {
     /// A whole regular file, read to its end (so `/proc` files and pipes work too); nil when it cannot be
     /// opened or read, or is a folder (like `FileManager.contents(atPath:)`).
     static func contents(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(max(Int(info.st_size), 0) + 1)
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes += chunk[..<count]
-            } else if count == 0 {
-                return bytes
-            } else if errno != EINTR {
-                return nil
-            }
-        }
+        System.readFile(path)
     }
 
     /// The modification time of the path itself, not of a symbolic link's target (`lstat`, like
