@@ -222,18 +222,10 @@ public struct SeedParser: Sendable {
         var seed = WalletKitSeed()
         guard let fields = object(node, .walletKit) else { return seed }
         seed.projects = stringArray(fields["projects"])
-        let entries = array(fields["sessionChallenges"])
-        var codes: [String: Node] = [:]
-        codes.reserveCapacity(entries.count)
-        seed.sessionChallenges.reserveCapacity(entries.count)
-        let parsed = parseEntries(entries) { parser, entry in parser.challengeEntry(entry) }
-        for (entry, challenge) in zip(entries, parsed) {
-            guard let challenge else { continue }
-            if let first = codes.updateValue(entry, forKey: challenge.challenge.code) {
-                codes[challenge.challenge.code] = first
-                fail(entry, appending: ".challenge.code", "code '\(challenge.challenge.code)' is already used at \(path(first))")
-                continue
-            }
+        let unique = uniqueEntries(array(fields["sessionChallenges"]), parse: { parser, entry in parser.challengeEntry(entry) },
+                                   key: \.challenge.code, keyPath: ".challenge.code", clash: { "code '\($0)' is already used at \($1)" })
+        seed.sessionChallenges.reserveCapacity(unique.count)
+        for (entry, challenge) in unique {
             if let projects = seed.projects, let project = challenge.project, !projects.contains(project) {
                 fail(entry, appending: ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
             }
@@ -260,6 +252,28 @@ public struct SeedParser: Sendable {
             issues += partIssues.prefix(Self.maxIssues - issues.count)
         }
         return result
+    }
+
+    /// The valid entries of an array whose entries must differ in `key`; a repeated key is an
+    /// issue at the later entry, naming the first.
+    private mutating func uniqueEntries<Entry: Sendable>(
+        _ entries: [Node], parse: @Sendable (inout SeedParser, Node) -> Entry?, key: (Entry) -> String,
+        keyPath: String, clash: (_ key: String, _ firstPath: String) -> String
+    ) -> [(node: Node, entry: Entry)] {
+        var firstByKey: [String: Node] = [:]
+        firstByKey.reserveCapacity(entries.count)
+        var unique: [(node: Node, entry: Entry)] = []
+        unique.reserveCapacity(entries.count)
+        for (node, parsed) in zip(entries, parseEntries(entries, parse)) {
+            guard let parsed else { continue }
+            if let first = firstByKey.updateValue(node, forKey: key(parsed)) {
+                firstByKey[key(parsed)] = first
+                fail(node, appending: keyPath, clash(key(parsed), path(first)))
+                continue
+            }
+            unique.append((node, parsed))
+        }
+        return unique
     }
 
     fileprivate mutating func challengeEntry(_ node: Node) -> SessionChallengeSeed? {
@@ -335,20 +349,9 @@ public struct SeedParser: Sendable {
             }
             seed.tokens.append(token)
         }
-        let entries = array(fields["sessions"])
-        var ids: [String: Node] = [:]
-        ids.reserveCapacity(entries.count)
-        seed.sessions.reserveCapacity(entries.count)
-        let parsed = parseEntries(entries) { parser, entry in parser.sessionEntry(entry) }
-        for (entry, session) in zip(entries, parsed) {
-            guard let session else { continue }
-            if let first = ids.updateValue(entry, forKey: session.session.id) {
-                ids[session.session.id] = first
-                fail(entry, appending: ".session.id", "session id '\(session.session.id)' is already used at \(path(first))")
-                continue
-            }
-            seed.sessions.append(session)
-        }
+        seed.sessions = uniqueEntries(array(fields["sessions"]), parse: { parser, entry in parser.sessionEntry(entry) },
+                                      key: \.session.id, keyPath: ".session.id", clash: { "session id '\($0)' is already used at \($1)" })
+            .map(\.entry)
         return seed
     }
 

@@ -62,9 +62,7 @@ struct LayeredRecords<Value: Sendable>: Sendable {
     }
 
     mutating func removeAll() {
-        changes.removeAll()
-        appended.removeAll()
-        appendedKeys.removeAll()
+        forgetChanges()
         baseHidden = true
         count = 0
     }
@@ -86,11 +84,15 @@ struct LayeredRecords<Value: Sendable>: Sendable {
 
     /// This copy back to the seed's records.
     mutating func revert() {
+        forgetChanges()
+        baseHidden = false
+        count = base.values.count
+    }
+
+    private mutating func forgetChanges() {
         changes.removeAll()
         appended.removeAll()
         appendedKeys.removeAll()
-        baseHidden = false
-        count = base.values.count
     }
 }
 
