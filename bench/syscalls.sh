@@ -76,9 +76,9 @@ workers() { if [ "$1" = nginx ]; then pgrep -d, -P "${PID[nginx]}"; else echo "$
 ticks() {
     local pid u=0 s=0 f
     for pid in ${1//,/ }; do
-        f=$(sed 's/.*) //' "/proc/$pid/stat")
-        set -- $f
-        u=$((u + ${12})); s=$((s + ${13}))
+        # Fields after "(comm) ": utime and stime are the 12th and 13th.
+        read -r -a f <<< "$(sed 's/.*) //' "/proc/$pid/stat")"
+        u=$((u + f[11])); s=$((s + f[12]))
     done
     echo "$u $s"
 }
