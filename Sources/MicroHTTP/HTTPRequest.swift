@@ -55,6 +55,12 @@ extension String {
     public func caseInsensitiveEquals(_ other: String) -> Bool {
         let a = self.utf8, b = other.utf8
         guard a.count == b.count else { return false }
+        // Native strings (all of ours) expose their bytes: compare the buffers directly, much
+        // cheaper than stepping two UTF8View iterators.
+        let direct = a.withContiguousStorageIfAvailable { x in
+            b.withContiguousStorageIfAvailable { y in asciiCaseInsensitiveEqual(x, y) }
+        }
+        if let direct, let result = direct { return result }
         for (x, y) in zip(a, b) where x != y {
             let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
             let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
@@ -62,4 +68,17 @@ extension String {
         }
         return true
     }
+}
+
+/// Byte buffers of equal length equal up to ASCII letter case.
+@inlinable
+func asciiCaseInsensitiveEqual(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+    for index in 0..<x.count {
+        let a = x[index], b = y[index]
+        if a == b { continue }
+        let la = (a >= 65 && a <= 90) ? a | 0x20 : a
+        let lb = (b >= 65 && b <= 90) ? b | 0x20 : b
+        if la != lb { return false }
+    }
+    return true
 }

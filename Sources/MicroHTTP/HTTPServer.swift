@@ -152,13 +152,18 @@ private struct DaemonState: ~Copyable {
 private struct DaemonHandle: @unchecked Sendable { let pointer: OpaquePointer }
 private struct ConnectionHandle: @unchecked Sendable { let pointer: OpaquePointer }
 
-/// Per-request state MHD keeps for us between calls of the access handler.
+/// Per-request state MHD keeps for us between calls of the access handler; only requests with a
+/// body or a delay need one.
 private final class RequestContext {
     var body: [UInt8] = []
     var bodyTooLarge = false
     /// An answer waiting for its delay to run out.
     var pending: HTTPResponse?
 }
+
+/// MHD's per-request context pointer after the first call of a request that has no
+/// `RequestContext` (yet): it only says "headers seen, counted in `inFlight`". Never dereferenced.
+private var headersSeen: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 1)! }
 
 // MARK: - C callbacks (the only unsafe pointer code in the project)
 
@@ -167,21 +172,31 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     guard let cls, let connection, let requestContext, let uploadDataSize else { return .NO }
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
 
-    // First call: headers are in, body (if any) is not. Only store the context: answering now
-    // would make MHD close keep-alive connections.
+    // First call: headers are in, body (if any) is not. Only mark the request as seen: answering
+    // now would make MHD 0.9.75 close keep-alive connections ("queued early").
     guard let raw = requestContext.pointee else {
-        requestContext.pointee = Unmanaged.passRetained(RequestContext()).toOpaque()
+        requestContext.pointee = headersSeen
         server.inFlight.add(1, ordering: .relaxed)
         return .YES
     }
-    let context = Unmanaged<RequestContext>.fromOpaque(raw).takeUnretainedValue()
+    // Allocated on demand, so the common GET without body or delay costs no object.
+    func context() -> RequestContext {
+        if let raw = requestContext.pointee, raw != headersSeen {
+            return Unmanaged<RequestContext>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let created = RequestContext()
+        requestContext.pointee = Unmanaged.passRetained(created).toOpaque()
+        return created
+    }
+    let existing = raw == headersSeen ? nil : Unmanaged<RequestContext>.fromOpaque(raw).takeUnretainedValue()
 
-    if let pending = context.pending {  // resumed after a delay
-        context.pending = nil
+    if let existing, let pending = existing.pending {  // resumed after a delay
+        existing.pending = nil
         return queue(pending, on: connection)
     }
     if uploadDataSize.pointee > 0 {
         let count = uploadDataSize.pointee
+        let context = context()
         if context.body.count + count > server.configuration.maxBodyBytes {
             context.bodyTooLarge = true
         } else if let uploadData {
@@ -193,19 +208,17 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         return .YES
     }
 
-    var invalidUTF8 = false
-    var request = HTTPRequest(
-        method: method.map { String(cString: $0) } ?? "GET",
-        path: url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) } ?? "/",
-        query: fields(of: connection, kind: .GET_ARGUMENT_KIND, invalidUTF8: &invalidUTF8),
-        headers: fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8),
-        body: context.body)
-    request.bodyTooLarge = context.bodyTooLarge
-    request.invalidUTF8 = invalidUTF8
+    var request = copyRequest(connection, url: url, method: method)
+    if let existing {
+        request.body = existing.body
+        existing.body = []
+        request.bodyTooLarge = existing.bodyTooLarge
+    }
     var response = server.handler(request)
     let delay = response.delayMilliseconds
     if delay > 0 {
         response.delayMilliseconds = 0
+        let context = context()
         context.pending = response
         server.park(connection, context: context, milliseconds: delay)
         return .YES
@@ -215,15 +228,31 @@ private let accessHandler: MHD_AccessHandlerCallback = {
 
 private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, requestContext, _ in
     guard let cls, let requestContext, let raw = requestContext.pointee else { return }
-    Unmanaged<RequestContext>.fromOpaque(raw).release()
+    if raw != headersSeen { Unmanaged<RequestContext>.fromOpaque(raw).release() }
     requestContext.pointee = nil
     Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().inFlight.subtract(1, ordering: .releasing)
+}
+
+/// Copies method, path, query and headers out of MHD (the body comes separately).
+private func copyRequest(_ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?) -> HTTPRequest {
+    var invalidUTF8 = false
+    var request = HTTPRequest(
+        method: method.map { String(cString: $0) } ?? "GET",
+        path: url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) } ?? "/",
+        query: fields(of: connection, kind: .GET_ARGUMENT_KIND, invalidUTF8: &invalidUTF8),
+        headers: fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8))
+    request.invalidUTF8 = invalidUTF8
+    return request
 }
 
 /// Copies every key/value of one kind (headers or query arguments) out of MHD. Uses the `_n`
 /// variant so values holding NUL bytes are not cut; invalid UTF-8 is repaired and reported.
 private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUTF8: inout Bool) -> [HTTPField] {
+    // With no iterator MHD only counts: one allocation of the right size, none when empty.
+    let count = Int(MHD_get_connection_values_n(connection, kind, nil, nil))
+    guard count > 0 else { return [] }
     var collected = FieldCollector()
+    collected.fields.reserveCapacity(count)
     withUnsafeMutablePointer(to: &collected) { pointer in
         _ = MHD_get_connection_values_n(connection, kind, { cls, _, key, keySize, value, valueSize in
             guard let cls, let key else { return .YES }
@@ -246,23 +275,126 @@ private struct FieldCollector {
 /// UTF-8 bytes to a String; invalid sequences become U+FFFD and set `invalid`.
 private func decodeText(_ bytes: UnsafeRawBufferPointer, invalid: inout Bool) -> String {
     let typed = bytes.bindMemory(to: UInt8.self)
+    // Almost every path, query and header is ASCII, which is valid UTF-8: skip the generic
+    // validating initializer (it looks up type metadata on every call).
+    if isASCII(bytes) { return String(decoding: typed, as: UTF8.self) }
     if let text = String(validating: typed, as: UTF8.self) { return text }
     invalid = true
     return String(decoding: typed, as: UTF8.self)
 }
 
-/// Hands one answer to MHD (which copies the body), or refuses the request so MHD closes the
-/// connection without a reply.
+/// No byte has its high bit set; eight bytes at a time.
+func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    var index = 0
+    var high: UInt64 = 0
+    while index + 8 <= bytes.count {
+        high |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+        index += 8
+    }
+    while index < bytes.count {
+        high |= UInt64(bytes[index])
+        index += 1
+    }
+    return high & 0x8080_8080_8080_8080 == 0
+}
+
+/// Hands one answer to MHD, or refuses the request so MHD closes the connection without a reply.
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
     if response.dropsConnection { return .NO }
-    let mhdResponse = response.body.withUnsafeBytes { bytes in
+    let (mhdResponse, cached) = ResponseCache.current.response(headers: response.headers, body: response.body)
+    guard let mhdResponse else { return .NO }
+    let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    if !cached { MHD_destroy_response(mhdResponse) }  // the connection holds its own reference
+    return result
+}
+
+/// Builds an MHD response (MHD copies the body and the header strings).
+private func makeResponse(headers: [HTTPField], body: [UInt8]) -> OpaquePointer? {
+    let mhdResponse = body.withUnsafeBytes { bytes in
         MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
     }
-    guard let mhdResponse else { return .NO }
-    for field in response.headers {
-        MHD_add_response_header(mhdResponse, field.name, field.value)
+    guard let mhdResponse else { return nil }
+    for field in headers {
+        withStackCString(field.name) { name in
+            withStackCString(field.value) { value in _ = MHD_add_response_header(mhdResponse, name, value) }
+        }
     }
-    let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
-    MHD_destroy_response(mhdResponse)
-    return result
+    return mhdResponse
+}
+
+/// MHD responses are reference counted and may be queued on any number of connections (the
+/// status is given per queueing, Date and Content-Length are written per send), so an answer
+/// with the same headers and body as a recent one reuses its MHD response instead of building
+/// one (allocations, copies, header checks) and freeing it again. One small cache per MHD worker
+/// thread, so no locking; the thread's exit frees it.
+private final class ResponseCache {
+    private struct Entry {
+        let headers: [HTTPField]
+        let body: [UInt8]
+        let response: OpaquePointer
+    }
+    private static let capacity = 8
+    private static let maxBodyBytes = 16 * 1024
+    private var entries: [Entry] = []
+    private var nextVictim = 0
+
+    deinit {
+        for entry in entries { MHD_destroy_response(entry.response) }
+    }
+
+    /// The MHD response for these headers and body; `cached` ones must not be destroyed.
+    func response(headers: [HTTPField], body: [UInt8]) -> (OpaquePointer?, cached: Bool) {
+        // Array == is quick when the counts differ or the storage is shared (the app reuses
+        // its header arrays and often its bodies).
+        for entry in entries where entry.body == body && entry.headers == headers {
+            return (entry.response, true)
+        }
+        guard let created = makeResponse(headers: headers, body: body) else { return (nil, false) }
+        guard body.count <= Self.maxBodyBytes else { return (created, false) }
+        let entry = Entry(headers: headers, body: body, response: created)
+        if entries.count < Self.capacity {
+            entries.append(entry)
+        } else {
+            MHD_destroy_response(entries[nextVictim].response)  // connections keep their references
+            entries[nextVictim] = entry
+            nextVictim = (nextVictim + 1) % Self.capacity
+        }
+        return (created, true)
+    }
+
+    /// The calling thread's cache (an MHD worker thread), created on first use.
+    static var current: ResponseCache {
+        if let pointer = pthread_getspecific(threadKey) {
+            return Unmanaged<ResponseCache>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        let cache = ResponseCache()
+        pthread_setspecific(threadKey, Unmanaged.passRetained(cache).toOpaque())
+        return cache
+    }
+
+    /// Thread-local slot holding a retained cache; released when its thread exits.
+    private static let threadKey: pthread_key_t = {
+        var key = pthread_key_t()
+        #if canImport(Darwin)
+        pthread_key_create(&key) { Unmanaged<ResponseCache>.fromOpaque($0).release() }
+        #else
+        pthread_key_create(&key) { pointer in
+            if let pointer { Unmanaged<ResponseCache>.fromOpaque(pointer).release() }
+        }
+        #endif
+        return key
+    }()
+}
+
+/// `text` as a NUL-terminated C string in a stack buffer, for MHD (which copies it). Swift's own
+/// String-to-pointer conversion allocates a heap array for every small (<= 15 bytes) string.
+private func withStackCString<R>(_ text: String, _ body: (UnsafePointer<CChar>) -> R) -> R {
+    var text = text
+    return text.withUTF8 { bytes in
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { buffer in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(bytes))
+            buffer[bytes.count] = 0
+            return body(buffer.baseAddress!)
+        }
+    }
 }

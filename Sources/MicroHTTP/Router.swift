@@ -15,10 +15,26 @@ public struct Router: Sendable {
         var segments: [Substring]
         var handlers: [String: Handler]
         var methods: [String]
+        /// `segments` prepared for matching ASCII paths byte by byte.
+        var parts: [Part]
+
+        init(segments: [Substring]) {
+            self.segments = segments
+            handlers = [:]
+            methods = []
+            parts = segments.map { $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(Array($0.utf8)) }
+        }
+    }
+
+    private enum Part: Sendable {
+        case literal([UInt8])
+        case parameter(String)
     }
 
     private var literalRoutes: [String: Route] = [:]
     private var patternRoutes: [Route] = []
+    /// Every pattern is ASCII, so ASCII paths may be matched as bytes (see `matchASCII`).
+    private var patternsAreASCII = true
 
     public init() {}
 
@@ -30,12 +46,13 @@ public struct Router: Sendable {
         var route: Route
         var index: Int? = nil
         if isLiteral {
-            route = literalRoutes[pattern] ?? Route(segments: segments, handlers: [:], methods: [])
+            route = literalRoutes[pattern] ?? Route(segments: segments)
         } else if let found = patternRoutes.firstIndex(where: { $0.segments == segments }) {
             index = found
             route = patternRoutes[found]
         } else {
-            route = Route(segments: segments, handlers: [:], methods: [])
+            route = Route(segments: segments)
+            if !pattern.utf8.allSatisfy({ $0 < 0x80 }) { patternsAreASCII = false }
         }
         route.handlers[method] = handler
         route.methods.append(method)
@@ -56,6 +73,12 @@ public struct Router: Sendable {
         if let route = literalRoutes[path] {
             return resolve(route, method: method, parameters: [:])
         }
+        if patternRoutes.isEmpty { return .notFound }
+        // Paths are ASCII in practice: match their bytes without splitting the String into
+        // Characters. Anything else takes the general path below (same results, just slower).
+        if patternsAreASCII, let fast = path.utf8.withContiguousStorageIfAvailable({ matchASCII(method: method, path: $0) }), let fast {
+            return fast
+        }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         for route in patternRoutes where route.segments.count == segments.count {
             var parameters: [String: String] = [:]
@@ -72,6 +95,48 @@ public struct Router: Sendable {
             if matched { return resolve(route, method: method, parameters: parameters) }
         }
         return .notFound
+    }
+
+    /// `match` for an ASCII path (nil for any other): with ASCII paths and patterns, splitting at
+    /// `/` bytes and comparing bytes gives exactly what splitting and comparing Strings gives.
+    private func matchASCII(method: String, path: UnsafeBufferPointer<UInt8>) -> Match? {
+        guard isASCII(UnsafeRawBufferPointer(path)) else { return nil }
+        let slash = UInt8(ascii: "/")
+        var segmentCount = 1
+        for byte in path where byte == slash { segmentCount += 1 }
+        // Start offset of every segment; segment i ends one byte before segment i + 1 starts.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: segmentCount + 1) { starts -> Match in
+            var next = 1
+            starts[0] = 0
+            for index in path.indices where path[index] == slash {
+                starts[next] = index + 1
+                next += 1
+            }
+            starts[segmentCount] = path.count + 1
+            func segment(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: path[starts[i] ..< starts[i + 1] - 1])
+            }
+            for route in patternRoutes where route.parts.count == segmentCount {
+                var matched = true
+                for (i, part) in route.parts.enumerated() {
+                    let actual = segment(i)
+                    switch part {
+                    case .parameter: matched = !actual.isEmpty
+                    case .literal(let bytes): matched = bytes.elementsEqual(actual)
+                    }
+                    if !matched { break }
+                }
+                guard matched else { continue }
+                var parameters: [String: String] = [:]
+                for (i, part) in route.parts.enumerated() {
+                    if case .parameter(let name) = part {
+                        parameters[name] = String(decoding: segment(i), as: UTF8.self)
+                    }
+                }
+                return resolve(route, method: method, parameters: parameters)
+            }
+            return .notFound
+        }
     }
 
     private func resolve(_ route: Route, method: String, parameters: [String: String]) -> Match {
