@@ -185,4 +185,13 @@ import Testing
         let last = try #require(store.record(id: "session-number-11999"))
         #expect(String(decoding: last.responseBody, as: UTF8.self) == #"{"session":{"id":"session-number-11999"}}"#)
     }
+
+    @Test func everyFieldSurvivesTheStoredBody() throws {
+        let text = #"{"sessionToken":"t","session":{"id":"all","creationDate":"now-5m","changeDate":"2025-03-06T16:42:07+02:00","sequence":"18446744073709551615","factors":{"user":{"verifiedAt":"now","id":"u","loginName":"","displayName":"D \"q\"","organizationId":"o"},"password":{"verifiedAt":"now"},"webAuthN":{"verifiedAt":"now","userVerified":false},"intent":{"verifiedAt":"now"},"totp":{"verifiedAt":"now"},"otpSms":{"verifiedAt":"now"},"otpEmail":{"verifiedAt":"now"},"recoveryCode":{"verifiedAt":"now"}},"metadata":{"b":"","a":"AAEC/w=="},"userAgent":{"fingerprintId":"","header":{"x":{"values":[]},"a":{"values":["1","é"]}}},"expirationDate":"9999-12-31T23:59:59.999999Z"}}"#
+        let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(text))
+        let store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: [entry]), now: StoreTests.now)
+        let record = try #require(store.record(id: "all"))
+        #expect(record.session == entry.session.resolved(now: StoreTests.now))
+        #expect(record.session.factors.recoveryCode != nil && record.session.userAgent?.header["x"] == [])
+    }
 }
