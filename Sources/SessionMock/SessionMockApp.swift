@@ -64,13 +64,16 @@ public final class SessionMockApp: Sendable {
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
         if let refusal = Self.refusal(of: request) { return refusal }
-        let isAdmin = request.path.hasPrefix("/__admin")
-        if isAdmin, let token = options.adminToken, request.path != "/__admin/health", !authorized(request, token: token) {
+        // The path is only looked at when an admin token is set (rarely, and never on the hot path).
+        if let token = options.adminToken, request.path.hasPrefix("/__admin"), request.path != "/__admin/health",
+           !authorized(request, token: token) {
             return .json(401, #"{"error":"admin token required: send Authorization: Bearer <token>"}"#,
                          headers: [HTTPField(name: "WWW-Authenticate", value: "Bearer")])
         }
         switch router.match(method: request.method, path: request.path) {
         case .handler(let handler, let parameters):
+            // Literal routes have no parameters: no copy of the request to set none.
+            if parameters.isEmpty && request.pathParameters.isEmpty { return handler(request) }
             var request = request
             request.pathParameters = parameters
             return handler(request)

@@ -45,9 +45,13 @@ public final class RequestJournal: Sendable {
 
     public init(capacity: Int) { self.capacity = max(0, capacity) }
 
-    public func record(_ entry: Entry) {
+    public func record(_ entry: consuming Entry) {
         guard capacity > 0 else { return }
+        // Moved into the ring, not copied: a copy costs a retain and release of each of its
+        // strings and arrays on every request.
+        var pending: Entry? = consume entry
         ring.withLock { ring in
+            guard let entry = pending.take() else { return }
             if ring.entries.count < capacity {
                 ring.entries.append(entry)
             } else {

@@ -56,9 +56,19 @@ public struct ZitadelSeed: Sendable {
 public struct ZitadelToken: Sendable, Equatable {
     public var token: String
     public var userId: String
-    public var permissions: [String]
+    public var permissions: [String] {
+        didSet { canReadAnySession = permissions.contains("session.read") }
+    }
 
-    public var canReadAnySession: Bool { permissions.contains("session.read") }
+    /// Kept with `permissions`, as every session read of another user's session asks.
+    public private(set) var canReadAnySession: Bool
+
+    public init(token: String, userId: String, permissions: [String]) {
+        self.token = token
+        self.userId = userId
+        self.permissions = permissions
+        canReadAnySession = permissions.contains("session.read")
+    }
 }
 
 public struct ZitadelSessionSeed: Sendable {
@@ -187,6 +197,14 @@ public struct FaultRule: Sendable {
         public var headers: [(name: String, value: String)] = []
         public var code: String?
         public var sessionId: String?
+
+        /// False when the rule can never match a request to `api` (see `MockRequestPipeline.matches`).
+        func canMatch(_ api: MockedAPI) -> Bool {
+            if let wanted = self.api, wanted != api { return false }
+            if code != nil, api != .walletKit { return false }
+            if sessionId != nil, api != .zitadel { return false }
+            return true
+        }
     }
     public var match = Match()
     public var status: Int?

@@ -12,8 +12,15 @@ public final class ScenarioRegistry: Sendable {
     private struct State: ~Copyable {
         /// Each scenario's seed, built once (`ScenarioBase`): live states, resets and copies start from it.
         var seeds: [String: ScenarioBase]
-        var active: String
-        var live: [String: ScenarioState] = [:]
+        var live: [String: ScenarioState] = [:] {
+            didSet { activeLive = live[active] }
+        }
+        var active: String {
+            didSet { activeLive = live[active] }
+        }
+        /// `live[active]`, kept up to date so a request naming no scenario (nearly all of them)
+        /// costs no hashing of the active name.
+        var activeLive: ScenarioState?
         var isolated: [String: (state: ScenarioState, lastUse: UInt64)] = [:]
         var useCounter: UInt64 = 0
     }
@@ -29,7 +36,7 @@ public final class ScenarioRegistry: Sendable {
         var live: [String: ScenarioState] = [:]
         for (name, base) in bases { live[name] = ScenarioState(name: name, base: base) }
         var initial = State(seeds: bases, active: active)
-        initial.live = live
+        initial.live = live  // sets `activeLive` too
         state = Mutex(initial)
         self.maxIsolatedCopies = max(1, maxIsolatedCopies)
         self.onEvict = onEvict
@@ -42,7 +49,7 @@ public final class ScenarioRegistry: Sendable {
     public func scenario(_ selector: String?) -> Result<ScenarioState, UnknownScenario> {
         var evicted: String?
         let result = state.withLock { state -> Result<ScenarioState, UnknownScenario> in
-            guard let selector, !selector.isEmpty else { return .success(state.live[state.active]!) }
+            guard let selector, !selector.isEmpty else { return .success(state.activeLive!) }
             guard let at = selector.firstIndex(of: "@") else {
                 if let live = state.live[selector] { return .success(live) }
                 return .failure(UnknownScenario(name: selector, known: state.seeds.keys.sorted()))

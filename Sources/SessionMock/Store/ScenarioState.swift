@@ -7,11 +7,38 @@ public final class ScenarioBase: Sendable {
     let challenges: SessionChallengeStore
     let sessions: ZitadelSessionStore
     let faults: [FaultRule]
+    /// Per API, the indices (in seed order) of the rules that can match its requests at all, so a
+    /// request neither copies nor tests the other API's rules (and none when the list is empty).
+    private let walletKitFaults: [FaultMatcher]
+    private let zitadelFaults: [FaultMatcher]
 
     public init(seed: SeedDocument) {
         challenges = SessionChallengeStore(seed: seed.walletKit)
         sessions = ZitadelSessionStore(seed: seed.zitadel, now: WallClock.nowMicros())
-        faults = seed.faults
+        let faults = seed.faults
+        self.faults = faults
+        let matchers = faults.indices.map { FaultMatcher(index: $0, match: faults[$0].match) }
+        walletKitFaults = matchers.filter { $0.match.canMatch(.walletKit) }
+        zitadelFaults = matchers.filter { $0.match.canMatch(.zitadel) }
+    }
+
+    func faultMatchers(for api: MockedAPI) -> [FaultMatcher] {
+        switch api {
+        case .walletKit: return walletKitFaults
+        case .zitadel: return zitadelFaults
+        }
+    }
+}
+
+/// One seed fault rule's match and its place in the seed, shared by reference so that testing
+/// it on the hot path copies nothing.
+final class FaultMatcher: Sendable {
+    let index: Int
+    let match: FaultRule.Match
+
+    init(index: Int, match: FaultRule.Match) {
+        self.index = index
+        self.match = match
     }
 }
 
@@ -60,16 +87,22 @@ public final class ScenarioState: Sendable {
         try contents.withLock { try body(&$0.sessions) }
     }
 
-    /// The first seed fault rule that matches and still has firings left; counts the firing.
-    func takeFault(where matches: (FaultRule) -> Bool) -> FaultRule? {
-        guard !base.faults.isEmpty else { return nil }
-        for (index, rule) in base.faults.enumerated() where matches(rule) {
+    /// Whether any seed fault rule could match a request to `api` (when not, `takeFault` is skipped).
+    func hasFaults(for api: MockedAPI) -> Bool {
+        !base.faultMatchers(for: api).isEmpty
+    }
+
+    /// The first seed fault rule for `api` that matches and still has firings left; counts the firing.
+    func takeFault(for api: MockedAPI, where matches: (FaultMatcher) -> Bool) -> FaultRule? {
+        for matcher in base.faultMatchers(for: api) where matches(matcher) {
+            let index = matcher.index
+            let times = base.faults[index].times
             let fires = contents.withLock { contents -> Bool in
-                if let times = rule.times, contents.faultFires[index] >= times { return false }
+                if let times, contents.faultFires[index] >= times { return false }
                 contents.faultFires[index] += 1
                 return true
             }
-            if fires { return rule }
+            if fires { return base.faults[index] }
         }
         return nil
     }

@@ -28,6 +28,17 @@ public struct SessionChallengeStore: Sendable {
     public let projects: Set<String>?
     /// By code; the seed's records are shared by every copy of the scenario.
     private var records: LayeredRecords<Record>
+    /// The challenge last answered and its encoded body: clients poll one challenge over and
+    /// over, and its body only changes when the challenge does.
+    private var lastEncoded: (challenge: SessionChallenge, body: [UInt8])?
+
+    /// `encode(challenge)`, reusing the previous body when the challenge is the same.
+    mutating func encoded(_ challenge: SessionChallenge, _ encode: (SessionChallenge) -> [UInt8]) -> [UInt8] {
+        if let lastEncoded, lastEncoded.challenge == challenge { return lastEncoded.body }
+        let body = encode(challenge)
+        lastEncoded = (challenge, body)
+        return body
+    }
 
     public init(seed: WalletKitSeed) {
         projects = seed.projects.map(Set.init)

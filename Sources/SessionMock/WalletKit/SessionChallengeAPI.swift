@@ -7,17 +7,20 @@ public enum SessionChallengeAPI {
         guard !project.isEmpty else { return WalletKitError.missingProjectId.response }
         let code = request.queryValue("code") ?? ""
         let elapsed = state.elapsedMicros
-        let lookup: SessionChallengeStore.Lookup? = state.withChallenges { store in
+        // The body of a found challenge is taken (usually from the store's cache) under the same lock.
+        let answer: (lookup: SessionChallengeStore.Lookup, body: [UInt8])? = state.withChallenges { store in
             guard store.acceptsProject(project) else { return nil }
-            guard !code.isEmpty else { return .notFound }
-            return store.poll(code: code, project: project, elapsedMicros: elapsed)
+            guard !code.isEmpty else { return (.notFound, []) }
+            let lookup = store.poll(code: code, project: project, elapsedMicros: elapsed)
+            guard case .found(let challenge) = lookup else { return (lookup, []) }
+            return (lookup, store.encoded(challenge, json))
         }
-        guard let lookup else { return WalletKitError.invalidProjectId.response }
+        guard let answer else { return WalletKitError.invalidProjectId.response }
         guard !code.isEmpty else { return WalletKitError.missingCode.response }
-        switch lookup {
+        switch answer.lookup {
         case .notFound: return WalletKitError.challengeNotFound.response
         case .otherProject: return WalletKitError.forbidden.response
-        case .found(let challenge): return .json(200, json(challenge))
+        case .found: return .json(200, answer.body)
         }
     }
 
@@ -36,6 +39,14 @@ public enum SessionChallengeAPI {
 
 extension String {
     var trimmingSpaces: String {
+        // Hot path: header values rarely start or end with a space or tab. When neither end
+        // byte is one, neither end Character can be one either, so this is the same answer
+        // without stepping through Characters.
+        let utf8 = self.utf8
+        if let first = utf8.first, let last = utf8.last,
+           first != 0x20, first != 0x09, last != 0x20, last != 0x09 {
+            return self
+        }
         var s = Substring(self)
         while s.first == " " || s.first == "\t" { s = s.dropFirst() }
         while s.last == " " || s.last == "\t" { s = s.dropLast() }
