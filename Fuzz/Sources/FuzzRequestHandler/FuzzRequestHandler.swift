@@ -94,7 +94,7 @@ let routeTable: [(String, String)] = {
         ("GET", "/users/session-challenge"), ("GET", "/v2/sessions/:sessionId"),
         ("GET", "/__admin/health"), ("POST", "/__admin/reset"), ("GET", "/__admin/requests"),
         ("DELETE", "/__admin/requests"), ("GET", "/__admin/requests/count"), ("PUT", "/__admin/scenario"),
-        ("GET", "/__admin/scenario"), ("POST", "/__admin/scenarios/:name"),
+        ("GET", "/__admin/scenario"), ("POST", "/__admin/scenarios/:name"), ("GET", "/__admin/openapi.yaml"),
         ("POST", ZitadelRPC.getSessionPath),
     ]
     for base in ["/__admin/walletkit/session-challenges", "/__admin/zitadel/sessions"] {
