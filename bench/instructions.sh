@@ -3,8 +3,8 @@
 # CPU-time figures of bench/syscalls.sh: this machine has no hardware counters (perf stat
 # instructions is "not supported") and its timings are noisy.
 #
-#   bash bench/instructions.sh                                   # .build-mhd-rel release binary
-#   BINS="old=/tmp/old/session-mock new=.build-mhd-rel/release/session-mock" bash bench/instructions.sh
+#   bash bench/instructions.sh                                   # .build-bench release binary (bench/run.sh builds it)
+#   BINS="old=/tmp/old/session-mock new=.build-bench/release/session-mock" bash bench/instructions.sh
 #
 # Each binary runs under callgrind; after a warm-up the counters are zeroed, wrk drives one
 # endpoint for DURATION seconds over CONNS keep-alive connections, the counters are dumped and
@@ -17,7 +17,7 @@ DURATION=${DURATION:-8}
 CONNS=${CONNS:-16}
 PORT_BASE=${PORT_BASE:-18800}
 TOP=${TOP:-0}
-BINS=${BINS:-.build-mhd-rel/release/session-mock}
+BINS=${BINS:-.build-bench/release/session-mock}
 mkdir -p "$OUT"
 command -v valgrind >/dev/null || { echo "valgrind is missing" >&2; exit 1; }
 

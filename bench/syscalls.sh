@@ -2,8 +2,8 @@
 # Syscalls and server CPU per request on keep-alive HTTP/1.1, session-mock against nginx (the
 # reference), measured in the same run so the noise of a shared machine hits both alike.
 #
-#   bash bench/syscalls.sh                                  # release binary from .build-mhd-rel
-#   BINS="/tmp/old/session-mock new=.build-mhd-rel/release/session-mock" bash bench/syscalls.sh
+#   bash bench/syscalls.sh                                  # release binary from .build-bench (bench/run.sh builds it)
+#   BINS="/tmp/old/session-mock new=.build-bench/release/session-mock" bash bench/syscalls.sh
 #
 # For each server (session-mock binaries in BINS, as NAME=PATH or PATH, plus nginx configured like
 # bench/run.sh) and each endpoint:
@@ -25,7 +25,7 @@ DURATION=${DURATION:-5}
 CONNS=${CONNS:-64}
 WRK_THREADS=${WRK_THREADS:-1}
 PORT_BASE=${PORT_BASE:-18700}
-BINS=${BINS:-.build-mhd-rel/release/session-mock}
+BINS=${BINS:-.build-bench/release/session-mock}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 mkdir -p "$OUT/nginx-tmp"
 
