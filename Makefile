@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker verify-docker connect-client proto stamp openapi foundation-check
+.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker image image-test connect-client proto stamp openapi foundation-check
 
 # Installs libmicrohttpd's headers when pkg-config cannot find them (Debian/Ubuntu).
 deps:
@@ -57,9 +57,13 @@ $(VENV)/.jsonschema:
 lint-docker:
 	bash scripts/lint-docker.sh
 
-# Proves the runtime stage has every library the binary needs (debootstrap + chroot; root, ~1.5 min).
-verify-docker: deps
-	bash docker/verify-runtime.sh
+# Builds session-mock:local from docker/Dockerfile: docker build when an engine answers, else buildah
+# (root) with local stand-ins for the base images (docker/README.md). image-test runs it from its own config.
+image:
+	bash scripts/image.sh
+
+image-test:
+	bash scripts/image-test.sh
 
 # Release metadata into the binary: make stamp VERSION=1.2.3 (COMMIT defaults to git HEAD).
 stamp:
