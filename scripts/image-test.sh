@@ -63,8 +63,7 @@ echo "ExposedPorts: ${PORTS[*]}"; echo "Volumes: ${VOLUMES[*]}"; echo "Healthche
 pass "config: non-root user $USER, 8080/tcp exposed, /seeds a volume, HEALTHCHECK ${HEALTH[*]:1}"
 
 # ---------------------------------------------------------------------------------------------
-# new_container: a fresh container of the image (as `docker run` makes one per run).
-# Sets CTR; the name is ours, so cleanup can remove it.
+# new_container: a fresh container of the image (as `docker run` makes one per run); sets CTR, a name of ours, so cleanup can remove it.
 new_container() {
     CTR="session-mock-image-test-$$-${#CONTAINERS[@]}"
     buildah from --pull-never --name "$CTR" "$IMAGE" >/dev/null
@@ -111,7 +110,7 @@ wait_ready() {
     done
     cat "$log" >&2; fail "no ready line within 30 s"
 }
-# stop_server: SIGTERM to the server; sets STOP_RC (the container's exit code) and STOP_MS.
+# stop_server: SIGTERM to the server; fails unless the container exits 0; sets STOP_MS.
 stop_server() {
     local pid t0
     pid=$(server_pid_of "$RUN_PID") || fail "no session-mock process under buildah run $RUN_PID"
@@ -121,6 +120,7 @@ stop_server() {
     wait "$RUN_PID" || STOP_RC=$?
     STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
     RUN_PID=""
+    [ "$STOP_RC" = 0 ] || fail "SIGTERM: the container exited $STOP_RC, not 0"
 }
 # expect NAME STATUS BODY curl-args…: the exact status and the exact body.
 expect() {
@@ -166,7 +166,6 @@ pass "health lists the bundled scenarios"
 run_in "$C1" -- "${HEALTH[@]:1}" >/dev/null || fail "HEALTHCHECK command exited non-zero while the server serves"
 pass "HEALTHCHECK ${HEALTH[*]:1} -> exit 0 while serving"
 stop_server
-[ "$STOP_RC" = 0 ] || fail "SIGTERM: the container exited $STOP_RC, not 0"
 [ "$STOP_MS" -lt 2000 ] || fail "SIGTERM: the container took ${STOP_MS} ms to stop (limit 2000)"
 pass "SIGTERM -> exit 0 in ${STOP_MS} ms"
 if run_in "$C1" -- "${HEALTH[@]:1}" >/dev/null 2>&1; then fail "HEALTHCHECK still exits 0 after the server stopped"; fi
@@ -190,7 +189,6 @@ expect "mounted seed served" 200 '{"id":"sc_mounted","code":"MOUNTED","expired":
 expect "bundled seed gone" 400 '{"code":"session_challenge_not_found","error":"Session challenge not found"}' \
     -H 'X-WalletKit-Project-ID: any' "$URL/users/session-challenge?code=K7PX-22QA"
 stop_server
-[ "$STOP_RC" = 0 ] || fail "SIGTERM: exit $STOP_RC"
 
 cat >"$WORK/broken/default.json" <<'EOF'
 {"walletkit": {"sessionChallenges": [{"challenge": {"id": "sc_bad", "code": "BAD", "expired": "no", "completed": false}}]}}
@@ -223,7 +221,6 @@ status=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer ci-se
 [ "$status" = 200 ] || fail "SESSION_MOCK_ADMIN_TOKEN: /__admin/requests with the token answered $status, not 200"
 pass "SESSION_MOCK_ADMIN_TOKEN applied (401 without, 200 with)"
 stop_server
-[ "$STOP_RC" = 0 ] || fail "SIGTERM: exit $STOP_RC"
 grep -q 'debug .*GET /users/session-challenge -> 500' "$WORK/env.log" || { cat "$WORK/env.log" >&2; fail "SESSION_MOCK_LOG_LEVEL=debug: the request was not logged"; }
 pass "SESSION_MOCK_LOG_LEVEL=debug logs each request"
 
