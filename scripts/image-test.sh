@@ -172,8 +172,9 @@ if run_in "$C1" -- "${HEALTH[@]:1}" >/dev/null 2>&1; then fail "HEALTHCHECK stil
 pass "HEALTHCHECK -> non-zero once stopped"
 
 # ---------------------------------------------------------------------------------------------
-# buildah run (chroot) shadows a -v bind over a declared VOLUME with its own copy of the image's /seeds
-# (docker run binds over it), so the mounted folder goes to /mounted-seeds and the command names it.
+# `docker run -v DIR:/seeds` binds over the declared VOLUME. `buildah run` instead puts its own copy of
+# the image's /seeds on top of the bind, so this container (not the image) drops the anonymous volume
+# first; then the image's own Cmd serves the folder mounted at /seeds, as under docker.
 step "a mounted seeds folder is served instead of the bundled one"
 mkdir -p "$WORK/seeds" "$WORK/broken"
 cat >"$WORK/seeds/default.json" <<'EOF'
@@ -181,8 +182,9 @@ cat >"$WORK/seeds/default.json" <<'EOF'
 EOF
 chmod -R a+rX "$WORK"
 new_container; C2=$CTR
+buildah config --volume /seeds- "$C2"
 port_free 8080 || fail "port 8080 still taken after the first container stopped"
-start_server "$C2" "$WORK/mounted.log" -v "$WORK/seeds:/mounted-seeds:ro" -- "${ENTRYPOINT[@]}" serve --host 0.0.0.0 --port 8080 --seeds /mounted-seeds
+start_server "$C2" "$WORK/mounted.log" -v "$WORK/seeds:/seeds:ro" -- "${ENTRYPOINT[@]}" "${CMD[@]}"
 wait_ready "$WORK/mounted.log"
 expect "mounted seed served" 200 '{"id":"sc_mounted","code":"MOUNTED","expired":false,"completed":true}' \
     -H 'X-WalletKit-Project-ID: any' "$URL/users/session-challenge?code=MOUNTED"
@@ -195,10 +197,10 @@ cat >"$WORK/broken/default.json" <<'EOF'
 EOF
 chmod -R a+rX "$WORK/broken"
 rc=0
-run_in "$C2" -v "$WORK/broken:/mounted-seeds:ro" -- "${ENTRYPOINT[@]}" validate /mounted-seeds >"$WORK/validate.out" 2>&1 || rc=$?
+run_in "$C2" -v "$WORK/broken:/seeds:ro" -- "${ENTRYPOINT[@]}" validate /seeds >"$WORK/validate.out" 2>&1 || rc=$?
 cat "$WORK/validate.out"
 [ "$rc" = 2 ] || fail "validate on a broken seed exited $rc, not 2"
-grep -q '/mounted-seeds/default.json' "$WORK/validate.out" || fail "validate does not name the file"
+grep -q '/seeds/default.json' "$WORK/validate.out" || fail "validate does not name the file"
 grep -qF '$.walletkit.sessionChallenges[0].challenge.expired' "$WORK/validate.out" || fail "validate does not name the JSON path"
 grep -q 'expected true or false' "$WORK/validate.out" || fail "validate does not give the reason"
 pass "validate -> exit 2 with file, JSON path and reason"

@@ -13,12 +13,13 @@
 
 static inline struct MHD_Daemon *
 session_mock_start_daemon(unsigned int flags,
+                          MHD_AcceptPolicyCallback accept_policy,
                           MHD_AccessHandlerCallback handler,
                           void *handler_cls,
                           MHD_RequestCompletedCallback completed,
                           const struct MHD_OptionItem *options)
 {
-    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
+    return MHD_start_daemon(flags, 0, accept_policy, handler_cls, handler, handler_cls,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, handler_cls,
                             MHD_OPTION_ARRAY, options,
                             MHD_OPTION_END);

@@ -66,6 +66,7 @@ public final class HTTPServer: Sendable {
     @discardableResult
     public func start() throws -> Int {
         let address = try SocketAddress(host: configuration.host, port: configuration.port)
+        stopping.store(false, ordering: .relaxed)
         var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
@@ -83,7 +84,7 @@ public final class HTTPServer: Sendable {
             // stops the daemon before self can go away.
             let context = Unmanaged.passUnretained(self).toOpaque()
             return options.withUnsafeBufferPointer {
-                session_mock_start_daemon(UInt32(flags), accessHandler, context, requestCompleted, $0.baseAddress)
+                session_mock_start_daemon(UInt32(flags), acceptPolicy, accessHandler, context, requestCompleted, $0.baseAddress)
             }
         }
         guard let daemon else {
@@ -97,8 +98,8 @@ public final class HTTPServer: Sendable {
         return bound
     }
 
-    /// Graceful stop: stop accepting, answer parked (delayed) connections at once, let requests
-    /// in flight finish (up to `drainSeconds`), then close everything. Idle keep-alive
+    /// Graceful stop: refuse new connections, answer parked (delayed) connections at once, let
+    /// requests in flight finish (up to `drainSeconds`), then close everything. Idle keep-alive
     /// connections are not waited for.
     public func stop(drainSeconds: Double = 1.5) {
         let (daemon, parked) = state.withLock { state -> (DaemonHandle?, [ConnectionHandle]) in
@@ -109,15 +110,20 @@ public final class HTTPServer: Sendable {
             return (daemon, parked)
         }
         guard let daemon else { return }
-        let listener = MHD_quiesce_daemon(daemon.pointer)
+        // Not MHD_quiesce_daemon: in 0.9.75 it races the epoll worker threads over removing the
+        // listening socket from their epoll sets and MHD aborts the process (an open MHD defect).
+        // The accept policy closes every connection accepted from here on instead.
+        stopping.store(true, ordering: .releasing)
         for connection in parked { MHD_resume_connection(connection.pointer) }
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(drainSeconds * 1e9)
         while inFlight.load(ordering: .acquiring) > 0 && DispatchTime.now().uptimeNanoseconds < deadline {
             usleep(2_000)
         }
         MHD_stop_daemon(daemon.pointer)
-        if listener >= 0 { close(listener) }  // quiesce hands the listening socket to us
     }
+
+    /// Set by `stop`; from then on the accept policy refuses connections.
+    fileprivate let stopping = Atomic<Bool>(false)
 
     /// Requests between their first access-handler call and MHD's completion callback.
     fileprivate let inFlight = Atomic<Int>(0)
@@ -166,6 +172,11 @@ private final class RequestContext {
 private var headersSeen: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 1)! }
 
 // MARK: - C callbacks (the only unsafe pointer code in the project)
+
+private let acceptPolicy: MHD_AcceptPolicyCallback = { cls, _, _ in
+    guard let cls else { return .NO }
+    return Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue().stopping.load(ordering: .acquiring) ? .NO : .YES
+}
 
 private let accessHandler: MHD_AccessHandlerCallback = {
     cls, connection, url, method, _, uploadData, uploadDataSize, requestContext in
