@@ -1,13 +1,32 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// The layers, bottom up; each target imports only targets above it in this list:
+//
+//   CMicroHTTPD, CZlib, CPlatform   C libraries (system library targets; no C of ours but shims)
+//   Platform        files, fds, clock, cores, memory, gzip: the C calls the rest needs
+//   JSON            JSON values, the tape parser, the writer, merge patch
+//   MicroHTTP       HTTP over libmicrohttpd: server, request, response, router (knows no vendor)
+//   Seeds           the seed model and its validating parser, seed files and their watcher
+//   Store           scenario state, isolated copies, timelines, fault firing (no wire encoding)
+//   MockPipeline    what every mocked request goes through before its endpoint, and the
+//                   error shape each API lends it
+//   WalletKitAPI    WalletKit's wire shapes, errors and handlers
+//   ZitadelAPI      ZITADEL Session Service: REST, Connect, gRPC-Web (never imports WalletKitAPI)
+//   SessionMock     the app: route table, control API, journal, the server around it
+//   SessionMockTesting  one test surface, in process or over a socket
+//   session-mock    the CLI
 let package = Package(
     name: "session-mock",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "session-mock", targets: ["session-mock"]),
-        // A test suite elsewhere can depend on this and start the mock in-process.
-        .library(name: "SessionMock", targets: ["SessionMock"]),
+        // A test suite elsewhere can depend on these and run the mock in process or on a port
+        // (`SessionMock` carries the layers under the app, so seeds and stores can be built too).
+        .library(
+            name: "SessionMock",
+            targets: ["SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds", "JSON", "Platform"]
+        ),
         .library(name: "MicroHTTP", targets: ["MicroHTTP"]),
     ],
     dependencies: [
@@ -18,33 +37,53 @@ let package = Package(
         // RSS); FieldMaskUtilities is unused. 1.39.0 is the release checked to need only FoundationEssentials.
         // Keep every source file off full Foundation too: FoundationEssentials (guarded) or libc.
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0", traits: []),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64", from: "1.2.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CMicroHTTPD",
-            pkgConfig: "libmicrohttpd",
-            providers: [.apt(["libmicrohttpd-dev"])]
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's malloc_trim, which the Glibc module does not export.
+        .systemLibrary(name: "CPlatform"),
+
+        .target(name: "Platform", dependencies: ["CPlatform", "CZlib"]),
+        .target(name: "JSON", dependencies: [.product(name: "ExtrasBase64", package: "swift-extras-base64")]),
+        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "Platform"]),
+        .target(name: "Seeds", dependencies: ["JSON", "Platform"]),
+        .target(name: "Store", dependencies: ["Seeds", "Platform"]),
+        .target(name: "MockPipeline", dependencies: ["MicroHTTP", "Store", "Seeds", "JSON"]),
+
+        .target(name: "WalletKitAPI", dependencies: ["MockPipeline", "MicroHTTP", "Store", "Seeds", "JSON"]),
+        .target(
+            name: "ZitadelAPI",
+            dependencies: [
+                "MockPipeline", "MicroHTTP", "Store", "Seeds", "JSON", "Platform",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
-        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"]),
+
         .target(
             name: "SessionMock",
             dependencies: [
-                "MicroHTTP",
+                "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds", "MicroHTTP", "JSON", "Platform",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .executableTarget(
             name: "session-mock",
             dependencies: [
-                "SessionMock",
+                "SessionMock", "Seeds", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
         .testTarget(
             name: "SessionMockTests",
-            dependencies: ["SessionMock", "MicroHTTP", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: [
+                "SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds",
+                "MicroHTTP", "JSON", "Platform",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

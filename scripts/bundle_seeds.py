@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the files compiled into the binary (--check: fail if one is stale):
-Sources/SessionMock/Seeds/BundledSeeds.swift from Seeds/default.json, and
+Sources/Seeds/BundledSeeds.swift from Seeds/default.json, and
 Sources/SessionMock/Control/BundledOpenAPI.swift from openapi/openapi.yaml."""
 import pathlib, sys
 
@@ -28,7 +28,7 @@ spec_swift = (
     "}\n"
 )
 targets = [
-    (root / "Sources" / "SessionMock" / "Seeds" / "BundledSeeds.swift", swift, "Seeds/default.json"),
+    (root / "Sources" / "Seeds" / "BundledSeeds.swift", swift, "Seeds/default.json"),
     (root / "Sources" / "SessionMock" / "Control" / "BundledOpenAPI.swift", spec_swift, "openapi/openapi.yaml"),
 ]
 for target, text, source in targets:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the committed Swift (and Python client stubs) from proto/.
-#   Swift:  Sources/SessionMock/Zitadel/Proto/*.pb.swift, with protoc-gen-swift built from the very
+#   Swift:  Sources/ZitadelAPI/Proto/*.pb.swift, with protoc-gen-swift built from the very
 #           swift-protobuf checkout the package resolved (so generated code and runtime match).
 #   Python: scripts/connect_client/gen/, with protoc-gen-py and protoc-gen-connectrpc from .venv.
 # Needs protoc (Debian: protobuf-compiler). Run it after editing proto/ and commit the output.
@@ -23,7 +23,7 @@ if [ ! -x "$work/.build/release/protoc-gen-swift" ]; then
     (cd "$work" && swift build -c release --product protoc-gen-swift)
 fi
 
-out=Sources/SessionMock/Zitadel/Proto
+out=Sources/ZitadelAPI/Proto
 mkdir -p "$out"
 protoc -I proto \
     --plugin=protoc-gen-swift="$work/.build/release/protoc-gen-swift" \

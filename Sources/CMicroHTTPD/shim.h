@@ -4,9 +4,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <microhttpd.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 // MHD_start_daemon and MHD_get_*_info are C variadics, which Swift cannot call.
 // These wrappers give them fixed signatures; options travel as an MHD_OptionItem array.
@@ -32,13 +29,5 @@ session_mock_daemon_port(struct MHD_Daemon *daemon)
     return info == NULL ? 0 : info->port;
 }
 
-// Returns freed heap to the system (glibc keeps it otherwise); a no-op elsewhere.
-static inline void
-session_mock_release_free_memory(void)
-{
-#ifdef __GLIBC__
-    malloc_trim(0);
-#endif
-}
 
 #endif

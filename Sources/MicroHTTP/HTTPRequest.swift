@@ -82,3 +82,21 @@ func asciiCaseInsensitiveEqual(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBuffe
     }
     return true
 }
+
+extension String {
+    /// The value without leading and trailing spaces and tabs (optional whitespace around a header value).
+    package var trimmingSpaces: String {
+        // Hot path: header values rarely start or end with a space or tab. When neither end
+        // byte is one, neither end Character can be one either, so this is the same answer
+        // without stepping through Characters.
+        let utf8 = self.utf8
+        if let first = utf8.first, let last = utf8.last,
+           first != 0x20, first != 0x09, last != 0x20, last != 0x09 {
+            return self
+        }
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Platform
 import Dispatch
 import Synchronization
 
@@ -18,7 +19,7 @@ public struct HTTPServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
     /// Worker threads, each with its own epoll loop. Default: one per core.
-    public var threadCount: Int = max(1, System.coreCount)
+    public var threadCount: Int = max(1, OS.coreCount)
     /// Open connections at most; more are refused by the kernel backlog, not by a crash.
     public var connectionLimit: Int = 4096
     /// Seconds an idle (or slowly-sending) connection may stay open.
@@ -34,14 +35,6 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxBodyBytes: Int = 4 * 1024 * 1024
 
     public init() {}
-}
-
-public enum System {
-    public static var coreCount: Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
-
-    /// Hands freed heap back to the system (glibc keeps it for reuse otherwise), e.g. after a
-    /// large seed was read and its intermediate structures dropped.
-    public static func releaseFreedMemory() { session_mock_release_free_memory() }
 }
 
 /// Owns one libmicrohttpd daemon. The handler is a plain `HTTPRequest -> HTTPResponse` function;

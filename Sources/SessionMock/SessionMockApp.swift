@@ -1,5 +1,12 @@
 import Logging
 import MicroHTTP
+import JSON
+import MockPipeline
+import Platform
+import Seeds
+import Store
+import WalletKitAPI
+import ZitadelAPI
 
 /// The whole mock as one `HTTPRequest -> HTTPResponse` function: routing, the two APIs, the
 /// control API. No sockets here, so tests and fuzzers can drive it directly.
@@ -138,7 +145,7 @@ public final class SessionMockApp: Sendable {
     }
 
     private func authorized(_ request: HTTPRequest, token: String) -> Bool {
-        guard let header = request.header("Authorization"), let given = ZitadelSessionAPI.bearerToken(header) else { return false }
+        guard let header = request.header("Authorization"), let given = BearerToken.parse(header) else { return false }
         return ConstantTime.equals(Array(given.utf8), Array(token.utf8))
     }
 

@@ -1,5 +1,12 @@
 import Logging
 import MicroHTTP
+import JSON
+import MockPipeline
+import Platform
+import Seeds
+import Store
+import WalletKitAPI
+import ZitadelAPI
 
 /// session-mock in-process: `let mock = try SessionMockServer.start()` serves the bundled default
 /// scenario on a free loopback port; `mock.baseURL` is where to send requests.
@@ -43,7 +50,7 @@ public final class SessionMockServer: Sendable {
         app = try Self.makeApp(configuration)
         // Reading a large seed leaves freed heap behind (the parsed documents, gone now that
         // makeApp returned): give it back rather than keep it as idle RSS.
-        System.releaseFreedMemory()
+        OS.releaseFreedMemory()
         var http = configuration.http
         http.host = configuration.host
         http.port = configuration.port

@@ -4,6 +4,9 @@ import FoundationEssentials  // URLComponents; full Foundation would link ICU
 import Foundation
 #endif
 import MicroHTTP
+import Platform
+import Seeds
+import SessionMock
 
 /// A minimal HTTP/1.1 GET over a plain socket: the Docker HEALTHCHECK must work in an image
 /// without curl, and FoundationNetworking would pull libcurl into the static binary's needs.
@@ -11,7 +14,7 @@ enum HealthProbe {
     static func check(baseURL: String, timeoutSeconds: Double) -> Bool {
         guard let components = URLComponents(string: baseURL), let host = components.host else { return false }
         let port = components.port ?? 80
-        guard let received = System.httpGet(host: host, port: port, path: "/__admin/health", timeoutSeconds: timeoutSeconds) else { return false }
+        guard let received = OS.httpGet(host: host, port: port, path: "/__admin/health", timeoutSeconds: timeoutSeconds) else { return false }
         let text = String(decoding: received, as: UTF8.self)
         return text.hasPrefix("HTTP/1.1 200") && text.contains("\"status\":\"ok\"")
     }

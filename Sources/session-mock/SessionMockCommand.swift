@@ -8,6 +8,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Platform
+import Seeds
 
 @main
 struct SessionMockCommand: ParsableCommand {
@@ -26,7 +28,7 @@ private func env(_ name: String) -> String? {
 
 /// Writes straight to a file descriptor: Glibc's `stdout` global is not concurrency-safe.
 func writeLine(_ text: String, fd: Int32) {
-    System.write(Array((text + "\n").utf8), to: fd)
+    OS.write(Array((text + "\n").utf8), to: fd)
 }
 
 struct Serve: ParsableCommand {

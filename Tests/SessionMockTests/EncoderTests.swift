@@ -1,5 +1,13 @@
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// Byte-exact response bodies (contract §1, §2) and the JSON reader/writer under them.
 @Suite struct EncoderTests {
@@ -194,17 +202,17 @@ import Testing
     }
 
     @Test func base64() {
-        #expect(Base64.encode([]) == "")
-        #expect(Base64.encode(Array("acme".utf8)) == "YWNtZQ==")
-        #expect(Base64.encode([0xFB, 0xFF]) == "+/8=")
-        #expect(Base64.decode("YWNtZQ==") == Array("acme".utf8))
-        #expect(Base64.decode("YWNtZQ") == Array("acme".utf8))  // padding optional on input
-        #expect(Base64.decode("-_8=") == [0xFB, 0xFF])  // URL-safe alphabet accepted on input
-        #expect(Base64.decode("") == [])
-        #expect(Base64.decode("Y") == nil)
-        #expect(Base64.decode("YQ==YQ==") == nil)
-        #expect(Base64.decode("YQ=") == nil)
-        #expect(Base64.decode("Y Q==") == nil)
+        #expect(Base64Text.encode([]) == "")
+        #expect(Base64Text.encode(Array("acme".utf8)) == "YWNtZQ==")
+        #expect(Base64Text.encode([0xFB, 0xFF]) == "+/8=")
+        #expect(Base64Text.decode("YWNtZQ==") == Array("acme".utf8))
+        #expect(Base64Text.decode("YWNtZQ") == Array("acme".utf8))  // padding optional on input
+        #expect(Base64Text.decode("-_8=") == [0xFB, 0xFF])  // URL-safe alphabet accepted on input
+        #expect(Base64Text.decode("") == [])
+        #expect(Base64Text.decode("Y") == nil)
+        #expect(Base64Text.decode("YQ==YQ==") == nil)
+        #expect(Base64Text.decode("YQ=") == nil)
+        #expect(Base64Text.decode("Y Q==") == nil)
     }
 
     // MARK: - JSON writer

@@ -1,5 +1,13 @@
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// Seed records shared by scenario copies (`LayeredRecords`, `ScenarioBase`) and the JSON tape
 /// the seed parser reads.

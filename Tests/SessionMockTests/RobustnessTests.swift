@@ -1,6 +1,14 @@
 import Foundation
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// Hostile and heavy traffic, loopback only, each test bounded in time.
 @Suite(.serialized) struct RobustnessTests {

@@ -1,6 +1,14 @@
 import Foundation
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// Contract §3 and HTTP behaviour: unknown routes, HEAD, keep-alive, never HTML, never a crash.
 @Suite struct RoutingTests {

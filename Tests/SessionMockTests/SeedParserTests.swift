@@ -1,6 +1,14 @@
 import Foundation
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// Seed validation (contract §4): every bad seed names the file, the JSON path and the reason.
 @Suite struct SeedParserTests {

@@ -1,5 +1,13 @@
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// Inputs that once crashed or slipped through validation.
 @Suite struct SeedRegressionTests {

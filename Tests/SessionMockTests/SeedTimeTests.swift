@@ -1,5 +1,13 @@
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// RFC 3339 timestamps, `now±duration` and durations (contract §4).
 @Suite struct SeedTimeTests {

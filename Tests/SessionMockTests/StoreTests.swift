@@ -1,6 +1,14 @@
 import Synchronization
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// The stores behind the endpoints and the scenario registry (contract §4, §5).
 @Suite struct StoreTests {

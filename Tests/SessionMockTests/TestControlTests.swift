@@ -1,6 +1,14 @@
 import Foundation
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// Issue 4's features over real sockets: isolation, timelines, faults, test headers, journal,
 /// store API, scenarios, hot reload, admin token.

@@ -3,7 +3,15 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// A real session-mock on a free loopback port, stopped when the test's `defer` runs.
 struct Harness {

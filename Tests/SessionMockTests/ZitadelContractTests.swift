@@ -1,6 +1,14 @@
 import Foundation
 import Testing
+@testable import JSON
+@testable import MicroHTTP
+@testable import MockPipeline
+@testable import Platform
+@testable import Seeds
 @testable import SessionMock
+@testable import Store
+@testable import WalletKitAPI
+@testable import ZitadelAPI
 
 /// Contract §2, row by row, over real sockets against the bundled default scenario.
 @Suite struct ZitadelContractTests {

@@ -26,7 +26,10 @@
 import Glibc
 #endif
 import MicroHTTP
+import JSON
+import Seeds
 import SessionMock
+import ZitadelAPI
 
 /// `FUZZ_VERBOSE=1` prints each request and its status (to check what a corpus file reaches).
 let verbose = getenv("FUZZ_VERBOSE") != nil

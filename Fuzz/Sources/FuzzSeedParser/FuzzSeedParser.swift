@@ -9,7 +9,12 @@
 // - The app built from the seed answers a GET for each of its challenges and sessions, and the
 //   store API listings, with a status in 100...599 (or a drop) and JSON that parses.
 import MicroHTTP
+import JSON
+import Seeds
 import SessionMock
+import Store
+import WalletKitAPI
+import ZitadelAPI
 
 @inline(never)
 func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {

@@ -1,4 +1,11 @@
 import MicroHTTP
+import JSON
+import MockPipeline
+import Platform
+import Seeds
+import Store
+import WalletKitAPI
+import ZitadelAPI
 
 /// The control API under `/__admin` (contract §5): health, reset, journal, scenarios.
 struct AdminAPI: Sendable {
@@ -105,14 +112,6 @@ struct AdminAPI: Sendable {
             JSONValue.object([("path", .string($0.path)), ("reason", .string($0.reason))])
         }
         return .json(400, JSONValue.object([("error", .string("invalid seed")), ("issues", .array(issues))]).serialized)
-    }
-}
-
-enum ScenarioName {
-    static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 128 && name.utf8.allSatisfy {
-            ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 || $0 == 46
-        }
     }
 }
 

@@ -1,4 +1,11 @@
 import MicroHTTP
+import JSON
+import MockPipeline
+import Platform
+import Seeds
+import Store
+import WalletKitAPI
+import ZitadelAPI
 
 /// The store at run time (contract §5): `/__admin/walletkit/session-challenges[/{code}]` and
 /// `/__admin/zitadel/sessions[/{id}]`, each with `?scenario=NAME[@KEY]`. Input is validated

@@ -1,0 +1,18 @@
+#ifndef SESSION_MOCK_CPLATFORM_H
+#define SESSION_MOCK_CPLATFORM_H
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+// Returns freed heap to the system (glibc keeps it otherwise); a no-op elsewhere. malloc_trim
+// is not in Swift's Glibc module.
+static inline void
+session_mock_release_free_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+#endif

@@ -1,0 +1,459 @@
+/// A JSON document checked and indexed in one pass, without building a tree: each value is one
+/// fixed-size node (kind, byte range, parent, the node after its subtree), and strings stay in the
+/// input until someone asks for them. Seeds of 100,000 records are read this way (a tree of
+/// `JSONValue`s cost several allocations per value); `JSONParser` builds its tree from it too, so
+/// there is one strict syntax check with one set of error messages.
+public struct JSONTape: Sendable {
+    public enum Kind: UInt8, Sendable {
+        case null, `true`, `false`, number, string, array, object
+
+        /// A short name of the JSON type, for error messages.
+        public var typeName: String {
+            switch self {
+            case .null: return "null"
+            case .true, .false: return "boolean"
+            case .number: return "number"
+            case .string: return "string"
+            case .array: return "array"
+            case .object: return "object"
+            }
+        }
+    }
+
+    package struct Node: Sendable {
+        var kind: Kind
+        /// A string value holds escapes, so its text must be decoded rather than copied.
+        var escaped = false
+        /// The member key holds escapes.
+        var keyEscaped = false
+        /// Strings: first byte after the quote; others: first byte of the value.
+        var start: UInt32
+        /// Strings: the closing quote; others: one past the value.
+        var end: UInt32 = 0
+        /// Index of the first node after this value's subtree.
+        var next: UInt32 = 0
+        /// Object members: the key's text range (inside the quotes).
+        var keyStart: UInt32
+        var keyEnd: UInt32
+    }
+
+    public let bytes: [UInt8]
+    package var nodes: [Node]
+
+    /// The root value.
+    public var root: Int { 0 }
+
+    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
+        guard bytes.count < Int(UInt32.max) else {
+            throw JSONSyntaxError(line: 1, column: 1, reason: "document larger than 4 GiB")
+        }
+        var builder = TapeBuilder(buffer: bytes)
+        try builder.document()
+        return JSONTape(bytes: bytes, nodes: builder.nodes)
+    }
+
+    // MARK: - Reading nodes
+
+    public func kind(_ node: Int) -> Kind { nodes[node].kind }
+
+    /// One step of the way from the root to a value.
+    public enum Step: Equatable, Sendable {
+        case key(String)
+        case index(Int)
+    }
+
+    /// The keys and indexes that lead from the root to `node`. Nodes do not store their parent
+    /// (it would grow every node for the sake of error messages): this walks down from the root,
+    /// skipping whole subtrees.
+    public func steps(to node: Int) -> [Step] {
+        var steps: [Step] = []
+        var current = root
+        while current != node {
+            let isObject = nodes[current].kind == .object
+            var child = current + 1
+            var position = 0
+            while Int(nodes[child].next) <= node {
+                child = Int(nodes[child].next)
+                position += 1
+            }
+            steps.append(isObject ? .key(key(child)) : .index(position))
+            current = child
+        }
+        return steps
+    }
+
+    /// The members of an object, in document order.
+    public func members(_ node: Int) -> MemberSequence {
+        MemberSequence(tape: self, first: node + 1, end: Int(nodes[node].next), isEmpty: nodes[node].kind != .object)
+    }
+
+    /// The items of an array, in order.
+    public func items(_ node: Int) -> MemberSequence {
+        MemberSequence(tape: self, first: node + 1, end: Int(nodes[node].next), isEmpty: nodes[node].kind != .array)
+    }
+
+    public struct MemberSequence: Sequence, IteratorProtocol {
+        let tape: JSONTape
+        var current: Int
+        let end: Int
+
+        init(tape: JSONTape, first: Int, end: Int, isEmpty: Bool) {
+            self.tape = tape
+            current = isEmpty ? end : first
+            self.end = end
+        }
+
+        public mutating func next() -> Int? {
+            guard current < end else { return nil }
+            defer { current = Int(tape.nodes[current].next) }
+            return current
+        }
+    }
+
+    /// The key of an object member.
+    public func key(_ node: Int) -> String {
+        let n = nodes[node]
+        return text(from: Int(n.keyStart), to: Int(n.keyEnd), escaped: n.keyEscaped)
+    }
+
+    /// Whether a member's key is exactly `utf8` (compared on the raw bytes unless it has escapes).
+    public func keyEquals(_ node: Int, _ utf8: [UInt8]) -> Bool {
+        let n = nodes[node]
+        if n.keyEscaped { return key(node).utf8.elementsEqual(utf8) }
+        guard Int(n.keyEnd - n.keyStart) == utf8.count else { return false }
+        return bytes[Int(n.keyStart)..<Int(n.keyEnd)].elementsEqual(utf8)
+    }
+
+    /// The text of a string value (nil for other kinds).
+    public func string(_ node: Int) -> String? {
+        let n = nodes[node]
+        guard n.kind == .string else { return nil }
+        return text(from: Int(n.start), to: Int(n.end), escaped: n.escaped)
+    }
+
+    /// The digits of a number value as written (nil for other kinds).
+    public func numberText(_ node: Int) -> String? {
+        let n = nodes[node]
+        guard n.kind == .number else { return nil }
+        return String(decoding: bytes[Int(n.start)..<Int(n.end)], as: UTF8.self)
+    }
+
+    /// The subtree as a `JSONValue` (for the few places that keep JSON as such, e.g. a fault's body).
+    public func value(_ node: Int) -> JSONValue {
+        switch nodes[node].kind {
+        case .null: return .null
+        case .true: return .bool(true)
+        case .false: return .bool(false)
+        case .number: return .number(numberText(node)!)
+        case .string: return .string(string(node)!)
+        case .array: return .array(items(node).map { value($0) })
+        case .object: return .object(members(node).map { (key($0), value($0)) })
+        }
+    }
+
+    private func text(from start: Int, to end: Int, escaped: Bool) -> String {
+        // Checked as UTF-8 while parsing, so decoding cannot repair anything here.
+        escaped ? JSONTape.unescape(bytes[start..<end]) : String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    /// Decodes the escapes of a string already checked by the parser.
+    package static func unescape(_ raw: ArraySlice<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var i = raw.startIndex
+        func hex4(_ at: Int) -> UInt32 {
+            var value: UInt32 = 0
+            for k in at..<at + 4 {
+                let b = raw[k]
+                value = value << 4 | UInt32(b <= 57 ? b - 48 : (b | 0x20) - 87)
+            }
+            return value
+        }
+        while i < raw.endIndex {
+            let byte = raw[i]
+            guard byte == 92 else { out.append(byte); i += 1; continue }
+            let escape = raw[i + 1]
+            i += 2
+            switch escape {
+            case UInt8(ascii: "b"): out.append(8)
+            case UInt8(ascii: "f"): out.append(12)
+            case UInt8(ascii: "n"): out.append(10)
+            case UInt8(ascii: "r"): out.append(13)
+            case UInt8(ascii: "t"): out.append(9)
+            case UInt8(ascii: "u"):
+                var scalar = hex4(i)
+                i += 4
+                if (0xD800...0xDBFF).contains(scalar) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (hex4(i + 2) - 0xDC00)
+                    i += 6
+                }
+                out.append(contentsOf: String(Character(Unicode.Scalar(scalar)!)).utf8)
+            default: out.append(escape)  // \" \\ \/
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The single pass behind `JSONTape.parse`: a strict RFC 8259 reader (duplicate keys refused,
+/// strings checked as UTF-8, nesting limited) that appends one node per value.
+private struct TapeBuilder {
+    package let buffer: [UInt8]
+    package var index = 0
+    package var depth = 0
+    package var nodes: [JSONTape.Node] = []
+    /// Member nodes of the objects being read, innermost last (for the duplicate-key check).
+    package var memberStack: [Int] = []
+    package static let maxDepth = 256
+
+    package init(buffer: [UInt8]) {
+        self.buffer = buffer
+        // Generous (one node per 12 bytes; typical seed JSON has one per 25): pages of the
+        // reserve that are never written cost nothing, while growing would copy every node.
+        nodes.reserveCapacity(buffer.count / 12 + 4)
+    }
+
+    package mutating func document() throws(JSONSyntaxError) {
+        skipWhitespace()
+        if index + 2 < buffer.count, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
+            index = 3  // a UTF-8 byte order mark, as some editors write
+        }
+        try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
+        skipWhitespace()
+        guard index == buffer.count else { throw error("unexpected text after the JSON value") }
+    }
+
+    package func error(_ reason: String) -> JSONSyntaxError {
+        var line = 1, column = 1
+        for byte in buffer[..<min(index, buffer.count)] {
+            if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+        }
+        return JSONSyntaxError(line: line, column: column, reason: reason)
+    }
+
+    @inline(__always)
+    package mutating func skipWhitespace() {
+        while index < buffer.count {
+            let byte = buffer[index]
+            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+            index += 1
+        }
+    }
+
+    package mutating func value(keyStart: UInt32, keyEnd: UInt32, keyEscaped: Bool) throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard index < buffer.count else { throw error("unexpected end of input") }
+        let me = nodes.count
+        var node = JSONTape.Node(kind: .null, keyEscaped: keyEscaped, start: UInt32(index), keyStart: keyStart, keyEnd: keyEnd)
+        switch buffer[index] {
+        case UInt8(ascii: "{"):
+            node.kind = .object
+            nodes.append(node)
+            try object(me)
+        case UInt8(ascii: "["):
+            node.kind = .array
+            nodes.append(node)
+            try array(me)
+        case UInt8(ascii: "\""):
+            node.kind = .string
+            let (start, end, escaped) = try string()
+            node.start = start
+            node.end = end
+            node.escaped = escaped
+            nodes.append(node)
+        case UInt8(ascii: "t"): try literal("true"); node.kind = .true; nodes.append(node)
+        case UInt8(ascii: "f"): try literal("false"); node.kind = .false; nodes.append(node)
+        case UInt8(ascii: "n"): try literal("null"); node.kind = .null; nodes.append(node)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try number()
+            node.kind = .number
+            nodes.append(node)
+        default: throw error("unexpected character '\(Unicode.Scalar(buffer[index]))'")
+        }
+        if node.kind != .string { nodes[me].end = UInt32(index) }
+        nodes[me].next = UInt32(nodes.count)
+    }
+
+    package mutating func literal(_ word: String) throws(JSONSyntaxError) {
+        for byte in word.utf8 {
+            guard index < buffer.count, buffer[index] == byte else { throw error("invalid literal, expected '\(word)'") }
+            index += 1
+        }
+    }
+
+    package mutating func enter() throws(JSONSyntaxError) {
+        depth += 1
+        if depth > Self.maxDepth { throw error("nested deeper than \(Self.maxDepth) levels") }
+    }
+
+    package mutating func object(_ me: Int) throws(JSONSyntaxError) {
+        try enter()
+        defer { depth -= 1 }
+        index += 1
+        skipWhitespace()
+        if index < buffer.count, buffer[index] == UInt8(ascii: "}") { index += 1; return }
+        let firstMember = memberStack.count
+        defer { memberStack.removeSubrange(firstMember...) }
+        var seen: Set<String>?
+        while true {
+            skipWhitespace()
+            guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyQuote = index
+            let (keyStart, keyEnd, keyEscaped) = try string()
+            // Small objects: compare with the keys before; large ones keep a set.
+            let count = memberStack.count - firstMember
+            var duplicate = false
+            if count < 16 {
+                for k in firstMember..<memberStack.count where sameKey(nodes[memberStack[k]], keyStart, keyEnd, keyEscaped) {
+                    duplicate = true
+                    break
+                }
+            } else {
+                if seen == nil {
+                    seen = Set(memberStack[firstMember...].map { keyText(nodes[$0].keyStart, nodes[$0].keyEnd, nodes[$0].keyEscaped) })
+                }
+                duplicate = seen!.insert(keyText(keyStart, keyEnd, keyEscaped)).inserted == false
+            }
+            guard !duplicate else {
+                index = keyQuote
+                throw error("duplicate key '\(keyText(keyStart, keyEnd, keyEscaped))'")
+            }
+            skipWhitespace()
+            guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+            index += 1
+            memberStack.append(nodes.count)
+            try value(keyStart: keyStart, keyEnd: keyEnd, keyEscaped: keyEscaped)
+            skipWhitespace()
+            guard index < buffer.count else { throw error("unexpected end of input in object") }
+            if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
+            if buffer[index] == UInt8(ascii: "}") { index += 1; return }
+            throw error("expected ',' or '}' in object")
+        }
+    }
+
+    package func keyText(_ start: UInt32, _ end: UInt32, _ escaped: Bool) -> String {
+        let slice = buffer[Int(start)..<Int(end)]
+        return escaped ? JSONTape.unescape(slice) : String(decoding: slice, as: UTF8.self)
+    }
+
+    package func sameKey(_ member: JSONTape.Node, _ start: UInt32, _ end: UInt32, _ escaped: Bool) -> Bool {
+        if member.keyEscaped || escaped {
+            return keyText(member.keyStart, member.keyEnd, member.keyEscaped) == keyText(start, end, escaped)
+        }
+        guard member.keyEnd - member.keyStart == end - start else { return false }
+        return buffer[Int(member.keyStart)..<Int(member.keyEnd)].elementsEqual(buffer[Int(start)..<Int(end)])
+    }
+
+    package mutating func array(_ me: Int) throws(JSONSyntaxError) {
+        try enter()
+        defer { depth -= 1 }
+        index += 1
+        skipWhitespace()
+        if index < buffer.count, buffer[index] == UInt8(ascii: "]") { index += 1; return }
+        while true {
+            try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
+            skipWhitespace()
+            guard index < buffer.count else { throw error("unexpected end of input in array") }
+            if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
+            if buffer[index] == UInt8(ascii: "]") { index += 1; return }
+            throw error("expected ',' or ']' in array")
+        }
+    }
+
+    @inline(__always)
+    package func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
+
+    package mutating func number() throws(JSONSyntaxError) {
+        if buffer[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < buffer.count, isDigit(buffer[index]) else { throw error("invalid number") }
+        if buffer[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while index < buffer.count, isDigit(buffer[index]) { index += 1 }
+        }
+        if index < buffer.count, buffer[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < buffer.count, isDigit(buffer[index]) else { throw error("invalid number: digit expected after '.'") }
+            while index < buffer.count, isDigit(buffer[index]) { index += 1 }
+        }
+        if index < buffer.count, buffer[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if index < buffer.count, buffer[index] == UInt8(ascii: "+") || buffer[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < buffer.count, isDigit(buffer[index]) else { throw error("invalid number: digit expected in exponent") }
+            while index < buffer.count, isDigit(buffer[index]) { index += 1 }
+        }
+    }
+
+    /// Checks one string (index at its opening quote) and returns its raw text range.
+    package mutating func string() throws(JSONSyntaxError) -> (start: UInt32, end: UInt32, escaped: Bool) {
+        index += 1  // opening quote
+        let start = index
+        var escaped = false
+        var nonASCII = false
+        while true {
+            guard index < buffer.count else { throw error("unterminated string") }
+            let byte = buffer[index]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                try escape()
+                continue
+            }
+            if byte < 0x20 { throw error("control character in string (must be escaped)") }
+            if byte >= 0x80 { nonASCII = true }
+            index += 1
+        }
+        let end = index
+        index += 1
+        // Escapes are ASCII, so checking the raw bytes checks the decoded text.
+        if nonASCII, String(validating: buffer[start..<end], as: UTF8.self) == nil {
+            throw error("string is not valid UTF-8")
+        }
+        return (UInt32(start), UInt32(end), escaped)
+    }
+
+    package mutating func escape() throws(JSONSyntaxError) {
+        index += 1
+        guard index < buffer.count else { throw error("unterminated escape") }
+        let escape = buffer[index]
+        index += 1
+        switch escape {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return
+        case UInt8(ascii: "u"):
+            let scalar = try hex4()
+            if (0xD800...0xDBFF).contains(scalar) {
+                guard index + 1 < buffer.count, buffer[index] == 92, buffer[index + 1] == UInt8(ascii: "u") else {
+                    throw error("lone high surrogate in \\u escape")
+                }
+                index += 2
+                let low = try hex4()
+                guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid low surrogate in \\u escape") }
+            } else if (0xDC00...0xDFFF).contains(scalar) {
+                throw error("lone low surrogate in \\u escape")
+            }
+        default:
+            index -= 1
+            throw error("invalid escape '\\\(Unicode.Scalar(escape))'")
+        }
+    }
+
+    package mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= buffer.count else { throw error("incomplete \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = buffer[index]
+            let digit: UInt32
+            switch byte {
+            case 48...57: digit = UInt32(byte - 48)
+            case 65...70: digit = UInt32(byte - 55)
+            case 97...102: digit = UInt32(byte - 87)
+            default: throw error("invalid hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+}

@@ -1,0 +1,145 @@
+import MicroHTTP
+import JSON
+import Seeds
+import Store
+
+/// What every request to a mocked endpoint goes through before the endpoint's own checks:
+/// scenario choice (`X-Mock-Scenario`), per-request test headers, and seed fault rules.
+package struct MockRequestPipeline: Sendable {
+    package let registry: ScenarioRegistry
+    package let testHeadersEnabled: Bool
+
+    package init(registry: ScenarioRegistry, testHeadersEnabled: Bool) {
+        self.registry = registry
+        self.testHeadersEnabled = testHeadersEnabled
+    }
+
+    /// Each API's error shape for the pipeline's own refusals.
+    package struct ErrorShape: Sendable {
+        package let api: MockedAPI
+        package let badRequest: @Sendable (_ code: String, _ text: String) -> HTTPResponse
+        package let forced: @Sendable (_ status: Int) -> HTTPResponse?
+
+        package init(api: MockedAPI, badRequest: @escaping @Sendable (_ code: String, _ text: String) -> HTTPResponse,
+                     forced: @escaping @Sendable (_ status: Int) -> HTTPResponse?) {
+            self.api = api
+            self.badRequest = badRequest
+            self.forced = forced
+        }
+    }
+
+    /// Runs `endpoint` for `request` unless a test header or fault rule answers first; applies any
+    /// delay asked for. Returns the answer and the scenario it was served from (for the journal).
+    package func run(_ request: HTTPRequest, shape: ErrorShape,
+             endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse) -> (HTTPResponse, scenario: String?) {
+        let test = TestHeaders(request)
+        let state: ScenarioState
+        switch registry.scenario(test.scenario?.trimmingSpaces) {
+        case .success(let found): state = found
+        case .failure(let unknown): return (shape.badRequest("unknown_scenario", unknown.message), nil)
+        }
+
+        var delay = 0
+        if testHeadersEnabled {
+            if let text = test.delay {
+                guard let ms = Int(text.trimmingSpaces), (0...600_000).contains(ms) else {
+                    return (shape.badRequest("invalid_mock_header", "X-Mock-Delay-Ms must be a whole number of milliseconds from 0 to 600000"), state.name)
+                }
+                delay = ms
+            }
+            if let text = test.status {
+                guard let status = Int(text.trimmingSpaces), status == 200 || shape.forced(status) != nil else {
+                    let documented = shape.api.documentedErrorStatuses.map(String.init).joined(separator: ", ")
+                    return (shape.badRequest("invalid_mock_header", "X-Mock-Status must be 200 or a documented error status of this endpoint: \(documented)"), state.name)
+                }
+                if status != 200, var forced = shape.forced(status) {
+                    forced.delayMilliseconds = delay
+                    return (forced, state.name)
+                }
+            }
+        }
+
+        // Most requests meet no rule that could apply to their API: no matching at all then.
+        if state.hasFaults(for: shape.api),
+           let rule = takeFault(state, request, api: shape.api) {
+            delay += rule.delayMs ?? 0
+            if rule.drop {
+                var drop = HTTPResponse.drop
+                drop.delayMilliseconds = delay
+                return (drop, state.name)
+            }
+            if let status = rule.status, rule.body != nil || !(200...299).contains(status) {
+                var response: HTTPResponse
+                if let body = rule.body {
+                    response = .json(status, body.serialized)
+                } else {
+                    response = shape.forced(status)
+                        ?? .json(status, JSONValue.object([("error", .string("fault status \(status)"))]).serialized)
+                }
+                response.delayMilliseconds = delay
+                return (response, state.name)
+            }
+        }
+
+        var response = endpoint(request, state)
+        response.delayMilliseconds = delay
+        return (response, state.name)
+    }
+
+    /// The first value of each `X-Mock-*` header, found in one pass over the request's headers
+    /// (instead of one case-insensitive scan per header name).
+    package struct TestHeaders {
+        var scenario: String?
+        var delay: String?
+        var status: String?
+
+        init(_ request: HTTPRequest) {
+            for field in request.headers {
+                // Every name wanted starts "X-Mock-" and is 13 or 15 bytes long: a length and a
+                // first-letter check rule out almost every other header.
+                let name = field.name.utf8
+                let length = name.count
+                guard length == 13 || length == 15, name.first.map({ $0 | 0x20 }) == UInt8(ascii: "x") else { continue }
+                if length == 13 {
+                    if status == nil, field.name.caseInsensitiveEquals("X-Mock-Status") { status = field.value }
+                } else if scenario == nil, field.name.caseInsensitiveEquals("X-Mock-Scenario") {
+                    scenario = field.value
+                } else if delay == nil, field.name.caseInsensitiveEquals("X-Mock-Delay-Ms") {
+                    delay = field.value
+                }
+            }
+        }
+    }
+
+    /// The first fault rule of `state` for `request` that fires. The request's code and session
+    /// id are looked up once here rather than once per rule.
+    private func takeFault(_ state: ScenarioState, _ request: HTTPRequest, api: MockedAPI) -> FaultRule? {
+        let code = api == .walletKit ? request.queryValue("code") : nil
+        let sessionId = api == .zitadel ? request.pathParameters["sessionId"] : nil
+        return state.takeFault(for: api) { Self.matches($0.match, request, api: api, code: code, sessionId: sessionId) }
+    }
+
+    /// `code` and `sessionId` are the request's `code` query value (WalletKit) and `sessionId`
+    /// path parameter (ZITADEL), nil for the other API.
+    package static func matches(_ match: FaultRule.Match, _ request: HTTPRequest, api: MockedAPI,
+                        code requestCode: String?, sessionId requestSessionId: String?) -> Bool {
+        if let wanted = match.api, wanted != api { return false }
+        if let path = match.path {
+            if path.hasSuffix("*") {
+                if !request.path.hasPrefix(path.dropLast()) { return false }
+            } else if request.path != path {
+                return false
+            }
+        }
+        if let method = match.method, method != request.method { return false }
+        for (name, value) in match.query where request.queryValue(name) != value { return false }
+        for (name, value) in match.headers where request.header(name) != value { return false }
+        if let code = match.code {
+            guard api == .walletKit, requestCode == code else { return false }
+        }
+        if let sessionId = match.sessionId {
+            guard api == .zitadel, requestSessionId == sessionId else { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,218 @@
+import JSON
+import Platform
+
+/// One seed document (one scenario), validated. Wire objects keep the vendor's shape; the
+/// mock-only fields (`project`, `timeline`, `sessionToken`, …) sit beside them.
+public struct SeedDocument: Sendable {
+    public var walletKit = WalletKitSeed()
+    public var zitadel = ZitadelSeed()
+    public var faults: [FaultRule] = []
+
+    public init() {}
+}
+
+public struct WalletKitSeed: Sendable {
+    /// nil: any non-empty project id is accepted.
+    public var projects: [String]?
+    public var sessionChallenges: [SessionChallengeSeed] = []
+}
+
+/// WalletKit's `SessionChallenge`, all four fields always present on the wire.
+public struct SessionChallenge: Sendable, Equatable {
+    public var id: String
+    public var code: String
+    public var expired: Bool
+    public var completed: Bool
+
+    public init(id: String, code: String, expired: Bool, completed: Bool) {
+        self.id = id
+        self.code = code
+        self.expired = expired
+        self.completed = completed
+    }
+}
+
+public struct SessionChallengeSeed: Sendable {
+    /// nil: the challenge belongs to every project.
+    public var project: String?
+    public var challenge: SessionChallenge
+    public var timeline: [TimelineStep] = []
+}
+
+/// A state change of a challenge, after N answered polls or a time since the seed was loaded.
+public struct TimelineStep: Sendable, Equatable {
+    public enum Trigger: Sendable, Equatable {
+        case afterPolls(Int)
+        case after(SeedDuration)
+    }
+    public var trigger: Trigger
+    public var setExpired: Bool?
+    public var setCompleted: Bool?
+}
+
+public struct ZitadelSeed: Sendable {
+    public var tokens: [ZitadelToken] = []
+    public var sessions: [ZitadelSessionSeed] = []
+}
+
+/// A bearer token the mock accepts, and who it stands for.
+public struct ZitadelToken: Sendable, Equatable {
+    public var token: String
+    public var userId: String
+    public var permissions: [String] {
+        didSet { canReadAnySession = permissions.contains("session.read") }
+    }
+
+    /// Kept with `permissions`, as every session read of another user's session asks.
+    public private(set) var canReadAnySession: Bool
+
+    public init(token: String, userId: String, permissions: [String]) {
+        self.token = token
+        self.userId = userId
+        self.permissions = permissions
+        canReadAnySession = permissions.contains("session.read")
+    }
+}
+
+public struct ZitadelSessionSeed: Sendable {
+    /// The token ZITADEL returned when the session was created; nil: no token matches.
+    public var sessionToken: String?
+    public var creatorUserId: String?
+    public var session: ZitadelSession
+}
+
+/// `zitadel.session.v2.Session`. Optional means "unset": an unset field is never sent.
+public struct ZitadelSession: Sendable, Equatable {
+    public var id: String = ""
+    public var creationDate: SeedTimestamp?
+    public var changeDate: SeedTimestamp?
+    public var sequence: UInt64 = 0
+    public var factors = Factors()
+    /// Map keys to raw bytes (sent as standard base64).
+    public var metadata: [String: [UInt8]] = [:]
+    public var userAgent: UserAgent?
+    public var expirationDate: SeedTimestamp?
+
+    public init() {}
+
+    public struct Factors: Sendable, Equatable {
+        public var user: UserFactor?
+        public var password: VerifiedFactor?
+        public var webAuthN: WebAuthNFactor?
+        public var intent: VerifiedFactor?
+        public var totp: VerifiedFactor?
+        public var otpSms: VerifiedFactor?
+        public var otpEmail: VerifiedFactor?
+        public var recoveryCode: VerifiedFactor?
+
+        public var isEmpty: Bool {
+            user == nil && password == nil && webAuthN == nil && intent == nil && totp == nil
+                && otpSms == nil && otpEmail == nil && recoveryCode == nil
+        }
+    }
+
+    public struct UserFactor: Sendable, Equatable {
+        public var verifiedAt: SeedTimestamp?
+        public var id: String = ""
+        public var loginName: String = ""
+        public var displayName: String = ""
+        public var organizationId: String = ""
+    }
+
+    /// password, intent, totp, otpSms, otpEmail and recoveryCode: only a verification time.
+    public struct VerifiedFactor: Sendable, Equatable {
+        public var verifiedAt: SeedTimestamp?
+    }
+
+    public struct WebAuthNFactor: Sendable, Equatable {
+        public var verifiedAt: SeedTimestamp?
+        public var userVerified = false
+    }
+
+    public struct UserAgent: Sendable, Equatable {
+        public var fingerprintId: String?
+        public var ip: String?
+        public var description: String?
+        public var header: [String: [String]] = [:]
+
+        public var isEmpty: Bool { fingerprintId == nil && ip == nil && description == nil && header.isEmpty }
+    }
+
+    /// The user checked in this session, if any (for the "own session" permission rule).
+    public var checkedUserId: String? {
+        guard let id = factors.user?.id, !id.isEmpty else { return nil }
+        return id
+    }
+
+    /// Some timestamp is `now`-relative, so the session reads differently after each load or reset.
+    public var hasRelativeTimes: Bool {
+        func relative(_ time: SeedTimestamp?) -> Bool {
+            if case .relative? = time { return true } else { return false }
+        }
+        return relative(creationDate) || relative(changeDate) || relative(expirationDate)
+            || relative(factors.user?.verifiedAt) || relative(factors.password?.verifiedAt)
+            || relative(factors.webAuthN?.verifiedAt) || relative(factors.intent?.verifiedAt)
+            || relative(factors.totp?.verifiedAt) || relative(factors.otpSms?.verifiedAt)
+            || relative(factors.otpEmail?.verifiedAt) || relative(factors.recoveryCode?.verifiedAt)
+    }
+
+    /// Every relative timestamp turned absolute against `now`.
+    public func resolved(now: Int64) -> ZitadelSession {
+        guard hasRelativeTimes else { return self }
+        var copy = self
+        copy.creationDate = creationDate?.resolved(now: now)
+        copy.changeDate = changeDate?.resolved(now: now)
+        copy.expirationDate = expirationDate?.resolved(now: now)
+        copy.factors.user?.verifiedAt = factors.user?.verifiedAt?.resolved(now: now)
+        copy.factors.password?.verifiedAt = factors.password?.verifiedAt?.resolved(now: now)
+        copy.factors.webAuthN?.verifiedAt = factors.webAuthN?.verifiedAt?.resolved(now: now)
+        copy.factors.intent?.verifiedAt = factors.intent?.verifiedAt?.resolved(now: now)
+        copy.factors.totp?.verifiedAt = factors.totp?.verifiedAt?.resolved(now: now)
+        copy.factors.otpSms?.verifiedAt = factors.otpSms?.verifiedAt?.resolved(now: now)
+        copy.factors.otpEmail?.verifiedAt = factors.otpEmail?.verifiedAt?.resolved(now: now)
+        copy.factors.recoveryCode?.verifiedAt = factors.recoveryCode?.verifiedAt?.resolved(now: now)
+        return copy
+    }
+}
+
+/// The two mocked APIs; fault rules and error shapes are chosen by it.
+public enum MockedAPI: String, Sendable, CaseIterable {
+    case walletKit = "walletkit"
+    case zitadel = "zitadel"
+
+    /// The error statuses the API documents for its endpoint (contract §1, §2).
+    public var documentedErrorStatuses: [Int] {
+        switch self {
+        case .walletKit: return [400, 401, 403, 500]
+        case .zitadel: return [400, 401, 403, 404, 500]
+        }
+    }
+}
+
+/// A seed `faults` entry: when `match` holds, answer with `status` (or `body`), wait `delayMs`,
+/// or `drop` the connection; `times` limits how often it fires.
+public struct FaultRule: Sendable {
+    public struct Match: Sendable {
+        public var api: MockedAPI?
+        public var path: String?
+        public var method: String?
+        public var query: [(name: String, value: String)] = []
+        public var headers: [(name: String, value: String)] = []
+        public var code: String?
+        public var sessionId: String?
+
+        /// False when the rule can never match a request to `api` (see `MockRequestPipeline.matches`).
+        package func canMatch(_ api: MockedAPI) -> Bool {
+            if let wanted = self.api, wanted != api { return false }
+            if code != nil, api != .walletKit { return false }
+            if sessionId != nil, api != .zitadel { return false }
+            return true
+        }
+    }
+    public var match = Match()
+    public var status: Int?
+    public var body: JSONValue?
+    public var delayMs: Int?
+    public var drop = false
+    public var times: Int?
+}

@@ -1,0 +1,599 @@
+import JSON
+import Platform
+
+/// One problem in a seed: where (file and JSON path) and why.
+public struct SeedIssue: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var path: String
+    public var reason: String
+    public var description: String { "\(file): \(path): \(reason)" }
+}
+
+/// A seed refused in full; every problem found is listed.
+public struct SeedError: Error, Sendable, CustomStringConvertible {
+    public var issues: [SeedIssue]
+    public var description: String { issues.map(\.description).joined(separator: "\n") }
+
+    public init(issues: [SeedIssue]) { self.issues = issues }
+    public init(file: String, path: String = "$", reason: String) {
+        issues = [SeedIssue(file: file, path: path, reason: reason)]
+    }
+}
+
+/// Validates a seed document and builds a `SeedDocument`. All problems are collected (up to a
+/// limit) so one run of `validate` shows everything wrong in a file.
+///
+/// Reads a `JSONTape`, so a value's JSON path is worked out only when something is wrong with it
+/// (building every path up front was a large part of loading a 100k-record seed).
+public struct SeedParser: Sendable {
+    private let file: String
+    private let tape: JSONTape
+    private var issues: [SeedIssue] = []
+    private static let maxIssues = 100
+    package typealias Node = Int
+
+    public static func parse(_ bytes: [UInt8], file: String) throws(SeedError) -> SeedDocument {
+        var parser = try SeedParser(bytes: bytes, file: file)
+        let document = parser.document(parser.tape.root)
+        if !parser.issues.isEmpty { throw SeedError(issues: parser.issues) }
+        return document
+    }
+
+    public static func parse(_ root: JSONValue, file: String) throws(SeedError) -> SeedDocument {
+        try parse(root.serialized, file: file)
+    }
+
+    /// One `walletkit.sessionChallenges` entry on its own (the store API's PUT body).
+    public static func parseChallengeEntry(_ value: JSONValue, file: String = "request body") throws(SeedError) -> SessionChallengeSeed {
+        var parser = try SeedParser(bytes: value.serialized, file: file)
+        let entry = parser.challengeEntry(parser.tape.root)
+        if let entry, parser.issues.isEmpty { return entry }
+        throw SeedError(issues: parser.issues)
+    }
+
+    /// One `zitadel.sessions` entry on its own (the store API's PUT body).
+    public static func parseSessionEntry(_ value: JSONValue, file: String = "request body") throws(SeedError) -> ZitadelSessionSeed {
+        var parser = try SeedParser(bytes: value.serialized, file: file)
+        let entry = parser.sessionEntry(parser.tape.root)
+        if let entry, parser.issues.isEmpty { return entry }
+        throw SeedError(issues: parser.issues)
+    }
+
+    /// A `zitadel.sessions` entry given as JSON bytes (e.g. a stored `{"session":{…}}` body).
+    public static func parseSessionEntry(bytes: [UInt8], file: String = "stored session") throws(SeedError) -> ZitadelSessionSeed {
+        var parser = try SeedParser(bytes: bytes, file: file)
+        let entry = parser.sessionEntry(parser.tape.root)
+        if let entry, parser.issues.isEmpty { return entry }
+        throw SeedError(issues: parser.issues)
+    }
+
+    private init(bytes: [UInt8], file: String) throws(SeedError) {
+        self.file = file
+        do {
+            tape = try JSONTape.parse(bytes)
+        } catch {
+            throw SeedError(file: file, path: "$", reason: "not valid JSON: \(error.description)")
+        }
+    }
+
+    // MARK: - Paths and reading helpers
+
+    /// The JSON path of a value (`$.zitadel.sessions[3].session.id`), built from the tape.
+    private func path(_ node: Node) -> String {
+        var path = "$"
+        for step in tape.steps(to: node) {
+            switch step {
+            case .key(let key): path = Self.child(path, key)
+            case .index(let index): path += "[\(index)]"
+            }
+        }
+        return path
+    }
+
+    /// Where a missing member would be: its object and its key.
+    package struct Missing {
+        var object: Node
+        var key: String
+    }
+
+    private func path(_ missing: Missing) -> String { Self.child(path(missing.object), missing.key) }
+
+    private mutating func fail(_ node: Node, _ reason: String) {
+        if issues.count < Self.maxIssues { issues.append(SeedIssue(file: file, path: path(node), reason: reason)) }
+    }
+
+    private mutating func fail(_ missing: Missing, _ reason: String) {
+        if issues.count < Self.maxIssues { issues.append(SeedIssue(file: file, path: path(missing), reason: reason)) }
+    }
+
+    private mutating func fail(_ node: Node, appending suffix: String, _ reason: String) {
+        if issues.count < Self.maxIssues { issues.append(SeedIssue(file: file, path: path(node) + suffix, reason: reason)) }
+    }
+
+    private static func child(_ path: String, _ key: String) -> String {
+        let plain = !key.isEmpty && key.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 36 }
+        return plain ? "\(path).\(key)" : "\(path)[\(JSONValue.string(key).serializedString)]"
+    }
+
+    private func typeName(_ node: Node) -> String { tape.kind(node).typeName }
+
+    /// The members of an object whose keys are all known (a typo is an error, not ignored data).
+    /// The table also accepts alternative spellings (proto field names) for some keys.
+    private mutating func object(_ node: Node, _ table: KeyTable) -> Fields? {
+        guard tape.kind(node) == .object else {
+            fail(node, "expected an object, found \(typeName(node))")
+            return nil
+        }
+        var result = Fields(object: node, table: table)
+        for member in tape.members(node) {
+            guard let slot = table.slot(of: member, in: tape) else {
+                fail(member, "unknown field '\(tape.key(member))' (known: \(table.names.sorted().joined(separator: ", ")))")
+                continue
+            }
+            guard result.slots[slot] == Fields.absent else {
+                fail(member, "'\(tape.key(member))' given twice (as '\(table.names[slot])' too)")
+                continue
+            }
+            // JSON null means "unset", as in proto3 JSON: kept for the duplicate check, then skipped.
+            result.slots[slot] = tape.kind(member) == .null ? Fields.null : Int32(member)
+        }
+        return result
+    }
+
+    /// An object whose keys are data (metadata, headers, query): any key, no aliases. The tape
+    /// has refused duplicate keys already.
+    private mutating func map(_ node: Node) -> [(key: String, node: Node)] {
+        guard tape.kind(node) == .object else {
+            fail(node, "expected an object, found \(typeName(node))")
+            return []
+        }
+        return tape.members(node).map { (tape.key($0), $0) }
+    }
+
+    private mutating func string(_ field: Node?, required: Missing? = nil, nonEmpty: Bool = false) -> String? {
+        guard let field else {
+            if let required { fail(required, "required string is missing") }
+            return nil
+        }
+        guard let text = tape.string(field) else {
+            fail(field, "expected a string, found \(typeName(field))")
+            return nil
+        }
+        if nonEmpty && text.isEmpty { fail(field, "must not be empty"); return nil }
+        return text
+    }
+
+    private mutating func bool(_ field: Node?, required: Missing? = nil) -> Bool? {
+        guard let field else {
+            if let required { fail(required, "required boolean is missing") }
+            return nil
+        }
+        switch tape.kind(field) {
+        case .true: return true
+        case .false: return false
+        default:
+            fail(field, "expected true or false, found \(typeName(field))")
+            return nil
+        }
+    }
+
+    private mutating func integer(_ field: Node?, range: ClosedRange<Int>) -> Int? {
+        guard let field else { return nil }
+        guard let text = tape.numberText(field), let number = Int(text), range.contains(number) else {
+            fail(field, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \(tape.value(field).serializedString)")
+            return nil
+        }
+        return number
+    }
+
+    private mutating func array(_ field: Node?) -> [Node] {
+        guard let field else { return [] }
+        guard tape.kind(field) == .array else {
+            fail(field, "expected an array, found \(typeName(field))")
+            return []
+        }
+        return Array(tape.items(field))
+    }
+
+    private mutating func stringArray(_ field: Node?) -> [String]? {
+        guard field != nil else { return nil }
+        return array(field).compactMap { string($0, nonEmpty: true) }
+    }
+
+    private mutating func timestamp(_ field: Node?) -> SeedTimestamp? {
+        guard let field, let text = string(field) else { return nil }
+        switch SeedTimestamp.parse(text) {
+        case .success(let timestamp): return timestamp
+        case .failure(let error): fail(field, error.description); return nil
+        }
+    }
+
+    // MARK: - Document
+
+    private mutating func document(_ root: Node) -> SeedDocument {
+        var document = SeedDocument()
+        guard let top = object(root, .document) else { return document }
+        _ = string(top["$schema"])
+        _ = string(top["description"])
+        if let walletKit = top["walletkit"] { document.walletKit = walletKitSeed(walletKit) }
+        if let zitadel = top["zitadel"] { document.zitadel = zitadelSeed(zitadel) }
+        document.faults = array(top["faults"]).compactMap { fault($0) }
+        return document
+    }
+
+    private mutating func walletKitSeed(_ node: Node) -> WalletKitSeed {
+        var seed = WalletKitSeed()
+        guard let fields = object(node, .walletKit) else { return seed }
+        seed.projects = stringArray(fields["projects"])
+        let unique = uniqueEntries(array(fields["sessionChallenges"]), parse: { parser, entry in parser.challengeEntry(entry) },
+                                   key: \.challenge.code, keyPath: ".challenge.code", clash: { "code '\($0)' is already used at \($1)" })
+        seed.sessionChallenges.reserveCapacity(unique.count)
+        for (entry, challenge) in unique {
+            if let projects = seed.projects, let project = challenge.project, !projects.contains(project) {
+                fail(entry, appending: ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
+            }
+            seed.sessionChallenges.append(challenge)
+        }
+        return seed
+    }
+
+    /// Parses the entries of a large array on every core (each part with a parser of its own;
+    /// their issues are kept in document order), a small one inline.
+    private mutating func parseEntries<Entry: Sendable>(_ entries: [Node], _ parse: @Sendable (inout SeedParser, Node) -> Entry?) -> [Entry?] {
+        var fresh = self
+        fresh.issues = []
+        let template = fresh
+        let parts = Parallel.chunks(count: entries.count) { range in
+            var parser = template
+            let parsed = entries[range].map { parse(&parser, $0) }
+            return (parsed, parser.issues)
+        }
+        var result: [Entry?] = []
+        result.reserveCapacity(entries.count)
+        for (parsed, partIssues) in parts {
+            result += parsed
+            issues += partIssues.prefix(Self.maxIssues - issues.count)
+        }
+        return result
+    }
+
+    /// The valid entries of an array whose entries must differ in `key`; a repeated key is an
+    /// issue at the later entry, naming the first.
+    private mutating func uniqueEntries<Entry: Sendable>(
+        _ entries: [Node], parse: @Sendable (inout SeedParser, Node) -> Entry?, key: (Entry) -> String,
+        keyPath: String, clash: (_ key: String, _ firstPath: String) -> String
+    ) -> [(node: Node, entry: Entry)] {
+        var firstByKey: [String: Node] = [:]
+        firstByKey.reserveCapacity(entries.count)
+        var unique: [(node: Node, entry: Entry)] = []
+        unique.reserveCapacity(entries.count)
+        for (node, parsed) in zip(entries, parseEntries(entries, parse)) {
+            guard let parsed else { continue }
+            if let first = firstByKey.updateValue(node, forKey: key(parsed)) {
+                firstByKey[key(parsed)] = first
+                fail(node, appending: keyPath, clash(key(parsed), path(first)))
+                continue
+            }
+            unique.append((node, parsed))
+        }
+        return unique
+    }
+
+    fileprivate mutating func challengeEntry(_ node: Node) -> SessionChallengeSeed? {
+        guard let fields = object(node, .challengeEntry) else { return nil }
+        let project = string(fields["project"], nonEmpty: true)
+        guard let wire = fields["challenge"] else {
+            fail(fields.missing("challenge"), "required object is missing (the SessionChallenge as WalletKit sends it)")
+            return nil
+        }
+        guard let challenge = challenge(wire) else { return nil }
+        var seed = SessionChallengeSeed(project: project, challenge: challenge)
+        for step in array(fields["timeline"]) {
+            if let parsed = timelineStep(step) { seed.timeline.append(parsed) }
+        }
+        return seed
+    }
+
+    private mutating func challenge(_ node: Node) -> SessionChallenge? {
+        guard let fields = object(node, .challenge) else { return nil }
+        let id = string(fields["id"], required: fields.missing("id"), nonEmpty: true)
+        let code = string(fields["code"], required: fields.missing("code"), nonEmpty: true)
+        let expired = bool(fields["expired"], required: fields.missing("expired"))
+        let completed = bool(fields["completed"], required: fields.missing("completed"))
+        guard let id, let code, let expired, let completed else { return nil }
+        return SessionChallenge(id: id, code: code, expired: expired, completed: completed)
+    }
+
+    private mutating func timelineStep(_ node: Node) -> TimelineStep? {
+        guard let fields = object(node, .timelineStep) else { return nil }
+        let trigger: TimelineStep.Trigger
+        switch (fields["afterPolls"], fields["after"]) {
+        case (let polls?, nil):
+            guard let count = integer(polls, range: 0...1_000_000) else { return nil }
+            trigger = .afterPolls(count)
+        case (nil, let after?):
+            guard let text = string(after) else { return nil }
+            switch SeedDuration.parse(text) {
+            case .success(let duration): trigger = .after(duration)
+            case .failure(let error): fail(after, error.description); return nil
+            }
+        case (nil, nil):
+            fail(node, "a timeline step needs 'afterPolls' or 'after'")
+            return nil
+        default:
+            fail(node, "a timeline step takes 'afterPolls' or 'after', not both")
+            return nil
+        }
+        guard let set = fields["set"] else {
+            fail(fields.missing("set"), "required object is missing (e.g. {\"completed\": true})")
+            return nil
+        }
+        guard let changes = object(set, .timelineSet) else { return nil }
+        let step = TimelineStep(trigger: trigger, setExpired: bool(changes["expired"]), setCompleted: bool(changes["completed"]))
+        if step.setExpired == nil && step.setCompleted == nil {
+            fail(set, "sets nothing: give 'expired' and/or 'completed'")
+            return nil
+        }
+        return step
+    }
+
+    // MARK: - ZITADEL
+
+    private mutating func zitadelSeed(_ node: Node) -> ZitadelSeed {
+        var seed = ZitadelSeed()
+        guard let fields = object(node, .zitadel) else { return seed }
+        var tokens: [String: Node] = [:]
+        for entry in array(fields["tokens"]) {
+            guard let token = tokenEntry(entry) else { continue }
+            if let first = tokens.updateValue(entry, forKey: token.token) {
+                tokens[token.token] = first
+                fail(entry, appending: ".token", "token is already used at \(path(first))")
+                continue
+            }
+            seed.tokens.append(token)
+        }
+        seed.sessions = uniqueEntries(array(fields["sessions"]), parse: { parser, entry in parser.sessionEntry(entry) },
+                                      key: \.session.id, keyPath: ".session.id", clash: { "session id '\($0)' is already used at \($1)" })
+            .map(\.entry)
+        return seed
+    }
+
+    private mutating func tokenEntry(_ node: Node) -> ZitadelToken? {
+        guard let fields = object(node, .token) else { return nil }
+        let token = string(fields["token"], required: fields.missing("token"), nonEmpty: true)
+        let userId = string(fields["userId"], required: fields.missing("userId"), nonEmpty: true)
+        let permissions = stringArray(fields["permissions"]) ?? []
+        if let token, token.contains(where: { $0 == " " || $0 == "\t" }) {
+            fail(fields.missing("token"), "a bearer token cannot contain spaces")
+            return nil
+        }
+        guard let token, let userId else { return nil }
+        return ZitadelToken(token: token, userId: userId, permissions: permissions)
+    }
+
+    fileprivate mutating func sessionEntry(_ node: Node) -> ZitadelSessionSeed? {
+        guard let fields = object(node, .sessionEntry) else { return nil }
+        let token = string(fields["sessionToken"], nonEmpty: true)
+        let creator = string(fields["creatorUserId"], nonEmpty: true)
+        guard let wire = fields["session"] else {
+            fail(fields.missing("session"), "required object is missing (the Session as ZITADEL sends it)")
+            return nil
+        }
+        guard let session = session(wire) else { return nil }
+        return ZitadelSessionSeed(sessionToken: token, creatorUserId: creator, session: session)
+    }
+
+    private mutating func session(_ node: Node) -> ZitadelSession? {
+        let issuesBefore = issues.count
+        // proto3 JSON accepts the proto field names too; a pasted response may use either.
+        guard let fields = object(node, .session)
+        else { return nil }
+        var session = ZitadelSession()
+        if let id = string(fields["id"], required: fields.missing("id"), nonEmpty: true) {
+            if id.unicodeScalars.count > 200 { fail(fields.missing("id"), "longer than 200 characters, ZITADEL's limit") }
+            session.id = id
+        }
+        session.creationDate = timestamp(fields["creationDate"])
+        session.changeDate = timestamp(fields["changeDate"])
+        session.expirationDate = timestamp(fields["expirationDate"])
+        if let sequence = fields["sequence"] {
+            // uint64 travels as a JSON string; a number is accepted as proto3 JSON parsers do.
+            let text = tape.string(sequence) ?? tape.numberText(sequence)
+            if let text, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = UInt64(text) {
+                session.sequence = number
+            } else {
+                fail(sequence, "expected an unsigned 64-bit integer as a string (\"4\"), found \(tape.value(sequence).serializedString)")
+            }
+        }
+        if let factors = fields["factors"] { session.factors = self.factors(factors) }
+        if let metadata = fields["metadata"] {
+            for (key, entry) in map(metadata) {
+                guard let text = string(entry) else { continue }
+                guard let bytes = Base64Text.decode(text) else {
+                    fail(entry, "metadata values are bytes, written as base64 ('YWNtZQ==' for 'acme')")
+                    continue
+                }
+                session.metadata[key] = bytes
+            }
+        }
+        if let userAgent = fields["userAgent"] { session.userAgent = self.userAgent(userAgent) }
+        return issues.count == issuesBefore ? session : nil
+    }
+
+    private mutating func factors(_ node: Node) -> ZitadelSession.Factors {
+        var factors = ZitadelSession.Factors()
+        guard let fields = object(node, .factors)
+        else { return factors }
+        if let user = fields["user"],
+           let f = object(user, .userFactor) {
+            var factor = ZitadelSession.UserFactor()
+            factor.verifiedAt = verifiedAt(f)
+            factor.id = string(f["id"]) ?? ""
+            factor.loginName = string(f["loginName"]) ?? ""
+            factor.displayName = string(f["displayName"]) ?? ""
+            factor.organizationId = string(f["organizationId"]) ?? ""
+            factors.user = factor
+        }
+        if let webAuthN = fields["webAuthN"],
+           let f = object(webAuthN, .webAuthNFactor) {
+            factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedAt(f), userVerified: bool(f["userVerified"]) ?? false)
+        }
+        func simple(_ name: String, _ parser: inout SeedParser) -> ZitadelSession.VerifiedFactor? {
+            guard let factor = fields[name],
+                  let f = parser.object(factor, .verifiedFactor) else { return nil }
+            return ZitadelSession.VerifiedFactor(verifiedAt: parser.verifiedAt(f))
+        }
+        factors.password = simple("password", &self)
+        factors.intent = simple("intent", &self)
+        factors.totp = simple("totp", &self)
+        factors.otpSms = simple("otpSms", &self)
+        factors.otpEmail = simple("otpEmail", &self)
+        factors.recoveryCode = simple("recoveryCode", &self)
+        return factors
+    }
+
+    /// A factor is present only once verified, so its `verifiedAt` is required.
+    private mutating func verifiedAt(_ fields: Fields) -> SeedTimestamp? {
+        guard let field = fields["verifiedAt"] else {
+            fail(fields.missing("verifiedAt"), "required: a factor is present only once verified (leave the factor out instead)")
+            return nil
+        }
+        return timestamp(field)
+    }
+
+    private mutating func userAgent(_ node: Node) -> ZitadelSession.UserAgent? {
+        guard let fields = object(node, .userAgent) else { return nil }
+        var agent = ZitadelSession.UserAgent()
+        agent.fingerprintId = string(fields["fingerprintId"])
+        agent.ip = string(fields["ip"])
+        agent.description = string(fields["description"])
+        if let header = fields["header"] {
+            for (name, entry) in map(header) {
+                guard let values = object(entry, .headerValues) else { continue }
+                agent.header[name] = array(values["values"]).compactMap { string($0) }
+            }
+        }
+        return agent.isEmpty ? nil : agent
+    }
+
+    // MARK: - Faults
+
+    private mutating func fault(_ node: Node) -> FaultRule? {
+        let issuesBefore = issues.count
+        guard let fields = object(node, .fault) else { return nil }
+        var rule = FaultRule()
+        if let match = fields["match"], let m = object(match, .faultMatch) {
+            if let apiNode = m["api"], let api = string(apiNode) {
+                if let known = MockedAPI(rawValue: api.lowercased()) { rule.match.api = known }
+                else { fail(apiNode, "unknown api '\(api)' (known: walletkit, zitadel)") }
+            }
+            rule.match.path = string(m["path"], nonEmpty: true)
+            rule.match.method = string(m["method"], nonEmpty: true)?.uppercased()
+            rule.match.code = string(m["code"])
+            rule.match.sessionId = string(m["sessionId"])
+            if let query = m["query"] {
+                for (key, entry) in map(query) {
+                    if let text = string(entry) { rule.match.query.append((key, text)) }
+                }
+            }
+            if let headers = m["headers"] {
+                for (key, entry) in map(headers) {
+                    if let text = string(entry) { rule.match.headers.append((key, text)) }
+                }
+            }
+        } else if fields["match"] == nil {
+            fail(fields.missing("match"), "required object is missing ({} matches every mocked request)")
+        }
+        rule.status = integer(fields["status"], range: 100...599)
+        rule.body = fields["body"].map { tape.value($0) }
+        rule.delayMs = integer(fields["delayMs"], range: 0...600_000)
+        rule.drop = bool(fields["drop"]) ?? false
+        rule.times = integer(fields["times"], range: 1...Int(Int32.max))
+        if rule.status == nil && rule.delayMs == nil && !rule.drop {
+            fail(node, "a fault needs 'status', 'delayMs' or 'drop'")
+        }
+        if rule.drop && rule.status != nil {
+            fail(node, "'drop' sends no answer, so 'status' would never be seen")
+        }
+        if rule.body != nil && rule.status == nil {
+            fail(fields.missing("body"), "'body' needs a 'status'")
+        }
+        if let status = rule.status, rule.body == nil, !(200...299).contains(status) {
+            let apis = rule.match.api.map { [$0] } ?? MockedAPI.allCases
+            if !apis.allSatisfy({ $0.documentedErrorStatuses.contains(status) }) {
+                fail(fields["status"]!, "\(status) is not a documented error of \(apis.map(\.rawValue).joined(separator: "/")) (documented: \(apis.map { "\($0.rawValue) \($0.documentedErrorStatuses.map(String.init).joined(separator: ","))" }.joined(separator: "; "))); give a 'body' for other statuses")
+            }
+        }
+        return issues.count == issuesBefore ? rule : nil
+    }
+}
+
+/// The keys one kind of seed object takes, and the alternative spellings (proto field names)
+/// accepted for some. Built once; a member's key is matched against the raw bytes on the tape, so
+/// reading a seed makes no string for a known key.
+package struct KeyTable: Sendable {
+    package let names: [String]
+    private let spellings: [(utf8: [UInt8], slot: Int)]
+
+    package init(_ names: [String], aliases: KeyValuePairs<String, String>) {
+        precondition(names.count <= Fields.capacity)
+        self.names = names
+        var spellings = names.enumerated().map { (Array($1.utf8), $0) }
+        for (alias, target) in aliases { spellings.append((Array(alias.utf8), names.firstIndex(of: target)!)) }
+        self.spellings = spellings
+    }
+
+    package func slot(of member: Int, in tape: JSONTape) -> Int? {
+        for spelling in spellings where tape.keyEquals(member, spelling.utf8) { return spelling.slot }
+        return nil
+    }
+
+    package func slot(named name: String) -> Int {
+        guard let slot = names.firstIndex(of: name) else { preconditionFailure("'\(name)' is not a key of this table") }
+        return slot
+    }
+
+    package static let document = KeyTable(["$schema", "description", "walletkit", "zitadel", "faults"], aliases: [:])
+    package static let walletKit = KeyTable(["projects", "sessionChallenges"], aliases: [:])
+    package static let challengeEntry = KeyTable(["project", "challenge", "timeline"], aliases: [:])
+    package static let challenge = KeyTable(["id", "code", "expired", "completed"], aliases: [:])
+    package static let timelineStep = KeyTable(["afterPolls", "after", "set"], aliases: [:])
+    package static let timelineSet = KeyTable(["expired", "completed"], aliases: [:])
+    package static let zitadel = KeyTable(["tokens", "sessions"], aliases: [:])
+    package static let token = KeyTable(["token", "userId", "permissions"], aliases: [:])
+    package static let sessionEntry = KeyTable(["sessionToken", "creatorUserId", "session"], aliases: [:])
+    package static let session = KeyTable(["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"], aliases: ["creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent", "expiration_date": "expirationDate"])
+    package static let factors = KeyTable(["user", "password", "webAuthN", "intent", "totp", "otpSms", "otpEmail", "recoveryCode"], aliases: ["web_auth_n": "webAuthN", "otp_sms": "otpSms", "otp_email": "otpEmail", "recovery_code": "recoveryCode"])
+    package static let userFactor = KeyTable(["verifiedAt", "id", "loginName", "displayName", "organizationId"], aliases: ["verified_at": "verifiedAt", "login_name": "loginName", "display_name": "displayName", "organization_id": "organizationId"])
+    package static let webAuthNFactor = KeyTable(["verifiedAt", "userVerified"], aliases: ["verified_at": "verifiedAt", "user_verified": "userVerified"])
+    package static let verifiedFactor = KeyTable(["verifiedAt"], aliases: ["verified_at": "verifiedAt"])
+    package static let userAgent = KeyTable(["fingerprintId", "ip", "description", "header"], aliases: ["fingerprint_id": "fingerprintId"])
+    package static let headerValues = KeyTable(["values"], aliases: [:])
+    package static let fault = KeyTable(["match", "status", "body", "delayMs", "drop", "times"], aliases: [:])
+    package static let faultMatch = KeyTable(["api", "path", "method", "query", "headers", "code", "sessionId"], aliases: [:])
+}
+
+/// The members of one seed object, one slot per key of its table, held inline (no allocation
+/// per object: a 100k-record seed has about a million of them).
+package struct Fields {
+    package static let capacity = 8
+    package static let absent: Int32 = -1
+    package static let null: Int32 = -2
+
+    package let object: Int
+    package let table: KeyTable
+    package var slots = InlineArray<8, Int32>(repeating: Fields.absent)
+
+    package init(object: Int, table: KeyTable) {
+        self.object = object
+        self.table = table
+    }
+
+    /// The member under `key` (or an alternative spelling); nil when absent or null.
+    package subscript(key: String) -> Int? {
+        let value = slots[table.slot(named: key)]
+        return value >= 0 ? Int(value) : nil
+    }
+
+    package func missing(_ key: String) -> SeedParser.Missing { SeedParser.Missing(object: object, key: key) }
+}

@@ -1,0 +1,111 @@
+import Synchronization
+import Seeds
+import Platform
+
+/// A seed made ready to serve, once: its stores built (every session body encoded) and its fault
+/// rules. Immutable, so the live scenario, each reset and each `NAME@KEY` copy start from it
+/// without building anything again, and the parsed seed itself need not be kept.
+public final class ScenarioBase: Sendable {
+    package let challenges: SessionChallengeStore
+    package let sessions: ZitadelSessionStore
+    package let faults: [FaultRule]
+    /// Per API, the indices (in seed order) of the rules that can match its requests at all, so a
+    /// request neither copies nor tests the other API's rules (and none when the list is empty).
+    private let walletKitFaults: [FaultMatcher]
+    private let zitadelFaults: [FaultMatcher]
+
+    public init(seed: SeedDocument) {
+        challenges = SessionChallengeStore(seed: seed.walletKit)
+        sessions = ZitadelSessionStore(seed: seed.zitadel, now: WallClock.nowMicros())
+        let faults = seed.faults
+        self.faults = faults
+        let matchers = faults.indices.map { FaultMatcher(index: $0, match: faults[$0].match) }
+        walletKitFaults = matchers.filter { $0.match.canMatch(.walletKit) }
+        zitadelFaults = matchers.filter { $0.match.canMatch(.zitadel) }
+    }
+
+    package func faultMatchers(for api: MockedAPI) -> [FaultMatcher] {
+        switch api {
+        case .walletKit: return walletKitFaults
+        case .zitadel: return zitadelFaults
+        }
+    }
+}
+
+/// One seed fault rule's match and its place in the seed, shared by reference so that testing
+/// it on the hot path copies nothing.
+package final class FaultMatcher: Sendable {
+    package let index: Int
+    package let match: FaultRule.Match
+
+    package init(index: Int, match: FaultRule.Match) {
+        self.index = index
+        self.match = match
+    }
+}
+
+/// The live state of one scenario copy: its stores and what its fault rules have fired. Many MHD
+/// worker threads use it at once, so everything mutable sits behind one lock; each request holds
+/// it for one dictionary lookup and update.
+public final class ScenarioState: Sendable {
+    public let name: String
+    package let base: ScenarioBase
+    /// Monotonic time of load/reset: `after` timelines count from here.
+    package let loadedAtNanos: UInt64
+    private let contents: Mutex<Contents>
+
+    package struct Contents: Sendable {
+        var challenges: SessionChallengeStore
+        var sessions: ZitadelSessionStore
+        /// How often each seed fault rule has fired (for `times`).
+        var faultFires: [Int]
+    }
+
+    public convenience init(name: String, seed: SeedDocument) {
+        self.init(name: name, base: ScenarioBase(seed: seed))
+    }
+
+    /// A fresh copy of `base` (the seed's records are shared, not copied).
+    public init(name: String, base: ScenarioBase) {
+        self.name = name
+        self.base = base
+        loadedAtNanos = WallClock.monotonicNanos()
+        var sessions = base.sessions
+        sessions.revert(now: WallClock.nowMicros())  // `now`-relative times count from this copy
+        contents = Mutex(Contents(
+            challenges: base.challenges,
+            sessions: sessions,
+            faultFires: Array(repeating: 0, count: base.faults.count)))
+    }
+
+    /// Microseconds since this copy was loaded or reset.
+    package var elapsedMicros: Int64 { Int64((WallClock.monotonicNanos() &- loadedAtNanos) / 1000) }
+
+    public func withChallenges<R>(_ body: (inout SessionChallengeStore) throws -> R) rethrows -> R {
+        try contents.withLock { try body(&$0.challenges) }
+    }
+
+    public func withSessions<R>(_ body: (inout ZitadelSessionStore) throws -> R) rethrows -> R {
+        try contents.withLock { try body(&$0.sessions) }
+    }
+
+    /// Whether any seed fault rule could match a request to `api` (when not, `takeFault` is skipped).
+    package func hasFaults(for api: MockedAPI) -> Bool {
+        !base.faultMatchers(for: api).isEmpty
+    }
+
+    /// The first seed fault rule for `api` that matches and still has firings left; counts the firing.
+    package func takeFault(for api: MockedAPI, where matches: (FaultMatcher) -> Bool) -> FaultRule? {
+        for matcher in base.faultMatchers(for: api) where matches(matcher) {
+            let index = matcher.index
+            let times = base.faults[index].times
+            let fires = contents.withLock { contents -> Bool in
+                if let times, contents.faultFires[index] >= times { return false }
+                contents.faultFires[index] += 1
+                return true
+            }
+            if fires { return base.faults[index] }
+        }
+        return nil
+    }
+}

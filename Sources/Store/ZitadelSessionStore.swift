@@ -1,0 +1,129 @@
+import Synchronization
+import Seeds
+import Platform
+
+/// ZITADEL sessions and accepted bearer tokens of one scenario copy. A session's wire forms are
+/// made by the API module on first use and kept with the record (`EncodedBody`), so a read after
+/// the first copies bytes only and a seed of 100,000 sessions loads without encoding any.
+public struct ZitadelSessionStore: Sendable {
+    /// Immutable once stored (a change stores a new one), and a class so that a read on the hot
+    /// path costs one retain.
+    public final class Record: Sendable {
+        public let sessionToken: String?
+        public let creatorUserId: String?
+        public let session: ZitadelSession
+        /// The session's response body, encoded on first read.
+        public let body = EncodedBody()
+
+        /// The user checked in the session (`factors.user.id`), for the "own session" rule.
+        public var checkedUserId: String? { session.checkedUserId }
+
+        init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
+            // Own copies, not the parsed seed's strings: a record outlives the parsed seed, and
+            // sharing its strings would pin the seed's memory (see `String.ownCopy`).
+            self.sessionToken = sessionToken?.ownCopy
+            self.creatorUserId = creatorUserId?.ownCopy
+            self.session = session.ownCopy
+        }
+    }
+
+    private(set) var tokens: [String: ZitadelToken] = [:]
+    /// By session id; the seed's records are shared by every copy of the scenario.
+    private var records: LayeredRecords<Record>
+    /// Seed entries with `now`-relative times: each new copy (load, reset, `NAME@KEY`) stores
+    /// them again against its own `now`.
+    private let relativeEntries: [ZitadelSessionSeed]
+
+    /// Relative timestamps in the seed are resolved against `now` (µs since the epoch).
+    public init(seed: ZitadelSeed, now: Int64) {
+        for token in seed.tokens { tokens[token.token] = token }
+        var byId: [String: Record] = [:]
+        byId.reserveCapacity(seed.sessions.count)
+        var order: [String] = []
+        order.reserveCapacity(seed.sessions.count)
+        // Encoding every body is most of the work: done on every core for a large seed.
+        let parts = Parallel.chunks(count: seed.sessions.count) { range in
+            seed.sessions[range].map { entry in
+                let session = entry.session.resolved(now: now)
+                return (id: session.id.ownCopy, record: Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: session))
+            }
+        }
+        for part in parts {
+            for (id, record) in part where byId.updateValue(record, forKey: id) == nil { order.append(id) }
+        }
+        records = LayeredRecords(values: byId, order: order)
+        relativeEntries = seed.sessions.filter(\.session.hasRelativeTimes)
+    }
+
+    public func token(_ value: String) -> ZitadelToken? { tokens[value] }
+
+    public func record(id: String) -> Record? { records[id] }
+
+    public var all: [Record] { records.all }
+
+    public mutating func put(_ seed: ZitadelSessionSeed, now: Int64) {
+        let session = seed.session.resolved(now: now)
+        records.set(Record(sessionToken: seed.sessionToken, creatorUserId: seed.creatorUserId, session: session), for: session.id)
+    }
+
+    @discardableResult
+    public mutating func remove(id: String) -> Bool {
+        records.remove(id)
+    }
+
+    public mutating func removeAll() {
+        records.removeAll()
+    }
+
+    /// Back to the seed's sessions, with relative times resolved against the new `now`.
+    public mutating func revert(now: Int64) {
+        records.revert()
+        for entry in relativeEntries { put(entry, now: now) }
+    }
+
+    public var count: Int { records.count }
+}
+
+/// Bytes made once, on first use, by whoever reads them first; later reads take them without a
+/// lock. Two threads racing to make them both encode, and one result is kept (they are equal).
+public final class EncodedBody: Sendable {
+    private final class Bytes: Sendable {
+        let value: [UInt8]
+        init(_ value: [UInt8]) { self.value = value }
+    }
+
+    private let stored = AtomicLazyReference<Bytes>()
+
+    package init() {}
+
+    public func get(orMake make: () -> [UInt8]) -> [UInt8] {
+        if let bytes = stored.load() { return bytes.value }
+        return stored.storeIfNil(Bytes(make())).value
+    }
+}
+
+extension ZitadelSession {
+    /// The same session with every string in storage of its own (see `String.ownCopy`).
+    package var ownCopy: ZitadelSession {
+        var copy = self
+        copy.id = id.ownCopy
+        if var user = factors.user {
+            user.id = user.id.ownCopy
+            user.loginName = user.loginName.ownCopy
+            user.displayName = user.displayName.ownCopy
+            user.organizationId = user.organizationId.ownCopy
+            copy.factors.user = user
+        }
+        if !metadata.isEmpty {
+            copy.metadata = Dictionary(uniqueKeysWithValues: metadata.map { ($0.key.ownCopy, $0.value) })
+        }
+        if var agent = userAgent {
+            agent.fingerprintId = agent.fingerprintId?.ownCopy
+            agent.ip = agent.ip?.ownCopy
+            agent.description = agent.description?.ownCopy
+            agent.header = Dictionary(uniqueKeysWithValues: agent.header.map { ($0.key.ownCopy, $0.value.map(\.ownCopy)) })
+            copy.userAgent = agent
+        }
+        return copy
+    }
+}

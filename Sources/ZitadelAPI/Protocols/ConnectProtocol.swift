@@ -1,0 +1,157 @@
+import MicroHTTP
+import SwiftProtobuf
+import JSON
+import MockPipeline
+import Platform
+import Seeds
+import Store
+
+/// Connect unary over HTTP/1.1 (connectrpc.com/docs/protocol): the request message is the whole
+/// body, `application/json` (proto3 JSON) or `application/proto` (binary); a success answers 200 with
+/// the message in the same codec; an error answers the HTTP status of its code with a JSON body
+/// `{"code","message","details"}`, whatever the codec.
+struct ConnectProtocol: ZitadelRPC.WireProtocol {
+    enum Codec: Sendable, Equatable {
+        case json
+        case proto
+
+        var contentType: String { self == .json ? "application/json" : "application/proto" }
+    }
+
+    let codec: Codec
+
+    var shape: MockRequestPipeline.ErrorShape { MockRequestPipeline.connectShape }
+
+    func decode(_ request: HTTPRequest) -> ZitadelRPC.Decoded {
+        if let version = request.header("Connect-Protocol-Version"), version.trimmingSpaces != "1" {
+            return .failure(.invalidArgument("Connect-Protocol-Version must be \"1\": got \"\(version)\""))
+        }
+        var timeoutMicros: Int64?
+        if let text = request.header("Connect-Timeout-Ms") {
+            let digits = text.trimmingSpaces
+            guard (1...10).contains(digits.utf8.count), digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                  let milliseconds = Int64(digits)
+            else {
+                return .failure(.invalidArgument("Connect-Timeout-Ms must be 1 to 10 digits of milliseconds: got \"\(text)\""))
+            }
+            timeoutMicros = milliseconds * 1000
+        }
+        let body: [UInt8]
+        switch ZitadelRPC.decompress(request.body, encoding: request.header("Content-Encoding"), maxBytes: ZitadelRPC.maxMessageBytes) {
+        case .success(let bytes): body = bytes
+        case .failure(let error): return .failure(error)
+        }
+        let message: Zitadel_Session_V2_GetSessionRequest
+        do {
+            switch codec {
+            case .json:
+                var options = JSONDecodingOptions()
+                options.ignoreUnknownFields = true
+                // An empty body is the empty message, as in every Connect implementation.
+                message = body.isEmpty ? Zitadel_Session_V2_GetSessionRequest()
+                    : try Zitadel_Session_V2_GetSessionRequest(jsonUTF8Bytes: body, options: options)
+            case .proto:
+                message = try Zitadel_Session_V2_GetSessionRequest(serializedBytes: body)
+            }
+        } catch {
+            let what = codec == .json ? "JSON" : "binary protobuf"
+            return .failure(.invalidArgument("could not parse the request body as \(what) zitadel.session.v2.GetSessionRequest: \(error)"))
+        }
+        return .success(ZitadelRPC.Call(message: message, timeoutMicros: timeoutMicros))
+    }
+
+    func success(_ response: Zitadel_Session_V2_GetSessionResponse, json: [UInt8]) -> HTTPResponse {
+        let body: [UInt8]
+        switch codec {
+        case .json: body = json
+        case .proto: body = (try? response.serializedBytes()) ?? []
+        }
+        return HTTPResponse(
+            status: 200,
+            headers: [HTTPField(name: "Content-Type", value: codec.contentType)] + ZitadelSessionAPI.successHeaders,
+            body: body)
+    }
+
+    func failure(_ error: ZitadelError) -> HTTPResponse {
+        Self.errorResponse(error)
+    }
+
+    /// The Connect error of a ZITADEL error: same message and ID as the REST body, the detail as
+    /// `zitadel.v1.ErrorDetail` in base64 without padding, and readable under `debug`.
+    static func errorResponse(_ error: ZitadelError) -> HTTPResponse {
+        var w = JSONWriter(capacity: 256)
+        w.raw("{\"code\":")
+        w.string(codeName(error.grpcCode))
+        w.raw(UInt8(ascii: ","))
+        w.key("message")
+        w.string(error.message)
+        if let detail = ZitadelProtoConverter.errorDetail(error), let bytes: [UInt8] = try? detail.serializedBytes() {
+            w.raw(",\"details\":[{\"type\":")
+            w.string(Zitadel_V1_ErrorDetail.protoMessageName)
+            w.raw(",\"value\":")
+            w.string(Base64Text.encodeUnpadded(bytes))
+            w.raw(",\"debug\":{")
+            w.key("id")
+            w.string(detail.id)
+            w.raw(UInt8(ascii: ","))
+            w.key("message")
+            w.string(detail.message)
+            w.raw("}}]")
+        }
+        w.raw(UInt8(ascii: "}"))
+        var headers: [HTTPField] = []
+        if error.grpcCode == 12 {
+            headers.append(HTTPField(name: "Accept-Encoding", value: "gzip, identity"))
+        }
+        return .json(httpStatus(error.grpcCode), w.bytes, headers: headers)
+    }
+
+    /// Connect's name of a gRPC code.
+    static func codeName(_ code: Int) -> String {
+        switch code {
+        case 1: return "canceled"
+        case 2: return "unknown"
+        case 3: return "invalid_argument"
+        case 4: return "deadline_exceeded"
+        case 5: return "not_found"
+        case 6: return "already_exists"
+        case 7: return "permission_denied"
+        case 8: return "resource_exhausted"
+        case 9: return "failed_precondition"
+        case 10: return "aborted"
+        case 11: return "out_of_range"
+        case 12: return "unimplemented"
+        case 13: return "internal"
+        case 14: return "unavailable"
+        case 15: return "data_loss"
+        case 16: return "unauthenticated"
+        default: return "unknown"
+        }
+    }
+
+    /// The HTTP status Connect gives a code.
+    static func httpStatus(_ code: Int) -> Int {
+        switch code {
+        case 1: return 499
+        case 3, 9, 11: return 400
+        case 4: return 504
+        case 5: return 404
+        case 6, 10: return 409
+        case 7: return 403
+        case 8: return 429
+        case 12: return 501
+        case 14: return 503
+        case 16: return 401
+        default: return 500
+        }
+    }
+}
+
+extension MockRequestPipeline {
+    /// Connect errors for the pipeline's refusals (`X-Mock-Scenario`, bad test headers) and for
+    /// forced statuses (`X-Mock-Status`, fault rules): the same ZITADEL rows as REST.
+    static let connectShape = ErrorShape(
+        api: .zitadel,
+        badRequest: { _, text in ConnectProtocol.errorResponse(.invalidArgument(text)) },
+        forced: { ZitadelError.forced(status: $0).map(ConnectProtocol.errorResponse) })
+}

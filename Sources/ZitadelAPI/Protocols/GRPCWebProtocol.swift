@@ -1,0 +1,184 @@
+import MicroHTTP
+import SwiftProtobuf
+import JSON
+import MockPipeline
+import Platform
+import Seeds
+import Store
+
+/// gRPC-Web over HTTP/1.1 (grpc/grpc PROTOCOL-WEB.md): the body is length-prefixed frames — a flag
+/// byte (0x00 data, 0x01 compressed data, 0x80 trailers), a 4-byte big-endian length, the bytes.
+/// A unary request is exactly one data frame. Every answer is HTTP 200: a data frame (on success)
+/// and a trailer frame with `grpc-status`, `grpc-message` (percent-encoded) and, for errors with a
+/// ZITADEL ID, `grpc-status-details-bin` (base64 `google.rpc.Status` holding a
+/// `zitadel.v1.ErrorDetail`). `application/grpc-web-text` is the same bytes in base64.
+struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
+    enum Framing: Sendable, Equatable {
+        case binary
+        case text
+
+        var contentType: String { self == .binary ? "application/grpc-web+proto" : "application/grpc-web-text+proto" }
+    }
+
+    let framing: Framing
+
+    var shape: MockRequestPipeline.ErrorShape {
+        framing == .binary ? MockRequestPipeline.grpcWebShape : MockRequestPipeline.grpcWebTextShape
+    }
+
+    func decode(_ request: HTTPRequest) -> ZitadelRPC.Decoded {
+        var timeoutMicros: Int64?
+        if let text = request.header("grpc-timeout") {
+            guard let micros = Self.parseTimeout(text.trimmingSpaces) else {
+                return .failure(.invalidArgument("grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n): got \"\(text)\""))
+            }
+            timeoutMicros = micros
+        }
+        var body = request.body
+        if framing == .text {
+            guard let decoded = Self.decodeBase64Chunks(body) else {
+                return .failure(.invalidArgument("the application/grpc-web-text body is not base64"))
+            }
+            body = decoded
+        }
+        guard body.count >= 5 else {
+            return .failure(.invalidArgument("the request body is not one gRPC-Web frame: \(body.count) bytes, a frame needs at least 5"))
+        }
+        let flags = body[0]
+        let length = Int(body[1]) << 24 | Int(body[2]) << 16 | Int(body[3]) << 8 | Int(body[4])
+        guard flags & 0x80 == 0, flags & 0x7E == 0 else {
+            return .failure(.invalidArgument("the request frame has flags 0x\(String(flags, radix: 16)); a request is one data frame (0x00, or 0x01 compressed)"))
+        }
+        guard length == body.count - 5 else {
+            return .failure(.invalidArgument("the request frame says \(length) bytes but \(body.count - 5) follow; a unary request is exactly one frame"))
+        }
+        var payload = Array(body[5...])
+        if flags & 0x01 != 0 {
+            let encoding = request.header("grpc-encoding")?.trimmingSpaces.lowercased() ?? ""
+            guard !encoding.isEmpty, encoding != "identity" else {
+                return .failure(.invalidArgument("the request frame is flagged compressed but grpc-encoding names no compression"))
+            }
+            switch ZitadelRPC.decompress(payload, encoding: encoding, maxBytes: ZitadelRPC.maxMessageBytes) {
+            case .success(let bytes): payload = bytes
+            case .failure(let error): return .failure(error)
+            }
+        }
+        do {
+            let message = try Zitadel_Session_V2_GetSessionRequest(serializedBytes: payload)
+            return .success(ZitadelRPC.Call(message: message, timeoutMicros: timeoutMicros))
+        } catch {
+            return .failure(.invalidArgument("could not parse the request frame as binary protobuf zitadel.session.v2.GetSessionRequest: \(error)"))
+        }
+    }
+
+    func success(_ response: Zitadel_Session_V2_GetSessionResponse, json: [UInt8]) -> HTTPResponse {
+        let message: [UInt8] = (try? response.serializedBytes()) ?? []
+        let frames = Self.frame(0x00, message) + Self.frame(0x80, Self.trailers(code: 0, message: "", details: nil))
+        return answer(frames, extraHeaders: ZitadelSessionAPI.successHeaders)
+    }
+
+    func failure(_ error: ZitadelError) -> HTTPResponse {
+        Self.errorResponse(error, framing: framing)
+    }
+
+    static func errorResponse(_ error: ZitadelError, framing: Framing) -> HTTPResponse {
+        var details: [UInt8]?
+        if let any = ZitadelProtoConverter.errorDetailAny(error) {
+            var status = Google_Rpc_Status()
+            status.code = Int32(error.grpcCode)
+            status.message = error.message
+            status.details = [any]
+            details = try? status.serializedBytes()
+        }
+        let trailers = trailers(code: error.grpcCode, message: error.message, details: details)
+        return GRPCWebProtocol(framing: framing).answer(frame(0x80, trailers), extraHeaders: [])
+    }
+
+    private func answer(_ frames: [UInt8], extraHeaders: [HTTPField]) -> HTTPResponse {
+        let body = framing == .binary ? frames : Array(Base64Text.encode(frames).utf8)
+        return HTTPResponse(
+            status: 200,
+            headers: [HTTPField(name: "Content-Type", value: framing.contentType)] + extraHeaders,
+            body: body)
+    }
+
+    /// One frame: flag byte, big-endian length, bytes.
+    static func frame(_ flags: UInt8, _ bytes: [UInt8]) -> [UInt8] {
+        let n = UInt32(bytes.count)
+        return [flags, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + bytes
+    }
+
+    /// The trailer block: `name:value` lines, each ended by CRLF.
+    static func trailers(code: Int, message: String, details: [UInt8]?) -> [UInt8] {
+        var text = "grpc-status:\(code)\r\ngrpc-message:\(percentEncode(message))\r\n"
+        if let details {
+            text += "grpc-status-details-bin:\(Base64Text.encodeUnpadded(details))\r\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// gRPC's percent-encoding of `grpc-message`: bytes outside printable ASCII, and `%`, as `%XX`.
+    static func percentEncode(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in text.utf8 {
+            if byte >= 0x20, byte <= 0x7E, byte != UInt8(ascii: "%") {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `grpc-timeout` (`1*8DIGIT unit`) in microseconds, rounded up; nil when malformed.
+    static func parseTimeout(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard (2...9).contains(bytes.count) else { return nil }
+        let digits = bytes.dropLast()
+        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int64(String(decoding: digits, as: UTF8.self)) else { return nil }
+        switch bytes.last {
+        case UInt8(ascii: "H"): return value * 3_600_000_000
+        case UInt8(ascii: "M"): return value * 60_000_000
+        case UInt8(ascii: "S"): return value * 1_000_000
+        case UInt8(ascii: "m"): return value * 1000
+        case UInt8(ascii: "u"): return value
+        case UInt8(ascii: "n"): return (value + 999) / 1000
+        default: return nil
+        }
+    }
+
+    /// Base64 that may be several padded pieces one after another (a streaming client encodes
+    /// each write on its own); whitespace is ignored.
+    static func decodeBase64Chunks(_ body: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        var group: [UInt8] = []
+        for byte in body where byte != 0x0D && byte != 0x0A && byte != 0x20 && byte != 0x09 {
+            group.append(byte)
+            if group.count == 4 {
+                guard let decoded = Base64Text.decode(String(decoding: group, as: UTF8.self)) else { return nil }
+                out += decoded
+                group.removeAll(keepingCapacity: true)
+            }
+        }
+        if !group.isEmpty {
+            // A last piece without padding.
+            guard let decoded = Base64Text.decode(String(decoding: group, as: UTF8.self)) else { return nil }
+            out += decoded
+        }
+        return out
+    }
+}
+
+extension MockRequestPipeline {
+    /// gRPC-Web answers for the pipeline's refusals and forced statuses: HTTP 200, the code in the trailers.
+    static let grpcWebShape = ErrorShape(
+        api: .zitadel,
+        badRequest: { _, text in GRPCWebProtocol.errorResponse(.invalidArgument(text), framing: .binary) },
+        forced: { ZitadelError.forced(status: $0).map { GRPCWebProtocol.errorResponse($0, framing: .binary) } })
+
+    static let grpcWebTextShape = ErrorShape(
+        api: .zitadel,
+        badRequest: { _, text in GRPCWebProtocol.errorResponse(.invalidArgument(text), framing: .text) },
+        forced: { ZitadelError.forced(status: $0).map { GRPCWebProtocol.errorResponse($0, framing: .text) } })
+}

@@ -1,0 +1,120 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials  // Data, as SwiftProtobuf's bytes fields want it
+#else
+import Foundation
+#endif
+import SwiftProtobuf
+import JSON
+import MicroHTTP
+import MockPipeline
+import Platform
+import Seeds
+import Store
+
+/// The store's `ZitadelSession` as the generated `zitadel.session.v2` messages, field for field the
+/// same session that `ZitadelJSON` writes: unset stays unset, timestamps keep every fraction digit.
+enum ZitadelProtoConverter {
+    static func getSessionResponse(_ session: ZitadelSession, now: Int64 = WallClock.nowMicros()) -> Zitadel_Session_V2_GetSessionResponse {
+        var response = Zitadel_Session_V2_GetSessionResponse()
+        response.session = self.session(session, now: now)
+        return response
+    }
+
+    static func session(_ session: ZitadelSession, now: Int64 = WallClock.nowMicros()) -> Zitadel_Session_V2_Session {
+        var out = Zitadel_Session_V2_Session()
+        out.id = session.id
+        if let value = timestamp(session.creationDate, now: now) { out.creationDate = value }
+        if let value = timestamp(session.changeDate, now: now) { out.changeDate = value }
+        out.sequence = session.sequence
+        if !session.factors.isEmpty { out.factors = factors(session.factors, now: now) }
+        out.metadata = session.metadata.mapValues { Data($0) }
+        if let agent = session.userAgent, !agent.isEmpty {
+            var userAgent = Zitadel_Session_V2_UserAgent()
+            if let value = agent.fingerprintId { userAgent.fingerprintID = value }
+            if let value = agent.ip { userAgent.ip = value }
+            if let value = agent.description { userAgent.description_p = value }
+            userAgent.header = agent.header.mapValues { values in
+                var header = Zitadel_Session_V2_UserAgent.HeaderValues()
+                header.values = values
+                return header
+            }
+            out.userAgent = userAgent
+        }
+        if let value = timestamp(session.expirationDate, now: now) { out.expirationDate = value }
+        return out
+    }
+
+    private static func factors(_ factors: ZitadelSession.Factors, now: Int64) -> Zitadel_Session_V2_Factors {
+        var out = Zitadel_Session_V2_Factors()
+        if let user = factors.user {
+            var factor = Zitadel_Session_V2_UserFactor()
+            if let value = timestamp(user.verifiedAt, now: now) { factor.verifiedAt = value }
+            factor.id = user.id
+            factor.loginName = user.loginName
+            factor.displayName = user.displayName
+            factor.organizationID = user.organizationId
+            out.user = factor
+        }
+        if let password = factors.password {
+            var factor = Zitadel_Session_V2_PasswordFactor()
+            if let value = timestamp(password.verifiedAt, now: now) { factor.verifiedAt = value }
+            out.password = factor
+        }
+        if let webAuthN = factors.webAuthN {
+            var factor = Zitadel_Session_V2_WebAuthNFactor()
+            if let value = timestamp(webAuthN.verifiedAt, now: now) { factor.verifiedAt = value }
+            factor.userVerified = webAuthN.userVerified
+            out.webAuthN = factor
+        }
+        if let intent = factors.intent {
+            var factor = Zitadel_Session_V2_IntentFactor()
+            if let value = timestamp(intent.verifiedAt, now: now) { factor.verifiedAt = value }
+            out.intent = factor
+        }
+        if let totp = factors.totp {
+            var factor = Zitadel_Session_V2_TOTPFactor()
+            if let value = timestamp(totp.verifiedAt, now: now) { factor.verifiedAt = value }
+            out.totp = factor
+        }
+        if let otpSms = factors.otpSms {
+            var factor = Zitadel_Session_V2_OTPFactor()
+            if let value = timestamp(otpSms.verifiedAt, now: now) { factor.verifiedAt = value }
+            out.otpSms = factor
+        }
+        if let otpEmail = factors.otpEmail {
+            var factor = Zitadel_Session_V2_OTPFactor()
+            if let value = timestamp(otpEmail.verifiedAt, now: now) { factor.verifiedAt = value }
+            out.otpEmail = factor
+        }
+        if let recoveryCode = factors.recoveryCode {
+            var factor = Zitadel_Session_V2_RecoveryCodeFactor()
+            if let value = timestamp(recoveryCode.verifiedAt, now: now) { factor.verifiedAt = value }
+            out.recoveryCode = factor
+        }
+        return out
+    }
+
+    /// The instant the timestamp's text stands for, to the nanosecond; nil when unset.
+    static func timestamp(_ value: SeedTimestamp?, now: Int64) -> Google_Protobuf_Timestamp? {
+        guard let value, let parsed = RFC3339.parse(value.text(now: now)) else { return nil }
+        return Google_Protobuf_Timestamp(seconds: parsed.seconds, nanos: parsed.nanos)
+    }
+
+    /// `zitadel.v1.ErrorDetail` of an error that has an ID.
+    static func errorDetail(_ error: ZitadelError) -> Zitadel_V1_ErrorDetail? {
+        guard let id = error.id else { return nil }
+        var detail = Zitadel_V1_ErrorDetail()
+        detail.id = id
+        detail.message = error.text
+        return detail
+    }
+
+    /// The detail as `google.protobuf.Any`, as gRPC carries it in `google.rpc.Status.details`.
+    static func errorDetailAny(_ error: ZitadelError) -> Google_Protobuf_Any? {
+        guard let detail = errorDetail(error), let bytes: [UInt8] = try? detail.serializedBytes() else { return nil }
+        var any = Google_Protobuf_Any()
+        any.typeURL = "type.googleapis.com/" + Zitadel_V1_ErrorDetail.protoMessageName
+        any.value = Data(bytes)
+        return any
+    }
+}

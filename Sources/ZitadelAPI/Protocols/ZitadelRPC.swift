@@ -1,0 +1,171 @@
+import MicroHTTP
+import SwiftProtobuf
+import JSON
+import MockPipeline
+import Platform
+import Seeds
+import Store
+
+/// `POST /zitadel.session.v2.SessionService/GetSession`: the same store and the same checks as
+/// `GET /v2/sessions/{id}` (`ZitadelSessionAPI.evaluate`), spoken as Connect (JSON or binary
+/// protobuf) or gRPC-Web (binary or base64 text). Native gRPC needs HTTP/2, which libmicrohttpd
+/// does not speak, so `application/grpc` gets a 415 that says so.
+public enum ZitadelRPC {
+    public static let getSessionPath = "/zitadel.session.v2.SessionService/GetSession"
+
+    /// What the 415 lists: the request content types this path answers.
+    static let supportedContentTypes = [
+        "application/json", "application/proto", "application/grpc-web+proto", "application/grpc-web-text",
+    ]
+
+    /// The wire a request asked for, from its `Content-Type`.
+    enum Wire: Sendable, Equatable {
+        case connect(ConnectProtocol.Codec)
+        case grpcWeb(GRPCWebProtocol.Framing)
+        case nativeGRPC
+        case unsupported(String?)
+
+        init(contentType: String?) {
+            guard let contentType else { self = .unsupported(nil); return }
+            let base = ZitadelRPC.mediaType(contentType)
+            switch base {
+            case "application/json": self = .connect(.json)
+            case "application/proto": self = .connect(.proto)
+            case "application/grpc-web", "application/grpc-web+proto": self = .grpcWeb(.binary)
+            case "application/grpc-web-text", "application/grpc-web-text+proto": self = .grpcWeb(.text)
+            default:
+                self = base == "application/grpc" || base.hasPrefix("application/grpc+") ? .nativeGRPC : .unsupported(contentType)
+            }
+        }
+    }
+
+    /// A decoded call: the request message and the deadline the client gave, if any.
+    struct Call: Sendable {
+        var message: Zitadel_Session_V2_GetSessionRequest
+        var timeoutMicros: Int64?
+    }
+
+    /// A value, or the ZITADEL error to answer instead (`ZitadelError` is not an `Error`).
+    enum Checked<Value: Sendable>: Sendable {
+        case success(Value)
+        case failure(ZitadelError)
+    }
+
+    typealias Decoded = Checked<Call>
+    typealias Bytes = Checked<[UInt8]>
+
+    /// How one wire reads a call and writes answers; `ConnectProtocol` and `GRPCWebProtocol`.
+    protocol WireProtocol: Sendable {
+        /// Headers and body of the request, or the error to answer (invalid_argument, unimplemented).
+        func decode(_ request: HTTPRequest) -> Decoded
+        func success(_ response: Zitadel_Session_V2_GetSessionResponse, json: [UInt8]) -> HTTPResponse
+        func failure(_ error: ZitadelError) -> HTTPResponse
+        /// The pipeline's own refusals and forced statuses in this wire's shape.
+        var shape: MockRequestPipeline.ErrorShape { get }
+    }
+
+    /// Answers one request on `getSessionPath`, through the same pipeline as the REST endpoint
+    /// (`X-Mock-Scenario`, `X-Mock-Status`, `X-Mock-Delay-Ms`, seed fault rules).
+    package static func getSession(_ request: HTTPRequest, pipeline: MockRequestPipeline) -> (HTTPResponse, scenario: String?) {
+        let wire: any WireProtocol
+        switch Wire(contentType: request.header("Content-Type")) {
+        case .connect(let codec): wire = ConnectProtocol(codec: codec)
+        case .grpcWeb(let framing): wire = GRPCWebProtocol(framing: framing)
+        case .nativeGRPC: return (unsupportedMediaType(nativeGRPC: true, contentType: request.header("Content-Type")), nil)
+        case .unsupported(let contentType): return (unsupportedMediaType(nativeGRPC: false, contentType: contentType), nil)
+        }
+
+        let decoded = wire.decode(request)
+        var request = request
+        if case .success(let call) = decoded {
+            // So that `{"match":{"sessionId":…}}` fault rules apply as on the REST path.
+            request.pathParameters["sessionId"] = call.message.sessionID
+        }
+        var (response, scenario) = pipeline.run(request, shape: wire.shape) { request, state in
+            let call: Call
+            switch decoded {
+            case .failure(let error): return wire.failure(error)
+            case .success(let found): call = found
+            }
+            let query = ZitadelSessionAPI.Query(
+                sessionId: call.message.sessionID,
+                sessionToken: call.message.hasSessionToken ? call.message.sessionToken : nil,
+                authorization: request.header("Authorization"))
+            switch ZitadelSessionAPI.evaluate(query, state: state) {
+            case .session(let record):
+                return wire.success(ZitadelProtoConverter.getSessionResponse(record.session), json: record.responseBody)
+            case .error(let error):
+                return wire.failure(error)
+            }
+        }
+        // The client gives up at its deadline: an answer (or drop) due later becomes
+        // deadline_exceeded, sent when the deadline passes.
+        if case .success(let call) = decoded, let timeout = call.timeoutMicros,
+           Int64(response.delayMilliseconds) * 1000 > timeout {
+            let milliseconds = Int((timeout + 999) / 1000)
+            response = wire.failure(.deadlineExceeded(afterMilliseconds: milliseconds))
+            response.delayMilliseconds = milliseconds
+        }
+        return (response, scenario)
+    }
+
+    /// 415 for a content type this path does not answer; native gRPC is told why.
+    static func unsupportedMediaType(nativeGRPC: Bool, contentType: String?) -> HTTPResponse {
+        let alternatives = "use Connect (Content-Type application/json or application/proto) or gRPC-Web "
+            + "(application/grpc-web+proto or application/grpc-web-text) on this path, or REST GET /v2/sessions/{sessionId}"
+        let message: String
+        if nativeGRPC {
+            message = "native gRPC (application/grpc) needs HTTP/2, which session-mock (libmicrohttpd, HTTP/1.1) "
+                + "does not speak; " + alternatives
+        } else if let contentType {
+            message = "unsupported Content-Type \"\(contentType)\"; " + alternatives
+        } else {
+            message = "Content-Type is required; " + alternatives
+        }
+        let body = JSONValue.object([
+            ("code", .string("unimplemented")),
+            ("message", .string(message)),
+            ("protocols", .array([.string("connect"), .string("grpc-web")])),
+            ("contentTypes", .array(supportedContentTypes.map { .string($0) })),
+        ])
+        return .json(415, body.serialized, headers: [
+            HTTPField(name: "Accept-Post", value: supportedContentTypes.joined(separator: ", ")),
+        ])
+    }
+
+    /// `type/subtype` of a Content-Type, lowercased, parameters (`; charset=utf-8`) dropped.
+    static func mediaType(_ contentType: String) -> String {
+        let base = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return String(base).trimmingSpaces.lowercased()
+    }
+
+    /// A request body after its `Content-Encoding` / `grpc-encoding`: identity or gzip.
+    static func decompress(_ body: [UInt8], encoding: String?, maxBytes: Int) -> ZitadelRPC.Bytes {
+        let name = encoding?.trimmingSpaces.lowercased() ?? ""
+        switch name {
+        case "", "identity":
+            return .success(body)
+        case "gzip":
+            switch Gzip.decompress(body, maxBytes: maxBytes) {
+            case .success(let bytes): return .success(bytes)
+            case .failure(let error): return .failure(.invalidArgument("could not decompress the gzip request body: \(error.reason)"))
+            }
+        default:
+            return .failure(.unimplemented("unknown compression \"\(name)\": supported encodings are gzip, identity"))
+        }
+    }
+
+    static let maxMessageBytes = 4 * 1024 * 1024
+}
+
+extension ZitadelError {
+    /// gRPC code 12 (Connect `unimplemented`, HTTP 501).
+    static func unimplemented(_ text: String) -> ZitadelError {
+        ZitadelError(httpStatus: 501, grpcCode: 12, text: text, id: nil)
+    }
+
+    /// gRPC code 4 (Connect `deadline_exceeded`, HTTP 504): the client's deadline passed first.
+    static func deadlineExceeded(afterMilliseconds milliseconds: Int) -> ZitadelError {
+        ZitadelError(httpStatus: 504, grpcCode: 4, text: "deadline exceeded: the answer was due after the client's timeout of \(milliseconds) ms", id: nil)
+    }
+}

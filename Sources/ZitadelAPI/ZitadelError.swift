@@ -1,0 +1,85 @@
+import MicroHTTP
+import JSON
+import MockPipeline
+import Platform
+import Seeds
+import Store
+
+/// A gRPC status as ZITADEL's REST gateway sends it (contract §2): `{"code","message","details"}`,
+/// `details` left out when the error has no ID.
+public struct ZitadelError: Sendable, Equatable {
+    public var httpStatus: Int
+    /// gRPC code: 3 invalid argument, 5 not found, 7 permission denied, 13 internal, 16 unauthenticated.
+    public var grpcCode: Int
+    /// The text without the ID.
+    public var text: String
+    /// ZITADEL's error ID (e.g. `QUERY-SFeaa`), nil for errors that have none.
+    public var id: String?
+
+    public init(httpStatus: Int, grpcCode: Int, text: String, id: String?) {
+        self.httpStatus = httpStatus
+        self.grpcCode = grpcCode
+        self.text = text
+        self.id = id
+    }
+
+    public var message: String { id.map { "\(text) (\($0))" } ?? text }
+
+    public var json: [UInt8] {
+        var w = JSONWriter(capacity: 160)
+        w.raw("{\"code\":\(grpcCode),")
+        w.key("message")
+        w.string(message)
+        if let id {
+            w.raw(",\"details\":[{\"@type\":\"type.googleapis.com/zitadel.v1.ErrorDetail\",")
+            w.key("id")
+            w.string(id)
+            w.raw(UInt8(ascii: ","))
+            w.key("message")
+            w.string(text)
+            w.raw("}]")
+        }
+        w.raw(UInt8(ascii: "}"))
+        return w.bytes
+    }
+
+    public var response: HTTPResponse { .json(httpStatus, json) }
+
+    // The rows of contract §2, in the order they are checked.
+    public static let authHeaderMissing = ZitadelError(httpStatus: 401, grpcCode: 16, text: "auth header missing", id: nil)
+    public static let invalidAuthHeader = ZitadelError(httpStatus: 401, grpcCode: 16, text: "invalid auth header", id: "AUTH-toLo1")
+    public static let tokenInvalid = ZitadelError(httpStatus: 401, grpcCode: 16, text: "Errors.Token.Invalid", id: "AUTH-7fs1e")
+    public static let invalidSessionId = ZitadelError(httpStatus: 400, grpcCode: 3, text: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive", id: nil)
+    public static let invalidSessionToken = ZitadelError(httpStatus: 400, grpcCode: 3, text: "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive", id: nil)
+    public static let sessionNotFound = ZitadelError(httpStatus: 404, grpcCode: 5, text: "Session does not exist", id: "QUERY-SFeaa")
+    public static let wrongSessionToken = ZitadelError(httpStatus: 403, grpcCode: 7, text: "Permission denied", id: "QUERY-dsfr3")
+    public static let noPermission = ZitadelError(httpStatus: 403, grpcCode: 7, text: "No matching permissions found", id: "AUTH-AWfge")
+    public static let internalError = ZitadelError(httpStatus: 500, grpcCode: 13, text: "An internal error occurred", id: "QUERY-SAder")
+
+    /// What a fault rule or `X-Mock-Status` forces: the first row of the table with that status.
+    public static func forced(status: Int) -> ZitadelError? {
+        switch status {
+        case 401: return .authHeaderMissing
+        case 400: return .invalidSessionId
+        case 404: return .sessionNotFound
+        case 403: return .wrongSessionToken
+        case 500: return .internalError
+        default: return nil
+        }
+    }
+
+    public static func invalidArgument(_ text: String) -> ZitadelError {
+        ZitadelError(httpStatus: 400, grpcCode: 3, text: text, id: nil)
+    }
+
+    public static let methodNotAllowed = ZitadelError(httpStatus: 405, grpcCode: 12, text: "Method Not Allowed", id: nil)
+    public static let notFound = ZitadelError(httpStatus: 404, grpcCode: 5, text: "Not Found", id: nil)
+}
+
+extension MockRequestPipeline {
+    /// ZITADEL's REST gateway errors for the pipeline's refusals and forced statuses.
+    package static let zitadelShape = ErrorShape(
+        api: .zitadel,
+        badRequest: { _, text in ZitadelError.invalidArgument(text).response },
+        forced: { ZitadelError.forced(status: $0)?.response })
+}

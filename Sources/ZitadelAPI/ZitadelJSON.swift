@@ -1,0 +1,154 @@
+import JSON
+import MicroHTTP
+import MockPipeline
+import Platform
+import Seeds
+import Store
+
+/// proto3 JSON of the Session Service messages, by hand and in field-number order, as ZITADEL's
+/// gateway writes them: lowerCamelCase, unset/zero fields left out, uint64 as a string, bytes as
+/// standard base64, map keys sorted.
+public enum ZitadelJSON {
+    public static func getSessionResponse(_ session: ZitadelSession) -> [UInt8] {
+        var w = JSONWriter(capacity: 1024)
+        w.raw("{\"session\":")
+        write(session, to: &w)
+        w.raw(UInt8(ascii: "}"))
+        // Stored for the session's lifetime: keep only what is used, not the writer's spare capacity.
+        var exact: [UInt8] = []
+        exact.reserveCapacity(w.bytes.count)
+        exact.append(contentsOf: w.bytes)
+        return exact
+    }
+
+    public static func write(_ session: ZitadelSession, to w: inout JSONWriter) {
+        var fields = ObjectWriter(&w)
+        fields.string("id", session.id, &w)
+        fields.timestamp("creationDate", session.creationDate, &w)
+        fields.timestamp("changeDate", session.changeDate, &w)
+        if session.sequence != 0 { fields.key("sequence", &w); w.string(String(session.sequence)) }
+        if !session.factors.isEmpty {
+            fields.key("factors", &w)
+            writeFactors(session.factors, to: &w)
+        }
+        if !session.metadata.isEmpty {
+            fields.key("metadata", &w)
+            var meta = ObjectWriter(&w)
+            for key in session.metadata.keys.sorted() {
+                meta.key(key, &w)
+                w.string(Base64Text.encode(session.metadata[key]!))
+            }
+            meta.finish(&w)
+        }
+        if let agent = session.userAgent, !agent.isEmpty {
+            fields.key("userAgent", &w)
+            var a = ObjectWriter(&w)
+            // `optional string` fields: present (even empty) when set.
+            if let v = agent.fingerprintId { a.key("fingerprintId", &w); w.string(v) }
+            if let v = agent.ip { a.key("ip", &w); w.string(v) }
+            if let v = agent.description { a.key("description", &w); w.string(v) }
+            if !agent.header.isEmpty {
+                a.key("header", &w)
+                var h = ObjectWriter(&w)
+                for name in agent.header.keys.sorted() {
+                    h.key(name, &w)
+                    var values = ObjectWriter(&w)
+                    let list = agent.header[name]!
+                    if !list.isEmpty {
+                        values.key("values", &w)
+                        w.raw(UInt8(ascii: "["))
+                        for (index, value) in list.enumerated() {
+                            if index > 0 { w.raw(UInt8(ascii: ",")) }
+                            w.string(value)
+                        }
+                        w.raw(UInt8(ascii: "]"))
+                    }
+                    values.finish(&w)
+                }
+                h.finish(&w)
+            }
+            a.finish(&w)
+        }
+        fields.timestamp("expirationDate", session.expirationDate, &w)
+        fields.finish(&w)
+    }
+
+    private static func writeFactors(_ factors: ZitadelSession.Factors, to w: inout JSONWriter) {
+        var f = ObjectWriter(&w)
+        if let user = factors.user {
+            f.key("user", &w)
+            var u = ObjectWriter(&w)
+            u.timestamp("verifiedAt", user.verifiedAt, &w)
+            u.string("id", user.id, &w)
+            u.string("loginName", user.loginName, &w)
+            u.string("displayName", user.displayName, &w)
+            u.string("organizationId", user.organizationId, &w)
+            u.finish(&w)
+        }
+        f.verified("password", factors.password, &w)
+        if let webAuthN = factors.webAuthN {
+            f.key("webAuthN", &w)
+            var x = ObjectWriter(&w)
+            x.timestamp("verifiedAt", webAuthN.verifiedAt, &w)
+            if webAuthN.userVerified { x.key("userVerified", &w); w.raw("true") }
+            x.finish(&w)
+        }
+        f.verified("intent", factors.intent, &w)
+        f.verified("totp", factors.totp, &w)
+        f.verified("otpSms", factors.otpSms, &w)
+        f.verified("otpEmail", factors.otpEmail, &w)
+        f.verified("recoveryCode", factors.recoveryCode, &w)
+        f.finish(&w)
+    }
+
+    /// Writes one JSON object's members with the commas between them, straight into the caller's
+    /// writer (a writer of its own would copy the whole buffer at every nested object).
+    private struct ObjectWriter {
+        private var first = true
+
+        init(_ w: inout JSONWriter) {
+            w.raw(UInt8(ascii: "{"))
+        }
+
+        mutating func key(_ name: String, _ w: inout JSONWriter) {
+            if !first { w.raw(UInt8(ascii: ",")) }
+            first = false
+            w.key(name)
+        }
+
+        /// proto3 `string`: left out when empty.
+        mutating func string(_ name: String, _ value: String, _ w: inout JSONWriter) {
+            guard !value.isEmpty else { return }
+            key(name, &w)
+            w.string(value)
+        }
+
+        mutating func timestamp(_ name: String, _ value: SeedTimestamp?, _ w: inout JSONWriter) {
+            guard let value else { return }
+            key(name, &w)
+            switch value {
+            case .absolute(let text): w.string(text)
+            case .relative: w.string(value.text(now: WallClock.nowMicros()))
+            }
+        }
+
+        mutating func verified(_ name: String, _ factor: ZitadelSession.VerifiedFactor?, _ w: inout JSONWriter) {
+            guard let factor else { return }
+            key(name, &w)
+            var inner = ObjectWriter(&w)
+            inner.timestamp("verifiedAt", factor.verifiedAt, &w)
+            inner.finish(&w)
+        }
+
+        func finish(_ w: inout JSONWriter) {
+            w.raw(UInt8(ascii: "}"))
+        }
+    }
+}
+
+extension ZitadelSessionStore.Record {
+    /// `{"session":{…}}`, ready to send; encoded on the first read of this record.
+    public var responseBody: [UInt8] {
+        body.get { ZitadelJSON.getSessionResponse(session) }
+    }
+}
