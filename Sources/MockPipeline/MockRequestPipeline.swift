@@ -1,5 +1,5 @@
-import MicroHTTP
 import JSON
+import MicroHTTP
 import Seeds
 import Store
 

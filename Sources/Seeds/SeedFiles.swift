@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JSON
 import Platform
 
 /// The few file-system calls the seed loader and watcher need, straight on libc: Foundation's

@@ -1,5 +1,3 @@
-import JSON
-import Platform
 
 /// Reads seed files: one file is one scenario named after it; a folder is every `*.json` in it
 /// (JSON Schema files, `*.schema.json`, are skipped).

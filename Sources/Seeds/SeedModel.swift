@@ -1,5 +1,4 @@
 import JSON
-import Platform
 
 /// One seed document (one scenario), validated. Wire objects keep the vendor's shape; the
 /// mock-only fields (`project`, `timeline`, `sessionToken`, …) sit beside them.

@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import JSON
-import Platform
 
 /// A timestamp in a seed: absolute (sent back exactly as written when it is in UTC) or relative to
 /// the moment the seed is loaded or reset (`now`, `now+15m`, `now-2h`).

@@ -1,7 +1,5 @@
 import Dispatch
 import Logging
-import JSON
-import Platform
 import Seeds
 import Store
 

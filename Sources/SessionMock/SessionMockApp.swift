@@ -1,6 +1,6 @@
+import JSON
 import Logging
 import MicroHTTP
-import JSON
 import MockPipeline
 import Platform
 import Seeds

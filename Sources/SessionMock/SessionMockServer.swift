@@ -1,12 +1,7 @@
 import Logging
 import MicroHTTP
-import JSON
-import MockPipeline
 import Platform
 import Seeds
-import Store
-import WalletKitAPI
-import ZitadelAPI
 
 /// session-mock in-process: `let mock = try SessionMockServer.start()` serves the bundled default
 /// scenario on a free loopback port; `mock.baseURL` is where to send requests.

@@ -1,5 +1,3 @@
-import Seeds
-import Platform
 
 /// Records by key, in listing order, as one scenario copy sees them: the seed's records (built once
 /// and shared read-only by the live scenario, every reset and every `NAME@KEY` copy) under this

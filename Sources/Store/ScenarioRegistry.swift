@@ -1,6 +1,5 @@
 import Synchronization
 import Seeds
-import Platform
 
 /// All scenarios: their seeds, the live state of each, which one is active, and the private
 /// copies made for `X-Mock-Scenario: NAME@KEY` (bounded, least recently used evicted).

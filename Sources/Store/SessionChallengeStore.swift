@@ -1,5 +1,4 @@
 import Seeds
-import Platform
 
 /// WalletKit session challenges of one scenario copy, by code (O(1) lookups). A value type:
 /// `ScenarioState` owns it behind a lock.

@@ -1,6 +1,5 @@
 import MicroHTTP
 import JSON
-import MockPipeline
 import Seeds
 import Store
 

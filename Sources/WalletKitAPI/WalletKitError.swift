@@ -1,8 +1,6 @@
 import MicroHTTP
 import JSON
 import MockPipeline
-import Seeds
-import Store
 
 /// WalletKit's `ErrorResponse`: `{"code": snake_case string or null, "error": text}`.
 public struct WalletKitError: Sendable, Equatable {

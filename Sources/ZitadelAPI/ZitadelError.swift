@@ -1,9 +1,6 @@
 import MicroHTTP
 import JSON
 import MockPipeline
-import Platform
-import Seeds
-import Store
 
 /// A gRPC status as ZITADEL's REST gateway sends it (contract §2): `{"code","message","details"}`,
 /// `details` left out when the error has no ID.

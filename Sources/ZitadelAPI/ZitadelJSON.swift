@@ -1,6 +1,5 @@
 import JSON
 import MicroHTTP
-import MockPipeline
 import Platform
 import Seeds
 import Store

@@ -1,8 +1,4 @@
 import MicroHTTP
-import JSON
-import MockPipeline
-import Platform
-import Seeds
 import Store
 
 /// `GET /v2/sessions/{sessionId}`: the checks of contract §2 in their order, against one scenario.

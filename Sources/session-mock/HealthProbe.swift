@@ -3,10 +3,7 @@ import FoundationEssentials  // URLComponents; full Foundation would link ICU
 #else
 import Foundation
 #endif
-import MicroHTTP
 import Platform
-import Seeds
-import SessionMock
 
 /// A minimal HTTP/1.1 GET over a plain socket: the Docker HEALTHCHECK must work in an image
 /// without curl, and FoundationNetworking would pull libcurl into the static binary's needs.

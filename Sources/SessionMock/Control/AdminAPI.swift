@@ -1,11 +1,8 @@
 import MicroHTTP
 import JSON
-import MockPipeline
 import Platform
 import Seeds
 import Store
-import WalletKitAPI
-import ZitadelAPI
 
 /// The control API under `/__admin` (contract §5): health, reset, journal, scenarios.
 struct AdminAPI: Sendable {

@@ -1,12 +1,3 @@
-import JSON
-import MicroHTTP
-import MockPipeline
-import Platform
-import Seeds
-import Store
-import WalletKitAPI
-import ZitadelAPI
-
 // Rewritten by `make stamp` (and the Docker build) with the release's values; the committed
 // file holds the development defaults.
 enum BuildMetadata {

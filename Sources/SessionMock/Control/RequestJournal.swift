@@ -1,12 +1,7 @@
 import MicroHTTP
 import Synchronization
 import JSON
-import MockPipeline
-import Platform
 import Seeds
-import Store
-import WalletKitAPI
-import ZitadelAPI
 
 /// Every request to a mocked endpoint, newest last, in a bounded ring (oldest dropped first).
 public final class RequestJournal: Sendable {

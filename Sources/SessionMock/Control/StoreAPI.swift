@@ -1,6 +1,5 @@
 import MicroHTTP
 import JSON
-import MockPipeline
 import Platform
 import Seeds
 import Store

@@ -2,9 +2,6 @@ import MicroHTTP
 import SwiftProtobuf
 import JSON
 import MockPipeline
-import Platform
-import Seeds
-import Store
 
 /// Connect unary over HTTP/1.1 (connectrpc.com/docs/protocol): the request message is the whole
 /// body, `application/json` (proto3 JSON) or `application/proto` (binary); a success answers 200 with

@@ -2,9 +2,6 @@ import MicroHTTP
 import SwiftProtobuf
 import JSON
 import MockPipeline
-import Platform
-import Seeds
-import Store
 
 /// gRPC-Web over HTTP/1.1 (grpc/grpc PROTOCOL-WEB.md): the body is length-prefixed frames — a flag
 /// byte (0x00 data, 0x01 compressed data, 0x80 trailers), a 4-byte big-endian length, the bytes.

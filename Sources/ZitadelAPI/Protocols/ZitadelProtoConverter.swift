@@ -4,9 +4,6 @@ import FoundationEssentials  // Data, as SwiftProtobuf's bytes fields want it
 import Foundation
 #endif
 import SwiftProtobuf
-import JSON
-import MicroHTTP
-import MockPipeline
 import Platform
 import Seeds
 import Store

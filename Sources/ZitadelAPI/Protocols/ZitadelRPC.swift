@@ -1,10 +1,8 @@
+import JSON
 import MicroHTTP
 import SwiftProtobuf
-import JSON
 import MockPipeline
 import Platform
-import Seeds
-import Store
 
 /// `POST /zitadel.session.v2.SessionService/GetSession`: the same store and the same checks as
 /// `GET /v2/sessions/{id}` (`ZitadelSessionAPI.evaluate`), spoken as Connect (JSON or binary
