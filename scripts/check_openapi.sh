@@ -74,6 +74,19 @@ NAME=check_openapi
 # shellcheck source=scripts/server_lib.sh
 source "$(dirname "$0")/server_lib.sh"
 find_session_mock_bin
+
+# The operations the document describes are exactly the server's route table (`session-mock routes`).
+"$BIN" routes | "$VENV/bin/python" -c '
+import re, sys, yaml
+spec = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))["paths"]
+norm = lambda p: re.sub(r"(:[^/]+|\{[^}]+\})", "{}", p)
+documented = {(m.upper(), norm(p)) for p, ops in spec.items() for m in ops if m in ("get", "put", "post", "patch", "delete")}
+routed = {(m, norm(p)) for m, p in (line.split(" ", 1) for line in sys.stdin.read().split("\n") if line)}
+for label, missing in (("routed but not in the document", routed - documented), ("documented but not routed", documented - routed)):
+    if missing:
+        sys.exit("check_openapi: " + label + ": " + ", ".join(f"{m} {p}" for m, p in sorted(missing)))
+print(f"check_openapi: the document and the route table agree on all {len(routed)} operations")
+' "$SPEC"
 start_session_mock --seeds "$SEEDS_DIR" --admin-token "$ADMIN_TOKEN"
 echo "check_openapi: session-mock at $BASE_URL (seeds: Seeds/, with --admin-token)"
 

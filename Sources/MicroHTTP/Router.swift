@@ -1,14 +1,31 @@
 /// Maps method + path to a handler. Patterns are `/`-separated; a segment `:name` matches any one
 /// non-empty segment and is handed to the handler in `pathParameters`. Literal patterns are found
 /// by one hash lookup; patterns with parameters are tried in the order they were added.
+///
+/// Every route carries the `ErrorShape` of the API it belongs to, and so does every path prefix
+/// an API owns: a refusal (404, 405, 413, 414, 431, bad encoding) is answered in the shape of the
+/// route that matched, else of the longest prefix the path starts with, else the default.
 public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
     public enum Match: Sendable {
-        case handler(Handler, parameters: [String: String])
+        case handler(Handler, parameters: [String: String], errors: any ErrorShape)
         /// The path exists but not for this method; `allowed` is what the `Allow` header lists.
-        case methodNotAllowed(allowed: [String])
-        case notFound
+        case methodNotAllowed(allowed: [String], errors: any ErrorShape)
+        case notFound(errors: any ErrorShape)
+
+        /// The error shape of the route or prefix the path fell under.
+        public var errors: any ErrorShape {
+            switch self {
+            case .handler(_, _, let errors), .methodNotAllowed(_, let errors), .notFound(let errors): return errors
+            }
+        }
+    }
+
+    /// One registered method and pattern, as `routes` lists them.
+    public struct Entry: Sendable, Equatable {
+        public var method: String
+        public var pattern: String
     }
 
     private struct Route: Sendable {
@@ -17,12 +34,14 @@ public struct Router: Sendable {
         var methods: [String]
         /// `segments` prepared for matching ASCII paths byte by byte.
         var parts: [Part]
+        var errors: any ErrorShape
 
-        init(segments: [Substring]) {
+        init(segments: [Substring], errors: any ErrorShape) {
             self.segments = segments
             handlers = [:]
             methods = []
             parts = segments.map { $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(Array($0.utf8)) }
+            self.errors = errors
         }
     }
 
@@ -35,25 +54,40 @@ public struct Router: Sendable {
     private var patternRoutes: [Route] = []
     /// Every pattern is ASCII, so ASCII paths may be matched as bytes (see `matchASCII`).
     private var patternsAreASCII = true
+    /// Path prefixes owned by one API, longest first.
+    private var prefixErrors: [(prefix: String, errors: any ErrorShape)] = []
+    private let defaultErrors: any ErrorShape
+    /// Every method and pattern added, in the order added.
+    public private(set) var routes: [Entry] = []
 
-    public init() {}
+    /// `defaultErrors` answers refusals of paths that no route and no prefix claims.
+    public init(defaultErrors: any ErrorShape) {
+        self.defaultErrors = defaultErrors
+    }
 
-    /// Registers `handler` for `method` on `pattern`. A GET route also answers HEAD
-    /// (libmicrohttpd leaves the body out of HEAD answers itself).
-    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+    /// Paths starting with `prefix` that no route matches are refused in `errors`.
+    public mutating func claim(prefix: String, errors: any ErrorShape) {
+        prefixErrors.append((prefix, errors))
+        prefixErrors.sort { $0.prefix.utf8.count > $1.prefix.utf8.count }
+    }
+
+    /// Registers `handler` for `method` on `pattern`, answering refusals in `errors`. A GET route
+    /// also answers HEAD (libmicrohttpd leaves the body out of HEAD answers itself).
+    public mutating func add(_ method: String, _ pattern: String, errors: any ErrorShape, _ handler: @escaping Handler) {
         let segments = pattern.split(separator: "/", omittingEmptySubsequences: false)
         let isLiteral = !segments.contains { $0.hasPrefix(":") }
         var route: Route
         var index: Int? = nil
         if isLiteral {
-            route = literalRoutes[pattern] ?? Route(segments: segments)
+            route = literalRoutes[pattern] ?? Route(segments: segments, errors: errors)
         } else if let found = patternRoutes.firstIndex(where: { $0.segments == segments }) {
             index = found
             route = patternRoutes[found]
         } else {
-            route = Route(segments: segments)
+            route = Route(segments: segments, errors: errors)
             if !pattern.utf8.allSatisfy({ $0 < 0x80 }) { patternsAreASCII = false }
         }
+        routes.append(Entry(method: method, pattern: pattern))
         route.handlers[method] = handler
         route.methods.append(method)
         if method == "GET" && route.handlers["HEAD"] == nil {
@@ -73,11 +107,12 @@ public struct Router: Sendable {
         if let route = literalRoutes[path] {
             return resolve(route, method: method, parameters: [:])
         }
-        if patternRoutes.isEmpty { return .notFound }
+        if patternRoutes.isEmpty { return .notFound(errors: errors(forUnroutedPath: path)) }
         // Paths are ASCII in practice: match their bytes without splitting the String into
         // Characters. Anything else takes the general path below (same results, just slower).
-        if patternsAreASCII, let fast = path.utf8.withContiguousStorageIfAvailable({ matchASCII(method: method, path: $0) }), let fast {
-            return fast
+        if patternsAreASCII, let fast = path.utf8.withContiguousStorageIfAvailable({ matchASCII(method: method, path: $0) }),
+           let fast {
+            return fast ?? .notFound(errors: errors(forUnroutedPath: path))
         }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         for route in patternRoutes where route.segments.count == segments.count {
@@ -94,18 +129,25 @@ public struct Router: Sendable {
             }
             if matched { return resolve(route, method: method, parameters: parameters) }
         }
-        return .notFound
+        return .notFound(errors: errors(forUnroutedPath: path))
     }
 
-    /// `match` for an ASCII path (nil for any other): with ASCII paths and patterns, splitting at
-    /// `/` bytes and comparing bytes gives exactly what splitting and comparing Strings gives.
-    private func matchASCII(method: String, path: UnsafeBufferPointer<UInt8>) -> Match? {
+    /// The shape of the longest claimed prefix of `path`, else the default.
+    private func errors(forUnroutedPath path: String) -> any ErrorShape {
+        for claimed in prefixErrors where path.hasPrefix(claimed.prefix) { return claimed.errors }
+        return defaultErrors
+    }
+
+    /// `match` for an ASCII path (nil for any other; `.some(nil)` when no route matches): with
+    /// ASCII paths and patterns, splitting at `/` bytes and comparing bytes gives exactly what
+    /// splitting and comparing Strings gives.
+    private func matchASCII(method: String, path: UnsafeBufferPointer<UInt8>) -> Match?? {
         guard isASCII(UnsafeRawBufferPointer(path)) else { return nil }
         let slash = UInt8(ascii: "/")
         var segmentCount = 1
         for byte in path where byte == slash { segmentCount += 1 }
         // Start offset of every segment; segment i ends one byte before segment i + 1 starts.
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: segmentCount + 1) { starts -> Match in
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: segmentCount + 1) { starts -> Match? in
             var next = 1
             starts[0] = 0
             for index in path.indices where path[index] == slash {
@@ -135,14 +177,14 @@ public struct Router: Sendable {
                 }
                 return resolve(route, method: method, parameters: parameters)
             }
-            return .notFound
+            return nil
         }
     }
 
     private func resolve(_ route: Route, method: String, parameters: [String: String]) -> Match {
         if let handler = route.handlers[method] {
-            return .handler(handler, parameters: parameters)
+            return .handler(handler, parameters: parameters, errors: route.errors)
         }
-        return .methodNotAllowed(allowed: route.methods)
+        return .methodNotAllowed(allowed: route.methods, errors: route.errors)
     }
 }

@@ -3,6 +3,16 @@ import MicroHTTP
 import Seeds
 import Store
 
+/// The error shape of a mocked endpoint, as the pipeline needs it: besides the router's refusals,
+/// a 400 for a bad `X-Mock-*` header or unknown scenario, and the API's answer for each status a
+/// test may force (`X-Mock-Status`, fault rules), all in the endpoint's own transport.
+package protocol MockErrorShape: ErrorShape {
+    var api: MockedAPI { get }
+    func badRequest(code: String, _ text: String) -> HTTPResponse
+    /// The first documented error row with `status`; nil when the API documents none.
+    func forced(status: Int) -> HTTPResponse?
+}
+
 /// What every request to a mocked endpoint goes through before the endpoint's own checks:
 /// scenario choice (`X-Mock-Scenario`), per-request test headers, and seed fault rules.
 package struct MockRequestPipeline: Sendable {
@@ -14,45 +24,31 @@ package struct MockRequestPipeline: Sendable {
         self.testHeadersEnabled = testHeadersEnabled
     }
 
-    /// Each API's error shape for the pipeline's own refusals.
-    package struct ErrorShape: Sendable {
-        package let api: MockedAPI
-        package let badRequest: @Sendable (_ code: String, _ text: String) -> HTTPResponse
-        package let forced: @Sendable (_ status: Int) -> HTTPResponse?
-
-        package init(api: MockedAPI, badRequest: @escaping @Sendable (_ code: String, _ text: String) -> HTTPResponse,
-                     forced: @escaping @Sendable (_ status: Int) -> HTTPResponse?) {
-            self.api = api
-            self.badRequest = badRequest
-            self.forced = forced
-        }
-    }
-
     /// Runs `endpoint` for `request` unless a test header or fault rule answers first; applies any
     /// delay asked for. Returns the answer and the scenario it was served from (for the journal).
-    package func run(_ request: HTTPRequest, shape: ErrorShape,
+    package func run(_ request: HTTPRequest, shape: some MockErrorShape,
              endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse) -> (HTTPResponse, scenario: String?) {
         let test = TestHeaders(request)
         let state: ScenarioState
         switch registry.scenario(test.scenario?.trimmingSpaces) {
         case .success(let found): state = found
-        case .failure(let unknown): return (shape.badRequest("unknown_scenario", unknown.message), nil)
+        case .failure(let unknown): return (shape.badRequest(code: "unknown_scenario", unknown.message), nil)
         }
 
         var delay = 0
         if testHeadersEnabled {
             if let text = test.delay {
                 guard let ms = Int(text.trimmingSpaces), (0...600_000).contains(ms) else {
-                    return (shape.badRequest("invalid_mock_header", "X-Mock-Delay-Ms must be a whole number of milliseconds from 0 to 600000"), state.name)
+                    return (shape.badRequest(code: "invalid_mock_header", "X-Mock-Delay-Ms must be a whole number of milliseconds from 0 to 600000"), state.name)
                 }
                 delay = ms
             }
             if let text = test.status {
-                guard let status = Int(text.trimmingSpaces), status == 200 || shape.forced(status) != nil else {
+                guard let status = Int(text.trimmingSpaces), status == 200 || shape.forced(status: status) != nil else {
                     let documented = shape.api.documentedErrorStatuses.map(String.init).joined(separator: ", ")
-                    return (shape.badRequest("invalid_mock_header", "X-Mock-Status must be 200 or a documented error status of this endpoint: \(documented)"), state.name)
+                    return (shape.badRequest(code: "invalid_mock_header", "X-Mock-Status must be 200 or a documented error status of this endpoint: \(documented)"), state.name)
                 }
-                if status != 200, var forced = shape.forced(status) {
+                if status != 200, var forced = shape.forced(status: status) {
                     forced.delayMilliseconds = delay
                     return (forced, state.name)
                 }
@@ -73,7 +69,7 @@ package struct MockRequestPipeline: Sendable {
                 if let body = rule.body {
                     response = .json(status, body.serialized)
                 } else {
-                    response = shape.forced(status)
+                    response = shape.forced(status: status)
                         ?? .json(status, JSONValue.object([("error", .string("fault status \(status)"))]).serialized)
                 }
                 response.delayMilliseconds = delay

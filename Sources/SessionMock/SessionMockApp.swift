@@ -39,19 +39,28 @@ public final class SessionMockApp: Sendable {
 
         let pipeline = MockRequestPipeline(registry: registry, testHeadersEnabled: options.testHeaders)
         let journal = self.journal
-        var router = Router()
-        router.add("GET", "/users/session-challenge") { request in
+        // The route table: each route, and each prefix an API owns, with the API whose error
+        // shape its refusals use.
+        var router = Router(defaultErrors: ControlErrorShape())
+        router.claim(prefix: "/__admin/", errors: ControlErrorShape())
+        let walletKit = WalletKitErrorShape()
+        let zitadelREST = ZitadelRESTErrorShape()
+        let zitadelRPC = ZitadelRPC.ErrorShapeByContentType()
+        router.claim(prefix: "/users/", errors: walletKit)
+        router.claim(prefix: "/v2/", errors: zitadelREST)
+        router.claim(prefix: ZitadelRPC.servicePrefix, errors: zitadelRPC)
+        router.add("GET", "/users/session-challenge", errors: walletKit) { request in
             Self.served(request, journal: journal) {
-                pipeline.run(request, shape: MockRequestPipeline.walletKitShape, endpoint: SessionChallengeAPI.getSessionChallenge)
+                pipeline.run(request, shape: walletKit, endpoint: SessionChallengeAPI.getSessionChallenge)
             }
         }
-        router.add("GET", "/v2/sessions/:sessionId") { request in
+        router.add("GET", "/v2/sessions/:sessionId", errors: zitadelREST) { request in
             Self.served(request, journal: journal) {
-                pipeline.run(request, shape: MockRequestPipeline.zitadelShape, endpoint: ZitadelSessionAPI.getSession)
+                pipeline.run(request, shape: zitadelREST, endpoint: ZitadelSessionAPI.getSession)
             }
         }
-        // The same endpoint over Connect and gRPC-Web (Zitadel/Protocols/).
-        router.add("POST", ZitadelRPC.getSessionPath) { request in
+        // The same endpoint over Connect and gRPC-Web.
+        router.add("POST", ZitadelRPC.getSessionPath, errors: zitadelRPC) { request in
             Self.served(request, journal: journal) { ZitadelRPC.getSession(request, pipeline: pipeline) }
         }
         AdminAPI(registry: registry, journal: journal, startedAtNanos: WallClock.monotonicNanos(), buildInfo: .current)
@@ -70,78 +79,48 @@ public final class SessionMockApp: Sendable {
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
-        if let refusal = Self.refusal(of: request) { return refusal }
+        let match = router.match(method: request.method, path: request.path)
+        if let refusal = Self.refusal(of: request) {
+            return match.errors.response(to: refusal, for: request)
+        }
         // The path is only looked at when an admin token is set (rarely, and never on the hot path).
         if let token = options.adminToken, request.path.hasPrefix("/__admin"), request.path != "/__admin/health",
            !authorized(request, token: token) {
             return .json(401, #"{"error":"admin token required: send Authorization: Bearer <token>"}"#,
                          headers: [HTTPField(name: "WWW-Authenticate", value: "Bearer")])
         }
-        switch router.match(method: request.method, path: request.path) {
-        case .handler(let handler, let parameters):
+        switch match {
+        case .handler(let handler, let parameters, _):
             // Literal routes have no parameters: no copy of the request to set none.
             if parameters.isEmpty && request.pathParameters.isEmpty { return handler(request) }
             var request = request
             request.pathParameters = parameters
             return handler(request)
-        case .methodNotAllowed(let allowed):
-            let allow = [HTTPField(name: "Allow", value: allowed.joined(separator: ", "))]
-            var response = Self.unknown(request, status: 405)
-            response.headers += allow
+        case .methodNotAllowed(let allowed, let errors):
+            var response = errors.response(to: .methodNotAllowed(allowed: allowed), for: request)
+            response.headers.append(HTTPField(name: "Allow", value: allowed.joined(separator: ", ")))
             return response
-        case .notFound:
-            return Self.unknown(request, status: 404)
+        case .notFound(let errors):
+            return errors.response(to: .notFound, for: request)
         }
     }
+
+    /// Every route: method and pattern, in the order registered (GET routes answer HEAD too).
+    public var routes: [Router.Entry] { router.routes }
 
     /// Longest path + query, and largest header block, answered; larger ones get 414/431.
     static let maxTargetBytes = 8 * 1024
     static let maxHeaderBytes = 16 * 1024
 
-    /// Requests refused before routing, each in the error shape of the API its path belongs to.
-    static func refusal(of request: HTTPRequest) -> HTTPResponse? {
-        if request.bodyTooLarge {
-            return inShape(of: request, status: 413, code: "body_too_large", "request body too large")
-        }
+    /// Requests refused before their handler, whatever the route: answered in the route's shape.
+    static func refusal(of request: HTTPRequest) -> Refusal? {
+        if request.bodyTooLarge { return .bodyTooLarge }
         let target = request.query.reduce(request.path.utf8.count) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 }
-        if target > maxTargetBytes {
-            return inShape(of: request, status: 414, code: "uri_too_long", "request path and query are longer than \(maxTargetBytes) bytes")
-        }
+        if target > maxTargetBytes { return .uriTooLong(limitBytes: maxTargetBytes) }
         let headerBytes = request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
-        if headerBytes > maxHeaderBytes {
-            return inShape(of: request, status: 431, code: "headers_too_large", "request headers are larger than \(maxHeaderBytes) bytes")
-        }
-        if request.invalidUTF8 {
-            return inShape(of: request, status: 400, code: "invalid_encoding", "the request path, query or headers are not valid UTF-8")
-        }
+        if headerBytes > maxHeaderBytes { return .headersTooLarge(limitBytes: maxHeaderBytes) }
+        if request.invalidUTF8 { return .invalidEncoding }
         return nil
-    }
-
-    /// An error in the shape of the API the path belongs to: gRPC status under /v2/,
-    /// ErrorResponse under /users/, `{"error","path"}` elsewhere.
-    static func inShape(of request: HTTPRequest, status: Int, code: String, _ message: String) -> HTTPResponse {
-        if request.path.hasPrefix("/v2/") {
-            let grpc = status == 413 || status == 414 || status == 431 ? 8 : 3  // resource exhausted / invalid argument
-            return ZitadelError(httpStatus: status, grpcCode: grpc, text: message, id: nil).response
-        }
-        if request.path.hasPrefix("/users/") {
-            return WalletKitError(httpStatus: status, code: code, error: message).response
-        }
-        return .json(status, JSONValue.object([("error", .string(message)), ("path", .string(request.path))]).serialized)
-    }
-
-    /// 404/405 in the error shape of the API the path belongs to (contract §3).
-    static func unknown(_ request: HTTPRequest, status: Int) -> HTTPResponse {
-        if request.path.hasPrefix("/v2/") {
-            return (status == 405 ? ZitadelError.methodNotAllowed : ZitadelError.notFound).response
-        }
-        if request.path.hasPrefix("/users/") {
-            return (status == 405 ? WalletKitError.methodNotAllowed : WalletKitError.notFound).response
-        }
-        let body: JSONValue = status == 405
-            ? .object([("error", .string("method not allowed")), ("path", .string(request.path))])
-            : .object([("error", .string("not found")), ("path", .string(request.path))])
-        return .json(status, body.serialized)
     }
 
     private func authorized(_ request: HTTPRequest, token: String) -> Bool {
@@ -160,6 +139,13 @@ public final class SessionMockApp: Sendable {
             query: request.query, headers: request.headers, status: response.status,
             latencyMicros: latency, dropped: response.dropsConnection))
         return response
+    }
+}
+
+/// The control API's errors, and those of paths no API owns: `{"error","path"}`.
+struct ControlErrorShape: ErrorShape {
+    func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
+        .json(refusal.status, JSONValue.object([("error", .string(refusal.message)), ("path", .string(request.path))]).serialized)
     }
 }
 

@@ -1,4 +1,5 @@
 import MicroHTTP
+import Seeds
 import JSON
 import MockPipeline
 
@@ -54,10 +55,26 @@ public struct WalletKitError: Sendable, Equatable {
     public static let notFound = WalletKitError(httpStatus: 404, code: "not_found", error: "Not found")
 }
 
-extension MockRequestPipeline {
-    /// WalletKit's `ErrorResponse` for the pipeline's refusals and forced statuses.
-    package static let walletKitShape = ErrorShape(
-        api: .walletKit,
-        badRequest: { WalletKitError.badRequest(code: $0, $1).response },
-        forced: { WalletKitError.forced(status: $0)?.response })
+/// WalletKit's `ErrorResponse` for everything answered on its routes besides the handler's own
+/// rows: the router's refusals, the pipeline's 400s and forced statuses.
+package struct WalletKitErrorShape: MockErrorShape {
+    package init() {}
+
+    package var api: MockedAPI { .walletKit }
+
+    package func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
+        switch refusal {
+        case .notFound: return WalletKitError.notFound.response
+        case .methodNotAllowed: return WalletKitError.methodNotAllowed.response
+        default: return WalletKitError(httpStatus: refusal.status, code: refusal.code, error: refusal.message).response
+        }
+    }
+
+    package func badRequest(code: String, _ text: String) -> HTTPResponse {
+        WalletKitError.badRequest(code: code, text).response
+    }
+
+    package func forced(status: Int) -> HTTPResponse? {
+        WalletKitError.forced(status: status)?.response
+    }
 }

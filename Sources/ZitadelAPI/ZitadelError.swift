@@ -1,4 +1,5 @@
 import MicroHTTP
+import Seeds
 import JSON
 import MockPipeline
 
@@ -73,10 +74,38 @@ public struct ZitadelError: Sendable, Equatable {
     public static let notFound = ZitadelError(httpStatus: 404, grpcCode: 5, text: "Not Found", id: nil)
 }
 
-extension MockRequestPipeline {
-    /// ZITADEL's REST gateway errors for the pipeline's refusals and forced statuses.
-    package static let zitadelShape = ErrorShape(
-        api: .zitadel,
-        badRequest: { _, text in ZitadelError.invalidArgument(text).response },
-        forced: { ZitadelError.forced(status: $0)?.response })
+extension ZitadelError {
+    /// A refusal as a gRPC status: size limits are resource exhausted, bad encoding invalid
+    /// argument; on the REST gateway an unknown path is not found and a wrong method unimplemented,
+    /// as ZITADEL's gateway answers them. RPC transports call an unknown method unimplemented.
+    package static func refusal(_ refusal: Refusal, rpc: Bool, path: String) -> ZitadelError {
+        switch refusal {
+        case .notFound:
+            return rpc ? ZitadelError(httpStatus: 404, grpcCode: 12, text: "unknown procedure \(path)", id: nil) : .notFound
+        case .methodNotAllowed:
+            return rpc ? ZitadelError(httpStatus: 405, grpcCode: 12, text: "\(path) is called with POST", id: nil) : .methodNotAllowed
+        default:
+            return ZitadelError(httpStatus: refusal.status, grpcCode: refusal.isSizeLimit ? 8 : 3, text: refusal.message, id: nil)
+        }
+    }
+}
+
+/// ZITADEL's REST gateway errors (§2's gRPC-status JSON) for everything answered on its REST
+/// routes besides the handler's own rows.
+package struct ZitadelRESTErrorShape: MockErrorShape {
+    package init() {}
+
+    package var api: MockedAPI { .zitadel }
+
+    package func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
+        ZitadelError.refusal(refusal, rpc: false, path: request.path).response
+    }
+
+    package func badRequest(code: String, _ text: String) -> HTTPResponse {
+        ZitadelError.invalidArgument(text).response
+    }
+
+    package func forced(status: Int) -> HTTPResponse? {
+        ZitadelError.forced(status: status)?.response
+    }
 }

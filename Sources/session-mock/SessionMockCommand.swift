@@ -17,7 +17,7 @@ struct SessionMockCommand: ParsableCommand {
         commandName: "session-mock",
         abstract: "A local fake of WalletKit's session challenge and ZITADEL's GetSession, for integration tests.",
         version: "\(BuildInfo.current.version) (\(BuildInfo.current.commit))",
-        subcommands: [Serve.self, Validate.self, Health.self],
+        subcommands: [Serve.self, Validate.self, Health.self, Routes.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -146,3 +146,14 @@ struct Health: ParsableCommand {
         if !healthy { throw ExitCode(1) }
     }
 }
+
+struct Routes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print every route the server answers, one `METHOD PATTERN` per line (GET routes answer HEAD too).")
+
+    func run() throws {
+        let app = SessionMockApp(seeds: SeedLoader.bundledDefault(), activeScenario: "default")
+        for route in app.routes { writeLine("\(route.method) \(route.pattern)", fd: 1) }
+    }
+}
+

@@ -12,25 +12,25 @@ struct AdminAPI: Sendable {
     let buildInfo: BuildInfo
 
     func register(on router: inout Router) {
-        router.add("GET", "/__admin/health") { _ in self.health() }
-        router.add("POST", "/__admin/reset") { request in self.reset(request) }
-        router.add("GET", "/__admin/requests") { request in
+        router.add("GET", "/__admin/health", errors: ControlErrorShape()) { _ in self.health() }
+        router.add("POST", "/__admin/reset", errors: ControlErrorShape()) { request in self.reset(request) }
+        router.add("GET", "/__admin/requests", errors: ControlErrorShape()) { request in
             let entries = self.journal.entries(Self.filter(request))
             return .json(200, JSONValue.object([("requests", .array(entries.map(RequestJournal.json)))]).serialized)
         }
-        router.add("DELETE", "/__admin/requests") { _ in
+        router.add("DELETE", "/__admin/requests", errors: ControlErrorShape()) { _ in
             self.journal.clear()
             return .json(200, #"{"cleared":true}"#)
         }
-        router.add("GET", "/__admin/requests/count") { request in
+        router.add("GET", "/__admin/requests/count", errors: ControlErrorShape()) { request in
             .json(200, "{\"count\":\(self.journal.count(Self.filter(request)))}")
         }
-        router.add("PUT", "/__admin/scenario") { request in self.activate(request) }
-        router.add("GET", "/__admin/scenario") { _ in
+        router.add("PUT", "/__admin/scenario", errors: ControlErrorShape()) { request in self.activate(request) }
+        router.add("GET", "/__admin/scenario", errors: ControlErrorShape()) { _ in
             .json(200, JSONValue.object([("name", .string(self.registry.activeName))]).serialized)
         }
-        router.add("POST", "/__admin/scenarios/:name") { request in self.install(request) }
-        router.add("GET", "/__admin/openapi.yaml") { _ in
+        router.add("POST", "/__admin/scenarios/:name", errors: ControlErrorShape()) { request in self.install(request) }
+        router.add("GET", "/__admin/openapi.yaml", errors: ControlErrorShape()) { _ in
             HTTPResponse(status: 200, headers: [HTTPField(name: "Content-Type", value: "text/yaml; charset=utf-8")],
                          body: Array(BundledOpenAPI.yaml.utf8))
         }

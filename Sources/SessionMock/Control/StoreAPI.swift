@@ -14,16 +14,16 @@ struct StoreAPI: Sendable {
 
     func register(on router: inout Router) {
         let challenges = "/__admin/walletkit/session-challenges"
-        router.add("GET", challenges) { self.inScenario($0) { _, state in self.listChallenges(state) } }
-        router.add("PUT", challenges) { self.inScenario($0) { request, state in self.replaceChallenges(request, state) } }
-        router.add("DELETE", challenges) { self.inScenario($0) { _, state in
+        router.add("GET", challenges, errors: ControlErrorShape()) { self.inScenario($0) { _, state in self.listChallenges(state) } }
+        router.add("PUT", challenges, errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.replaceChallenges(request, state) } }
+        router.add("DELETE", challenges, errors: ControlErrorShape()) { self.inScenario($0) { _, state in
             state.withChallenges { $0.removeAll() }
             return .json(200, #"{"deleted":"all"}"#)
         } }
-        router.add("GET", challenges + "/:code") { self.inScenario($0) { request, state in self.getChallenge(request, state) } }
-        router.add("PUT", challenges + "/:code") { self.inScenario($0) { request, state in self.putChallenge(request, state) } }
-        router.add("PATCH", challenges + "/:code") { self.inScenario($0) { request, state in self.patchChallenge(request, state) } }
-        router.add("DELETE", challenges + "/:code") { self.inScenario($0) { request, state in
+        router.add("GET", challenges + "/:code", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.getChallenge(request, state) } }
+        router.add("PUT", challenges + "/:code", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.putChallenge(request, state) } }
+        router.add("PATCH", challenges + "/:code", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.patchChallenge(request, state) } }
+        router.add("DELETE", challenges + "/:code", errors: ControlErrorShape()) { self.inScenario($0) { request, state in
             let code = request.pathParameters["code"] ?? ""
             return state.withChallenges { $0.remove(code: code) }
                 ? .json(200, JSONValue.object([("deleted", .string(code))]).serialized)
@@ -31,16 +31,16 @@ struct StoreAPI: Sendable {
         } }
 
         let sessions = "/__admin/zitadel/sessions"
-        router.add("GET", sessions) { self.inScenario($0) { _, state in self.listSessions(state) } }
-        router.add("PUT", sessions) { self.inScenario($0) { request, state in self.replaceSessions(request, state) } }
-        router.add("DELETE", sessions) { self.inScenario($0) { _, state in
+        router.add("GET", sessions, errors: ControlErrorShape()) { self.inScenario($0) { _, state in self.listSessions(state) } }
+        router.add("PUT", sessions, errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.replaceSessions(request, state) } }
+        router.add("DELETE", sessions, errors: ControlErrorShape()) { self.inScenario($0) { _, state in
             state.withSessions { $0.removeAll() }
             return .json(200, #"{"deleted":"all"}"#)
         } }
-        router.add("GET", sessions + "/:id") { self.inScenario($0) { request, state in self.getSession(request, state) } }
-        router.add("PUT", sessions + "/:id") { self.inScenario($0) { request, state in self.putSession(request, state) } }
-        router.add("PATCH", sessions + "/:id") { self.inScenario($0) { request, state in self.patchSession(request, state) } }
-        router.add("DELETE", sessions + "/:id") { self.inScenario($0) { request, state in
+        router.add("GET", sessions + "/:id", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.getSession(request, state) } }
+        router.add("PUT", sessions + "/:id", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.putSession(request, state) } }
+        router.add("PATCH", sessions + "/:id", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.patchSession(request, state) } }
+        router.add("DELETE", sessions + "/:id", errors: ControlErrorShape()) { self.inScenario($0) { request, state in
             let id = request.pathParameters["id"] ?? ""
             return state.withSessions { $0.remove(id: id) }
                 ? .json(200, JSONValue.object([("deleted", .string(id))]).serialized)

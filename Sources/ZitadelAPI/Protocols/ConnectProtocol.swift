@@ -1,4 +1,5 @@
 import MicroHTTP
+import Seeds
 import SwiftProtobuf
 import JSON
 import MockPipeline
@@ -17,7 +18,7 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
 
     let codec: Codec
 
-    var shape: MockRequestPipeline.ErrorShape { MockRequestPipeline.connectShape }
+    var shape: any MockErrorShape { ConnectErrorShape() }
 
     func decode(_ request: HTTPRequest) -> ZitadelRPC.Decoded {
         if let version = request.header("Connect-Protocol-Version"), version.trimmingSpaces != "1" {
@@ -75,7 +76,8 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
 
     /// The Connect error of a ZITADEL error: same message and ID as the REST body, the detail as
     /// `zitadel.v1.ErrorDetail` in base64 without padding, and readable under `debug`.
-    static func errorResponse(_ error: ZitadelError) -> HTTPResponse {
+    /// `httpStatus` replaces the code's own for refusals, whose HTTP status says more (404, 413, …).
+    static func errorResponse(_ error: ZitadelError, httpStatus status: Int? = nil) -> HTTPResponse {
         var w = JSONWriter(capacity: 256)
         w.raw("{\"code\":")
         w.string(codeName(error.grpcCode))
@@ -100,7 +102,7 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
         if error.grpcCode == 12 {
             headers.append(HTTPField(name: "Accept-Encoding", value: "gzip, identity"))
         }
-        return .json(httpStatus(error.grpcCode), w.bytes, headers: headers)
+        return .json(status ?? httpStatus(error.grpcCode), w.bytes, headers: headers)
     }
 
     /// Connect's name of a gRPC code.
@@ -144,11 +146,22 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
     }
 }
 
-extension MockRequestPipeline {
-    /// Connect errors for the pipeline's refusals (`X-Mock-Scenario`, bad test headers) and for
-    /// forced statuses (`X-Mock-Status`, fault rules): the same ZITADEL rows as REST.
-    static let connectShape = ErrorShape(
-        api: .zitadel,
-        badRequest: { _, text in ConnectProtocol.errorResponse(.invalidArgument(text)) },
-        forced: { ZitadelError.forced(status: $0).map(ConnectProtocol.errorResponse) })
+/// Connect's error JSON for everything answered on the RPC paths besides the RPC's own rows.
+struct ConnectErrorShape: MockErrorShape {
+    var api: MockedAPI { .zitadel }
+
+    func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
+        var response = ConnectProtocol.errorResponse(ZitadelError.refusal(refusal, rpc: true, path: request.path), httpStatus: refusal.status)
+        // Accept-Encoding belongs to unimplemented answers of a known procedure, not to refusals.
+        response.headers.removeAll { $0.name == "Accept-Encoding" }
+        return response
+    }
+
+    func badRequest(code: String, _ text: String) -> HTTPResponse {
+        ConnectProtocol.errorResponse(.invalidArgument(text))
+    }
+
+    func forced(status: Int) -> HTTPResponse? {
+        ZitadelError.forced(status: status).map { ConnectProtocol.errorResponse($0) }
+    }
 }

@@ -1,4 +1,5 @@
 import MicroHTTP
+import Seeds
 import SwiftProtobuf
 import JSON
 import MockPipeline
@@ -19,9 +20,7 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
 
     let framing: Framing
 
-    var shape: MockRequestPipeline.ErrorShape {
-        framing == .binary ? MockRequestPipeline.grpcWebShape : MockRequestPipeline.grpcWebTextShape
-    }
+    var shape: any MockErrorShape { GRPCWebErrorShape(framing: framing) }
 
     func decode(_ request: HTTPRequest) -> ZitadelRPC.Decoded {
         var timeoutMicros: Int64?
@@ -167,15 +166,22 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
     }
 }
 
-extension MockRequestPipeline {
-    /// gRPC-Web answers for the pipeline's refusals and forced statuses: HTTP 200, the code in the trailers.
-    static let grpcWebShape = ErrorShape(
-        api: .zitadel,
-        badRequest: { _, text in GRPCWebProtocol.errorResponse(.invalidArgument(text), framing: .binary) },
-        forced: { ZitadelError.forced(status: $0).map { GRPCWebProtocol.errorResponse($0, framing: .binary) } })
+/// gRPC-Web answers for everything answered on the RPC paths besides the RPC's own rows: HTTP
+/// 200, the code in the trailers.
+struct GRPCWebErrorShape: MockErrorShape {
+    let framing: GRPCWebProtocol.Framing
 
-    static let grpcWebTextShape = ErrorShape(
-        api: .zitadel,
-        badRequest: { _, text in GRPCWebProtocol.errorResponse(.invalidArgument(text), framing: .text) },
-        forced: { ZitadelError.forced(status: $0).map { GRPCWebProtocol.errorResponse($0, framing: .text) } })
+    var api: MockedAPI { .zitadel }
+
+    func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
+        GRPCWebProtocol.errorResponse(ZitadelError.refusal(refusal, rpc: true, path: request.path), framing: framing)
+    }
+
+    func badRequest(code: String, _ text: String) -> HTTPResponse {
+        GRPCWebProtocol.errorResponse(.invalidArgument(text), framing: framing)
+    }
+
+    func forced(status: Int) -> HTTPResponse? {
+        ZitadelError.forced(status: status).map { GRPCWebProtocol.errorResponse($0, framing: framing) }
+    }
 }

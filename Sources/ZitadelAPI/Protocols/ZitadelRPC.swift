@@ -9,7 +9,9 @@ import Platform
 /// protobuf) or gRPC-Web (binary or base64 text). Native gRPC needs HTTP/2, which libmicrohttpd
 /// does not speak, so `application/grpc` gets a 415 that says so.
 public enum ZitadelRPC {
-    public static let getSessionPath = "/zitadel.session.v2.SessionService/GetSession"
+    /// Every RPC path starts with this; unknown procedures under it are answered as RPCs.
+    public static let servicePrefix = "/zitadel.session.v2.SessionService/"
+    public static let getSessionPath = servicePrefix + "GetSession"
 
     /// What the 415 lists: the request content types this path answers.
     static let supportedContentTypes = [
@@ -59,7 +61,7 @@ public enum ZitadelRPC {
         func success(_ response: Zitadel_Session_V2_GetSessionResponse, json: [UInt8]) -> HTTPResponse
         func failure(_ error: ZitadelError) -> HTTPResponse
         /// The pipeline's own refusals and forced statuses in this wire's shape.
-        var shape: MockRequestPipeline.ErrorShape { get }
+        var shape: any MockErrorShape { get }
     }
 
     /// Answers one request on `getSessionPath`, through the same pipeline as the REST endpoint
@@ -105,6 +107,19 @@ public enum ZitadelRPC {
             response.delayMilliseconds = milliseconds
         }
         return (response, scenario)
+    }
+
+    /// The error shape of the RPC paths: the transport the request's `Content-Type` asks for,
+    /// Connect's when it names none of them (Connect is what ZITADEL's SDKs speak).
+    package struct ErrorShapeByContentType: ErrorShape {
+        package init() {}
+
+        package func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
+            switch Wire(contentType: request.header("Content-Type")) {
+            case .grpcWeb(let framing): return GRPCWebErrorShape(framing: framing).response(to: refusal, for: request)
+            default: return ConnectErrorShape().response(to: refusal, for: request)
+            }
+        }
     }
 
     /// 415 for a content type this path does not answer; native gRPC is told why.
