@@ -27,6 +27,7 @@ let package = Package(
             name: "SessionMock",
             targets: ["SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds", "JSON", "Platform"]
         ),
+        .library(name: "SessionMockTesting", targets: ["SessionMockTesting"]),
         .library(name: "MicroHTTP", targets: ["MicroHTTP"]),
     ],
     dependencies: [
@@ -68,6 +69,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "SessionMockTesting", dependencies: ["SessionMock", "MicroHTTP", "Platform"]),
         .executableTarget(
             name: "session-mock",
             dependencies: [
@@ -80,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "SessionMockTests",
             dependencies: [
-                "SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds",
+                "SessionMockTesting", "SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds",
                 "MicroHTTP", "JSON", "Platform",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

@@ -95,6 +95,14 @@ public enum OS {
     /// One HTTP/1.1 GET over a plain socket (`Connection: close`); the raw answer, or nil when
     /// nothing answers within the timeout. For health checks in images without curl.
     public static func httpGet(host: String, port: Int, path: String, timeoutSeconds: Double) -> [UInt8]? {
+        let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
+        return exchange(host: host, port: port, send: Array(request.utf8), timeoutSeconds: timeoutSeconds)
+    }
+
+    /// Connects, sends `bytes`, and reads until the peer closes: everything it sent back (empty
+    /// when it closed without a word), or nil when it could not connect or send, or went quiet
+    /// for longer than the timeout.
+    public static func exchange(host: String, port: Int, send bytes: [UInt8], timeoutSeconds: Double) -> [UInt8]? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var info: UnsafeMutablePointer<addrinfo>?
@@ -107,16 +115,29 @@ public enum OS {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else { return nil }
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
-        guard request.withCString({ send(fd, $0, strlen($0), 0) }) > 0 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 4096)
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Self.send(fd, $0.baseAddress, $0.count) }
+            guard sent > 0 else { return nil }
+            offset += sent
+        }
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var received: [UInt8] = []
         while true {
             let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { break }
+            if count == 0 { return received }
+            // A reset after a dropped request reads as the end too; a timeout is no answer.
+            if count < 0 { return errno == ECONNRESET ? received : nil }
             received += buffer[..<count]
         }
-        return received
+    }
+
+    private static func send(_ fd: Int32, _ pointer: UnsafeRawPointer?, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        return Glibc.send(fd, pointer, count, Int32(MSG_NOSIGNAL))
+        #else
+        return Darwin.send(fd, pointer, count, 0)
+        #endif
     }
 }
 

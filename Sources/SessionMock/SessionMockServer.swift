@@ -61,7 +61,8 @@ public final class SessionMockServer: Sendable {
         watcher?.start()
     }
 
-    private static func makeApp(_ configuration: Configuration) throws -> SessionMockApp {
+    /// The app `start` would serve, without a server (the in-process test setup uses it).
+    public static func makeApp(_ configuration: Configuration) throws -> SessionMockApp {
         let seeds: [String: SeedDocument]
         if let given = configuration.seeds {
             seeds = given

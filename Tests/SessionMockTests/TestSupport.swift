@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import SessionMockTesting
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -13,30 +14,43 @@ import Testing
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// A real session-mock on a free loopback port, stopped when the test's `defer` runs.
+/// The mock under test, in process (`.router`) or on a free loopback port (`.live`), through
+/// SessionMockTesting; stopped when the test's `defer` runs.
 struct Harness {
-    let server: SessionMockServer
+    let client: SessionMockTestClient
+    var app: SessionMockApp { client.app }
+    /// Live only.
+    var server: SessionMockServer { client.server! }
     var baseURL: String { server.baseURL }
 
     /// The bundled default scenario, or the given seed documents (JSON text by scenario name).
-    init(seeds: [String: String]? = nil, scenario: String? = nil, configure: (inout SessionMockServer.Configuration) -> Void = { _ in }) throws {
+    init(_ setup: TestingSetup = .live, seeds: [String: String]? = nil, scenario: String? = nil,
+         configure: (inout SessionMockServer.Configuration) -> Void = { _ in }) throws {
         var configuration = SessionMockServer.Configuration()
         if let seeds {
             configuration.seeds = try seeds.mapValues { try SeedParser.parse(Array($0.utf8), file: "test") }
         }
         configuration.scenario = scenario
         configure(&configuration)
-        server = try SessionMockServer.start(configuration)
+        client = try SessionMockTestClient(setup, configuration: configuration)
     }
 
-    func stop() { server.stop() }
+    func stop() { client.stop() }
 
     func get(_ path: String, headers: [String: String] = [:]) async throws -> HTTPResult {
         try await send("GET", path, headers: headers)
     }
 
     func send(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> HTTPResult {
-        try await HTTPResult.fetch(method, URL(string: baseURL + path)!, headers: headers, body: body.map { Data($0.utf8) })
+        try await send(method, path, headers: headers, bytes: body.map { Array($0.utf8) } ?? [])
+    }
+
+    func send(_ method: String, _ path: String, headers: [String: String] = [:], bytes: [UInt8]) async throws -> HTTPResult {
+        let response = try await client.execute(method, path, headers: headers.sorted { $0.key < $1.key }, body: bytes)
+        var fields: [String: String] = [:]
+        for field in response.headers where fields[field.name] == nil { fields[field.name] = field.value }
+        return HTTPResult(status: response.status, headers: fields, body: Data(response.body),
+                          delayMilliseconds: response.delayMilliseconds, dropped: response.dropped)
     }
 
     // Demo values of Seeds/default.json.
@@ -48,6 +62,9 @@ struct HTTPResult: Sendable {
     var status: Int
     var headers: [String: String]
     var body: Data
+    /// In process, the delay asked for (not waited); live 0.
+    var delayMilliseconds = 0
+    var dropped = false
 
     var text: String { String(decoding: body, as: UTF8.self) }
 
@@ -65,6 +82,7 @@ struct HTTPResult: Sendable {
         return URLSession(configuration: configuration)
     }()
 
+    /// Through URLSession, as a Foundation client sends it (a few live tests want exactly that).
     static func fetch(_ method: String, _ url: URL, headers: [String: String], body: Data?) async throws -> HTTPResult {
         var request = URLRequest(url: url)
         request.httpMethod = method
