@@ -115,6 +115,9 @@ public final class HTTPServer: Sendable {
         MHD_stop_daemon(daemon.pointer)
     }
 
+    /// Connections whose answer waits for its delay (a test waits on this instead of a clock).
+    public var parkedConnectionCount: Int { state.withLock { $0.parked.count } }
+
     /// Set by `stop`; from then on the accept policy refuses connections.
     fileprivate let stopping = Atomic<Bool>(false)
 

@@ -16,11 +16,23 @@ public final class SeedWatcher: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
     private var seen: [String: SeedFiles.ModificationTime] = [:]
 
+    /// What one changed file led to.
+    public enum Outcome: Sendable, Equatable {
+        case reloaded(scenario: String)
+        case rejected(file: String)
+    }
+
+    /// Every reload and rejection, in order (tests wait on it instead of sleeping). Only the
+    /// newest few are kept while nobody reads.
+    public let outcomes: AsyncStream<Outcome>
+    private let report: AsyncStream<Outcome>.Continuation
+
     public init(path: String, registry: ScenarioRegistry, logger: Logger, interval: Double = 1) {
         self.path = path
         self.interval = interval
         self.registry = registry
         self.logger = logger
+        (outcomes, report) = AsyncStream.makeStream(of: Outcome.self, bufferingPolicy: .bufferingNewest(16))
     }
 
     public func start() {
@@ -33,7 +45,10 @@ public final class SeedWatcher: @unchecked Sendable {
         logger.info("watching \(path) for seed changes")
     }
 
-    public func stop() { queue.sync { timer?.cancel() } }
+    public func stop() {
+        queue.sync { timer?.cancel() }
+        report.finish()
+    }
 
     private func modificationTimes() -> [String: SeedFiles.ModificationTime] {
         var files: [String] = [path]
@@ -58,8 +73,10 @@ public final class SeedWatcher: @unchecked Sendable {
                 let (name, seed) = try SeedLoader.loadFile(file)
                 registry.install(seed, as: name)
                 logger.info("reloaded scenario '\(name)' from \(file)")
+                report.yield(.reloaded(scenario: name))
             } catch {
                 for issue in error.issues { logger.error("seed not reloaded, old state keeps serving: \(issue)") }
+                report.yield(.rejected(file: file))
             }
         }
         seen = now

@@ -30,7 +30,8 @@ public final class SessionMockServer: Sendable {
     public let http: HTTPServer
     public let host: String
     public let port: Int
-    private let watcher: SeedWatcher?
+    /// With `watch` on.
+    public let watcher: SeedWatcher?
 
     public var baseURL: String {
         let shown = host.contains(":") ? "[\(host)]" : host

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SessionMockTesting
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -10,8 +11,8 @@ import Testing
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// Issue 4's features over real sockets: isolation, timelines, faults, test headers, journal,
-/// store API, scenarios, hot reload, admin token.
+/// The test controls: isolation, timelines, faults, test headers, journal, store API, scenarios,
+/// hot reload, admin token. In process and live, but for what only a socket or a file shows.
 @Suite struct TestControlTests {
     let challenge = "/users/session-challenge"
 
@@ -20,8 +21,9 @@ import Testing
         return value
     }
 
-    @Test func pollUntilCompletedWithAfterPolls() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func pollUntilCompletedWithAfterPolls(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         var seen: [Bool] = []
         for _ in 0..<5 {
@@ -32,8 +34,9 @@ import Testing
         #expect(seen == [false, false, false, true, true], "afterPolls: 3 → polls 1..3 old, poll 4 new")
     }
 
-    @Test func eightIsolatedWorkersNeverSeeEachOthersPolls() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func eightIsolatedWorkersNeverSeeEachOthersPolls(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let results = try await withThrowingTaskGroup(of: (Int, [Bool]).self) { group in
             for worker in 0..<8 {
@@ -57,11 +60,12 @@ import Testing
         // The shared scenario was not touched by any worker.
         let shared = try await mock.get("\(challenge)?code=SLOW", headers: Harness.project)
         #expect(try completed(shared) == false)
-        #expect(mock.server.app.registry.isolatedCopyCount == 8)
+        #expect(mock.app.registry.isolatedCopyCount == 8)
     }
 
-    @Test func unknownScenarioIs400InEachAPIsShape() async throws {
-        let mock = try Harness(seeds: ["default": "{}", "other": "{}"])
+    @Test(arguments: TestingSetup.allCases)
+    func unknownScenarioIs400InEachAPIsShape(setup: TestingSetup) async throws {
+        let mock = try Harness(setup, seeds: ["default": "{}", "other": "{}"])
         defer { mock.stop() }
         let wallet = try await mock.get("\(challenge)?code=X", headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Scenario": "nope"])
         #expect(wallet.status == 400)
@@ -71,8 +75,9 @@ import Testing
         #expect(zitadel.text == #"{"code":3,"message":"unknown scenario 'nope'; known scenarios: default, other"}"#)
     }
 
-    @Test func timesOneFaultAnswers500ThenSucceeds() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func timesOneFaultAnswers500ThenSucceeds(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let first = try await mock.get("\(challenge)?code=FLAKY", headers: Harness.project)
         #expect(first.status == 500)
@@ -85,64 +90,76 @@ import Testing
         #expect(third.status == 500)
     }
 
-    @Test(arguments: [(400, "missing_code"), (401, "missing_project_id"), (403, "forbidden"), (500, "null")])
-    func mockStatusHeaderForcesWalletKitErrors(status: Int, code: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, [(400, "missing_code"), (401, "missing_project_id"), (403, "forbidden"), (500, "null")])
+    func mockStatusHeaderForcesWalletKitErrors(setup: TestingSetup, row: (Int, String)) async throws {
+        let (status, code) = row
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(challenge)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Status": String(status)])
         #expect(result.status == status)
         #expect(result.text.contains(code == "null" ? #""code":null"# : "\"\(code)\""))
     }
 
-    @Test(arguments: [(400, 3), (401, 16), (403, 7), (404, 5), (500, 13)])
-    func mockStatusHeaderForcesZitadelErrors(status: Int, grpc: Int) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, [(400, 3), (401, 16), (403, 7), (404, 5), (500, 13)])
+    func mockStatusHeaderForcesZitadelErrors(setup: TestingSetup, row: (Int, Int)) async throws {
+        let (status, grpc) = row
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("/v2/sessions/312909075212468632", headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": String(status)])
         #expect(result.status == status)
         #expect(try result.json()["code"] == .number(String(grpc)))
     }
 
-    @Test func undocumentedMockStatusIsRefused() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func undocumentedMockStatusIsRefused(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("/v2/sessions/312909075212468632", headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": "418"])
         #expect(result.status == 400)
         #expect(result.text.contains("X-Mock-Status"))
     }
 
-    @Test func testHeadersCanBeSwitchedOff() async throws {
-        let mock = try Harness { $0.app.testHeaders = false }
+    @Test(arguments: TestingSetup.allCases)
+    func testHeadersCanBeSwitchedOff(setup: TestingSetup) async throws {
+        let mock = try Harness(setup) { $0.app.testHeaders = false }
         defer { mock.stop() }
         let result = try await mock.get("\(challenge)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Status": "500"])
         #expect(result.status == 200)
     }
 
+    @Test func delaysAndDropsAreValuesInProcess() async throws {
+        let seed = #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"OK","expired":false,"completed":false}}]},"faults":[{"match":{"path":"/users/session-challenge","query":{"code":"DROP"}},"drop":true,"delayMs":40}]}"#
+        let mock = try Harness(.router, seeds: ["default": seed])
+        defer { mock.stop() }
+        let delayed = try await mock.get("\(challenge)?code=DROP", headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Delay-Ms": "500"])
+        #expect(delayed.dropped)
+        #expect(delayed.delayMilliseconds == 540, "the header's delay and the rule's add up")
+        let plain = try await mock.get("\(challenge)?code=OK", headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Delay-Ms": "250"])
+        #expect(plain.status == 200 && !plain.dropped)
+        #expect(plain.delayMilliseconds == 250)
+        #expect(mock.app.journal.entries().map(\.dropped) == [true, false])
+    }
+
     @Test func aDelayedAnswerDoesNotBlockOthers() async throws {
         // One worker thread: a sleeping handler would stall every other request.
-        let mock = try Harness { $0.http.threadCount = 1 }
+        let mock = try Harness(.live) { $0.http.threadCount = 1 }
         defer { mock.stop() }
-        let started = Date()
-        async let slow = mock.get("\(challenge)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Delay-Ms": "500"])
-        try await Task.sleep(for: .milliseconds(20))
-        var finishedWithin: [Double] = []
-        try await withThrowingTaskGroup(of: Double.self) { group in
+        // Far longer than the test: it is answered when the server stops, not by the clock.
+        async let slow = mock.get("\(challenge)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Delay-Ms": "20000"])
+        while mock.server.http.parkedConnectionCount == 0 { await Task.yield() }
+        try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<50 {
-                group.addTask {
-                    let result = try await mock.get("/__admin/health")
-                    #expect(result.status == 200)
-                    return Date().timeIntervalSince(started)
-                }
+                group.addTask { try await mock.get("/__admin/health").status }
             }
-            for try await time in group { finishedWithin.append(time) }
+            var answered = 0
+            for try await status in group where status == 200 { answered += 1 }
+            #expect(answered == 50)
         }
+        #expect(mock.server.http.parkedConnectionCount == 1, "the delayed answer is still waiting")
+        mock.stop()
         let slowResult = try await slow
-        let slowTime = Date().timeIntervalSince(started)
-        #expect(slowResult.status == 200)
-        #expect(slowTime >= 0.5)
-        #expect(finishedWithin.count == 50)
-        // Compared with the delayed answer, not a fixed clock: other tests share these 2 cores.
-        #expect(finishedWithin.allSatisfy { $0 < slowTime }, "all 50 answered while the delayed one waited: \(finishedWithin.max() ?? 0) vs \(slowTime)")
+        #expect(slowResult.status == 200, "stopping answers a parked connection at once")
+        #expect(slowResult.text == #"{"id":"sc_01HZX3","code":"K7PX-22QA","expired":false,"completed":false}"#)
     }
 
     @Test func dropFaultClosesWithoutReply() throws {
@@ -154,9 +171,10 @@ import Testing
         #expect(mock.server.app.journal.entries().last?.dropped == true)
     }
 
-    @Test func faultRuleMatchesHeadersAndMethodAndCustomBody() async throws {
+    @Test(arguments: TestingSetup.allCases)
+    func faultRuleMatchesHeadersAndMethodAndCustomBody(setup: TestingSetup) async throws {
         let seed = #"{"faults":[{"match":{"api":"zitadel","headers":{"X-Test":"yes"}},"status":503,"body":{"code":14,"message":"unavailable"}}]}"#
-        let mock = try Harness(seeds: ["default": seed])
+        let mock = try Harness(setup, seeds: ["default": seed])
         defer { mock.stop() }
         let hit = try await mock.get("/v2/sessions/1", headers: ["X-Test": "yes"])
         #expect(hit.status == 503)
@@ -165,8 +183,9 @@ import Testing
         #expect(miss.status == 401)
     }
 
-    @Test func journalRecordsFiltersCountsAndClears() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func journalRecordsFiltersCountsAndClears(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         _ = try await mock.get("\(challenge)?code=PENDING", headers: Harness.project)
         _ = try await mock.get("\(challenge)?code=NOPE", headers: Harness.project)
@@ -183,8 +202,9 @@ import Testing
         #expect(after.text == #"{"count":0}"#)
     }
 
-    @Test func resetOfOneCopyKeepsTheOtherWorkersJournalAndState() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func resetOfOneCopyKeepsTheOtherWorkersJournalAndState(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         for worker in ["a", "b"] {
             for _ in 0..<4 {
@@ -201,18 +221,20 @@ import Testing
         #expect(try completed(b) == true, "copy b is untouched")
     }
 
-    @Test func journalIsBounded() async throws {
-        let mock = try Harness { $0.app.journalSize = 3 }
+    @Test(arguments: TestingSetup.allCases)
+    func journalIsBounded(setup: TestingSetup) async throws {
+        let mock = try Harness(setup) { $0.app.journalSize = 3 }
         defer { mock.stop() }
         for code in ["A", "B", "C", "D", "E"] {
             _ = try await mock.get("\(challenge)?code=\(code)", headers: Harness.project)
         }
-        let entries = mock.server.app.journal.entries()
+        let entries = mock.app.journal.entries()
         #expect(entries.map { $0.query.first?.value } == ["C", "D", "E"])
     }
 
-    @Test func storeAPIPutPatchDeleteChallenge() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func storeAPIPutPatchDeleteChallenge(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let put = try await mock.send("PUT", "/__admin/walletkit/session-challenges/NEW", body: #"{"project":"proj_demo","challenge":{"id":"sc_new","code":"NEW","expired":false,"completed":false}}"#)
         #expect(put.status == 201)
@@ -229,8 +251,9 @@ import Testing
         #expect(gone.status == 400)
     }
 
-    @Test func storeAPIAcceptsBareWireObjectsArraysAndEntryPatches() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func storeAPIAcceptsBareWireObjectsArraysAndEntryPatches(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let bare = try await mock.send("PUT", "/__admin/walletkit/session-challenges/BARE", body: #"{"id":"sc_bare","code":"BARE","expired":false,"completed":false}"#)
         #expect(bare.status == 201)
@@ -249,8 +272,9 @@ import Testing
         #expect(try await mock.get("/v2/sessions/only?sessionToken=tok-only", headers: ["Authorization": "Bearer stranger-pat"]).status == 200)
     }
 
-    @Test func storeAPIWorksOnAPrivateCopyOnly() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func storeAPIWorksOnAPrivateCopyOnly(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let patch = try await mock.send("PATCH", "/__admin/walletkit/session-challenges/PENDING?scenario=default@w1", body: #"{"completed":true}"#)
         #expect(patch.status == 200)
@@ -260,8 +284,9 @@ import Testing
         #expect(try completed(shared) == false)
     }
 
-    @Test func patchAddingAFactorMovesChangeDateAndSequence() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func patchAddingAFactorMovesChangeDateAndSequence(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let before = WallClock.nowMicros()
         let patch = try await mock.send("PATCH", "/__admin/zitadel/sessions/bare-1", body: #"{"factors":{"password":{"verifiedAt":"now"}}}"#)
@@ -280,8 +305,9 @@ import Testing
         #expect(try again.json()["session"]?["sequence"] == .string("2"))
     }
 
-    @Test func storeAPIPutSessionIsValidatedLikeASeed() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func storeAPIPutSessionIsValidatedLikeASeed(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let bad = try await mock.send("PUT", "/__admin/zitadel/sessions/s1", body: #"{"session":{"id":"s1","creationDate":"yesterday"}}"#)
         #expect(bad.status == 400)
@@ -293,12 +319,13 @@ import Testing
         #expect(served.text == #"{"session":{"id":"s1","sequence":"7"}}"#)
     }
 
-    @Test func scenariosCanBeAddedAndSwitched() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func scenariosCanBeAddedAndSwitched(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let bad = try await mock.send("POST", "/__admin/scenarios/extra", body: #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"x"}}]}}"#)
         #expect(bad.status == 400)
-        #expect(!mock.server.app.registry.names.contains("extra"), "a bad seed changes nothing")
+        #expect(!mock.app.registry.names.contains("extra"), "a bad seed changes nothing")
         let good = try await mock.send("POST", "/__admin/scenarios/extra", body: #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"x","code":"X","expired":false,"completed":true}}]}}"#)
         #expect(good.status == 201)
         let byHeader = try await mock.get("\(challenge)?code=X", headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Scenario": "extra"])
@@ -311,8 +338,9 @@ import Testing
         #expect(try health.json()["scenarios"] == .array([.string("default"), .string("extra")]))
     }
 
-    @Test func adminTokenIsRequiredButNotForHealth() async throws {
-        let mock = try Harness { $0.app.adminToken = "s3cret" }
+    @Test(arguments: TestingSetup.allCases)
+    func adminTokenIsRequiredButNotForHealth(setup: TestingSetup) async throws {
+        let mock = try Harness(setup) { $0.app.adminToken = "s3cret" }
         defer { mock.stop() }
         #expect(try await mock.get("/__admin/health").status == 200)
         #expect(try await mock.send("POST", "/__admin/reset").status == 401)
@@ -332,23 +360,20 @@ import Testing
             #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"w","code":"W","expired":false,"completed":\#(completed)}}]}}"#
         }
         try seed(false).write(toFile: file, atomically: true, encoding: .utf8)
-        let mock = try Harness { $0.seedsPath = folder; $0.watch = true; $0.watchInterval = 0.1 }
+        let mock = try Harness(.live) { $0.seedsPath = folder; $0.watch = true; $0.watchInterval = 0.05 }
         defer { mock.stop() }
+        var outcomes = try #require(mock.server.watcher).outcomes.makeAsyncIterator()
         let headers = ["X-WalletKit-Project-ID": "p"]
         #expect(try completed(try await mock.get("\(challenge)?code=W", headers: headers)) == false)
 
         try #"{"walletkit": {"sessionChallenges": [ BROKEN"#.write(toFile: file, atomically: true, encoding: .utf8)
-        try await Task.sleep(for: .milliseconds(400))
+        #expect(await outcomes.next() == .rejected(file: file))
         let during = try await mock.get("\(challenge)?code=W", headers: headers)
         #expect(during.status == 200, "old state keeps serving")
         #expect(try completed(during) == false)
 
         try seed(true).write(toFile: file, atomically: true, encoding: .utf8)
-        var reloaded = false
-        for _ in 0..<30 where !reloaded {
-            try await Task.sleep(for: .milliseconds(100))
-            reloaded = try completed(try await mock.get("\(challenge)?code=W", headers: headers))
-        }
-        #expect(reloaded, "a valid change is picked up")
+        #expect(await outcomes.next() == .reloaded(scenario: "default"))
+        #expect(try completed(try await mock.get("\(challenge)?code=W", headers: headers)), "a valid change is picked up")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SessionMockTesting
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -10,12 +11,13 @@ import Testing
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// Contract §1, row by row, over real sockets against the bundled default scenario.
+/// Contract §1, row by row, against the bundled default scenario: each test in process and live.
 @Suite struct WalletKitContractTests {
     let path = "/users/session-challenge"
 
-    @Test func returnsTheChallengeWithAllFourFields() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func returnsTheChallengeWithAllFourFields(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=K7PX-22QA", headers: Harness.project)
         #expect(result.status == 200)
@@ -23,78 +25,86 @@ import Testing
         #expect(result.text == #"{"id":"sc_01HZX3","code":"K7PX-22QA","expired":false,"completed":false}"#)
     }
 
-    @Test(arguments: [
+    @Test(arguments: TestingSetup.allCases, [
         ("COMPLETED", #"{"id":"sc_completed","code":"COMPLETED","expired":false,"completed":true}"#),
         ("EXPIRED", #"{"id":"sc_expired","code":"EXPIRED","expired":true,"completed":false}"#),
         ("ANY-PROJECT", #"{"id":"sc_shared","code":"ANY-PROJECT","expired":false,"completed":false}"#),
     ])
-    func returnsEachDemoState(code: String, body: String) async throws {
-        let mock = try Harness()
+    func returnsEachDemoState(setup: TestingSetup, row: (String, String)) async throws {
+        let (code, body) = row
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=\(code)", headers: Harness.project)
         #expect(result.status == 200)
         #expect(result.text == body)
     }
 
-    @Test func missingProjectHeaderIs401() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func missingProjectHeaderIs401(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=K7PX-22QA")
         #expect(result.status == 401)
         #expect(result.text == #"{"code":"missing_project_id","error":"X-WalletKit-Project-ID header is required"}"#)
     }
 
-    @Test func emptyProjectHeaderIs401() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func emptyProjectHeaderIs401(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": ""])
         #expect(result.status == 401)
         #expect(result.text == #"{"code":"missing_project_id","error":"X-WalletKit-Project-ID header is required"}"#)
     }
 
-    @Test func unknownProjectIs401WhenSeedListsProjects() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func unknownProjectIs401WhenSeedListsProjects(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": "proj_nope"])
         #expect(result.status == 401)
         #expect(result.text == #"{"code":"invalid_project_id","error":"Invalid project ID"}"#)
     }
 
-    @Test func anyProjectIsAcceptedWhenSeedListsNone() async throws {
-        let mock = try Harness(seeds: ["s": #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"C","expired":false,"completed":false}}]}}"#])
+    @Test(arguments: TestingSetup.allCases)
+    func anyProjectIsAcceptedWhenSeedListsNone(setup: TestingSetup) async throws {
+        let mock = try Harness(setup, seeds: ["s": #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"C","expired":false,"completed":false}}]}}"#])
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=C", headers: ["X-WalletKit-Project-ID": "whatever"])
         #expect(result.status == 200)
         #expect(result.text == #"{"id":"a","code":"C","expired":false,"completed":false}"#)
     }
 
-    @Test func projectIsCheckedBeforeCode() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func projectIsCheckedBeforeCode(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get(path, headers: ["X-WalletKit-Project-ID": "proj_nope"])
         #expect(result.status == 401)
         #expect(result.text.contains("invalid_project_id"))
     }
 
-    @Test(arguments: ["", "?code=", "?other=1"])
-    func missingOrEmptyCodeIs400(query: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, ["", "?code=", "?other=1"])
+    func missingOrEmptyCodeIs400(setup: TestingSetup, query: String) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get(path + query, headers: Harness.project)
         #expect(result.status == 400)
         #expect(result.text == #"{"code":"missing_code","error":"Query parameter 'code' is required"}"#)
     }
 
-    @Test func unknownCodeIs400() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func unknownCodeIs400(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=NOPE", headers: Harness.project)
         #expect(result.status == 400)
         #expect(result.text == #"{"code":"session_challenge_not_found","error":"Session challenge not found"}"#)
     }
 
-    @Test func challengeOfAnotherProjectIs403() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func challengeOfAnotherProjectIs403(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=OTHER-PROJECT", headers: Harness.project)
         #expect(result.status == 403)
@@ -103,25 +113,27 @@ import Testing
         #expect(owner.status == 200)
     }
 
-    @Test func forcedFaultIs500WithNullCode() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func forcedFaultIs500WithNullCode(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=BOOM", headers: Harness.project)
         #expect(result.status == 500)
         #expect(result.text == #"{"code":null,"error":"Internal server error"}"#)
     }
 
-    @Test func percentEncodedCodeIsDecoded() async throws {
-        let mock = try Harness(seeds: ["s": #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"A B/ü","expired":false,"completed":false}}]}}"#])
+    @Test(arguments: TestingSetup.allCases)
+    func percentEncodedCodeIsDecoded(setup: TestingSetup) async throws {
+        let mock = try Harness(setup, seeds: ["s": #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"A B/ü","expired":false,"completed":false}}]}}"#])
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=A%20B%2F%C3%BC", headers: ["X-WalletKit-Project-ID": "p"])
         #expect(result.status == 200)
         #expect(result.text == #"{"id":"a","code":"A B/ü","expired":false,"completed":false}"#)
     }
 
-    @Test(arguments: ["POST", "PUT", "DELETE", "PATCH"])
-    func otherMethodsAre405WithAllow(method: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, ["POST", "PUT", "DELETE", "PATCH"])
+    func otherMethodsAre405WithAllow(setup: TestingSetup, method: String) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.send(method, "\(path)?code=K7PX-22QA", headers: Harness.project)
         #expect(result.status == 405)
@@ -131,8 +143,9 @@ import Testing
         #expect(result.text == #"{"code":"method_not_allowed","error":"Method not allowed"}"#)
     }
 
-    @Test func unknownPathUnderUsersIsErrorResponse404() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func unknownPathUnderUsersIsErrorResponse404(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("/users/nope", headers: Harness.project)
         #expect(result.status == 404)
