@@ -80,6 +80,25 @@ public struct ZitadelSessionSeed: Sendable {
     public var session: ZitadelSession
 }
 
+/// The factors of `zitadel.session.v2.Factors`, in proto field order: the one list that seed
+/// parsing, the REST JSON and protobuf encoders and the store's change detection go by.
+public enum Factor: String, CaseIterable, Sendable {
+    case user, password, webAuthN, intent, totp, otpSms, otpEmail, recoveryCode
+
+    /// The JSON name (`rawValue`) is the proto field's lowerCamelCase; this is the proto name itself
+    /// (`web_auth_n`), which seeds accept as well.
+    public var protoName: String {
+        var name = ""
+        for character in rawValue {
+            if character.isUppercase { name += "_" + character.lowercased() } else { name.append(character) }
+        }
+        return name
+    }
+
+    /// Everything but `user` and `webAuthN` holds nothing but its verification time.
+    public var holdsOnlyATime: Bool { self != .user && self != .webAuthN }
+}
+
 /// `zitadel.session.v2.Session`. Optional means "unset": an unset field is never sent.
 public struct ZitadelSession: Sendable, Equatable {
     public var id: String = ""
@@ -94,19 +113,52 @@ public struct ZitadelSession: Sendable, Equatable {
 
     public init() {}
 
+    /// The verified factors of a session. `user` and `webAuthN` carry fields of their own; the
+    /// others only a verification time, kept by `Factor` (so a new one is a new `Factor` case).
     public struct Factors: Sendable, Equatable {
         public var user: UserFactor?
-        public var password: VerifiedFactor?
         public var webAuthN: WebAuthNFactor?
-        public var intent: VerifiedFactor?
-        public var totp: VerifiedFactor?
-        public var otpSms: VerifiedFactor?
-        public var otpEmail: VerifiedFactor?
-        public var recoveryCode: VerifiedFactor?
+        private var timeOnly: [Factor: VerifiedFactor] = [:]
 
-        public var isEmpty: Bool {
-            user == nil && password == nil && webAuthN == nil && intent == nil && totp == nil
-                && otpSms == nil && otpEmail == nil && recoveryCode == nil
+        public init() {}
+
+        /// A factor that holds only its verification time (not `user` or `webAuthN`).
+        public subscript(_ factor: Factor) -> VerifiedFactor? {
+            get { timeOnly[factor] }
+            set {
+                precondition(factor.holdsOnlyATime, "\(factor) has fields of its own")
+                timeOnly[factor] = newValue
+            }
+        }
+
+        public func contains(_ factor: Factor) -> Bool {
+            switch factor {
+            case .user: user != nil
+            case .webAuthN: webAuthN != nil
+            default: timeOnly[factor] != nil
+            }
+        }
+
+        /// The factors present, in proto field order.
+        public var present: [Factor] { Factor.allCases.filter(contains) }
+
+        public var isEmpty: Bool { user == nil && webAuthN == nil && timeOnly.isEmpty }
+
+        public func verifiedAt(_ factor: Factor) -> SeedTimestamp? {
+            switch factor {
+            case .user: user?.verifiedAt
+            case .webAuthN: webAuthN?.verifiedAt
+            default: timeOnly[factor]?.verifiedAt
+            }
+        }
+
+        /// Every factor's verification time passed through `transform`.
+        public mutating func mapVerifiedAt(_ transform: (SeedTimestamp) -> SeedTimestamp) {
+            if let time = user?.verifiedAt { user?.verifiedAt = transform(time) }
+            if let time = webAuthN?.verifiedAt { webAuthN?.verifiedAt = transform(time) }
+            for (factor, value) in timeOnly {
+                if let time = value.verifiedAt { timeOnly[factor] = VerifiedFactor(verifiedAt: transform(time)) }
+            }
         }
     }
 
@@ -118,9 +170,11 @@ public struct ZitadelSession: Sendable, Equatable {
         public var organizationId: String = ""
     }
 
-    /// password, intent, totp, otpSms, otpEmail and recoveryCode: only a verification time.
+    /// A factor that holds only a verification time.
     public struct VerifiedFactor: Sendable, Equatable {
         public var verifiedAt: SeedTimestamp?
+
+        public init(verifiedAt: SeedTimestamp?) { self.verifiedAt = verifiedAt }
     }
 
     public struct WebAuthNFactor: Sendable, Equatable {
@@ -149,10 +203,7 @@ public struct ZitadelSession: Sendable, Equatable {
             if case .relative? = time { return true } else { return false }
         }
         return relative(creationDate) || relative(changeDate) || relative(expirationDate)
-            || relative(factors.user?.verifiedAt) || relative(factors.password?.verifiedAt)
-            || relative(factors.webAuthN?.verifiedAt) || relative(factors.intent?.verifiedAt)
-            || relative(factors.totp?.verifiedAt) || relative(factors.otpSms?.verifiedAt)
-            || relative(factors.otpEmail?.verifiedAt) || relative(factors.recoveryCode?.verifiedAt)
+            || Factor.allCases.contains { relative(factors.verifiedAt($0)) }
     }
 
     /// Every relative timestamp turned absolute against `now`.
@@ -162,14 +213,7 @@ public struct ZitadelSession: Sendable, Equatable {
         copy.creationDate = creationDate?.resolved(now: now)
         copy.changeDate = changeDate?.resolved(now: now)
         copy.expirationDate = expirationDate?.resolved(now: now)
-        copy.factors.user?.verifiedAt = factors.user?.verifiedAt?.resolved(now: now)
-        copy.factors.password?.verifiedAt = factors.password?.verifiedAt?.resolved(now: now)
-        copy.factors.webAuthN?.verifiedAt = factors.webAuthN?.verifiedAt?.resolved(now: now)
-        copy.factors.intent?.verifiedAt = factors.intent?.verifiedAt?.resolved(now: now)
-        copy.factors.totp?.verifiedAt = factors.totp?.verifiedAt?.resolved(now: now)
-        copy.factors.otpSms?.verifiedAt = factors.otpSms?.verifiedAt?.resolved(now: now)
-        copy.factors.otpEmail?.verifiedAt = factors.otpEmail?.verifiedAt?.resolved(now: now)
-        copy.factors.recoveryCode?.verifiedAt = factors.recoveryCode?.verifiedAt?.resolved(now: now)
+        copy.factors.mapVerifiedAt { $0.resolved(now: now) }
         return copy
     }
 }

@@ -424,31 +424,26 @@ public struct SeedParser: Sendable {
         var factors = ZitadelSession.Factors()
         guard let fields = object(node, .factors)
         else { return factors }
-        if let user = fields["user"],
-           let f = object(user, .userFactor) {
-            var factor = ZitadelSession.UserFactor()
-            factor.verifiedAt = verifiedAt(f)
-            factor.id = string(f["id"]) ?? ""
-            factor.loginName = string(f["loginName"]) ?? ""
-            factor.displayName = string(f["displayName"]) ?? ""
-            factor.organizationId = string(f["organizationId"]) ?? ""
-            factors.user = factor
+        for factor in Factor.allCases {
+            guard let node = fields[factor.rawValue] else { continue }
+            switch factor {
+            case .user:
+                guard let f = object(node, .userFactor) else { continue }
+                var user = ZitadelSession.UserFactor()
+                user.verifiedAt = verifiedAt(f)
+                user.id = string(f["id"]) ?? ""
+                user.loginName = string(f["loginName"]) ?? ""
+                user.displayName = string(f["displayName"]) ?? ""
+                user.organizationId = string(f["organizationId"]) ?? ""
+                factors.user = user
+            case .webAuthN:
+                guard let f = object(node, .webAuthNFactor) else { continue }
+                factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedAt(f), userVerified: bool(f["userVerified"]) ?? false)
+            default:
+                guard let f = object(node, .verifiedFactor) else { continue }
+                factors[factor] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedAt(f))
+            }
         }
-        if let webAuthN = fields["webAuthN"],
-           let f = object(webAuthN, .webAuthNFactor) {
-            factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedAt(f), userVerified: bool(f["userVerified"]) ?? false)
-        }
-        func simple(_ name: String, _ parser: inout SeedParser) -> ZitadelSession.VerifiedFactor? {
-            guard let factor = fields[name],
-                  let f = parser.object(factor, .verifiedFactor) else { return nil }
-            return ZitadelSession.VerifiedFactor(verifiedAt: parser.verifiedAt(f))
-        }
-        factors.password = simple("password", &self)
-        factors.intent = simple("intent", &self)
-        factors.totp = simple("totp", &self)
-        factors.otpSms = simple("otpSms", &self)
-        factors.otpEmail = simple("otpEmail", &self)
-        factors.recoveryCode = simple("recoveryCode", &self)
         return factors
     }
 
@@ -536,6 +531,10 @@ package struct KeyTable: Sendable {
     private let spellings: [(utf8: [UInt8], slot: Int)]
 
     package init(_ names: [String], aliases: KeyValuePairs<String, String>) {
+        self.init(names, aliases: aliases.map { ($0.key, $0.value) })
+    }
+
+    package init(_ names: [String], aliases: [(String, String)]) {
         precondition(names.count <= Fields.capacity)
         self.names = names
         var spellings = names.enumerated().map { (Array($1.utf8), $0) }
@@ -563,7 +562,7 @@ package struct KeyTable: Sendable {
     package static let token = KeyTable(["token", "userId", "permissions"], aliases: [:])
     package static let sessionEntry = KeyTable(["sessionToken", "creatorUserId", "session"], aliases: [:])
     package static let session = KeyTable(["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"], aliases: ["creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent", "expiration_date": "expirationDate"])
-    package static let factors = KeyTable(["user", "password", "webAuthN", "intent", "totp", "otpSms", "otpEmail", "recoveryCode"], aliases: ["web_auth_n": "webAuthN", "otp_sms": "otpSms", "otp_email": "otpEmail", "recovery_code": "recoveryCode"])
+    package static let factors = KeyTable(Factor.allCases.map(\.rawValue), aliases: Factor.allCases.filter { $0.protoName != $0.rawValue }.map { ($0.protoName, $0.rawValue) })
     package static let userFactor = KeyTable(["verifiedAt", "id", "loginName", "displayName", "organizationId"], aliases: ["verified_at": "verifiedAt", "login_name": "loginName", "display_name": "displayName", "organization_id": "organizationId"])
     package static let webAuthNFactor = KeyTable(["verifiedAt", "userVerified"], aliases: ["verified_at": "verifiedAt", "user_verified": "userVerified"])
     package static let verifiedFactor = KeyTable(["verifiedAt"], aliases: ["verified_at": "verifiedAt"])

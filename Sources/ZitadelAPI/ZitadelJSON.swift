@@ -74,29 +74,25 @@ public enum ZitadelJSON {
 
     private static func writeFactors(_ factors: ZitadelSession.Factors, to w: inout JSONWriter) {
         var f = ObjectWriter(&w)
-        if let user = factors.user {
-            f.key("user", &w)
-            var u = ObjectWriter(&w)
-            u.timestamp("verifiedAt", user.verifiedAt, &w)
-            u.string("id", user.id, &w)
-            u.string("loginName", user.loginName, &w)
-            u.string("displayName", user.displayName, &w)
-            u.string("organizationId", user.organizationId, &w)
-            u.finish(&w)
-        }
-        f.verified("password", factors.password, &w)
-        if let webAuthN = factors.webAuthN {
-            f.key("webAuthN", &w)
+        for factor in factors.present {
+            f.key(factor.rawValue, &w)
             var x = ObjectWriter(&w)
-            x.timestamp("verifiedAt", webAuthN.verifiedAt, &w)
-            if webAuthN.userVerified { x.key("userVerified", &w); w.raw("true") }
+            x.timestamp("verifiedAt", factors.verifiedAt(factor), &w)
+            switch factor {
+            case .user:
+                if let user = factors.user {
+                    x.string("id", user.id, &w)
+                    x.string("loginName", user.loginName, &w)
+                    x.string("displayName", user.displayName, &w)
+                    x.string("organizationId", user.organizationId, &w)
+                }
+            case .webAuthN:
+                if factors.webAuthN?.userVerified == true { x.key("userVerified", &w); w.raw("true") }
+            default:
+                break
+            }
             x.finish(&w)
         }
-        f.verified("intent", factors.intent, &w)
-        f.verified("totp", factors.totp, &w)
-        f.verified("otpSms", factors.otpSms, &w)
-        f.verified("otpEmail", factors.otpEmail, &w)
-        f.verified("recoveryCode", factors.recoveryCode, &w)
         f.finish(&w)
     }
 
@@ -129,14 +125,6 @@ public enum ZitadelJSON {
             case .absolute(let text): w.string(text)
             case .relative: w.string(value.text(now: WallClock.nowMicros()))
             }
-        }
-
-        mutating func verified(_ name: String, _ factor: ZitadelSession.VerifiedFactor?, _ w: inout JSONWriter) {
-            guard let factor else { return }
-            key(name, &w)
-            var inner = ObjectWriter(&w)
-            inner.timestamp("verifiedAt", factor.verifiedAt, &w)
-            inner.finish(&w)
         }
 
         func finish(_ w: inout JSONWriter) {

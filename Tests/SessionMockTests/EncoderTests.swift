@@ -1,3 +1,5 @@
+import Foundation
+import SwiftProtobuf
 import Testing
 @testable import JSON
 @testable import MicroHTTP
@@ -166,12 +168,12 @@ import Testing
     @Test func everyFactorInProtoOrder() {
         var session = ZitadelSession()
         let verified = ZitadelSession.VerifiedFactor(verifiedAt: Self.at)
-        session.factors.recoveryCode = verified
-        session.factors.otpEmail = verified
-        session.factors.otpSms = verified
-        session.factors.totp = verified
-        session.factors.intent = verified
-        session.factors.password = verified
+        session.factors[.recoveryCode] = verified
+        session.factors[.otpEmail] = verified
+        session.factors[.otpSms] = verified
+        session.factors[.totp] = verified
+        session.factors[.intent] = verified
+        session.factors[.password] = verified
         session.factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: Self.at, userVerified: true)
         session.factors.user = ZitadelSession.UserFactor(verifiedAt: Self.at, id: "u")
         let v = #"{"verifiedAt":"2025-03-06T14:42:07.731226Z"}"#
@@ -309,5 +311,35 @@ import Testing
         #expect(parsed != .object([("a", .array([.bool(true), .null, .string("/")])), ("b", .number("1"))]))
         #expect(parsed["a"] == .array([.bool(true), .null, .string("/")]))
         #expect(parsed["missing"] == nil)
+    }
+}
+
+/// The documents that list the factors by hand agree with `Factor`, the list the code goes by.
+@Suite struct FactorTableTests {
+    @Test func seedSchemaListsEveryFactorInProtoOrder() throws {
+        let schema = try JSONParser.parse(Array(try Data(contentsOf: SeedParserTests.repositoryRoot.appendingPathComponent("Seeds/seed.schema.json"))))
+        guard case .object(let properties)? = schema["$defs"]?["factors"]?["properties"] else {
+            Issue.record("no $defs.factors.properties"); return
+        }
+        let expected = Factor.allCases.flatMap { $0.protoName == $0.rawValue ? [$0.rawValue] : [$0.rawValue, $0.protoName] }
+        #expect(Set(properties.map(\.key)) == Set(expected))
+        #expect(properties.map(\.key).filter { name in Factor.allCases.contains { $0.rawValue == name } } == Factor.allCases.map(\.rawValue))
+    }
+
+    @Test func openAPIDocumentListsEveryFactor() throws {
+        let text = try String(contentsOf: SeedParserTests.repositoryRoot.appendingPathComponent("openapi/openapi.yaml"), encoding: .utf8)
+        for schema in ["ZitadelFactors:", "SeedFactors:"] {
+            let start = try #require(text.range(of: "\n    \(schema)\n"))
+            let end = text.range(of: "\n    [A-Za-z]", options: .regularExpression, range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+            let names = text[start.upperBound..<end].split(separator: "\n")
+                .filter { $0.hasPrefix("        ") && !$0.hasPrefix("         ") && $0.hasSuffix(":") }
+                .map { String($0.dropFirst(8).dropLast()) }
+            #expect(names.filter { name in Factor.allCases.contains { $0.rawValue == name } } == Factor.allCases.map(\.rawValue), "\(schema) \(names)")
+        }
+    }
+
+    @Test func protoNamesAreTheSnakeCaseFieldNames() {
+        #expect(Factor.allCases.map(\.protoName) == ["user", "password", "web_auth_n", "intent", "totp", "otp_sms", "otp_email", "recovery_code"])
+        #expect(Zitadel_Session_V2_Factors.with { $0.webAuthN = .init(); $0.otpSms = .init() }.textFormatString().contains("web_auth_n"))
     }
 }

@@ -200,6 +200,6 @@ import Testing
         let store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: [entry]), now: StoreTests.now)
         let record = try #require(store.record(id: "all"))
         #expect(record.session == entry.session.resolved(now: StoreTests.now))
-        #expect(record.session.factors.recoveryCode != nil && record.session.userAgent?.header["x"] == [])
+        #expect(record.session.factors[.recoveryCode] != nil && record.session.userAgent?.header["x"] == [])
     }
 }

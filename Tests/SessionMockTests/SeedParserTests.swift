@@ -392,7 +392,7 @@ import Testing
         #expect(all.creationDate == .relative(offsetMicros: -300_000_000))
         #expect(all.expirationDate == .relative(offsetMicros: 12 * 3_600_000_000))
         #expect(all.metadata == ["tenant": Array("acme".utf8), "plan": Array("pro".utf8)])
-        #expect(all.factors.recoveryCode?.verifiedAt == .relative(offsetMicros: -60_000_000))
+        #expect(all.factors[.recoveryCode]?.verifiedAt == .relative(offsetMicros: -60_000_000))
 
         let flaky = seed.faults[1]
         #expect(flaky.match.api == .walletKit)
@@ -435,10 +435,10 @@ import Testing
         #expect(session.factors.user == ZitadelSession.UserFactor(
             verifiedAt: .absolute("2025-03-06T14:42:07Z"), id: "u1", loginName: "l@x", displayName: "D", organizationId: "o1"))
         #expect(session.factors.webAuthN == ZitadelSession.WebAuthNFactor(verifiedAt: .absolute("2025-03-06T14:42:08Z"), userVerified: true))
-        #expect(session.factors.otpSms?.verifiedAt == .relative(offsetMicros: 0))
-        #expect(session.factors.otpEmail?.verifiedAt == .relative(offsetMicros: 0))
-        #expect(session.factors.recoveryCode?.verifiedAt == .relative(offsetMicros: -1_000_000))
-        #expect(session.factors.password == nil)
+        #expect(session.factors[.otpSms]?.verifiedAt == .relative(offsetMicros: 0))
+        #expect(session.factors[.otpEmail]?.verifiedAt == .relative(offsetMicros: 0))
+        #expect(session.factors[.recoveryCode]?.verifiedAt == .relative(offsetMicros: -1_000_000))
+        #expect(session.factors[.password] == nil)
     }
 
     @Test func aliasAndCanonicalNameTogetherAreRefused() {
@@ -466,7 +466,7 @@ import Testing
         #expect(entry.session.sequence == 0)
         #expect(entry.session.metadata.isEmpty)
         #expect(entry.session.userAgent == nil)
-        #expect(entry.session.factors.password == nil)
+        #expect(entry.session.factors[.password] == nil)
         #expect(entry.session.factors.webAuthN == ZitadelSession.WebAuthNFactor(verifiedAt: .relative(offsetMicros: 0), userVerified: false))
         // A required field given as null is missing.
         Self.expectOneIssue(Self.challengeSeed(#"{"id":null,"code":"C","expired":false,"completed":false}"#),

@@ -142,7 +142,7 @@ import Testing
         seedSession.creationDate = .relative(offsetMicros: -300_000_000)
         seedSession.changeDate = .absolute("2025-01-01T00:00:00Z")
         seedSession.expirationDate = .relative(offsetMicros: 3_600_000_000)
-        seedSession.factors.password = ZitadelSession.VerifiedFactor(verifiedAt: .relative(offsetMicros: 0))
+        seedSession.factors[.password] = ZitadelSession.VerifiedFactor(verifiedAt: .relative(offsetMicros: 0))
         let seed = ZitadelSeed(
             tokens: [ZitadelToken(token: "admin", userId: "9001", permissions: ["session.read"]), ZitadelToken(token: "user", userId: "1", permissions: [])],
             sessions: [ZitadelSessionSeed(sessionToken: "tok", creatorUserId: "9001", session: seedSession)])
@@ -157,7 +157,7 @@ import Testing
         #expect(record.sessionToken == "tok")
         #expect(record.creatorUserId == "9001")
         #expect(record.session.creationDate == .absolute("2025-03-06T14:37:07.731226Z"))
-        #expect(record.session.factors.password?.verifiedAt == .absolute("2025-03-06T14:42:07.731226Z"))
+        #expect(record.session.factors[.password]?.verifiedAt == .absolute("2025-03-06T14:42:07.731226Z"))
         #expect(String(decoding: record.responseBody, as: UTF8.self)
                 == #"{"session":{"id":"s1","creationDate":"2025-03-06T14:37:07.731226Z","changeDate":"2025-01-01T00:00:00Z","factors":{"password":{"verifiedAt":"2025-03-06T14:42:07.731226Z"}},"expirationDate":"2025-03-06T15:42:07.731226Z"}}"#)
         #expect(store.record(id: "s2") == nil)

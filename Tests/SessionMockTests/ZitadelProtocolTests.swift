@@ -1,6 +1,7 @@
 import Foundation
 import SwiftProtobuf
 import Testing
+import SessionMockTesting
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -12,17 +13,18 @@ import Testing
 @testable import ZitadelAPI
 
 /// `POST /zitadel.session.v2.SessionService/GetSession` over Connect (JSON and binary protobuf) and
-/// gRPC-Web (binary and text), over real sockets against the bundled default scenario: every row of
-/// contract §2 in every encoding, answers decoded with the generated `zitadel.session.v2` types.
+/// gRPC-Web (binary and text), in process and live against the bundled default scenario: every row
+/// of contract §2 in every encoding, answers decoded with the generated `zitadel.session.v2` types.
 @Suite struct ZitadelProtocolTests {
     static let path = ZitadelRPC.getSessionPath
     static let fullId = "312909075212468632"
 
     // MARK: - Every §2 row, every encoding
 
-    @Test(arguments: RPCEncoding.allCases, RPCContractRow.all)
-    func contractRow(encoding: RPCEncoding, row: RPCContractRow) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases.flatMap { encoding in RPCContractRow.all.map { RPCCase(encoding: encoding, row: $0) } })
+    func contractRow(setup: TestingSetup, call: RPCCase) async throws {
+        let (encoding, row) = (call.encoding, call.row)
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let answer = try await encoding.call(mock, row.request, headers: row.headers)
         switch row.expected {
@@ -50,8 +52,9 @@ import Testing
 
     // MARK: - Exact wire bytes
 
-    @Test func connectJSONSuccessIsTheRESTBodyByteForByte() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func connectJSONSuccessIsTheRESTBodyByteForByte(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await post(mock, contentType: "application/json", body: Data(#"{"sessionId":"312909075212468632"}"#.utf8),
                                     headers: ["Authorization": "Bearer admin-pat", "Connect-Protocol-Version": "1"])
@@ -62,16 +65,18 @@ import Testing
         #expect(result.header("Pragma") == "no-cache")
     }
 
-    @Test func connectNotFoundBodyIsExact() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func connectNotFoundBodyIsExact(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await post(mock, contentType: "application/json", body: Data(#"{"sessionId":"nope"}"#.utf8), headers: Harness.admin)
         #expect(result.status == 404)
         #expect(result.text == #"{"code":"not_found","message":"Session does not exist (QUERY-SFeaa)","details":[{"type":"zitadel.v1.ErrorDetail","value":"CgtRVUVSWS1TRmVhYRIWU2Vzc2lvbiBkb2VzIG5vdCBleGlzdA","debug":{"id":"QUERY-SFeaa","message":"Session does not exist"}}]}"#)
     }
 
-    @Test func connectErrorWithoutIdHasNoDetails() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func connectErrorWithoutIdHasNoDetails(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await post(mock, contentType: "application/proto", body: Data(), headers: [:])
         #expect(result.status == 401)
@@ -79,8 +84,9 @@ import Testing
         #expect(result.text == #"{"code":"unauthenticated","message":"auth header missing"}"#)
     }
 
-    @Test func grpcWebTrailersAreExact() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func grpcWebTrailersAreExact(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         var request = Zitadel_Session_V2_GetSessionRequest()
         request.sessionID = "nope"
@@ -101,9 +107,9 @@ import Testing
 
     // MARK: - Protobuf and JSON are the same session
 
-    @Test(arguments: ["312909075212468632", "all-factors-1", "bare-1", "expired-1"])
-    func protobufAndJSONAreTheSameSession(id: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, ["312909075212468632", "all-factors-1", "bare-1", "expired-1"])
+    func protobufAndJSONAreTheSameSession(setup: TestingSetup, id: String) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         var request = Zitadel_Session_V2_GetSessionRequest()
         request.sessionID = id
@@ -119,7 +125,8 @@ import Testing
         #expect(again == proto)
     }
 
-    @Test func converterKeepsEveryField() throws {
+    @Test(arguments: TestingSetup.allCases)
+    func converterKeepsEveryField(setup: TestingSetup) async throws {
         let seed = try SeedParser.parse(Array(#"""
             {"zitadel":{"sessions":[{"session":{"id":"s","creationDate":"2025-03-06T14:42:07.123456789Z","sequence":"18446744073709551615",
              "factors":{"webAuthN":{"verifiedAt":"1969-12-31T23:59:59.5Z"},"otpEmail":{"verifiedAt":"2025-03-06T14:42:07Z"}},
@@ -144,9 +151,9 @@ import Testing
 
     // MARK: - Test headers and fault rules apply to these protocols too
 
-    @Test(arguments: RPCEncoding.allCases)
-    func seedFaultRuleMatchesTheSessionIdInTheBody(encoding: RPCEncoding) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func seedFaultRuleMatchesTheSessionIdInTheBody(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let error = try await encoding.call(mock, .init(id: "boom-1"), headers: Harness.admin).error()
         #expect(error.code == 13)
@@ -154,34 +161,35 @@ import Testing
         #expect(error.detail?.id == "QUERY-SAder")
     }
 
-    @Test(arguments: RPCEncoding.allCases)
-    func mockStatusHeaderForcesTheDocumentedError(encoding: RPCEncoding) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func mockStatusHeaderForcesTheDocumentedError(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let error = try await encoding.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": "404"]).error()
         #expect(error.code == 5)
         #expect(error.detail?.id == "QUERY-SFeaa")
     }
 
-    @Test(arguments: RPCEncoding.allCases)
-    func unknownScenarioIsInvalidArgument(encoding: RPCEncoding) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func unknownScenarioIsInvalidArgument(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let error = try await encoding.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "X-Mock-Scenario": "nope"]).error()
         #expect(error.code == 3)
         #expect(error.message.contains("nope"))
     }
 
-    @Test(arguments: RPCEncoding.allCases)
-    func isolatedScenarioCopiesWork(encoding: RPCEncoding) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func isolatedScenarioCopiesWork(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let answer = try await encoding.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "X-Mock-Scenario": "default@worker-1"])
         #expect(try answer.session().session.id == Self.fullId)
     }
 
-    @Test func callsAreJournaled() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func callsAreJournaled(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         for encoding in RPCEncoding.allCases {
             _ = try await encoding.call(mock, .init(id: Self.fullId), headers: Harness.admin)
@@ -192,51 +200,50 @@ import Testing
 
     // MARK: - Deadlines
 
-    @Test(arguments: RPCEncoding.allCases)
-    func deadlineShorterThanTheDelayIsDeadlineExceeded(encoding: RPCEncoding) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func deadlineShorterThanTheDelayIsDeadlineExceeded(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
-        let started = Date()
-        // Without the deadline this would wait 30 s (and URLSession give up after 10).
-        let headers = ["Authorization": "Bearer admin-pat", "X-Mock-Delay-Ms": "30000"].merging(encoding.timeoutHeader(milliseconds: 200)) { $1 }
+        // Without the deadline this would wait 10 minutes (and the live client give up after 30 s).
+        let headers = ["Authorization": "Bearer admin-pat", "X-Mock-Delay-Ms": "600000"].merging(encoding.timeoutHeader(milliseconds: 200)) { $1 }
         let answer = try await encoding.call(mock, .init(id: Self.fullId), headers: headers)
-        let elapsed = Date().timeIntervalSince(started)
         let error = try answer.error()
         #expect(error.code == 4)
         #expect(error.message.contains("200 ms"))
-        #expect(elapsed >= 0.19 && elapsed < 8, "answered at the deadline, not after the delay: \(elapsed) s")
+        if setup == .router { #expect(answer.http.delayMilliseconds == 200, "answered at the deadline, not after the delay") }
         if encoding.isConnect { #expect(answer.http.status == 504) }
     }
 
-    @Test(arguments: RPCEncoding.allCases)
-    func deadlineAlsoCutsFaultRuleDelays(encoding: RPCEncoding) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func deadlineAlsoCutsFaultRuleDelays(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         // slow-1 has a 1500 ms fault delay in the default seed.
         let answer = try await encoding.call(mock, .init(id: "slow-1"), headers: Harness.admin.merging(encoding.timeoutHeader(milliseconds: 100)) { $1 })
         #expect(try answer.error().code == 4)
     }
 
-    @Test(arguments: RPCEncoding.allCases)
-    func deadlineLongerThanTheDelayAnswersNormally(encoding: RPCEncoding) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func deadlineLongerThanTheDelayAnswersNormally(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let headers = ["Authorization": "Bearer admin-pat", "X-Mock-Delay-Ms": "50"].merging(encoding.timeoutHeader(milliseconds: 5000)) { $1 }
         let answer = try await encoding.call(mock, .init(id: Self.fullId), headers: headers)
         #expect(try answer.session().session.id == Self.fullId)
     }
 
-    @Test(arguments: ["abc", "-1", "12345678901", ""])
-    func malformedConnectTimeoutIsInvalidArgument(value: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, ["abc", "-1", "12345678901", ""])
+    func malformedConnectTimeoutIsInvalidArgument(setup: TestingSetup, value: String) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let answer = try await RPCEncoding.connectJSON.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "Connect-Timeout-Ms": value])
         #expect(try answer.error().code == 3)
         #expect(answer.http.status == 400)
     }
 
-    @Test func malformedGRPCTimeoutIsInvalidArgument() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func malformedGRPCTimeoutIsInvalidArgument(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let answer = try await RPCEncoding.grpcWeb.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "grpc-timeout": "5x"])
         #expect(try answer.error().code == 3)
@@ -255,8 +262,9 @@ import Testing
 
     // MARK: - Connect headers
 
-    @Test func connectProtocolVersionOtherThan1IsRefused() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func connectProtocolVersionOtherThan1IsRefused(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let answer = try await RPCEncoding.connectProto.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "Connect-Protocol-Version": "2"])
         #expect(answer.http.status == 400)
@@ -265,9 +273,9 @@ import Testing
 
     // MARK: - Content types, methods, bad bodies
 
-    @Test(arguments: ["application/grpc", "application/grpc+proto", "application/grpc+json"])
-    func nativeGRPCIs415ThatSaysWhy(contentType: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, ["application/grpc", "application/grpc+proto", "application/grpc+json"])
+    func nativeGRPCIs415ThatSaysWhy(setup: TestingSetup, contentType: String) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await post(mock, contentType: contentType, body: Data(GRPCWebProtocol.frame(0, [])), headers: Harness.admin)
         #expect(result.status == 415)
@@ -291,16 +299,17 @@ import Testing
         #expect(try result.json()["code"] == .string("unimplemented"))
     }
 
-    @Test func contentTypeParametersAndCaseAreIgnored() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func contentTypeParametersAndCaseAreIgnored(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await post(mock, contentType: "Application/JSON; charset=utf-8", body: Data(#"{"session_id":"312909075212468632"}"#.utf8), headers: Harness.admin)
         #expect(result.status == 200, "proto field names are accepted in JSON as well")
     }
 
-    @Test(arguments: ["GET", "PUT", "DELETE"])
-    func otherMethodsAre405(method: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, ["GET", "PUT", "DELETE"])
+    func otherMethodsAre405(setup: TestingSetup, method: String) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.send(method, Self.path, headers: Harness.admin)
         #expect(result.status == 405)
@@ -335,16 +344,18 @@ import Testing
         if encoding.isConnect { #expect(result.status == 400) } else { #expect(result.status == 200) }
     }
 
-    @Test func emptyConnectBodyIsTheEmptyMessage() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func emptyConnectBodyIsTheEmptyMessage(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await post(mock, contentType: "application/json", body: Data(), headers: Harness.admin)
         #expect(result.status == 400)
         #expect(try RPCAnswer(encoding: .connectJSON, http: result).error().message.contains("GetSessionRequest.SessionId"))
     }
 
-    @Test func grpcWebTextAcceptsSeveralPaddedPieces() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func grpcWebTextAcceptsSeveralPaddedPieces(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         var request = Zitadel_Session_V2_GetSessionRequest()
         request.sessionID = Self.fullId
@@ -356,9 +367,9 @@ import Testing
 
     // MARK: - Compressed requests (connectrpc for Python gzips by default)
 
-    @Test(arguments: [GzipVectors.fixed, GzipVectors.stored, GzipVectors.dynamic])
-    func gzipConnectBodies(vector: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, [GzipVectors.fixed, GzipVectors.stored, GzipVectors.dynamic])
+    func gzipConnectBodies(setup: TestingSetup, vector: String) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let body = try #require(Data(base64Encoded: vector))
         let result = try await post(mock, contentType: "application/json", body: body,
@@ -366,8 +377,9 @@ import Testing
         #expect(try RPCAnswer(encoding: .connectJSON, http: result).session().session.id == Self.fullId)
     }
 
-    @Test func gzipGRPCWebFrame() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func gzipGRPCWebFrame(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let payload = try #require(Data(base64Encoded: GzipVectors.protoNope))
         let result = try await post(mock, contentType: "application/grpc-web+proto", body: Data(GRPCWebProtocol.frame(1, [UInt8](payload))),
@@ -376,8 +388,9 @@ import Testing
         #expect(error.code == 5, "the compressed message named session \"nope\"")
     }
 
-    @Test func unknownContentEncodingIsUnimplemented() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func unknownContentEncodingIsUnimplemented(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await post(mock, contentType: "application/json", body: Data("{}".utf8),
                                     headers: ["Authorization": "Bearer admin-pat", "Content-Encoding": "br"])
@@ -385,8 +398,9 @@ import Testing
         #expect(try RPCAnswer(encoding: .connectJSON, http: result).error().code == 12)
     }
 
-    @Test func corruptGzipIsInvalidArgument() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func corruptGzipIsInvalidArgument(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         var body = [UInt8](try #require(Data(base64Encoded: GzipVectors.fixed)))
         body[body.count - 6] ^= 0xFF  // CRC
@@ -396,7 +410,8 @@ import Testing
         #expect(try RPCAnswer(encoding: .connectJSON, http: result).error().message.contains("CRC"))
     }
 
-    @Test func gzipDecoder() throws {
+    @Test(arguments: TestingSetup.allCases)
+    func gzipDecoder(setup: TestingSetup) async throws {
         let expected = Array(#"{"sessionId":"312909075212468632"}"#.utf8)
         for vector in [GzipVectors.fixed, GzipVectors.stored] {
             let bytes = [UInt8](try #require(Data(base64Encoded: vector)))
@@ -410,7 +425,8 @@ import Testing
         #expect(throws: Gzip.Failure.self) { try capped.get() }
     }
 
-    @Test func gzipDecoderSurvivesGarbage() throws {
+    @Test(arguments: TestingSetup.allCases)
+    func gzipDecoderSurvivesGarbage(setup: TestingSetup) async throws {
         var generator = SystemRandomNumberGenerator()
         let valid = [UInt8](try #require(Data(base64Encoded: GzipVectors.dynamic)))
         for round in 0..<3000 {
@@ -436,11 +452,18 @@ import Testing
     func post(_ mock: Harness, contentType: String, body: Data, headers: [String: String]) async throws -> HTTPResult {
         var all = headers
         all["Content-Type"] = contentType
-        return try await HTTPResult.fetch("POST", URL(string: mock.baseURL + Self.path)!, headers: all, body: body)
+        return try await mock.send("POST", Self.path, headers: all, bytes: Array(body))
     }
 }
 
 // MARK: - The four encodings, as a client would speak them
+
+/// One contract row in one encoding.
+struct RPCCase: Sendable, CustomTestStringConvertible {
+    let encoding: RPCEncoding
+    let row: RPCContractRow
+    var testDescription: String { "\(encoding.rawValue): \(row)" }
+}
 
 enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case connectJSON = "Connect JSON"
@@ -477,7 +500,7 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
         var all = headers
         all["Content-Type"] = contentType
         if isConnect, all["Connect-Protocol-Version"] == nil { all["Connect-Protocol-Version"] = "1" }
-        let http = try await HTTPResult.fetch("POST", URL(string: mock.baseURL + ZitadelProtocolTests.path)!, headers: all, body: try encode(request))
+        let http = try await mock.send("POST", ZitadelProtocolTests.path, headers: all, bytes: Array(try encode(request)))
         return RPCAnswer(encoding: self, http: http)
     }
 

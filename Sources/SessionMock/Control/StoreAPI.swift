@@ -13,58 +13,90 @@ struct StoreAPI: Sendable {
     let registry: ScenarioRegistry
 
     func register(on router: inout Router) {
-        let challenges = "/__admin/walletkit/session-challenges"
-        router.add("GET", challenges, errors: ControlErrorShape()) { self.inScenario($0) { _, state in self.listChallenges(state) } }
-        router.add("PUT", challenges, errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.replaceChallenges(request, state) } }
-        router.add("DELETE", challenges, errors: ControlErrorShape()) { self.inScenario($0) { _, state in
-            state.withChallenges { $0.removeAll() }
-            return .json(200, #"{"deleted":"all"}"#)
-        } }
-        router.add("GET", challenges + "/:code", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.getChallenge(request, state) } }
-        router.add("PUT", challenges + "/:code", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.putChallenge(request, state) } }
-        router.add("PATCH", challenges + "/:code", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.patchChallenge(request, state) } }
-        router.add("DELETE", challenges + "/:code", errors: ControlErrorShape()) { self.inScenario($0) { request, state in
-            let code = request.pathParameters["code"] ?? ""
-            return state.withChallenges { $0.remove(code: code) }
-                ? .json(200, JSONValue.object([("deleted", .string(code))]).serialized)
-                : Self.notFound("no session challenge with code '\(code)'")
-        } }
-
-        let sessions = "/__admin/zitadel/sessions"
-        router.add("GET", sessions, errors: ControlErrorShape()) { self.inScenario($0) { _, state in self.listSessions(state) } }
-        router.add("PUT", sessions, errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.replaceSessions(request, state) } }
-        router.add("DELETE", sessions, errors: ControlErrorShape()) { self.inScenario($0) { _, state in
-            state.withSessions { $0.removeAll() }
-            return .json(200, #"{"deleted":"all"}"#)
-        } }
-        router.add("GET", sessions + "/:id", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.getSession(request, state) } }
-        router.add("PUT", sessions + "/:id", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.putSession(request, state) } }
-        router.add("PATCH", sessions + "/:id", errors: ControlErrorShape()) { self.inScenario($0) { request, state in self.patchSession(request, state) } }
-        router.add("DELETE", sessions + "/:id", errors: ControlErrorShape()) { self.inScenario($0) { request, state in
-            let id = request.pathParameters["id"] ?? ""
-            return state.withSessions { $0.remove(id: id) }
-                ? .json(200, JSONValue.object([("deleted", .string(id))]).serialized)
-                : Self.notFound("no session with id '\(id)'")
-        } }
+        register(SessionChallengeCollection(), on: &router)
+        register(ZitadelSessionCollection(), on: &router)
     }
 
-    private func inScenario(_ request: HTTPRequest, _ body: (HTTPRequest, ScenarioState) -> HTTPResponse) -> HTTPResponse {
-        switch registry.scenario(request.queryValue("scenario")) {
-        case .success(let state): return body(request, state)
-        case .failure(let unknown): return AdminAPI.error(404, unknown.message, known: unknown.known)
+    /// The same seven routes for every collection: list, replace and clear it; read, put, patch
+    /// and delete one entry.
+    private func register(_ collection: some StoreCollection, on router: inout Router) {
+        let all = collection.path
+        let one = all + "/:" + collection.identity
+        func add(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse) {
+            router.add(method, pattern, errors: ControlErrorShape()) { request in
+                switch registry.scenario(request.queryValue("scenario")) {
+                case .success(let state): return handler(request, state)
+                case .failure(let unknown): return AdminAPI.error(404, unknown.message, known: unknown.known)
+                }
+            }
+        }
+        @Sendable func notFound(_ key: String) -> HTTPResponse { AdminAPI.error(404, "no \(collection.noun) '\(key)'") }
+
+        add("GET", all) { _, state in Self.list(collection, state) }
+        add("PUT", all) { request, state in
+            Self.withBody(request) { body in
+                let wrapped = Self.asList(body, key: collection.listKey)
+                guard case .object(let members) = wrapped, members.count == 1, let list = wrapped[collection.listKey] else {
+                    return AdminAPI.seedError(SeedError(file: "request body", reason: #"expected {"\#(collection.listKey)": [...]}"#))
+                }
+                do throws(SeedError) {
+                    try collection.replace(with: list, in: state)
+                    return Self.list(collection, state)
+                } catch {
+                    return AdminAPI.seedError(error)
+                }
+            }
+        }
+        add("DELETE", all) { _, state in
+            collection.removeAll(in: state)
+            return .json(200, #"{"deleted":"all"}"#)
+        }
+        add("GET", one) { request, state in
+            let key = request.pathParameters[collection.identity] ?? ""
+            return collection.entry(key, in: state).map { .json(200, $0.serialized) } ?? notFound(key)
+        }
+        add("PUT", one) { request, state in
+            let key = request.pathParameters[collection.identity] ?? ""
+            return Self.withBody(request) { body in
+                do throws(SeedError) {
+                    let entry = Self.asEntry(body, wireKey: collection.wireKey, identity: collection.identity)
+                    let (created, stored) = try collection.put(entry, key: key, in: state)
+                    return .json(created ? 201 : 200, stored.serialized)
+                } catch {
+                    return AdminAPI.seedError(error)
+                }
+            }
+        }
+        add("PATCH", one) { request, state in
+            let key = request.pathParameters[collection.identity] ?? ""
+            return Self.withBody(request) { patch in
+                let merge = { (entry: JSONValue) in
+                    Self.patched(entry: entry, wireKey: collection.wireKey, entryKeys: collection.entryKeys, with: patch)
+                }
+                switch collection.patch(key, in: state, merge: merge) {
+                case .success(let stored?): return .json(200, stored.serialized)
+                case .success(nil): return notFound(key)
+                case .failure(let error): return AdminAPI.seedError(error)
+                }
+            }
+        }
+        add("DELETE", one) { request, state in
+            let key = request.pathParameters[collection.identity] ?? ""
+            return collection.remove(key, in: state)
+                ? .json(200, JSONValue.object([("deleted", .string(key))]).serialized)
+                : notFound(key)
         }
     }
 
-    private static func notFound(_ message: String) -> HTTPResponse { AdminAPI.error(404, message) }
+    private static func list(_ collection: some StoreCollection, _ state: ScenarioState) -> HTTPResponse {
+        .json(200, JSONValue.object([("scenario", .string(state.name)), (collection.listKey, .array(collection.entries(in: state)))]).serialized)
+    }
 
-    /// A refusal carried through `Result`.
-    struct Refusal: Error { let response: HTTPResponse }
-
-    private static func parseBody(_ request: HTTPRequest) -> Result<JSONValue, Refusal> {
+    private static func withBody(_ request: HTTPRequest, _ body: (JSONValue) -> HTTPResponse) -> HTTPResponse {
         do throws(JSONSyntaxError) {
-            return .success(try JSONParser.parse(request.body))
+            return body(try JSONParser.parse(request.body))
         } catch {
-            return .failure(Refusal(response: AdminAPI.seedError(SeedError(file: "request body", reason: "not valid JSON: \(error.description)"))))
+            return AdminAPI.seedError(SeedError(file: "request body", reason: "not valid JSON: \(error.description)"))
         }
     }
 
@@ -86,20 +118,51 @@ struct StoreAPI: Sendable {
     /// The contract's PATCH is a merge patch of the wire object. A patch whose keys are all entry
     /// keys (e.g. `{"project": …}` or `{"challenge": {…}}`) patches the whole seed entry instead;
     /// the wire objects have none of those keys, so the two cannot be confused.
-    static func patched(entry: [(key: String, value: JSONValue)], wireKey: String, entryKeys: Set<String>,
-                        with patch: JSONValue) -> [(key: String, value: JSONValue)] {
-        let current = JSONValue.object(entry)
+    static func patched(entry: JSONValue, wireKey: String, entryKeys: Set<String>, with patch: JSONValue) -> JSONValue {
         if case .object(let members) = patch, !members.isEmpty, members.allSatisfy({ entryKeys.contains($0.key) }) {
-            guard case .object(let merged) = current.mergePatched(with: patch) else { return entry }
-            return merged
+            return entry.mergePatched(with: patch)
         }
-        guard case .object(let merged) = current.mergePatched(with: .object([(wireKey, patch)])) else { return entry }
-        return merged
+        return entry.mergePatched(with: .object([(wireKey, patch)]))
     }
+}
 
-    // MARK: - WalletKit challenges
+/// What the store API needs of one collection; the routes and body handling are shared.
+protocol StoreCollection: Sendable {
+    /// `/__admin/…`, the collection's route.
+    var path: String { get }
+    /// The path parameter and wire field that name one entry.
+    var identity: String { get }
+    /// The list's key in bodies and answers (as in a seed).
+    var listKey: String { get }
+    /// The wire object's key in a seed entry.
+    var wireKey: String { get }
+    /// Every key of a seed entry; a PATCH with only these patches the entry, not the wire object.
+    var entryKeys: Set<String> { get }
+    /// "<noun> '<key>'" names a missing entry.
+    var noun: String { get }
 
-    static func challengeEntry(project: String?, challenge: SessionChallenge) -> JSONValue {
+    func entries(in state: ScenarioState) -> [JSONValue]
+    func entry(_ key: String, in state: ScenarioState) -> JSONValue?
+    /// Stores `entry` (a seed entry) under `key`; true when it is new.
+    func put(_ entry: JSONValue, key: String, in state: ScenarioState) throws(SeedError) -> (created: Bool, stored: JSONValue)
+    func replace(with list: JSONValue, in state: ScenarioState) throws(SeedError)
+    /// Applies `merge` to the entry and stores the result if it validates, under one lock; nil
+    /// when there is no such entry.
+    func patch(_ key: String, in state: ScenarioState, merge: (JSONValue) -> JSONValue) -> Result<JSONValue?, SeedError>
+    func remove(_ key: String, in state: ScenarioState) -> Bool
+    func removeAll(in state: ScenarioState)
+}
+
+/// WalletKit session challenges, by code.
+struct SessionChallengeCollection: StoreCollection {
+    let path = "/__admin/walletkit/session-challenges"
+    let identity = "code"
+    let listKey = "sessionChallenges"
+    let wireKey = "challenge"
+    let entryKeys: Set<String> = ["project", "challenge"]
+    let noun = "session challenge with code"
+
+    static func entry(project: String?, challenge: SessionChallenge) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = []
         if let project { members.append(("project", .string(project))) }
         // The wire object exactly as the endpoint sends it.
@@ -107,218 +170,135 @@ struct StoreAPI: Sendable {
         return .object(members)
     }
 
-    private func listChallenges(_ state: ScenarioState) -> HTTPResponse {
-        let all = state.withChallenges { $0.all }
-        let entries = all.map { Self.challengeEntry(project: $0.project, challenge: $0.challenge) }
-        return .json(200, JSONValue.object([("scenario", .string(state.name)), ("sessionChallenges", .array(entries))]).serialized)
+    func entries(in state: ScenarioState) -> [JSONValue] {
+        state.withChallenges { $0.all }.map { Self.entry(project: $0.project, challenge: $0.challenge) }
     }
 
-    private func getChallenge(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
-        let code = request.pathParameters["code"] ?? ""
-        guard let found = state.withChallenges({ $0.challenge(code: code) }) else {
-            return Self.notFound("no session challenge with code '\(code)'")
-        }
-        return .json(200, Self.challengeEntry(project: found.project, challenge: found.challenge).serialized)
+    func entry(_ key: String, in state: ScenarioState) -> JSONValue? {
+        state.withChallenges { $0.challenge(code: key) }.map { Self.entry(project: $0.project, challenge: $0.challenge) }
     }
 
-    private func putChallenge(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
-        let code = request.pathParameters["code"] ?? ""
-        let body: JSONValue
-        switch Self.parseBody(request) {
-        case .success(let value): body = value
-        case .failure(let refusal): return refusal.response
+    func put(_ entry: JSONValue, key: String, in state: ScenarioState) throws(SeedError) -> (created: Bool, stored: JSONValue) {
+        let parsed = try SeedParser.parseChallengeEntry(entry)
+        guard parsed.challenge.code == key else {
+            throw SeedError(file: "request body", path: "$.challenge.code", reason: "'\(parsed.challenge.code)' differs from the code in the path '\(key)'")
         }
-        do {
-            let entry = try SeedParser.parseChallengeEntry(Self.asEntry(body, wireKey: "challenge", identity: "code"))
-            guard entry.challenge.code == code else {
-                return AdminAPI.seedError(SeedError(file: "request body", path: "$.challenge.code", reason: "'\(entry.challenge.code)' differs from the code in the path '\(code)'"))
-            }
-            if let projects = state.withChallenges({ $0.projects }), let project = entry.project, !projects.contains(project) {
-                return AdminAPI.seedError(SeedError(file: "request body", path: "$.project", reason: "project '\(project)' is not in the scenario's walletkit.projects (\(projects.sorted().joined(separator: ", ")))"))
-            }
-            let existed = state.withChallenges { store -> Bool in
-                let existed = store.challenge(code: code) != nil
-                store.put(entry)
-                return existed
-            }
-            return .json(existed ? 200 : 201, Self.challengeEntry(project: entry.project, challenge: entry.challenge).serialized)
-        } catch {
-            return AdminAPI.seedError(error)
+        try Self.checkProject(parsed.project, of: state.withChallenges { $0.projects })
+        let existed = state.withChallenges { store -> Bool in
+            let existed = store.challenge(code: key) != nil
+            store.put(parsed)
+            return existed
         }
+        return (!existed, Self.entry(project: parsed.project, challenge: parsed.challenge))
     }
 
-    private func replaceChallenges(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
-        let body: JSONValue
-        switch Self.parseBody(request) {
-        case .success(let value): body = value
-        case .failure(let refusal): return refusal.response
-        }
-        let wrapped = Self.asList(body, key: "sessionChallenges")
-        guard case .object(let members) = wrapped, members.count == 1, let list = wrapped["sessionChallenges"] else {
-            return AdminAPI.seedError(SeedError(file: "request body", reason: #"expected {"sessionChallenges": [...]}"#))
-        }
+    func replace(with list: JSONValue, in state: ScenarioState) throws(SeedError) {
         // Validated as a seed's walletkit section, with the scenario's projects.
         let projects = state.withChallenges { $0.projects }
         var section: [(key: String, value: JSONValue)] = [("sessionChallenges", list)]
         if let projects { section.insert(("projects", .array(projects.sorted().map(JSONValue.string))), at: 0) }
-        do {
-            let seed = try SeedParser.parse(.object([("walletkit", .object(section))]), file: "request body")
-            state.withChallenges { store in
-                store.removeAll()
-                for entry in seed.walletKit.sessionChallenges { store.put(entry) }
-            }
-            return listChallenges(state)
-        } catch {
-            return AdminAPI.seedError(error)
+        let seed = try SeedParser.parse(.object([("walletkit", .object(section))]), file: "request body")
+        state.withChallenges { store in
+            store.removeAll()
+            for entry in seed.walletKit.sessionChallenges { store.put(entry) }
         }
     }
 
-    private func patchChallenge(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
-        let code = request.pathParameters["code"] ?? ""
-        let patch: JSONValue
-        switch Self.parseBody(request) {
-        case .success(let value): patch = value
-        case .failure(let refusal): return refusal.response
-        }
-        return state.withChallenges { store in
-            guard let current = store.challenge(code: code) else {
-                return Self.notFound("no session challenge with code '\(code)'")
-            }
-            let wire = (try? JSONParser.parse(SessionChallengeAPI.json(current.challenge))) ?? .null
-            var entry: [(key: String, value: JSONValue)] = [("challenge", wire)]
-            if let project = current.project { entry.insert(("project", .string(project)), at: 0) }
-            entry = Self.patched(entry: entry, wireKey: "challenge", entryKeys: ["project", "challenge"], with: patch)
+    func patch(_ key: String, in state: ScenarioState, merge: (JSONValue) -> JSONValue) -> Result<JSONValue?, SeedError> {
+        state.withChallenges { store in
+            guard let current = store.challenge(code: key) else { return .success(nil) }
             do throws(SeedError) {
-                let patched = try SeedParser.parseChallengeEntry(.object(entry))
-                guard patched.challenge.code == code else {
-                    return AdminAPI.seedError(SeedError(file: "request body", path: "$.code", reason: "the code of a challenge cannot be patched; PUT a new one and DELETE this one"))
+                let patched = try SeedParser.parseChallengeEntry(merge(Self.entry(project: current.project, challenge: current.challenge)))
+                guard patched.challenge.code == key else {
+                    throw SeedError(file: "request body", path: "$.code", reason: "the code of a challenge cannot be patched; PUT a new one and DELETE this one")
                 }
-                if let projects = store.projects, let project = patched.project, !projects.contains(project) {
-                    return AdminAPI.seedError(SeedError(file: "request body", path: "$.project", reason: "project '\(project)' is not in the scenario's walletkit.projects (\(projects.sorted().joined(separator: ", ")))"))
-                }
-                _ = store.update(code: code, to: patched.challenge, project: patched.project)
-                return .json(200, Self.challengeEntry(project: patched.project, challenge: patched.challenge).serialized)
+                try Self.checkProject(patched.project, of: store.projects)
+                _ = store.update(code: key, to: patched.challenge, project: patched.project)
+                return .success(Self.entry(project: patched.project, challenge: patched.challenge))
             } catch {
-                return AdminAPI.seedError(error)
+                return .failure(error)
             }
         }
     }
 
-    // MARK: - ZITADEL sessions
+    func remove(_ key: String, in state: ScenarioState) -> Bool { state.withChallenges { $0.remove(code: key) } }
 
-    static func sessionEntry(_ record: ZitadelSessionStore.Record) -> JSONValue {
+    func removeAll(in state: ScenarioState) { state.withChallenges { $0.removeAll() } }
+
+    private static func checkProject(_ project: String?, of projects: Set<String>?) throws(SeedError) {
+        guard let projects, let project, !projects.contains(project) else { return }
+        throw SeedError(file: "request body", path: "$.project", reason: "project '\(project)' is not in the scenario's walletkit.projects (\(projects.sorted().joined(separator: ", ")))")
+    }
+}
+
+/// ZITADEL sessions, by id.
+struct ZitadelSessionCollection: StoreCollection {
+    let path = "/__admin/zitadel/sessions"
+    let identity = "id"
+    let listKey = "sessions"
+    let wireKey = "session"
+    let entryKeys: Set<String> = ["sessionToken", "creatorUserId", "session"]
+    let noun = "session with id"
+
+    static func entry(_ record: ZitadelSessionStore.Record) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = []
         if let token = record.sessionToken { members.append(("sessionToken", .string(token))) }
         if let creator = record.creatorUserId { members.append(("creatorUserId", .string(creator))) }
-        members.append(("session", wireSession(record)))
+        // The session object exactly as GetSession sends it.
+        members.append(("session", (try? JSONParser.parse(record.responseBody))?["session"] ?? .object([])))
         return .object(members)
     }
 
-    /// The session object exactly as GetSession sends it.
-    static func wireSession(_ record: ZitadelSessionStore.Record) -> JSONValue {
-        (try? JSONParser.parse(record.responseBody))?["session"] ?? .object([])
-    }
+    func entries(in state: ScenarioState) -> [JSONValue] { state.withSessions { $0.all }.map(Self.entry) }
 
-    private func listSessions(_ state: ScenarioState) -> HTTPResponse {
-        let all = state.withSessions { $0.all }
-        return .json(200, JSONValue.object([("scenario", .string(state.name)), ("sessions", .array(all.map(Self.sessionEntry)))]).serialized)
-    }
+    func entry(_ key: String, in state: ScenarioState) -> JSONValue? { state.withSessions { $0.record(id: key) }.map(Self.entry) }
 
-    private func getSession(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
-        let id = request.pathParameters["id"] ?? ""
-        guard let record = state.withSessions({ $0.record(id: id) }) else { return Self.notFound("no session with id '\(id)'") }
-        return .json(200, Self.sessionEntry(record).serialized)
-    }
-
-    private func putSession(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
-        let id = request.pathParameters["id"] ?? ""
-        let body: JSONValue
-        switch Self.parseBody(request) {
-        case .success(let value): body = value
-        case .failure(let refusal): return refusal.response
+    func put(_ entry: JSONValue, key: String, in state: ScenarioState) throws(SeedError) -> (created: Bool, stored: JSONValue) {
+        let parsed = try SeedParser.parseSessionEntry(entry)
+        guard parsed.session.id == key else {
+            throw SeedError(file: "request body", path: "$.session.id", reason: "'\(parsed.session.id)' differs from the id in the path '\(key)'")
         }
-        do {
-            let entry = try SeedParser.parseSessionEntry(Self.asEntry(body, wireKey: "session", identity: "id"))
-            guard entry.session.id == id else {
-                return AdminAPI.seedError(SeedError(file: "request body", path: "$.session.id", reason: "'\(entry.session.id)' differs from the id in the path '\(id)'"))
-            }
-            let (existed, record) = state.withSessions { store -> (Bool, ZitadelSessionStore.Record?) in
-                let existed = store.record(id: id) != nil
-                store.put(entry, now: WallClock.nowMicros())
-                return (existed, store.record(id: id))
-            }
-            return .json(existed ? 200 : 201, record.map(Self.sessionEntry)?.serialized ?? [])
-        } catch {
-            return AdminAPI.seedError(error)
+        let (existed, record) = state.withSessions { store -> (Bool, ZitadelSessionStore.Record?) in
+            let existed = store.record(id: key) != nil
+            store.put(parsed, now: WallClock.nowMicros())
+            return (existed, store.record(id: key))
+        }
+        return (!existed, record.map(Self.entry) ?? .null)
+    }
+
+    func replace(with list: JSONValue, in state: ScenarioState) throws(SeedError) {
+        let seed = try SeedParser.parse(.object([("zitadel", .object([("sessions", list)]))]), file: "request body")
+        let now = WallClock.nowMicros()
+        state.withSessions { store in
+            store.removeAll()
+            for entry in seed.zitadel.sessions { store.put(entry, now: now) }
         }
     }
 
-    private func replaceSessions(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
-        let body: JSONValue
-        switch Self.parseBody(request) {
-        case .success(let value): body = value
-        case .failure(let refusal): return refusal.response
-        }
-        let wrapped = Self.asList(body, key: "sessions")
-        guard case .object(let members) = wrapped, members.count == 1, let list = wrapped["sessions"] else {
-            return AdminAPI.seedError(SeedError(file: "request body", reason: #"expected {"sessions": [...]}"#))
-        }
-        do {
-            let seed = try SeedParser.parse(.object([("zitadel", .object([("sessions", list)]))]), file: "request body")
-            let now = WallClock.nowMicros()
-            state.withSessions { store in
-                store.removeAll()
-                for entry in seed.zitadel.sessions { store.put(entry, now: now) }
-            }
-            return listSessions(state)
-        } catch {
-            return AdminAPI.seedError(error)
-        }
-    }
-
-    /// A merge patch of the wire session. Adding a factor moves `changeDate` to now and
-    /// `sequence` on by one, as ZITADEL does when a check succeeds.
-    private func patchSession(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
-        let id = request.pathParameters["id"] ?? ""
-        let patch: JSONValue
-        switch Self.parseBody(request) {
-        case .success(let value): patch = value
-        case .failure(let refusal): return refusal.response
-        }
-        return state.withSessions { store in
-            guard let current = store.record(id: id) else { return Self.notFound("no session with id '\(id)'") }
-            var entry: [(key: String, value: JSONValue)] = [("session", Self.wireSession(current))]
-            if let creator = current.creatorUserId { entry.insert(("creatorUserId", .string(creator)), at: 0) }
-            if let token = current.sessionToken { entry.insert(("sessionToken", .string(token)), at: 0) }
-            entry = Self.patched(entry: entry, wireKey: "session", entryKeys: ["sessionToken", "creatorUserId", "session"], with: patch)
+    /// Adding a factor moves `changeDate` to now and `sequence` on by one, as ZITADEL does when a
+    /// check succeeds.
+    func patch(_ key: String, in state: ScenarioState, merge: (JSONValue) -> JSONValue) -> Result<JSONValue?, SeedError> {
+        state.withSessions { store in
+            guard let current = store.record(id: key) else { return .success(nil) }
             do throws(SeedError) {
-                var patched = try SeedParser.parseSessionEntry(.object(entry))
-                guard patched.session.id == id else {
-                    return AdminAPI.seedError(SeedError(file: "request body", path: "$.id", reason: "the id of a session cannot be patched"))
+                var patched = try SeedParser.parseSessionEntry(merge(Self.entry(current)))
+                guard patched.session.id == key else {
+                    throw SeedError(file: "request body", path: "$.id", reason: "the id of a session cannot be patched")
                 }
                 let now = WallClock.nowMicros()
-                if Self.verifiedFactorNames(patched.session.factors).subtracting(Self.verifiedFactorNames(current.session.factors)).isEmpty == false {
+                if patched.session.factors.present.contains(where: { !current.session.factors.contains($0) }) {
                     patched.session.changeDate = .absolute(RFC3339.format(micros: now))
                     patched.session.sequence = current.session.sequence &+ 1
                 }
                 store.put(patched, now: now)
-                return .json(200, store.record(id: id).map(Self.sessionEntry)?.serialized ?? [])
+                return .success(store.record(id: key).map(Self.entry))
             } catch {
-                return AdminAPI.seedError(error)
+                return .failure(error)
             }
         }
     }
 
-    static func verifiedFactorNames(_ factors: ZitadelSession.Factors) -> Set<String> {
-        var names = Set<String>()
-        if factors.user != nil { names.insert("user") }
-        if factors.password != nil { names.insert("password") }
-        if factors.webAuthN != nil { names.insert("webAuthN") }
-        if factors.intent != nil { names.insert("intent") }
-        if factors.totp != nil { names.insert("totp") }
-        if factors.otpSms != nil { names.insert("otpSms") }
-        if factors.otpEmail != nil { names.insert("otpEmail") }
-        if factors.recoveryCode != nil { names.insert("recoveryCode") }
-        return names
-    }
+    func remove(_ key: String, in state: ScenarioState) -> Bool { state.withSessions { $0.remove(id: key) } }
+
+    func removeAll(in state: ScenarioState) { state.withSessions { $0.removeAll() } }
 }

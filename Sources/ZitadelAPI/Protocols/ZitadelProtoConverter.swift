@@ -43,50 +43,32 @@ enum ZitadelProtoConverter {
 
     private static func factors(_ factors: ZitadelSession.Factors, now: Int64) -> Zitadel_Session_V2_Factors {
         var out = Zitadel_Session_V2_Factors()
-        if let user = factors.user {
-            var factor = Zitadel_Session_V2_UserFactor()
-            if let value = timestamp(user.verifiedAt, now: now) { factor.verifiedAt = value }
-            factor.id = user.id
-            factor.loginName = user.loginName
-            factor.displayName = user.displayName
-            factor.organizationID = user.organizationId
-            out.user = factor
-        }
-        if let password = factors.password {
-            var factor = Zitadel_Session_V2_PasswordFactor()
-            if let value = timestamp(password.verifiedAt, now: now) { factor.verifiedAt = value }
-            out.password = factor
-        }
-        if let webAuthN = factors.webAuthN {
-            var factor = Zitadel_Session_V2_WebAuthNFactor()
-            if let value = timestamp(webAuthN.verifiedAt, now: now) { factor.verifiedAt = value }
-            factor.userVerified = webAuthN.userVerified
-            out.webAuthN = factor
-        }
-        if let intent = factors.intent {
-            var factor = Zitadel_Session_V2_IntentFactor()
-            if let value = timestamp(intent.verifiedAt, now: now) { factor.verifiedAt = value }
-            out.intent = factor
-        }
-        if let totp = factors.totp {
-            var factor = Zitadel_Session_V2_TOTPFactor()
-            if let value = timestamp(totp.verifiedAt, now: now) { factor.verifiedAt = value }
-            out.totp = factor
-        }
-        if let otpSms = factors.otpSms {
-            var factor = Zitadel_Session_V2_OTPFactor()
-            if let value = timestamp(otpSms.verifiedAt, now: now) { factor.verifiedAt = value }
-            out.otpSms = factor
-        }
-        if let otpEmail = factors.otpEmail {
-            var factor = Zitadel_Session_V2_OTPFactor()
-            if let value = timestamp(otpEmail.verifiedAt, now: now) { factor.verifiedAt = value }
-            out.otpEmail = factor
-        }
-        if let recoveryCode = factors.recoveryCode {
-            var factor = Zitadel_Session_V2_RecoveryCodeFactor()
-            if let value = timestamp(recoveryCode.verifiedAt, now: now) { factor.verifiedAt = value }
-            out.recoveryCode = factor
+        for factor in factors.present {
+            let verifiedAt = timestamp(factors.verifiedAt(factor), now: now)
+            // Each factor has a message type of its own, so this switch is the one per-factor list
+            // here; it is exhaustive, so a new `Factor` does not compile until it is mapped.
+            switch factor {
+            case .user:
+                guard let user = factors.user else { continue }
+                out.user = .with {
+                    if let verifiedAt { $0.verifiedAt = verifiedAt }
+                    $0.id = user.id
+                    $0.loginName = user.loginName
+                    $0.displayName = user.displayName
+                    $0.organizationID = user.organizationId
+                }
+            case .webAuthN:
+                out.webAuthN = .with {
+                    if let verifiedAt { $0.verifiedAt = verifiedAt }
+                    $0.userVerified = factors.webAuthN?.userVerified ?? false
+                }
+            case .password: out.password = .with { if let verifiedAt { $0.verifiedAt = verifiedAt } }
+            case .intent: out.intent = .with { if let verifiedAt { $0.verifiedAt = verifiedAt } }
+            case .totp: out.totp = .with { if let verifiedAt { $0.verifiedAt = verifiedAt } }
+            case .otpSms: out.otpSms = .with { if let verifiedAt { $0.verifiedAt = verifiedAt } }
+            case .otpEmail: out.otpEmail = .with { if let verifiedAt { $0.verifiedAt = verifiedAt } }
+            case .recoveryCode: out.recoveryCode = .with { if let verifiedAt { $0.verifiedAt = verifiedAt } }
+            }
         }
         return out
     }
