@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SessionMockTesting
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -12,9 +13,9 @@ import Testing
 
 /// Contract §3 and HTTP behaviour: unknown routes, HEAD, keep-alive, never HTML, never a crash.
 @Suite struct RoutingTests {
-    @Test(arguments: ["/", "/nope", "/__admin/nope", "/users", "/v2"])
-    func unknownPathsElsewhereAreJSON404WithPath(path: String) async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases, ["/", "/nope", "/__admin/nope", "/users", "/v2"])
+    func unknownPathsElsewhereAreJSON404WithPath(setup: TestingSetup, path: String) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get(path)
         #expect(result.status == 404)
@@ -22,8 +23,9 @@ import Testing
         #expect(try result.json() == .object([("error", .string("not found")), ("path", .string(path))]))
     }
 
-    @Test func controlAPIServesItsOpenAPI() async throws {
-        let mock = try Harness()
+    @Test(arguments: TestingSetup.allCases)
+    func controlAPIServesItsOpenAPI(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get("/__admin/openapi.yaml")
         #expect(result.status == 200)
