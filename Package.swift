@@ -1,13 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// The layers, bottom up; each target imports only targets above it in this list:
+// The layers, bottom up; each target imports only targets listed before it:
 //
 //   CMicroHTTPD, CZlib, CPlatform   C libraries (system library targets; no C of ours but shims)
 //   Platform        files, fds, clock, cores, memory, gzip: the C calls the rest needs
 //   JSON            JSON values, the tape parser, the writer, merge patch
 //   MicroHTTP       HTTP over libmicrohttpd: server, request, response, router (knows no vendor)
-//   Seeds           the seed model and its validating parser, seed files and their watcher
+//   Seeds           the seed model (one Factor table), its validating parser, seed files
 //   Store           scenario state, isolated copies, timelines, fault firing (no wire encoding)
 //   MockPipeline    what every mocked request goes through before its endpoint, and the
 //                   error shape each API lends it
