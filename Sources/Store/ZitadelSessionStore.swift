@@ -12,8 +12,10 @@ public struct ZitadelSessionStore: Sendable {
         public let sessionToken: String?
         public let creatorUserId: String?
         public let session: ZitadelSession
-        /// The session's response body, encoded on first read.
+        /// The session's GetSession response as REST/Connect JSON, encoded on first read.
         public let body = EncodedBody()
+        /// The same response as binary protobuf (Connect proto, gRPC-Web), encoded on first read.
+        public let protoBody = EncodedBody()
 
         /// The user checked in the session (`factors.user.id`), for the "own session" rule.
         public var checkedUserId: String? { session.checkedUserId }

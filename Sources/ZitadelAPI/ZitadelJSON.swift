@@ -138,4 +138,9 @@ extension ZitadelSessionStore.Record {
     public var responseBody: [UInt8] {
         body.get { ZitadelJSON.getSessionResponse(session) }
     }
+
+    /// The same response as binary protobuf; encoded on the first read of this record.
+    var protoResponseBody: [UInt8] {
+        protoBody.get { (try? ZitadelProtoConverter.getSessionResponse(session).serializedBytes()) ?? [] }
+    }
 }

@@ -58,16 +58,11 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
         return .success(ZitadelRPC.Call(message: message, timeoutMicros: timeoutMicros))
     }
 
-    func success(_ response: Zitadel_Session_V2_GetSessionResponse, json: [UInt8]) -> HTTPResponse {
-        let body: [UInt8]
-        switch codec {
-        case .json: body = json
-        case .proto: body = (try? response.serializedBytes()) ?? []
-        }
-        return HTTPResponse(
+    func success(proto: [UInt8], json: [UInt8]) -> HTTPResponse {
+        HTTPResponse(
             status: 200,
             headers: [HTTPField(name: "Content-Type", value: codec.contentType)] + ZitadelSessionAPI.successHeaders,
-            body: body)
+            body: codec == .json ? json : proto)
     }
 
     func failure(_ error: ZitadelError) -> HTTPResponse {

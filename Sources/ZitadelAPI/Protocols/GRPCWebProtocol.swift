@@ -67,9 +67,8 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
         }
     }
 
-    func success(_ response: Zitadel_Session_V2_GetSessionResponse, json: [UInt8]) -> HTTPResponse {
-        let message: [UInt8] = (try? response.serializedBytes()) ?? []
-        let frames = Self.frame(0x00, message) + Self.frame(0x80, Self.trailers(code: 0, message: "", details: nil))
+    func success(proto: [UInt8], json: [UInt8]) -> HTTPResponse {
+        let frames = Self.frame(0x00, proto) + Self.frame(0x80, Self.trailers(code: 0, message: "", details: nil))
         return answer(frames, extraHeaders: ZitadelSessionAPI.successHeaders)
     }
 

@@ -58,7 +58,8 @@ public enum ZitadelRPC {
     protocol WireProtocol: Sendable {
         /// Headers and body of the request, or the error to answer (invalid_argument, unimplemented).
         func decode(_ request: HTTPRequest) -> Decoded
-        func success(_ response: Zitadel_Session_V2_GetSessionResponse, json: [UInt8]) -> HTTPResponse
+        /// The response in both encodings (each cached with the record); the wire takes its own.
+        func success(proto: [UInt8], json: [UInt8]) -> HTTPResponse
         func failure(_ error: ZitadelError) -> HTTPResponse
         /// The pipeline's own refusals and forced statuses in this wire's shape.
         var shape: any MockErrorShape { get }
@@ -93,7 +94,7 @@ public enum ZitadelRPC {
                 authorization: request.header("Authorization"))
             switch ZitadelSessionAPI.evaluate(query, state: state) {
             case .session(let record):
-                return wire.success(ZitadelProtoConverter.getSessionResponse(record.session), json: record.responseBody)
+                return wire.success(proto: record.protoResponseBody, json: record.responseBody)
             case .error(let error):
                 return wire.failure(error)
             }
