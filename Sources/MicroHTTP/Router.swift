@@ -9,16 +9,28 @@ public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
     public enum Match: Sendable {
-        case handler(Handler, parameters: [String: String], errors: any ErrorShape)
+        case handler(Handler, parameters: [String: String], errors: SharedErrorShape)
         /// The path exists but not for this method; `allowed` is what the `Allow` header lists.
-        case methodNotAllowed(allowed: [String], errors: any ErrorShape)
-        case notFound(errors: any ErrorShape)
+        case methodNotAllowed(allowed: [String], errors: SharedErrorShape)
+        case notFound(errors: SharedErrorShape)
 
         /// The error shape of the route or prefix the path fell under.
-        public var errors: any ErrorShape {
+        public var errors: SharedErrorShape {
             switch self {
             case .handler(_, _, let errors), .methodNotAllowed(_, let errors), .notFound(let errors): return errors
             }
+        }
+    }
+
+    /// A route's error shape behind one reference: a match carries it on every request, and
+    /// copying a reference is a retain where copying an existential goes through its witnesses.
+    public final class SharedErrorShape: ErrorShape {
+        public let shape: any ErrorShape
+
+        init(_ shape: any ErrorShape) { self.shape = shape }
+
+        public func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
+            shape.response(to: refusal, for: request)
         }
     }
 
@@ -34,9 +46,9 @@ public struct Router: Sendable {
         var methods: [String]
         /// `segments` prepared for matching ASCII paths byte by byte.
         var parts: [Part]
-        var errors: any ErrorShape
+        var errors: SharedErrorShape
 
-        init(segments: [Substring], errors: any ErrorShape) {
+        init(segments: [Substring], errors: SharedErrorShape) {
             self.segments = segments
             handlers = [:]
             methods = []
@@ -55,19 +67,19 @@ public struct Router: Sendable {
     /// Every pattern is ASCII, so ASCII paths may be matched as bytes (see `matchASCII`).
     private var patternsAreASCII = true
     /// Path prefixes owned by one API, longest first.
-    private var prefixErrors: [(prefix: String, errors: any ErrorShape)] = []
-    private let defaultErrors: any ErrorShape
+    private var prefixErrors: [(prefix: String, errors: SharedErrorShape)] = []
+    private let defaultErrors: SharedErrorShape
     /// Every method and pattern added, in the order added.
     public private(set) var routes: [Entry] = []
 
     /// `defaultErrors` answers refusals of paths that no route and no prefix claims.
     public init(defaultErrors: any ErrorShape) {
-        self.defaultErrors = defaultErrors
+        self.defaultErrors = SharedErrorShape(defaultErrors)
     }
 
     /// Paths starting with `prefix` that no route matches are refused in `errors`.
     public mutating func claim(prefix: String, errors: any ErrorShape) {
-        prefixErrors.append((prefix, errors))
+        prefixErrors.append((prefix, SharedErrorShape(errors)))
         prefixErrors.sort { $0.prefix.utf8.count > $1.prefix.utf8.count }
     }
 
@@ -79,12 +91,12 @@ public struct Router: Sendable {
         var route: Route
         var index: Int? = nil
         if isLiteral {
-            route = literalRoutes[pattern] ?? Route(segments: segments, errors: errors)
+            route = literalRoutes[pattern] ?? Route(segments: segments, errors: SharedErrorShape(errors))
         } else if let found = patternRoutes.firstIndex(where: { $0.segments == segments }) {
             index = found
             route = patternRoutes[found]
         } else {
-            route = Route(segments: segments, errors: errors)
+            route = Route(segments: segments, errors: SharedErrorShape(errors))
             if !pattern.utf8.allSatisfy({ $0 < 0x80 }) { patternsAreASCII = false }
         }
         routes.append(Entry(method: method, pattern: pattern))
@@ -133,7 +145,7 @@ public struct Router: Sendable {
     }
 
     /// The shape of the longest claimed prefix of `path`, else the default.
-    private func errors(forUnroutedPath path: String) -> any ErrorShape {
+    private func errors(forUnroutedPath path: String) -> SharedErrorShape {
         for claimed in prefixErrors where path.hasPrefix(claimed.prefix) { return claimed.errors }
         return defaultErrors
     }

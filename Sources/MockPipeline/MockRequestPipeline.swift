@@ -26,7 +26,9 @@ package struct MockRequestPipeline: Sendable {
 
     /// Runs `endpoint` for `request` unless a test header or fault rule answers first; applies any
     /// delay asked for. Returns the answer and the scenario it was served from (for the journal).
-    package func run(_ request: HTTPRequest, shape: some MockErrorShape,
+    // An existential, not a generic: called from the API modules, a generic would run
+    // unspecialised there and look up type metadata on every request.
+    package func run(_ request: HTTPRequest, shape: any MockErrorShape,
              endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse) -> (HTTPResponse, scenario: String?) {
         let test = TestHeaders(request)
         let state: ScenarioState

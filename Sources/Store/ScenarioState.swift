@@ -52,11 +52,11 @@ public final class ScenarioState: Sendable {
     package let base: ScenarioBase
     /// Monotonic time of load/reset: `after` timelines count from here.
     package let loadedAtNanos: UInt64
-    private let contents: Mutex<Contents>
+    @usableFromInline let contents: Mutex<Contents>
 
-    package struct Contents: Sendable {
-        var challenges: SessionChallengeStore
-        var sessions: ZitadelSessionStore
+    @usableFromInline package struct Contents: Sendable {
+        @usableFromInline var challenges: SessionChallengeStore
+        @usableFromInline var sessions: ZitadelSessionStore
         /// How often each seed fault rule has fired (for `times`).
         var faultFires: [Int]
     }
@@ -81,11 +81,13 @@ public final class ScenarioState: Sendable {
     /// Microseconds since this copy was loaded or reset.
     package var elapsedMicros: Int64 { Int64((WallClock.monotonicNanos() &- loadedAtNanos) / 1000) }
 
-    public func withChallenges<R>(_ body: (inout SessionChallengeStore) throws -> R) rethrows -> R {
+    // Inlinable, so the API modules' calls are specialised: a generic call across modules would
+    // look up type metadata on every request.
+    @inlinable public func withChallenges<R>(_ body: (inout SessionChallengeStore) throws -> R) rethrows -> R {
         try contents.withLock { try body(&$0.challenges) }
     }
 
-    public func withSessions<R>(_ body: (inout ZitadelSessionStore) throws -> R) rethrows -> R {
+    @inlinable public func withSessions<R>(_ body: (inout ZitadelSessionStore) throws -> R) rethrows -> R {
         try contents.withLock { try body(&$0.sessions) }
     }
 

@@ -1,9 +1,8 @@
-import Synchronization
 import Seeds
 import Platform
 
 /// ZITADEL sessions and accepted bearer tokens of one scenario copy. A session's wire forms are
-/// made by the API module on first use and kept with the record (`EncodedBody`), so a read after
+/// made by the API module on first use and kept with the record (`OnceBytes`), so a read after
 /// the first copies bytes only and a seed of 100,000 sessions loads without encoding any.
 public struct ZitadelSessionStore: Sendable {
     /// Immutable once stored (a change stores a new one), and a class so that a read on the hot
@@ -13,9 +12,9 @@ public struct ZitadelSessionStore: Sendable {
         public let creatorUserId: String?
         public let session: ZitadelSession
         /// The session's GetSession response as REST/Connect JSON, encoded on first read.
-        public let body = EncodedBody()
+        public let body = OnceBytes()
         /// The same response as binary protobuf (Connect proto, gRPC-Web), encoded on first read.
-        public let protoBody = EncodedBody()
+        public let protoBody = OnceBytes()
 
         /// The user checked in the session (`factors.user.id`), for the "own session" rule.
         public var checkedUserId: String? { session.checkedUserId }
@@ -43,7 +42,7 @@ public struct ZitadelSessionStore: Sendable {
         byId.reserveCapacity(seed.sessions.count)
         var order: [String] = []
         order.reserveCapacity(seed.sessions.count)
-        // Encoding every body is most of the work: done on every core for a large seed.
+        // Resolving and copying every session is most of the work: done on every core for a large seed.
         let parts = Parallel.chunks(count: seed.sessions.count) { range in
             seed.sessions[range].map { entry in
                 let session = entry.session.resolved(now: now)
@@ -84,24 +83,6 @@ public struct ZitadelSessionStore: Sendable {
     }
 
     public var count: Int { records.count }
-}
-
-/// Bytes made once, on first use, by whoever reads them first; later reads take them without a
-/// lock. Two threads racing to make them both encode, and one result is kept (they are equal).
-public final class EncodedBody: Sendable {
-    private final class Bytes: Sendable {
-        let value: [UInt8]
-        init(_ value: [UInt8]) { self.value = value }
-    }
-
-    private let stored = AtomicLazyReference<Bytes>()
-
-    package init() {}
-
-    public func get(orMake make: () -> [UInt8]) -> [UInt8] {
-        if let bytes = stored.load() { return bytes.value }
-        return stored.storeIfNil(Bytes(make())).value
-    }
 }
 
 extension ZitadelSession {
