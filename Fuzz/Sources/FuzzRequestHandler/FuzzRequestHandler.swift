@@ -210,9 +210,8 @@ func isGRPCWebError(_ response: HTTPResponse) -> Bool {
         guard let decoded = Base64Text.decode(String(decoding: body, as: UTF8.self)) else { return false }
         body = decoded
     }
-    let text = String(decoding: body, as: UTF8.self)
-    guard let range = text.range(of: "grpc-status:") else { return false }
-    return !text[range.upperBound...].hasPrefix("0\r\n")
+    guard let range = body.firstRange(of: Array("grpc-status:".utf8)) else { return false }
+    return !body[range.upperBound...].starts(with: Array("0\r\n".utf8))
 }
 
 // MARK: - Entry point

@@ -10,6 +10,7 @@
 //   store API listings, with a status in 100...599 (or a drop) and JSON that parses.
 import MicroHTTP
 import JSON
+import Platform
 import Seeds
 import SessionMock
 import Store
