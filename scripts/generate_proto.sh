@@ -29,7 +29,7 @@ protoc -I proto \
     --plugin=protoc-gen-swift="$work/.build/release/protoc-gen-swift" \
     --swift_opt=FileNaming=DropPath --swift_opt=Visibility=Internal \
     --swift_out="$out" \
-    zitadel/session_service.proto zitadel/error_detail.proto google/rpc/status.proto
+    zitadel/session_service.proto zitadel/object.proto zitadel/timestamp_query.proto zitadel/error_detail.proto google/rpc/status.proto
 echo "generated Swift with protoc-gen-swift $version into $out"
 
 if [ -x .venv/bin/protoc-gen-py ] && [ -x .venv/bin/protoc-gen-connectrpc ]; then
@@ -38,7 +38,7 @@ if [ -x .venv/bin/protoc-gen-py ] && [ -x .venv/bin/protoc-gen-connectrpc ]; the
     protoc -I proto \
         --plugin=protoc-gen-py=.venv/bin/protoc-gen-py --py_out="$py" \
         --plugin=protoc-gen-connectrpc=.venv/bin/protoc-gen-connectrpc --connectrpc_out="$py" \
-        zitadel/session_service.proto zitadel/error_detail.proto
+        zitadel/session_service.proto zitadel/object.proto zitadel/timestamp_query.proto zitadel/error_detail.proto
     echo "generated Python client stubs into $py"
 else
     echo "skipped Python stubs: run scripts/connect_client_check.sh once to install the plugins" >&2

@@ -8,8 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// The part of ZITADEL's Session Service v2 that session-mock answers: GetSession and the messages
-/// it returns. Field numbers and names are ZITADEL's own (the wire format); options, validation
+/// ZITADEL's Session Service v2 as session-mock answers it: the five RPCs and their messages. Field numbers and names are ZITADEL's own (the wire format); options, validation
 /// rules and HTTP annotations are left out. The generated Swift is committed under
 /// Sources/SessionMock/Zitadel/Proto/ (see scripts/generate_proto.sh).
 
@@ -28,6 +27,82 @@ import SwiftProtobuf
 fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobuf.ProtobufAPIVersionCheck {
   struct _2: SwiftProtobuf.ProtobufAPIVersion_2 {}
   typealias Version = _2
+}
+
+nonisolated enum Zitadel_Session_V2_UserVerificationRequirement: SwiftProtobuf.Enum, Swift.CaseIterable {
+  typealias RawValue = Int
+  case unspecified // = 0
+  case `required` // = 1
+  case preferred // = 2
+  case discouraged // = 3
+  case UNRECOGNIZED(Int)
+
+  init() {
+    self = .unspecified
+  }
+
+  init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .required
+    case 2: self = .preferred
+    case 3: self = .discouraged
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .required: return 1
+    case .preferred: return 2
+    case .discouraged: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  static let allCases: [Zitadel_Session_V2_UserVerificationRequirement] = [
+    .unspecified,
+    .required,
+    .preferred,
+    .discouraged,
+  ]
+
+}
+
+nonisolated enum Zitadel_Session_V2_SessionFieldName: SwiftProtobuf.Enum, Swift.CaseIterable {
+  typealias RawValue = Int
+  case unspecified // = 0
+  case creationDate // = 1
+  case UNRECOGNIZED(Int)
+
+  init() {
+    self = .unspecified
+  }
+
+  init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .creationDate
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .creationDate: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  static let allCases: [Zitadel_Session_V2_SessionFieldName] = [
+    .unspecified,
+    .creationDate,
+  ]
+
 }
 
 nonisolated struct Zitadel_Session_V2_GetSessionRequest: Sendable {
@@ -437,9 +512,868 @@ nonisolated struct Zitadel_Session_V2_UserAgent: Sendable {
   fileprivate var _description_p: String? = nil
 }
 
+nonisolated struct Zitadel_Session_V2_ListSessionsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var query: Zitadel_Object_V2_ListQuery {
+    get {_query ?? Zitadel_Object_V2_ListQuery()}
+    set {_query = newValue}
+  }
+  /// Returns true if `query` has been explicitly set.
+  var hasQuery: Bool {self._query != nil}
+  /// Clears the value of `query`. Subsequent reads from it will return its default value.
+  mutating func clearQuery() {self._query = nil}
+
+  var queries: [Zitadel_Session_V2_SearchQuery] = []
+
+  var sortingColumn: Zitadel_Session_V2_SessionFieldName = .unspecified
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _query: Zitadel_Object_V2_ListQuery? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_ListSessionsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var details: Zitadel_Object_V2_ListDetails {
+    get {_details ?? Zitadel_Object_V2_ListDetails()}
+    set {_details = newValue}
+  }
+  /// Returns true if `details` has been explicitly set.
+  var hasDetails: Bool {self._details != nil}
+  /// Clears the value of `details`. Subsequent reads from it will return its default value.
+  mutating func clearDetails() {self._details = nil}
+
+  var sessions: [Zitadel_Session_V2_Session] = []
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _details: Zitadel_Object_V2_ListDetails? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_CreateSessionRequest: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var checks: Zitadel_Session_V2_Checks {
+    get {_storage._checks ?? Zitadel_Session_V2_Checks()}
+    set {_uniqueStorage()._checks = newValue}
+  }
+  /// Returns true if `checks` has been explicitly set.
+  var hasChecks: Bool {_storage._checks != nil}
+  /// Clears the value of `checks`. Subsequent reads from it will return its default value.
+  mutating func clearChecks() {_uniqueStorage()._checks = nil}
+
+  var metadata: Dictionary<String,Data> {
+    get {_storage._metadata}
+    set {_uniqueStorage()._metadata = newValue}
+  }
+
+  var challenges: Zitadel_Session_V2_RequestChallenges {
+    get {_storage._challenges ?? Zitadel_Session_V2_RequestChallenges()}
+    set {_uniqueStorage()._challenges = newValue}
+  }
+  /// Returns true if `challenges` has been explicitly set.
+  var hasChallenges: Bool {_storage._challenges != nil}
+  /// Clears the value of `challenges`. Subsequent reads from it will return its default value.
+  mutating func clearChallenges() {_uniqueStorage()._challenges = nil}
+
+  var userAgent: Zitadel_Session_V2_UserAgent {
+    get {_storage._userAgent ?? Zitadel_Session_V2_UserAgent()}
+    set {_uniqueStorage()._userAgent = newValue}
+  }
+  /// Returns true if `userAgent` has been explicitly set.
+  var hasUserAgent: Bool {_storage._userAgent != nil}
+  /// Clears the value of `userAgent`. Subsequent reads from it will return its default value.
+  mutating func clearUserAgent() {_uniqueStorage()._userAgent = nil}
+
+  var lifetime: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._lifetime ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._lifetime = newValue}
+  }
+  /// Returns true if `lifetime` has been explicitly set.
+  var hasLifetime: Bool {_storage._lifetime != nil}
+  /// Clears the value of `lifetime`. Subsequent reads from it will return its default value.
+  mutating func clearLifetime() {_uniqueStorage()._lifetime = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+nonisolated struct Zitadel_Session_V2_CreateSessionResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var details: Zitadel_Object_V2_Details {
+    get {_details ?? Zitadel_Object_V2_Details()}
+    set {_details = newValue}
+  }
+  /// Returns true if `details` has been explicitly set.
+  var hasDetails: Bool {self._details != nil}
+  /// Clears the value of `details`. Subsequent reads from it will return its default value.
+  mutating func clearDetails() {self._details = nil}
+
+  var sessionID: String = String()
+
+  var sessionToken: String = String()
+
+  var challenges: Zitadel_Session_V2_Challenges {
+    get {_challenges ?? Zitadel_Session_V2_Challenges()}
+    set {_challenges = newValue}
+  }
+  /// Returns true if `challenges` has been explicitly set.
+  var hasChallenges: Bool {self._challenges != nil}
+  /// Clears the value of `challenges`. Subsequent reads from it will return its default value.
+  mutating func clearChallenges() {self._challenges = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _details: Zitadel_Object_V2_Details? = nil
+  fileprivate var _challenges: Zitadel_Session_V2_Challenges? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_SetSessionRequest: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var sessionID: String {
+    get {_storage._sessionID}
+    set {_uniqueStorage()._sessionID = newValue}
+  }
+
+  var sessionToken: String {
+    get {_storage._sessionToken}
+    set {_uniqueStorage()._sessionToken = newValue}
+  }
+
+  var checks: Zitadel_Session_V2_Checks {
+    get {_storage._checks ?? Zitadel_Session_V2_Checks()}
+    set {_uniqueStorage()._checks = newValue}
+  }
+  /// Returns true if `checks` has been explicitly set.
+  var hasChecks: Bool {_storage._checks != nil}
+  /// Clears the value of `checks`. Subsequent reads from it will return its default value.
+  mutating func clearChecks() {_uniqueStorage()._checks = nil}
+
+  var metadata: Dictionary<String,Data> {
+    get {_storage._metadata}
+    set {_uniqueStorage()._metadata = newValue}
+  }
+
+  var challenges: Zitadel_Session_V2_RequestChallenges {
+    get {_storage._challenges ?? Zitadel_Session_V2_RequestChallenges()}
+    set {_uniqueStorage()._challenges = newValue}
+  }
+  /// Returns true if `challenges` has been explicitly set.
+  var hasChallenges: Bool {_storage._challenges != nil}
+  /// Clears the value of `challenges`. Subsequent reads from it will return its default value.
+  mutating func clearChallenges() {_uniqueStorage()._challenges = nil}
+
+  var lifetime: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._lifetime ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._lifetime = newValue}
+  }
+  /// Returns true if `lifetime` has been explicitly set.
+  var hasLifetime: Bool {_storage._lifetime != nil}
+  /// Clears the value of `lifetime`. Subsequent reads from it will return its default value.
+  mutating func clearLifetime() {_uniqueStorage()._lifetime = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+nonisolated struct Zitadel_Session_V2_SetSessionResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var details: Zitadel_Object_V2_Details {
+    get {_details ?? Zitadel_Object_V2_Details()}
+    set {_details = newValue}
+  }
+  /// Returns true if `details` has been explicitly set.
+  var hasDetails: Bool {self._details != nil}
+  /// Clears the value of `details`. Subsequent reads from it will return its default value.
+  mutating func clearDetails() {self._details = nil}
+
+  var sessionToken: String = String()
+
+  var challenges: Zitadel_Session_V2_Challenges {
+    get {_challenges ?? Zitadel_Session_V2_Challenges()}
+    set {_challenges = newValue}
+  }
+  /// Returns true if `challenges` has been explicitly set.
+  var hasChallenges: Bool {self._challenges != nil}
+  /// Clears the value of `challenges`. Subsequent reads from it will return its default value.
+  mutating func clearChallenges() {self._challenges = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _details: Zitadel_Object_V2_Details? = nil
+  fileprivate var _challenges: Zitadel_Session_V2_Challenges? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_DeleteSessionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var sessionID: String = String()
+
+  var sessionToken: String {
+    get {_sessionToken ?? String()}
+    set {_sessionToken = newValue}
+  }
+  /// Returns true if `sessionToken` has been explicitly set.
+  var hasSessionToken: Bool {self._sessionToken != nil}
+  /// Clears the value of `sessionToken`. Subsequent reads from it will return its default value.
+  mutating func clearSessionToken() {self._sessionToken = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _sessionToken: String? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_DeleteSessionResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var details: Zitadel_Object_V2_Details {
+    get {_details ?? Zitadel_Object_V2_Details()}
+    set {_details = newValue}
+  }
+  /// Returns true if `details` has been explicitly set.
+  var hasDetails: Bool {self._details != nil}
+  /// Clears the value of `details`. Subsequent reads from it will return its default value.
+  mutating func clearDetails() {self._details = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _details: Zitadel_Object_V2_Details? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_Checks: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var user: Zitadel_Session_V2_CheckUser {
+    get {_user ?? Zitadel_Session_V2_CheckUser()}
+    set {_user = newValue}
+  }
+  /// Returns true if `user` has been explicitly set.
+  var hasUser: Bool {self._user != nil}
+  /// Clears the value of `user`. Subsequent reads from it will return its default value.
+  mutating func clearUser() {self._user = nil}
+
+  var password: Zitadel_Session_V2_CheckPassword {
+    get {_password ?? Zitadel_Session_V2_CheckPassword()}
+    set {_password = newValue}
+  }
+  /// Returns true if `password` has been explicitly set.
+  var hasPassword: Bool {self._password != nil}
+  /// Clears the value of `password`. Subsequent reads from it will return its default value.
+  mutating func clearPassword() {self._password = nil}
+
+  var webAuthN: Zitadel_Session_V2_CheckWebAuthN {
+    get {_webAuthN ?? Zitadel_Session_V2_CheckWebAuthN()}
+    set {_webAuthN = newValue}
+  }
+  /// Returns true if `webAuthN` has been explicitly set.
+  var hasWebAuthN: Bool {self._webAuthN != nil}
+  /// Clears the value of `webAuthN`. Subsequent reads from it will return its default value.
+  mutating func clearWebAuthN() {self._webAuthN = nil}
+
+  var idpIntent: Zitadel_Session_V2_CheckIDPIntent {
+    get {_idpIntent ?? Zitadel_Session_V2_CheckIDPIntent()}
+    set {_idpIntent = newValue}
+  }
+  /// Returns true if `idpIntent` has been explicitly set.
+  var hasIdpIntent: Bool {self._idpIntent != nil}
+  /// Clears the value of `idpIntent`. Subsequent reads from it will return its default value.
+  mutating func clearIdpIntent() {self._idpIntent = nil}
+
+  var totp: Zitadel_Session_V2_CheckTOTP {
+    get {_totp ?? Zitadel_Session_V2_CheckTOTP()}
+    set {_totp = newValue}
+  }
+  /// Returns true if `totp` has been explicitly set.
+  var hasTotp: Bool {self._totp != nil}
+  /// Clears the value of `totp`. Subsequent reads from it will return its default value.
+  mutating func clearTotp() {self._totp = nil}
+
+  var otpSms: Zitadel_Session_V2_CheckOTP {
+    get {_otpSms ?? Zitadel_Session_V2_CheckOTP()}
+    set {_otpSms = newValue}
+  }
+  /// Returns true if `otpSms` has been explicitly set.
+  var hasOtpSms: Bool {self._otpSms != nil}
+  /// Clears the value of `otpSms`. Subsequent reads from it will return its default value.
+  mutating func clearOtpSms() {self._otpSms = nil}
+
+  var otpEmail: Zitadel_Session_V2_CheckOTP {
+    get {_otpEmail ?? Zitadel_Session_V2_CheckOTP()}
+    set {_otpEmail = newValue}
+  }
+  /// Returns true if `otpEmail` has been explicitly set.
+  var hasOtpEmail: Bool {self._otpEmail != nil}
+  /// Clears the value of `otpEmail`. Subsequent reads from it will return its default value.
+  mutating func clearOtpEmail() {self._otpEmail = nil}
+
+  var recoveryCode: Zitadel_Session_V2_CheckRecoveryCode {
+    get {_recoveryCode ?? Zitadel_Session_V2_CheckRecoveryCode()}
+    set {_recoveryCode = newValue}
+  }
+  /// Returns true if `recoveryCode` has been explicitly set.
+  var hasRecoveryCode: Bool {self._recoveryCode != nil}
+  /// Clears the value of `recoveryCode`. Subsequent reads from it will return its default value.
+  mutating func clearRecoveryCode() {self._recoveryCode = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _user: Zitadel_Session_V2_CheckUser? = nil
+  fileprivate var _password: Zitadel_Session_V2_CheckPassword? = nil
+  fileprivate var _webAuthN: Zitadel_Session_V2_CheckWebAuthN? = nil
+  fileprivate var _idpIntent: Zitadel_Session_V2_CheckIDPIntent? = nil
+  fileprivate var _totp: Zitadel_Session_V2_CheckTOTP? = nil
+  fileprivate var _otpSms: Zitadel_Session_V2_CheckOTP? = nil
+  fileprivate var _otpEmail: Zitadel_Session_V2_CheckOTP? = nil
+  fileprivate var _recoveryCode: Zitadel_Session_V2_CheckRecoveryCode? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_CheckUser: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var search: Zitadel_Session_V2_CheckUser.OneOf_Search? = nil
+
+  var userID: String {
+    get {
+      if case .userID(let v)? = search {return v}
+      return String()
+    }
+    set {search = .userID(newValue)}
+  }
+
+  var loginName: String {
+    get {
+      if case .loginName(let v)? = search {return v}
+      return String()
+    }
+    set {search = .loginName(newValue)}
+  }
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  nonisolated enum OneOf_Search: Equatable, Sendable {
+    case userID(String)
+    case loginName(String)
+
+  }
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_CheckPassword: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var password: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_CheckWebAuthN: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var credentialAssertionData: SwiftProtobuf.Google_Protobuf_Struct {
+    get {_credentialAssertionData ?? SwiftProtobuf.Google_Protobuf_Struct()}
+    set {_credentialAssertionData = newValue}
+  }
+  /// Returns true if `credentialAssertionData` has been explicitly set.
+  var hasCredentialAssertionData: Bool {self._credentialAssertionData != nil}
+  /// Clears the value of `credentialAssertionData`. Subsequent reads from it will return its default value.
+  mutating func clearCredentialAssertionData() {self._credentialAssertionData = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _credentialAssertionData: SwiftProtobuf.Google_Protobuf_Struct? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_CheckIDPIntent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var idpIntentID: String = String()
+
+  var idpIntentToken: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_CheckTOTP: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var code: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_CheckOTP: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var code: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_CheckRecoveryCode: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var code: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_RequestChallenges: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var webAuthN: Zitadel_Session_V2_RequestChallenges.WebAuthN {
+    get {_webAuthN ?? Zitadel_Session_V2_RequestChallenges.WebAuthN()}
+    set {_webAuthN = newValue}
+  }
+  /// Returns true if `webAuthN` has been explicitly set.
+  var hasWebAuthN: Bool {self._webAuthN != nil}
+  /// Clears the value of `webAuthN`. Subsequent reads from it will return its default value.
+  mutating func clearWebAuthN() {self._webAuthN = nil}
+
+  var otpSms: Zitadel_Session_V2_RequestChallenges.OTPSMS {
+    get {_otpSms ?? Zitadel_Session_V2_RequestChallenges.OTPSMS()}
+    set {_otpSms = newValue}
+  }
+  /// Returns true if `otpSms` has been explicitly set.
+  var hasOtpSms: Bool {self._otpSms != nil}
+  /// Clears the value of `otpSms`. Subsequent reads from it will return its default value.
+  mutating func clearOtpSms() {self._otpSms = nil}
+
+  var otpEmail: Zitadel_Session_V2_RequestChallenges.OTPEmail {
+    get {_otpEmail ?? Zitadel_Session_V2_RequestChallenges.OTPEmail()}
+    set {_otpEmail = newValue}
+  }
+  /// Returns true if `otpEmail` has been explicitly set.
+  var hasOtpEmail: Bool {self._otpEmail != nil}
+  /// Clears the value of `otpEmail`. Subsequent reads from it will return its default value.
+  mutating func clearOtpEmail() {self._otpEmail = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  nonisolated struct WebAuthN: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    var domain: String = String()
+
+    var userVerificationRequirement: Zitadel_Session_V2_UserVerificationRequirement = .unspecified
+
+    var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    init() {}
+  }
+
+  nonisolated struct OTPSMS: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    var returnCode: Bool = false
+
+    var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    init() {}
+  }
+
+  nonisolated struct OTPEmail: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    var deliveryType: Zitadel_Session_V2_RequestChallenges.OTPEmail.OneOf_DeliveryType? = nil
+
+    var sendCode: Zitadel_Session_V2_RequestChallenges.OTPEmail.SendCode {
+      get {
+        if case .sendCode(let v)? = deliveryType {return v}
+        return Zitadel_Session_V2_RequestChallenges.OTPEmail.SendCode()
+      }
+      set {deliveryType = .sendCode(newValue)}
+    }
+
+    var returnCode: Zitadel_Session_V2_RequestChallenges.OTPEmail.ReturnCode {
+      get {
+        if case .returnCode(let v)? = deliveryType {return v}
+        return Zitadel_Session_V2_RequestChallenges.OTPEmail.ReturnCode()
+      }
+      set {deliveryType = .returnCode(newValue)}
+    }
+
+    var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    nonisolated enum OneOf_DeliveryType: Equatable, Sendable {
+      case sendCode(Zitadel_Session_V2_RequestChallenges.OTPEmail.SendCode)
+      case returnCode(Zitadel_Session_V2_RequestChallenges.OTPEmail.ReturnCode)
+
+    }
+
+    nonisolated struct SendCode: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      var urlTemplate: String {
+        get {_urlTemplate ?? String()}
+        set {_urlTemplate = newValue}
+      }
+      /// Returns true if `urlTemplate` has been explicitly set.
+      var hasURLTemplate: Bool {self._urlTemplate != nil}
+      /// Clears the value of `urlTemplate`. Subsequent reads from it will return its default value.
+      mutating func clearURLTemplate() {self._urlTemplate = nil}
+
+      var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      init() {}
+
+      fileprivate var _urlTemplate: String? = nil
+    }
+
+    nonisolated struct ReturnCode: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      init() {}
+    }
+
+    init() {}
+  }
+
+  init() {}
+
+  fileprivate var _webAuthN: Zitadel_Session_V2_RequestChallenges.WebAuthN? = nil
+  fileprivate var _otpSms: Zitadel_Session_V2_RequestChallenges.OTPSMS? = nil
+  fileprivate var _otpEmail: Zitadel_Session_V2_RequestChallenges.OTPEmail? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_Challenges: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var webAuthN: Zitadel_Session_V2_Challenges.WebAuthN {
+    get {_webAuthN ?? Zitadel_Session_V2_Challenges.WebAuthN()}
+    set {_webAuthN = newValue}
+  }
+  /// Returns true if `webAuthN` has been explicitly set.
+  var hasWebAuthN: Bool {self._webAuthN != nil}
+  /// Clears the value of `webAuthN`. Subsequent reads from it will return its default value.
+  mutating func clearWebAuthN() {self._webAuthN = nil}
+
+  var otpSms: String {
+    get {_otpSms ?? String()}
+    set {_otpSms = newValue}
+  }
+  /// Returns true if `otpSms` has been explicitly set.
+  var hasOtpSms: Bool {self._otpSms != nil}
+  /// Clears the value of `otpSms`. Subsequent reads from it will return its default value.
+  mutating func clearOtpSms() {self._otpSms = nil}
+
+  var otpEmail: String {
+    get {_otpEmail ?? String()}
+    set {_otpEmail = newValue}
+  }
+  /// Returns true if `otpEmail` has been explicitly set.
+  var hasOtpEmail: Bool {self._otpEmail != nil}
+  /// Clears the value of `otpEmail`. Subsequent reads from it will return its default value.
+  mutating func clearOtpEmail() {self._otpEmail = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  nonisolated struct WebAuthN: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    var publicKeyCredentialRequestOptions: SwiftProtobuf.Google_Protobuf_Struct {
+      get {_publicKeyCredentialRequestOptions ?? SwiftProtobuf.Google_Protobuf_Struct()}
+      set {_publicKeyCredentialRequestOptions = newValue}
+    }
+    /// Returns true if `publicKeyCredentialRequestOptions` has been explicitly set.
+    var hasPublicKeyCredentialRequestOptions: Bool {self._publicKeyCredentialRequestOptions != nil}
+    /// Clears the value of `publicKeyCredentialRequestOptions`. Subsequent reads from it will return its default value.
+    mutating func clearPublicKeyCredentialRequestOptions() {self._publicKeyCredentialRequestOptions = nil}
+
+    var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    init() {}
+
+    fileprivate var _publicKeyCredentialRequestOptions: SwiftProtobuf.Google_Protobuf_Struct? = nil
+  }
+
+  init() {}
+
+  fileprivate var _webAuthN: Zitadel_Session_V2_Challenges.WebAuthN? = nil
+  fileprivate var _otpSms: String? = nil
+  fileprivate var _otpEmail: String? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_SearchQuery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var query: Zitadel_Session_V2_SearchQuery.OneOf_Query? = nil
+
+  var idsQuery: Zitadel_Session_V2_IDsQuery {
+    get {
+      if case .idsQuery(let v)? = query {return v}
+      return Zitadel_Session_V2_IDsQuery()
+    }
+    set {query = .idsQuery(newValue)}
+  }
+
+  var userIDQuery: Zitadel_Session_V2_UserIDQuery {
+    get {
+      if case .userIDQuery(let v)? = query {return v}
+      return Zitadel_Session_V2_UserIDQuery()
+    }
+    set {query = .userIDQuery(newValue)}
+  }
+
+  var creationDateQuery: Zitadel_Session_V2_CreationDateQuery {
+    get {
+      if case .creationDateQuery(let v)? = query {return v}
+      return Zitadel_Session_V2_CreationDateQuery()
+    }
+    set {query = .creationDateQuery(newValue)}
+  }
+
+  var creatorQuery: Zitadel_Session_V2_CreatorQuery {
+    get {
+      if case .creatorQuery(let v)? = query {return v}
+      return Zitadel_Session_V2_CreatorQuery()
+    }
+    set {query = .creatorQuery(newValue)}
+  }
+
+  var userAgentQuery: Zitadel_Session_V2_UserAgentQuery {
+    get {
+      if case .userAgentQuery(let v)? = query {return v}
+      return Zitadel_Session_V2_UserAgentQuery()
+    }
+    set {query = .userAgentQuery(newValue)}
+  }
+
+  var expirationDateQuery: Zitadel_Session_V2_ExpirationDateQuery {
+    get {
+      if case .expirationDateQuery(let v)? = query {return v}
+      return Zitadel_Session_V2_ExpirationDateQuery()
+    }
+    set {query = .expirationDateQuery(newValue)}
+  }
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  nonisolated enum OneOf_Query: Equatable, Sendable {
+    case idsQuery(Zitadel_Session_V2_IDsQuery)
+    case userIDQuery(Zitadel_Session_V2_UserIDQuery)
+    case creationDateQuery(Zitadel_Session_V2_CreationDateQuery)
+    case creatorQuery(Zitadel_Session_V2_CreatorQuery)
+    case userAgentQuery(Zitadel_Session_V2_UserAgentQuery)
+    case expirationDateQuery(Zitadel_Session_V2_ExpirationDateQuery)
+
+  }
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_IDsQuery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var ids: [String] = []
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_UserIDQuery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var id: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Zitadel_Session_V2_CreationDateQuery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var creationDate: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_creationDate ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_creationDate = newValue}
+  }
+  /// Returns true if `creationDate` has been explicitly set.
+  var hasCreationDate: Bool {self._creationDate != nil}
+  /// Clears the value of `creationDate`. Subsequent reads from it will return its default value.
+  mutating func clearCreationDate() {self._creationDate = nil}
+
+  var method: Zitadel_V1_TimestampQueryMethod = .equals
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _creationDate: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_CreatorQuery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var id: String {
+    get {_id ?? String()}
+    set {_id = newValue}
+  }
+  /// Returns true if `id` has been explicitly set.
+  var hasID: Bool {self._id != nil}
+  /// Clears the value of `id`. Subsequent reads from it will return its default value.
+  mutating func clearID() {self._id = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _id: String? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_UserAgentQuery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var fingerprintID: String {
+    get {_fingerprintID ?? String()}
+    set {_fingerprintID = newValue}
+  }
+  /// Returns true if `fingerprintID` has been explicitly set.
+  var hasFingerprintID: Bool {self._fingerprintID != nil}
+  /// Clears the value of `fingerprintID`. Subsequent reads from it will return its default value.
+  mutating func clearFingerprintID() {self._fingerprintID = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _fingerprintID: String? = nil
+}
+
+nonisolated struct Zitadel_Session_V2_ExpirationDateQuery: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var expirationDate: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_expirationDate ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_expirationDate = newValue}
+  }
+  /// Returns true if `expirationDate` has been explicitly set.
+  var hasExpirationDate: Bool {self._expirationDate != nil}
+  /// Clears the value of `expirationDate`. Subsequent reads from it will return its default value.
+  mutating func clearExpirationDate() {self._expirationDate = nil}
+
+  var method: Zitadel_V1_TimestampQueryMethod = .equals
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _expirationDate: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "zitadel.session.v2"
+
+nonisolated extension Zitadel_Session_V2_UserVerificationRequirement: SwiftProtobuf._ProtoNameProviding {
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0USER_VERIFICATION_REQUIREMENT_UNSPECIFIED\0\u{1}USER_VERIFICATION_REQUIREMENT_REQUIRED\0\u{1}USER_VERIFICATION_REQUIREMENT_PREFERRED\0\u{1}USER_VERIFICATION_REQUIREMENT_DISCOURAGED\0")
+}
+
+nonisolated extension Zitadel_Session_V2_SessionFieldName: SwiftProtobuf._ProtoNameProviding {
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SESSION_FIELD_NAME_UNSPECIFIED\0\u{1}SESSION_FIELD_NAME_CREATION_DATE\0")
+}
 
 nonisolated extension Zitadel_Session_V2_GetSessionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".GetSessionRequest"
@@ -1039,6 +1973,1421 @@ nonisolated extension Zitadel_Session_V2_UserAgent.HeaderValues: SwiftProtobuf.M
 
   static func ==(lhs: Zitadel_Session_V2_UserAgent.HeaderValues, rhs: Zitadel_Session_V2_UserAgent.HeaderValues) -> Bool {
     if lhs.values != rhs.values {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_ListSessionsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ListSessionsRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}query\0\u{1}queries\0\u{3}sorting_column\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._query) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.queries) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.sortingColumn) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._query {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.queries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.queries, fieldNumber: 2)
+    }
+    if self.sortingColumn != .unspecified {
+      try visitor.visitSingularEnumField(value: self.sortingColumn, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_ListSessionsRequest, rhs: Zitadel_Session_V2_ListSessionsRequest) -> Bool {
+    if lhs._query != rhs._query {return false}
+    if lhs.queries != rhs.queries {return false}
+    if lhs.sortingColumn != rhs.sortingColumn {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_ListSessionsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ListSessionsResponse"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}details\0\u{1}sessions\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._details) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.sessions) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._details {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.sessions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.sessions, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_ListSessionsResponse, rhs: Zitadel_Session_V2_ListSessionsResponse) -> Bool {
+    if lhs._details != rhs._details {return false}
+    if lhs.sessions != rhs.sessions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CreateSessionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CreateSessionRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}checks\0\u{1}metadata\0\u{1}challenges\0\u{3}user_agent\0\u{1}lifetime\0")
+
+  fileprivate class _StorageClass {
+    var _checks: Zitadel_Session_V2_Checks? = nil
+    var _metadata: Dictionary<String,Data> = [:]
+    var _challenges: Zitadel_Session_V2_RequestChallenges? = nil
+    var _userAgent: Zitadel_Session_V2_UserAgent? = nil
+    var _lifetime: SwiftProtobuf.Google_Protobuf_Duration? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _checks = source._checks
+      _metadata = source._metadata
+      _challenges = source._challenges
+      _userAgent = source._userAgent
+      _lifetime = source._lifetime
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._checks) }()
+        case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: &_storage._metadata) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._challenges) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._userAgent) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._lifetime) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._checks {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._metadata.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: _storage._metadata, fieldNumber: 2)
+      }
+      try { if let v = _storage._challenges {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._userAgent {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._lifetime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CreateSessionRequest, rhs: Zitadel_Session_V2_CreateSessionRequest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._checks != rhs_storage._checks {return false}
+        if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._challenges != rhs_storage._challenges {return false}
+        if _storage._userAgent != rhs_storage._userAgent {return false}
+        if _storage._lifetime != rhs_storage._lifetime {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CreateSessionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CreateSessionResponse"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}details\0\u{3}session_id\0\u{3}session_token\0\u{1}challenges\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._details) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.sessionToken) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._challenges) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._details {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.sessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 2)
+    }
+    if !self.sessionToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionToken, fieldNumber: 3)
+    }
+    try { if let v = self._challenges {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CreateSessionResponse, rhs: Zitadel_Session_V2_CreateSessionResponse) -> Bool {
+    if lhs._details != rhs._details {return false}
+    if lhs.sessionID != rhs.sessionID {return false}
+    if lhs.sessionToken != rhs.sessionToken {return false}
+    if lhs._challenges != rhs._challenges {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_SetSessionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".SetSessionRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{3}session_token\0\u{1}checks\0\u{1}metadata\0\u{1}challenges\0\u{1}lifetime\0")
+
+  fileprivate class _StorageClass {
+    var _sessionID: String = String()
+    var _sessionToken: String = String()
+    var _checks: Zitadel_Session_V2_Checks? = nil
+    var _metadata: Dictionary<String,Data> = [:]
+    var _challenges: Zitadel_Session_V2_RequestChallenges? = nil
+    var _lifetime: SwiftProtobuf.Google_Protobuf_Duration? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _sessionID = source._sessionID
+      _sessionToken = source._sessionToken
+      _checks = source._checks
+      _metadata = source._metadata
+      _challenges = source._challenges
+      _lifetime = source._lifetime
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._sessionID) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._sessionToken) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._checks) }()
+        case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: &_storage._metadata) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._challenges) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._lifetime) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._sessionID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sessionID, fieldNumber: 1)
+      }
+      if !_storage._sessionToken.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sessionToken, fieldNumber: 2)
+      }
+      try { if let v = _storage._checks {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      if !_storage._metadata.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: _storage._metadata, fieldNumber: 4)
+      }
+      try { if let v = _storage._challenges {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._lifetime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_SetSessionRequest, rhs: Zitadel_Session_V2_SetSessionRequest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._sessionID != rhs_storage._sessionID {return false}
+        if _storage._sessionToken != rhs_storage._sessionToken {return false}
+        if _storage._checks != rhs_storage._checks {return false}
+        if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._challenges != rhs_storage._challenges {return false}
+        if _storage._lifetime != rhs_storage._lifetime {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_SetSessionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".SetSessionResponse"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}details\0\u{3}session_token\0\u{1}challenges\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._details) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.sessionToken) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._challenges) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._details {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.sessionToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionToken, fieldNumber: 2)
+    }
+    try { if let v = self._challenges {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_SetSessionResponse, rhs: Zitadel_Session_V2_SetSessionResponse) -> Bool {
+    if lhs._details != rhs._details {return false}
+    if lhs.sessionToken != rhs.sessionToken {return false}
+    if lhs._challenges != rhs._challenges {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_DeleteSessionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".DeleteSessionRequest"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{3}session_token\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._sessionToken) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.sessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 1)
+    }
+    try { if let v = self._sessionToken {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_DeleteSessionRequest, rhs: Zitadel_Session_V2_DeleteSessionRequest) -> Bool {
+    if lhs.sessionID != rhs.sessionID {return false}
+    if lhs._sessionToken != rhs._sessionToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_DeleteSessionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".DeleteSessionResponse"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}details\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._details) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._details {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_DeleteSessionResponse, rhs: Zitadel_Session_V2_DeleteSessionResponse) -> Bool {
+    if lhs._details != rhs._details {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_Checks: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".Checks"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}user\0\u{1}password\0\u{3}web_auth_n\0\u{3}idp_intent\0\u{1}totp\0\u{3}otp_sms\0\u{3}otp_email\0\u{3}recovery_code\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._user) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._password) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._webAuthN) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._idpIntent) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._totp) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._otpSms) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._otpEmail) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._recoveryCode) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._user {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._password {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._webAuthN {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._idpIntent {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._totp {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._otpSms {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._otpEmail {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._recoveryCode {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_Checks, rhs: Zitadel_Session_V2_Checks) -> Bool {
+    if lhs._user != rhs._user {return false}
+    if lhs._password != rhs._password {return false}
+    if lhs._webAuthN != rhs._webAuthN {return false}
+    if lhs._idpIntent != rhs._idpIntent {return false}
+    if lhs._totp != rhs._totp {return false}
+    if lhs._otpSms != rhs._otpSms {return false}
+    if lhs._otpEmail != rhs._otpEmail {return false}
+    if lhs._recoveryCode != rhs._recoveryCode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CheckUser: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CheckUser"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}user_id\0\u{3}login_name\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.search != nil {try decoder.handleConflictingOneOf()}
+          self.search = .userID(v)
+        }
+      }()
+      case 2: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.search != nil {try decoder.handleConflictingOneOf()}
+          self.search = .loginName(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.search {
+    case .userID?: try {
+      guard case .userID(let v)? = self.search else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    }()
+    case .loginName?: try {
+      guard case .loginName(let v)? = self.search else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CheckUser, rhs: Zitadel_Session_V2_CheckUser) -> Bool {
+    if lhs.search != rhs.search {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CheckPassword: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CheckPassword"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}password\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.password) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.password.isEmpty {
+      try visitor.visitSingularStringField(value: self.password, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CheckPassword, rhs: Zitadel_Session_V2_CheckPassword) -> Bool {
+    if lhs.password != rhs.password {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CheckWebAuthN: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CheckWebAuthN"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}credential_assertion_data\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._credentialAssertionData) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._credentialAssertionData {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CheckWebAuthN, rhs: Zitadel_Session_V2_CheckWebAuthN) -> Bool {
+    if lhs._credentialAssertionData != rhs._credentialAssertionData {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CheckIDPIntent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CheckIDPIntent"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}idp_intent_id\0\u{3}idp_intent_token\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.idpIntentID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.idpIntentToken) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.idpIntentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.idpIntentID, fieldNumber: 1)
+    }
+    if !self.idpIntentToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.idpIntentToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CheckIDPIntent, rhs: Zitadel_Session_V2_CheckIDPIntent) -> Bool {
+    if lhs.idpIntentID != rhs.idpIntentID {return false}
+    if lhs.idpIntentToken != rhs.idpIntentToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CheckTOTP: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CheckTOTP"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CheckTOTP, rhs: Zitadel_Session_V2_CheckTOTP) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CheckOTP: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CheckOTP"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CheckOTP, rhs: Zitadel_Session_V2_CheckOTP) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CheckRecoveryCode: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CheckRecoveryCode"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}code\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CheckRecoveryCode, rhs: Zitadel_Session_V2_CheckRecoveryCode) -> Bool {
+    if lhs.code != rhs.code {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_RequestChallenges: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".RequestChallenges"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}web_auth_n\0\u{3}otp_sms\0\u{3}otp_email\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._webAuthN) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._otpSms) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._otpEmail) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._webAuthN {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._otpSms {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._otpEmail {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_RequestChallenges, rhs: Zitadel_Session_V2_RequestChallenges) -> Bool {
+    if lhs._webAuthN != rhs._webAuthN {return false}
+    if lhs._otpSms != rhs._otpSms {return false}
+    if lhs._otpEmail != rhs._otpEmail {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_RequestChallenges.WebAuthN: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = Zitadel_Session_V2_RequestChallenges.protoMessageName + ".WebAuthN"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}domain\0\u{3}user_verification_requirement\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.domain) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.userVerificationRequirement) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.domain.isEmpty {
+      try visitor.visitSingularStringField(value: self.domain, fieldNumber: 1)
+    }
+    if self.userVerificationRequirement != .unspecified {
+      try visitor.visitSingularEnumField(value: self.userVerificationRequirement, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_RequestChallenges.WebAuthN, rhs: Zitadel_Session_V2_RequestChallenges.WebAuthN) -> Bool {
+    if lhs.domain != rhs.domain {return false}
+    if lhs.userVerificationRequirement != rhs.userVerificationRequirement {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_RequestChallenges.OTPSMS: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = Zitadel_Session_V2_RequestChallenges.protoMessageName + ".OTPSMS"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}return_code\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.returnCode) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.returnCode != false {
+      try visitor.visitSingularBoolField(value: self.returnCode, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_RequestChallenges.OTPSMS, rhs: Zitadel_Session_V2_RequestChallenges.OTPSMS) -> Bool {
+    if lhs.returnCode != rhs.returnCode {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_RequestChallenges.OTPEmail: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = Zitadel_Session_V2_RequestChallenges.protoMessageName + ".OTPEmail"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{2}send_code\0\u{3}return_code\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 2: try {
+        var v: Zitadel_Session_V2_RequestChallenges.OTPEmail.SendCode?
+        var hadOneofValue = false
+        if let current = self.deliveryType {
+          hadOneofValue = true
+          if case .sendCode(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.deliveryType = .sendCode(v)
+        }
+      }()
+      case 3: try {
+        var v: Zitadel_Session_V2_RequestChallenges.OTPEmail.ReturnCode?
+        var hadOneofValue = false
+        if let current = self.deliveryType {
+          hadOneofValue = true
+          if case .returnCode(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.deliveryType = .returnCode(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.deliveryType {
+    case .sendCode?: try {
+      guard case .sendCode(let v)? = self.deliveryType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .returnCode?: try {
+      guard case .returnCode(let v)? = self.deliveryType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_RequestChallenges.OTPEmail, rhs: Zitadel_Session_V2_RequestChallenges.OTPEmail) -> Bool {
+    if lhs.deliveryType != rhs.deliveryType {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_RequestChallenges.OTPEmail.SendCode: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = Zitadel_Session_V2_RequestChallenges.OTPEmail.protoMessageName + ".SendCode"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}url_template\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self._urlTemplate) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._urlTemplate {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_RequestChallenges.OTPEmail.SendCode, rhs: Zitadel_Session_V2_RequestChallenges.OTPEmail.SendCode) -> Bool {
+    if lhs._urlTemplate != rhs._urlTemplate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_RequestChallenges.OTPEmail.ReturnCode: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = Zitadel_Session_V2_RequestChallenges.OTPEmail.protoMessageName + ".ReturnCode"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_RequestChallenges.OTPEmail.ReturnCode, rhs: Zitadel_Session_V2_RequestChallenges.OTPEmail.ReturnCode) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_Challenges: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".Challenges"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}web_auth_n\0\u{3}otp_sms\0\u{3}otp_email\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._webAuthN) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._otpSms) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self._otpEmail) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._webAuthN {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._otpSms {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._otpEmail {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_Challenges, rhs: Zitadel_Session_V2_Challenges) -> Bool {
+    if lhs._webAuthN != rhs._webAuthN {return false}
+    if lhs._otpSms != rhs._otpSms {return false}
+    if lhs._otpEmail != rhs._otpEmail {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_Challenges.WebAuthN: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = Zitadel_Session_V2_Challenges.protoMessageName + ".WebAuthN"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}public_key_credential_request_options\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._publicKeyCredentialRequestOptions) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._publicKeyCredentialRequestOptions {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_Challenges.WebAuthN, rhs: Zitadel_Session_V2_Challenges.WebAuthN) -> Bool {
+    if lhs._publicKeyCredentialRequestOptions != rhs._publicKeyCredentialRequestOptions {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_SearchQuery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".SearchQuery"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ids_query\0\u{3}user_id_query\0\u{3}creation_date_query\0\u{3}creator_query\0\u{3}user_agent_query\0\u{3}expiration_date_query\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Zitadel_Session_V2_IDsQuery?
+        var hadOneofValue = false
+        if let current = self.query {
+          hadOneofValue = true
+          if case .idsQuery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.query = .idsQuery(v)
+        }
+      }()
+      case 2: try {
+        var v: Zitadel_Session_V2_UserIDQuery?
+        var hadOneofValue = false
+        if let current = self.query {
+          hadOneofValue = true
+          if case .userIDQuery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.query = .userIDQuery(v)
+        }
+      }()
+      case 3: try {
+        var v: Zitadel_Session_V2_CreationDateQuery?
+        var hadOneofValue = false
+        if let current = self.query {
+          hadOneofValue = true
+          if case .creationDateQuery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.query = .creationDateQuery(v)
+        }
+      }()
+      case 4: try {
+        var v: Zitadel_Session_V2_CreatorQuery?
+        var hadOneofValue = false
+        if let current = self.query {
+          hadOneofValue = true
+          if case .creatorQuery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.query = .creatorQuery(v)
+        }
+      }()
+      case 5: try {
+        var v: Zitadel_Session_V2_UserAgentQuery?
+        var hadOneofValue = false
+        if let current = self.query {
+          hadOneofValue = true
+          if case .userAgentQuery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.query = .userAgentQuery(v)
+        }
+      }()
+      case 6: try {
+        var v: Zitadel_Session_V2_ExpirationDateQuery?
+        var hadOneofValue = false
+        if let current = self.query {
+          hadOneofValue = true
+          if case .expirationDateQuery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.query = .expirationDateQuery(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.query {
+    case .idsQuery?: try {
+      guard case .idsQuery(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .userIDQuery?: try {
+      guard case .userIDQuery(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .creationDateQuery?: try {
+      guard case .creationDateQuery(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .creatorQuery?: try {
+      guard case .creatorQuery(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case .userAgentQuery?: try {
+      guard case .userAgentQuery(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .expirationDateQuery?: try {
+      guard case .expirationDateQuery(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_SearchQuery, rhs: Zitadel_Session_V2_SearchQuery) -> Bool {
+    if lhs.query != rhs.query {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_IDsQuery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".IDsQuery"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ids\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.ids) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ids.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.ids, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_IDsQuery, rhs: Zitadel_Session_V2_IDsQuery) -> Bool {
+    if lhs.ids != rhs.ids {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_UserIDQuery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".UserIDQuery"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_UserIDQuery, rhs: Zitadel_Session_V2_UserIDQuery) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CreationDateQuery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CreationDateQuery"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}creation_date\0\u{1}method\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._creationDate) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.method) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._creationDate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.method != .equals {
+      try visitor.visitSingularEnumField(value: self.method, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CreationDateQuery, rhs: Zitadel_Session_V2_CreationDateQuery) -> Bool {
+    if lhs._creationDate != rhs._creationDate {return false}
+    if lhs.method != rhs.method {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_CreatorQuery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CreatorQuery"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self._id) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._id {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_CreatorQuery, rhs: Zitadel_Session_V2_CreatorQuery) -> Bool {
+    if lhs._id != rhs._id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_UserAgentQuery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".UserAgentQuery"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}fingerprint_id\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self._fingerprintID) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._fingerprintID {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_UserAgentQuery, rhs: Zitadel_Session_V2_UserAgentQuery) -> Bool {
+    if lhs._fingerprintID != rhs._fingerprintID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Session_V2_ExpirationDateQuery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".ExpirationDateQuery"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}expiration_date\0\u{1}method\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._expirationDate) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.method) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._expirationDate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.method != .equals {
+      try visitor.visitSingularEnumField(value: self.method, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Session_V2_ExpirationDateQuery, rhs: Zitadel_Session_V2_ExpirationDateQuery) -> Bool {
+    if lhs._expirationDate != rhs._expirationDate {return false}
+    if lhs.method != rhs.method {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

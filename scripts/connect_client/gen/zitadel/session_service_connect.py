@@ -19,7 +19,7 @@ from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DE
 from protobuf import DescService
 
 from . import session_service_pb
-from .session_service_pb import GetSessionRequest, GetSessionResponse
+from .session_service_pb import CreateSessionRequest, CreateSessionResponse, DeleteSessionRequest, DeleteSessionResponse, GetSessionRequest, GetSessionResponse, ListSessionsRequest, ListSessionsResponse, SetSessionRequest, SetSessionResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -31,7 +31,19 @@ if TYPE_CHECKING:
 
 
 class SessionService(Protocol):
+    async def list_sessions(self, request: ListSessionsRequest, ctx: RequestContext[ListSessionsRequest, ListSessionsResponse], /) -> ListSessionsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     async def get_session(self, request: GetSessionRequest, ctx: RequestContext[GetSessionRequest, GetSessionResponse], /) -> GetSessionResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def create_session(self, request: CreateSessionRequest, ctx: RequestContext[CreateSessionRequest, CreateSessionResponse], /) -> CreateSessionResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def set_session(self, request: SetSessionRequest, ctx: RequestContext[SetSessionRequest, SetSessionResponse], /) -> SetSessionResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def delete_session(self, request: DeleteSessionRequest, ctx: RequestContext[DeleteSessionRequest, DeleteSessionResponse], /) -> DeleteSessionResponse:
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     @classmethod
@@ -52,6 +64,17 @@ class SessionServiceASGIApplication(ConnectASGIApplication[SessionService]):
         super().__init__(
             service=service,
             endpoints=lambda svc: {
+                "/zitadel.session.v2.SessionService/ListSessions": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListSessions",
+                        service_name="zitadel.session.v2.SessionService",
+                        input=ListSessionsRequest,
+                        output=ListSessionsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_sessions,
+                ),
                 "/zitadel.session.v2.SessionService/GetSession": Endpoint.unary(
                     method=MethodInfo(
                         name="GetSession",
@@ -62,6 +85,39 @@ class SessionServiceASGIApplication(ConnectASGIApplication[SessionService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_session,
+                ),
+                "/zitadel.session.v2.SessionService/CreateSession": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateSession",
+                        service_name="zitadel.session.v2.SessionService",
+                        input=CreateSessionRequest,
+                        output=CreateSessionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.create_session,
+                ),
+                "/zitadel.session.v2.SessionService/SetSession": Endpoint.unary(
+                    method=MethodInfo(
+                        name="SetSession",
+                        service_name="zitadel.session.v2.SessionService",
+                        input=SetSessionRequest,
+                        output=SetSessionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.set_session,
+                ),
+                "/zitadel.session.v2.SessionService/DeleteSession": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteSession",
+                        service_name="zitadel.session.v2.SessionService",
+                        input=DeleteSessionRequest,
+                        output=DeleteSessionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.delete_session,
                 ),
             },
             interceptors=interceptors,
@@ -77,6 +133,26 @@ class SessionServiceASGIApplication(ConnectASGIApplication[SessionService]):
 
 
 class SessionServiceClient(ConnectClient):
+    async def list_sessions(
+        self,
+        request: ListSessionsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> ListSessionsResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListSessions",
+                service_name="zitadel.session.v2.SessionService",
+                input=ListSessionsRequest,
+                output=ListSessionsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     async def get_session(
         self,
         request: GetSessionRequest,
@@ -97,9 +173,81 @@ class SessionServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def create_session(
+        self,
+        request: CreateSessionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateSessionResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateSession",
+                service_name="zitadel.session.v2.SessionService",
+                input=CreateSessionRequest,
+                output=CreateSessionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def set_session(
+        self,
+        request: SetSessionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> SetSessionResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetSession",
+                service_name="zitadel.session.v2.SessionService",
+                input=SetSessionRequest,
+                output=SetSessionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def delete_session(
+        self,
+        request: DeleteSessionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteSessionResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteSession",
+                service_name="zitadel.session.v2.SessionService",
+                input=DeleteSessionRequest,
+                output=DeleteSessionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
 
 class SessionServiceSync(Protocol):
+    def list_sessions(self, request: ListSessionsRequest, ctx: RequestContext[ListSessionsRequest, ListSessionsResponse], /) -> ListSessionsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     def get_session(self, request: GetSessionRequest, ctx: RequestContext[GetSessionRequest, GetSessionResponse], /) -> GetSessionResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def create_session(self, request: CreateSessionRequest, ctx: RequestContext[CreateSessionRequest, CreateSessionResponse], /) -> CreateSessionResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def set_session(self, request: SetSessionRequest, ctx: RequestContext[SetSessionRequest, SetSessionResponse], /) -> SetSessionResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def delete_session(self, request: DeleteSessionRequest, ctx: RequestContext[DeleteSessionRequest, DeleteSessionResponse], /) -> DeleteSessionResponse:
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     @classmethod
@@ -118,6 +266,17 @@ class SessionServiceWSGIApplication(ConnectWSGIApplication):
     ) -> None:
         super().__init__(
             endpoints={
+                "/zitadel.session.v2.SessionService/ListSessions": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListSessions",
+                        service_name="zitadel.session.v2.SessionService",
+                        input=ListSessionsRequest,
+                        output=ListSessionsResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.list_sessions,
+                ),
                 "/zitadel.session.v2.SessionService/GetSession": EndpointSync.unary(
                     method=MethodInfo(
                         name="GetSession",
@@ -128,6 +287,39 @@ class SessionServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.get_session,
+                ),
+                "/zitadel.session.v2.SessionService/CreateSession": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CreateSession",
+                        service_name="zitadel.session.v2.SessionService",
+                        input=CreateSessionRequest,
+                        output=CreateSessionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.create_session,
+                ),
+                "/zitadel.session.v2.SessionService/SetSession": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="SetSession",
+                        service_name="zitadel.session.v2.SessionService",
+                        input=SetSessionRequest,
+                        output=SetSessionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.set_session,
+                ),
+                "/zitadel.session.v2.SessionService/DeleteSession": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="DeleteSession",
+                        service_name="zitadel.session.v2.SessionService",
+                        input=DeleteSessionRequest,
+                        output=DeleteSessionResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.delete_session,
                 ),
             },
             interceptors=interceptors,
@@ -143,6 +335,26 @@ class SessionServiceWSGIApplication(ConnectWSGIApplication):
 
 
 class SessionServiceClientSync(ConnectClientSync):
+    def list_sessions(
+        self,
+        request: ListSessionsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> ListSessionsResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListSessions",
+                service_name="zitadel.session.v2.SessionService",
+                input=ListSessionsRequest,
+                output=ListSessionsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     def get_session(
         self,
         request: GetSessionRequest,
@@ -157,6 +369,66 @@ class SessionServiceClientSync(ConnectClientSync):
                 service_name="zitadel.session.v2.SessionService",
                 input=GetSessionRequest,
                 output=GetSessionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def create_session(
+        self,
+        request: CreateSessionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateSessionResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateSession",
+                service_name="zitadel.session.v2.SessionService",
+                input=CreateSessionRequest,
+                output=CreateSessionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def set_session(
+        self,
+        request: SetSessionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> SetSessionResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetSession",
+                service_name="zitadel.session.v2.SessionService",
+                input=SetSessionRequest,
+                output=SetSessionResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def delete_session(
+        self,
+        request: DeleteSessionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteSessionResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteSession",
+                service_name="zitadel.session.v2.SessionService",
+                input=DeleteSessionRequest,
+                output=DeleteSessionResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

@@ -9,15 +9,22 @@
 
 from __future__ import annotations
 
-from typing import Literal, TYPE_CHECKING, TypeAlias
+from typing import Literal, NoReturn, TYPE_CHECKING, TypeAlias
 
-from protobuf import Message
+from protobuf import Enum, Message
 from protobuf._codegen import file_desc
-from protobuf.wkt.google.protobuf import timestamp_pb
+from protobuf.wkt.google.protobuf import duration_pb, struct_pb, timestamp_pb
+
+from . import object_pb, timestamp_query_pb
 
 if TYPE_CHECKING:
-    from protobuf import DescFile
+    from protobuf import DescFile, Oneof
+    from protobuf.wkt.google.protobuf.duration_pb import Duration
+    from protobuf.wkt.google.protobuf.struct_pb import Struct
     from protobuf.wkt.google.protobuf.timestamp_pb import Timestamp
+
+    from .object_pb import Details, ListDetails, ListQuery
+    from .timestamp_query_pb import TimestampQueryMethod
 
 
 _GetSessionRequestFields: TypeAlias = Literal["session_id", "session_token"]
@@ -522,11 +529,1121 @@ class UserAgent(Message[_UserAgentFields]):
 
             values: list[str]
 
+_ListSessionsRequestFields: TypeAlias = Literal["query", "queries", "sorting_column"]
+
+class ListSessionsRequest(Message[_ListSessionsRequestFields]):
+    """
+    ```proto
+    message zitadel.session.v2.ListSessionsRequest
+    ```
+
+    Attributes:
+        query:
+            ```proto
+            optional zitadel.object.v2.ListQuery query = 1;
+            ```
+        queries:
+            ```proto
+            repeated zitadel.session.v2.SearchQuery queries = 2;
+            ```
+        sorting_column:
+            ```proto
+            zitadel.session.v2.SessionFieldName sorting_column = 3;
+            ```
+    """
+
+    __slots__ = ("query", "queries", "sorting_column")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            query: ListQuery | None = None,
+            queries: list[SearchQuery] | None = None,
+            sorting_column: SessionFieldName | None = None,
+        ) -> None:
+            pass
+
+        query: ListQuery | None
+        queries: list[SearchQuery]
+        sorting_column: SessionFieldName
+
+_ListSessionsResponseFields: TypeAlias = Literal["details", "sessions"]
+
+class ListSessionsResponse(Message[_ListSessionsResponseFields]):
+    """
+    ```proto
+    message zitadel.session.v2.ListSessionsResponse
+    ```
+
+    Attributes:
+        details:
+            ```proto
+            optional zitadel.object.v2.ListDetails details = 1;
+            ```
+        sessions:
+            ```proto
+            repeated zitadel.session.v2.Session sessions = 2;
+            ```
+    """
+
+    __slots__ = ("details", "sessions")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            details: ListDetails | None = None,
+            sessions: list[Session] | None = None,
+        ) -> None:
+            pass
+
+        details: ListDetails | None
+        sessions: list[Session]
+
+_CreateSessionRequestFields: TypeAlias = Literal["checks", "metadata", "challenges", "user_agent", "lifetime"]
+
+class CreateSessionRequest(Message[_CreateSessionRequestFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CreateSessionRequest
+    ```
+
+    Attributes:
+        checks:
+            ```proto
+            optional zitadel.session.v2.Checks checks = 1;
+            ```
+        metadata:
+            ```proto
+            map<string, bytes> metadata = 2;
+            ```
+        challenges:
+            ```proto
+            optional zitadel.session.v2.RequestChallenges challenges = 3;
+            ```
+        user_agent:
+            ```proto
+            optional zitadel.session.v2.UserAgent user_agent = 4;
+            ```
+        lifetime:
+            ```proto
+            optional google.protobuf.Duration lifetime = 5;
+            ```
+    """
+
+    __slots__ = ("checks", "metadata", "challenges", "user_agent", "lifetime")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            checks: Checks | None = None,
+            metadata: dict[str, bytes] | None = None,
+            challenges: RequestChallenges | None = None,
+            user_agent: UserAgent | None = None,
+            lifetime: Duration | None = None,
+        ) -> None:
+            pass
+
+        checks: Checks | None
+        metadata: dict[str, bytes]
+        challenges: RequestChallenges | None
+        user_agent: UserAgent | None
+        lifetime: Duration | None
+
+_CreateSessionResponseFields: TypeAlias = Literal["details", "session_id", "session_token", "challenges"]
+
+class CreateSessionResponse(Message[_CreateSessionResponseFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CreateSessionResponse
+    ```
+
+    Attributes:
+        details:
+            ```proto
+            optional zitadel.object.v2.Details details = 1;
+            ```
+        session_id:
+            ```proto
+            string session_id = 2;
+            ```
+        session_token:
+            ```proto
+            string session_token = 3;
+            ```
+        challenges:
+            ```proto
+            optional zitadel.session.v2.Challenges challenges = 4;
+            ```
+    """
+
+    __slots__ = ("details", "session_id", "session_token", "challenges")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            details: Details | None = None,
+            session_id: str = "",
+            session_token: str = "",
+            challenges: Challenges | None = None,
+        ) -> None:
+            pass
+
+        details: Details | None
+        session_id: str
+        session_token: str
+        challenges: Challenges | None
+
+_SetSessionRequestFields: TypeAlias = Literal["session_id", "session_token", "checks", "metadata", "challenges", "lifetime"]
+
+class SetSessionRequest(Message[_SetSessionRequestFields]):
+    """
+    ```proto
+    message zitadel.session.v2.SetSessionRequest
+    ```
+
+    Attributes:
+        session_id:
+            ```proto
+            string session_id = 1;
+            ```
+        session_token:
+            ```proto
+            string session_token = 2;
+            ```
+        checks:
+            ```proto
+            optional zitadel.session.v2.Checks checks = 3;
+            ```
+        metadata:
+            ```proto
+            map<string, bytes> metadata = 4;
+            ```
+        challenges:
+            ```proto
+            optional zitadel.session.v2.RequestChallenges challenges = 5;
+            ```
+        lifetime:
+            ```proto
+            optional google.protobuf.Duration lifetime = 6;
+            ```
+    """
+
+    __slots__ = ("session_id", "session_token", "checks", "metadata", "challenges", "lifetime")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            session_id: str = "",
+            session_token: str = "",
+            checks: Checks | None = None,
+            metadata: dict[str, bytes] | None = None,
+            challenges: RequestChallenges | None = None,
+            lifetime: Duration | None = None,
+        ) -> None:
+            pass
+
+        session_id: str
+        session_token: str
+        checks: Checks | None
+        metadata: dict[str, bytes]
+        challenges: RequestChallenges | None
+        lifetime: Duration | None
+
+_SetSessionResponseFields: TypeAlias = Literal["details", "session_token", "challenges"]
+
+class SetSessionResponse(Message[_SetSessionResponseFields]):
+    """
+    ```proto
+    message zitadel.session.v2.SetSessionResponse
+    ```
+
+    Attributes:
+        details:
+            ```proto
+            optional zitadel.object.v2.Details details = 1;
+            ```
+        session_token:
+            ```proto
+            string session_token = 2;
+            ```
+        challenges:
+            ```proto
+            optional zitadel.session.v2.Challenges challenges = 3;
+            ```
+    """
+
+    __slots__ = ("details", "session_token", "challenges")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            details: Details | None = None,
+            session_token: str = "",
+            challenges: Challenges | None = None,
+        ) -> None:
+            pass
+
+        details: Details | None
+        session_token: str
+        challenges: Challenges | None
+
+_DeleteSessionRequestFields: TypeAlias = Literal["session_id", "session_token"]
+
+class DeleteSessionRequest(Message[_DeleteSessionRequestFields]):
+    """
+    ```proto
+    message zitadel.session.v2.DeleteSessionRequest
+    ```
+
+    Attributes:
+        session_id:
+            ```proto
+            string session_id = 1;
+            ```
+        session_token:
+            ```proto
+            optional string session_token = 2;
+            ```
+    """
+
+    __slots__ = ("session_id", "session_token")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            session_id: str = "",
+            session_token: str | None = None,
+        ) -> None:
+            pass
+
+        session_id: str
+        session_token: str
+
+_DeleteSessionResponseFields: TypeAlias = Literal["details"]
+
+class DeleteSessionResponse(Message[_DeleteSessionResponseFields]):
+    """
+    ```proto
+    message zitadel.session.v2.DeleteSessionResponse
+    ```
+
+    Attributes:
+        details:
+            ```proto
+            optional zitadel.object.v2.Details details = 1;
+            ```
+    """
+
+    __slots__ = ("details",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            details: Details | None = None,
+        ) -> None:
+            pass
+
+        details: Details | None
+
+_ChecksFields: TypeAlias = Literal["user", "password", "web_auth_n", "idp_intent", "totp", "otp_sms", "otp_email", "recovery_code"]
+
+class Checks(Message[_ChecksFields]):
+    """
+    ```proto
+    message zitadel.session.v2.Checks
+    ```
+
+    Attributes:
+        user:
+            ```proto
+            optional zitadel.session.v2.CheckUser user = 1;
+            ```
+        password:
+            ```proto
+            optional zitadel.session.v2.CheckPassword password = 2;
+            ```
+        web_auth_n:
+            ```proto
+            optional zitadel.session.v2.CheckWebAuthN web_auth_n = 3;
+            ```
+        idp_intent:
+            ```proto
+            optional zitadel.session.v2.CheckIDPIntent idp_intent = 4;
+            ```
+        totp:
+            ```proto
+            optional zitadel.session.v2.CheckTOTP totp = 5;
+            ```
+        otp_sms:
+            ```proto
+            optional zitadel.session.v2.CheckOTP otp_sms = 6;
+            ```
+        otp_email:
+            ```proto
+            optional zitadel.session.v2.CheckOTP otp_email = 7;
+            ```
+        recovery_code:
+            ```proto
+            optional zitadel.session.v2.CheckRecoveryCode recovery_code = 8;
+            ```
+    """
+
+    __slots__ = ("user", "password", "web_auth_n", "idp_intent", "totp", "otp_sms", "otp_email", "recovery_code")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            user: CheckUser | None = None,
+            password: CheckPassword | None = None,
+            web_auth_n: CheckWebAuthN | None = None,
+            idp_intent: CheckIDPIntent | None = None,
+            totp: CheckTOTP | None = None,
+            otp_sms: CheckOTP | None = None,
+            otp_email: CheckOTP | None = None,
+            recovery_code: CheckRecoveryCode | None = None,
+        ) -> None:
+            pass
+
+        user: CheckUser | None
+        password: CheckPassword | None
+        web_auth_n: CheckWebAuthN | None
+        idp_intent: CheckIDPIntent | None
+        totp: CheckTOTP | None
+        otp_sms: CheckOTP | None
+        otp_email: CheckOTP | None
+        recovery_code: CheckRecoveryCode | None
+
+_CheckUserFields: TypeAlias = Literal["user_id", "login_name"]
+
+class CheckUser(Message[_CheckUserFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CheckUser
+    ```
+
+    Attributes:
+        search:
+            ```proto
+            oneof search
+            ```
+    """
+
+    __slots__ = ("search",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            search: Oneof[Literal["user_id"], str] | Oneof[Literal["login_name"], str] | None = None,
+        ) -> None:
+            pass
+
+        search: Oneof[Literal["user_id"], str] | Oneof[Literal["login_name"], str] | None
+
+_CheckPasswordFields: TypeAlias = Literal["password"]
+
+class CheckPassword(Message[_CheckPasswordFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CheckPassword
+    ```
+
+    Attributes:
+        password:
+            ```proto
+            string password = 1;
+            ```
+    """
+
+    __slots__ = ("password",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            password: str = "",
+        ) -> None:
+            pass
+
+        password: str
+
+_CheckWebAuthNFields: TypeAlias = Literal["credential_assertion_data"]
+
+class CheckWebAuthN(Message[_CheckWebAuthNFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CheckWebAuthN
+    ```
+
+    Attributes:
+        credential_assertion_data:
+            ```proto
+            optional google.protobuf.Struct credential_assertion_data = 1;
+            ```
+    """
+
+    __slots__ = ("credential_assertion_data",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            credential_assertion_data: Struct | None = None,
+        ) -> None:
+            pass
+
+        credential_assertion_data: Struct | None
+
+_CheckIDPIntentFields: TypeAlias = Literal["idp_intent_id", "idp_intent_token"]
+
+class CheckIDPIntent(Message[_CheckIDPIntentFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CheckIDPIntent
+    ```
+
+    Attributes:
+        idp_intent_id:
+            ```proto
+            string idp_intent_id = 1;
+            ```
+        idp_intent_token:
+            ```proto
+            string idp_intent_token = 2;
+            ```
+    """
+
+    __slots__ = ("idp_intent_id", "idp_intent_token")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            idp_intent_id: str = "",
+            idp_intent_token: str = "",
+        ) -> None:
+            pass
+
+        idp_intent_id: str
+        idp_intent_token: str
+
+_CheckTOTPFields: TypeAlias = Literal["code"]
+
+class CheckTOTP(Message[_CheckTOTPFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CheckTOTP
+    ```
+
+    Attributes:
+        code:
+            ```proto
+            string code = 1;
+            ```
+    """
+
+    __slots__ = ("code",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            code: str = "",
+        ) -> None:
+            pass
+
+        code: str
+
+_CheckOTPFields: TypeAlias = Literal["code"]
+
+class CheckOTP(Message[_CheckOTPFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CheckOTP
+    ```
+
+    Attributes:
+        code:
+            ```proto
+            string code = 1;
+            ```
+    """
+
+    __slots__ = ("code",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            code: str = "",
+        ) -> None:
+            pass
+
+        code: str
+
+_CheckRecoveryCodeFields: TypeAlias = Literal["code"]
+
+class CheckRecoveryCode(Message[_CheckRecoveryCodeFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CheckRecoveryCode
+    ```
+
+    Attributes:
+        code:
+            ```proto
+            string code = 1;
+            ```
+    """
+
+    __slots__ = ("code",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            code: str = "",
+        ) -> None:
+            pass
+
+        code: str
+
+_RequestChallengesFields: TypeAlias = Literal["web_auth_n", "otp_sms", "otp_email"]
+
+class RequestChallenges(Message[_RequestChallengesFields]):
+    """
+    ```proto
+    message zitadel.session.v2.RequestChallenges
+    ```
+
+    Attributes:
+        web_auth_n:
+            ```proto
+            optional zitadel.session.v2.RequestChallenges.WebAuthN web_auth_n = 1;
+            ```
+        otp_sms:
+            ```proto
+            optional zitadel.session.v2.RequestChallenges.OTPSMS otp_sms = 2;
+            ```
+        otp_email:
+            ```proto
+            optional zitadel.session.v2.RequestChallenges.OTPEmail otp_email = 3;
+            ```
+    """
+
+    __slots__ = ("web_auth_n", "otp_sms", "otp_email")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            web_auth_n: RequestChallenges.WebAuthN | None = None,
+            otp_sms: RequestChallenges.OTPSMS | None = None,
+            otp_email: RequestChallenges.OTPEmail | None = None,
+        ) -> None:
+            pass
+
+        web_auth_n: RequestChallenges.WebAuthN | None
+        otp_sms: RequestChallenges.OTPSMS | None
+        otp_email: RequestChallenges.OTPEmail | None
+
+    _WebAuthNFields: TypeAlias = Literal["domain", "user_verification_requirement"]
+
+    class WebAuthN(Message[_WebAuthNFields]):
+        """
+        ```proto
+        message zitadel.session.v2.RequestChallenges.WebAuthN
+        ```
+
+        Attributes:
+            domain:
+                ```proto
+                string domain = 1;
+                ```
+            user_verification_requirement:
+                ```proto
+                zitadel.session.v2.UserVerificationRequirement user_verification_requirement = 2;
+                ```
+        """
+
+        __slots__ = ("domain", "user_verification_requirement")
+
+        if TYPE_CHECKING:
+
+            def __init__(
+                self,
+                *,
+                domain: str = "",
+                user_verification_requirement: UserVerificationRequirement | None = None,
+            ) -> None:
+                pass
+
+            domain: str
+            user_verification_requirement: UserVerificationRequirement
+
+    _OTPSMSFields: TypeAlias = Literal["return_code"]
+
+    class OTPSMS(Message[_OTPSMSFields]):
+        """
+        ```proto
+        message zitadel.session.v2.RequestChallenges.OTPSMS
+        ```
+
+        Attributes:
+            return_code:
+                ```proto
+                bool return_code = 1;
+                ```
+        """
+
+        __slots__ = ("return_code",)
+
+        if TYPE_CHECKING:
+
+            def __init__(
+                self,
+                *,
+                return_code: bool = False,
+            ) -> None:
+                pass
+
+            return_code: bool
+
+    _OTPEmailFields: TypeAlias = Literal["send_code", "return_code"]
+
+    class OTPEmail(Message[_OTPEmailFields]):
+        """
+        ```proto
+        message zitadel.session.v2.RequestChallenges.OTPEmail
+        ```
+
+        Attributes:
+            delivery_type:
+                ```proto
+                oneof delivery_type
+                ```
+        """
+
+        __slots__ = ("delivery_type",)
+
+        if TYPE_CHECKING:
+
+            def __init__(
+                self,
+                *,
+                delivery_type: Oneof[Literal["send_code"], RequestChallenges.OTPEmail.SendCode] | Oneof[Literal["return_code"], RequestChallenges.OTPEmail.ReturnCode] | None = None,
+            ) -> None:
+                pass
+
+            delivery_type: Oneof[Literal["send_code"], RequestChallenges.OTPEmail.SendCode] | Oneof[Literal["return_code"], RequestChallenges.OTPEmail.ReturnCode] | None
+
+        _SendCodeFields: TypeAlias = Literal["url_template"]
+
+        class SendCode(Message[_SendCodeFields]):
+            """
+            ```proto
+            message zitadel.session.v2.RequestChallenges.OTPEmail.SendCode
+            ```
+
+            Attributes:
+                url_template:
+                    ```proto
+                    optional string url_template = 1;
+                    ```
+            """
+
+            __slots__ = ("url_template",)
+
+            if TYPE_CHECKING:
+
+                def __init__(
+                    self,
+                    *,
+                    url_template: str | None = None,
+                ) -> None:
+                    pass
+
+                url_template: str
+
+        _ReturnCodeFields: TypeAlias = NoReturn
+
+        class ReturnCode(Message[_ReturnCodeFields]):
+            """
+            ```proto
+            message zitadel.session.v2.RequestChallenges.OTPEmail.ReturnCode
+            ```
+            """
+
+            __slots__ = ()
+
+            if TYPE_CHECKING:
+
+                def __init__(
+                    self,
+                ) -> None:
+                    pass
+
+_ChallengesFields: TypeAlias = Literal["web_auth_n", "otp_sms", "otp_email"]
+
+class Challenges(Message[_ChallengesFields]):
+    """
+    ```proto
+    message zitadel.session.v2.Challenges
+    ```
+
+    Attributes:
+        web_auth_n:
+            ```proto
+            optional zitadel.session.v2.Challenges.WebAuthN web_auth_n = 1;
+            ```
+        otp_sms:
+            ```proto
+            optional string otp_sms = 2;
+            ```
+        otp_email:
+            ```proto
+            optional string otp_email = 3;
+            ```
+    """
+
+    __slots__ = ("web_auth_n", "otp_sms", "otp_email")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            web_auth_n: Challenges.WebAuthN | None = None,
+            otp_sms: str | None = None,
+            otp_email: str | None = None,
+        ) -> None:
+            pass
+
+        web_auth_n: Challenges.WebAuthN | None
+        otp_sms: str
+        otp_email: str
+
+    _WebAuthNFields: TypeAlias = Literal["public_key_credential_request_options"]
+
+    class WebAuthN(Message[_WebAuthNFields]):
+        """
+        ```proto
+        message zitadel.session.v2.Challenges.WebAuthN
+        ```
+
+        Attributes:
+            public_key_credential_request_options:
+                ```proto
+                optional google.protobuf.Struct public_key_credential_request_options = 1;
+                ```
+        """
+
+        __slots__ = ("public_key_credential_request_options",)
+
+        if TYPE_CHECKING:
+
+            def __init__(
+                self,
+                *,
+                public_key_credential_request_options: Struct | None = None,
+            ) -> None:
+                pass
+
+            public_key_credential_request_options: Struct | None
+
+_SearchQueryFields: TypeAlias = Literal["ids_query", "user_id_query", "creation_date_query", "creator_query", "user_agent_query", "expiration_date_query"]
+
+class SearchQuery(Message[_SearchQueryFields]):
+    """
+    ```proto
+    message zitadel.session.v2.SearchQuery
+    ```
+
+    Attributes:
+        query:
+            ```proto
+            oneof query
+            ```
+    """
+
+    __slots__ = ("query",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            query: Oneof[Literal["ids_query"], IDsQuery] | Oneof[Literal["user_id_query"], UserIDQuery] | Oneof[Literal["creation_date_query"], CreationDateQuery] | Oneof[Literal["creator_query"], CreatorQuery] | Oneof[Literal["user_agent_query"], UserAgentQuery] | Oneof[Literal["expiration_date_query"], ExpirationDateQuery] | None = None,
+        ) -> None:
+            pass
+
+        query: Oneof[Literal["ids_query"], IDsQuery] | Oneof[Literal["user_id_query"], UserIDQuery] | Oneof[Literal["creation_date_query"], CreationDateQuery] | Oneof[Literal["creator_query"], CreatorQuery] | Oneof[Literal["user_agent_query"], UserAgentQuery] | Oneof[Literal["expiration_date_query"], ExpirationDateQuery] | None
+
+_IDsQueryFields: TypeAlias = Literal["ids"]
+
+class IDsQuery(Message[_IDsQueryFields]):
+    """
+    ```proto
+    message zitadel.session.v2.IDsQuery
+    ```
+
+    Attributes:
+        ids:
+            ```proto
+            repeated string ids = 1;
+            ```
+    """
+
+    __slots__ = ("ids",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            ids: list[str] | None = None,
+        ) -> None:
+            pass
+
+        ids: list[str]
+
+_UserIDQueryFields: TypeAlias = Literal["id"]
+
+class UserIDQuery(Message[_UserIDQueryFields]):
+    """
+    ```proto
+    message zitadel.session.v2.UserIDQuery
+    ```
+
+    Attributes:
+        id:
+            ```proto
+            string id = 1;
+            ```
+    """
+
+    __slots__ = ("id",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: str = "",
+        ) -> None:
+            pass
+
+        id: str
+
+_CreationDateQueryFields: TypeAlias = Literal["creation_date", "method"]
+
+class CreationDateQuery(Message[_CreationDateQueryFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CreationDateQuery
+    ```
+
+    Attributes:
+        creation_date:
+            ```proto
+            optional google.protobuf.Timestamp creation_date = 1;
+            ```
+        method:
+            ```proto
+            zitadel.v1.TimestampQueryMethod method = 2;
+            ```
+    """
+
+    __slots__ = ("creation_date", "method")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            creation_date: Timestamp | None = None,
+            method: TimestampQueryMethod | None = None,
+        ) -> None:
+            pass
+
+        creation_date: Timestamp | None
+        method: TimestampQueryMethod
+
+_CreatorQueryFields: TypeAlias = Literal["id"]
+
+class CreatorQuery(Message[_CreatorQueryFields]):
+    """
+    ```proto
+    message zitadel.session.v2.CreatorQuery
+    ```
+
+    Attributes:
+        id:
+            ```proto
+            optional string id = 1;
+            ```
+    """
+
+    __slots__ = ("id",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: str | None = None,
+        ) -> None:
+            pass
+
+        id: str
+
+_UserAgentQueryFields: TypeAlias = Literal["fingerprint_id"]
+
+class UserAgentQuery(Message[_UserAgentQueryFields]):
+    """
+    ```proto
+    message zitadel.session.v2.UserAgentQuery
+    ```
+
+    Attributes:
+        fingerprint_id:
+            ```proto
+            optional string fingerprint_id = 1;
+            ```
+    """
+
+    __slots__ = ("fingerprint_id",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            fingerprint_id: str | None = None,
+        ) -> None:
+            pass
+
+        fingerprint_id: str
+
+_ExpirationDateQueryFields: TypeAlias = Literal["expiration_date", "method"]
+
+class ExpirationDateQuery(Message[_ExpirationDateQueryFields]):
+    """
+    ```proto
+    message zitadel.session.v2.ExpirationDateQuery
+    ```
+
+    Attributes:
+        expiration_date:
+            ```proto
+            optional google.protobuf.Timestamp expiration_date = 1;
+            ```
+        method:
+            ```proto
+            zitadel.v1.TimestampQueryMethod method = 2;
+            ```
+    """
+
+    __slots__ = ("expiration_date", "method")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            expiration_date: Timestamp | None = None,
+            method: TimestampQueryMethod | None = None,
+        ) -> None:
+            pass
+
+        expiration_date: Timestamp | None
+        method: TimestampQueryMethod
+
+class UserVerificationRequirement(Enum):
+    """
+    ```proto
+    enum zitadel.session.v2.UserVerificationRequirement
+    ```
+
+    Attributes:
+        UNSPECIFIED:
+            ```proto
+            USER_VERIFICATION_REQUIREMENT_UNSPECIFIED = 0
+            ```
+        REQUIRED:
+            ```proto
+            USER_VERIFICATION_REQUIREMENT_REQUIRED = 1
+            ```
+        PREFERRED:
+            ```proto
+            USER_VERIFICATION_REQUIREMENT_PREFERRED = 2
+            ```
+        DISCOURAGED:
+            ```proto
+            USER_VERIFICATION_REQUIREMENT_DISCOURAGED = 3
+            ```
+    """
+
+    UNSPECIFIED = 0
+    REQUIRED = 1
+    PREFERRED = 2
+    DISCOURAGED = 3
+
+class SessionFieldName(Enum):
+    """
+    ```proto
+    enum zitadel.session.v2.SessionFieldName
+    ```
+
+    Attributes:
+        UNSPECIFIED:
+            ```proto
+            SESSION_FIELD_NAME_UNSPECIFIED = 0
+            ```
+        CREATION_DATE:
+            ```proto
+            SESSION_FIELD_NAME_CREATION_DATE = 1
+            ```
+    """
+
+    UNSPECIFIED = 0
+    CREATION_DATE = 1
+
 
 _DESC = file_desc(
-    b'\n\x1dzitadel/session_service.proto\x12\x12zitadel.session.v2\x1a\x1fgoogle/protobuf/timestamp.proto"n\n\x11GetSessionRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12(\n\rsession_token\x18\x02 \x01(\tH\x00R\x0csessionToken\x88\x01\x01B\x10\n\x0e_session_token"K\n\x12GetSessionResponse\x125\n\x07session\x18\x01 \x01(\x0b2\x1b.zitadel.session.v2.SessionR\x07session"\x8a\x04\n\x07Session\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12?\n\rcreation_date\x18\x02 \x01(\x0b2\x1a.google.protobuf.TimestampR\x0ccreationDate\x12;\n\x0bchange_date\x18\x03 \x01(\x0b2\x1a.google.protobuf.TimestampR\nchangeDate\x12\x1a\n\x08sequence\x18\x04 \x01(\x04R\x08sequence\x125\n\x07factors\x18\x05 \x01(\x0b2\x1b.zitadel.session.v2.FactorsR\x07factors\x12E\n\x08metadata\x18\x06 \x03(\x0b2).zitadel.session.v2.Session.MetadataEntryR\x08metadata\x12<\n\nuser_agent\x18\x07 \x01(\x0b2\x1d.zitadel.session.v2.UserAgentR\tuserAgent\x12H\n\x0fexpiration_date\x18\x08 \x01(\x0b2\x1a.google.protobuf.TimestampH\x00R\x0eexpirationDate\x88\x01\x01\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value:\x028\x01B\x12\n\x10_expiration_date"\xee\x03\n\x07Factors\x122\n\x04user\x18\x01 \x01(\x0b2\x1e.zitadel.session.v2.UserFactorR\x04user\x12>\n\x08password\x18\x02 \x01(\x0b2".zitadel.session.v2.PasswordFactorR\x08password\x12@\n\nweb_auth_n\x18\x03 \x01(\x0b2".zitadel.session.v2.WebAuthNFactorR\x08webAuthN\x128\n\x06intent\x18\x04 \x01(\x0b2 .zitadel.session.v2.IntentFactorR\x06intent\x122\n\x04totp\x18\x05 \x01(\x0b2\x1e.zitadel.session.v2.TOTPFactorR\x04totp\x126\n\x07otp_sms\x18\x06 \x01(\x0b2\x1d.zitadel.session.v2.OTPFactorR\x06otpSms\x12:\n\totp_email\x18\x07 \x01(\x0b2\x1d.zitadel.session.v2.OTPFactorR\x08otpEmail\x12K\n\rrecovery_code\x18\x08 \x01(\x0b2&.zitadel.session.v2.RecoveryCodeFactorR\x0crecoveryCode"\xc4\x01\n\nUserFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x1d\n\nlogin_name\x18\x03 \x01(\tR\tloginName\x12!\n\x0cdisplay_name\x18\x04 \x01(\tR\x0bdisplayName\x12\'\n\x0forganization_id\x18\x06 \x01(\tR\x0eorganizationId"M\n\x0ePasswordFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"r\n\x0eWebAuthNFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt\x12#\n\ruser_verified\x18\x02 \x01(\x08R\x0cuserVerified"K\n\x0cIntentFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"I\n\nTOTPFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"H\n\tOTPFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"Q\n\x12RecoveryCodeFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"\xef\x02\n\tUserAgent\x12*\n\x0efingerprint_id\x18\x01 \x01(\tH\x00R\rfingerprintId\x88\x01\x01\x12\x13\n\x02ip\x18\x02 \x01(\tH\x01R\x02ip\x88\x01\x01\x12%\n\x0bdescription\x18\x03 \x01(\tH\x02R\x0bdescription\x88\x01\x01\x12A\n\x06header\x18\x04 \x03(\x0b2).zitadel.session.v2.UserAgent.HeaderEntryR\x06header\x1ae\n\x0bHeaderEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12@\n\x05value\x18\x02 \x01(\x0b2*.zitadel.session.v2.UserAgent.HeaderValuesR\x05value:\x028\x01\x1a&\n\x0cHeaderValues\x12\x16\n\x06values\x18\x01 \x03(\tR\x06valuesB\x11\n\x0f_fingerprint_idB\x05\n\x03_ipB\x0e\n\x0c_description2m\n\x0eSessionService\x12[\n\nGetSession\x12%.zitadel.session.v2.GetSessionRequest\x1a&.zitadel.session.v2.GetSessionResponseb\x06proto3',
+    b'\n\x1dzitadel/session_service.proto\x12\x12zitadel.session.v2\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x14zitadel/object.proto\x1a\x1dzitadel/timestamp_query.proto"n\n\x11GetSessionRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12(\n\rsession_token\x18\x02 \x01(\tH\x00R\x0csessionToken\x88\x01\x01B\x10\n\x0e_session_token"K\n\x12GetSessionResponse\x125\n\x07session\x18\x01 \x01(\x0b2\x1b.zitadel.session.v2.SessionR\x07session"\x8a\x04\n\x07Session\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12?\n\rcreation_date\x18\x02 \x01(\x0b2\x1a.google.protobuf.TimestampR\x0ccreationDate\x12;\n\x0bchange_date\x18\x03 \x01(\x0b2\x1a.google.protobuf.TimestampR\nchangeDate\x12\x1a\n\x08sequence\x18\x04 \x01(\x04R\x08sequence\x125\n\x07factors\x18\x05 \x01(\x0b2\x1b.zitadel.session.v2.FactorsR\x07factors\x12E\n\x08metadata\x18\x06 \x03(\x0b2).zitadel.session.v2.Session.MetadataEntryR\x08metadata\x12<\n\nuser_agent\x18\x07 \x01(\x0b2\x1d.zitadel.session.v2.UserAgentR\tuserAgent\x12H\n\x0fexpiration_date\x18\x08 \x01(\x0b2\x1a.google.protobuf.TimestampH\x00R\x0eexpirationDate\x88\x01\x01\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value:\x028\x01B\x12\n\x10_expiration_date"\xee\x03\n\x07Factors\x122\n\x04user\x18\x01 \x01(\x0b2\x1e.zitadel.session.v2.UserFactorR\x04user\x12>\n\x08password\x18\x02 \x01(\x0b2".zitadel.session.v2.PasswordFactorR\x08password\x12@\n\nweb_auth_n\x18\x03 \x01(\x0b2".zitadel.session.v2.WebAuthNFactorR\x08webAuthN\x128\n\x06intent\x18\x04 \x01(\x0b2 .zitadel.session.v2.IntentFactorR\x06intent\x122\n\x04totp\x18\x05 \x01(\x0b2\x1e.zitadel.session.v2.TOTPFactorR\x04totp\x126\n\x07otp_sms\x18\x06 \x01(\x0b2\x1d.zitadel.session.v2.OTPFactorR\x06otpSms\x12:\n\totp_email\x18\x07 \x01(\x0b2\x1d.zitadel.session.v2.OTPFactorR\x08otpEmail\x12K\n\rrecovery_code\x18\x08 \x01(\x0b2&.zitadel.session.v2.RecoveryCodeFactorR\x0crecoveryCode"\xc4\x01\n\nUserFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12\x1d\n\nlogin_name\x18\x03 \x01(\tR\tloginName\x12!\n\x0cdisplay_name\x18\x04 \x01(\tR\x0bdisplayName\x12\'\n\x0forganization_id\x18\x06 \x01(\tR\x0eorganizationId"M\n\x0ePasswordFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"r\n\x0eWebAuthNFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt\x12#\n\ruser_verified\x18\x02 \x01(\x08R\x0cuserVerified"K\n\x0cIntentFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"I\n\nTOTPFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"H\n\tOTPFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"Q\n\x12RecoveryCodeFactor\x12;\n\x0bverified_at\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\nverifiedAt"\xef\x02\n\tUserAgent\x12*\n\x0efingerprint_id\x18\x01 \x01(\tH\x00R\rfingerprintId\x88\x01\x01\x12\x13\n\x02ip\x18\x02 \x01(\tH\x01R\x02ip\x88\x01\x01\x12%\n\x0bdescription\x18\x03 \x01(\tH\x02R\x0bdescription\x88\x01\x01\x12A\n\x06header\x18\x04 \x03(\x0b2).zitadel.session.v2.UserAgent.HeaderEntryR\x06header\x1ae\n\x0bHeaderEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12@\n\x05value\x18\x02 \x01(\x0b2*.zitadel.session.v2.UserAgent.HeaderValuesR\x05value:\x028\x01\x1a&\n\x0cHeaderValues\x12\x16\n\x06values\x18\x01 \x03(\tR\x06valuesB\x11\n\x0f_fingerprint_idB\x05\n\x03_ipB\x0e\n\x0c_description"\xd1\x01\n\x13ListSessionsRequest\x122\n\x05query\x18\x01 \x01(\x0b2\x1c.zitadel.object.v2.ListQueryR\x05query\x129\n\x07queries\x18\x02 \x03(\x0b2\x1f.zitadel.session.v2.SearchQueryR\x07queries\x12K\n\x0esorting_column\x18\x03 \x01(\x0e2$.zitadel.session.v2.SessionFieldNameR\rsortingColumn"\x89\x01\n\x14ListSessionsResponse\x128\n\x07details\x18\x01 \x01(\x0b2\x1e.zitadel.object.v2.ListDetailsR\x07details\x127\n\x08sessions\x18\x02 \x03(\x0b2\x1b.zitadel.session.v2.SessionR\x08sessions"\xa9\x03\n\x14CreateSessionRequest\x122\n\x06checks\x18\x01 \x01(\x0b2\x1a.zitadel.session.v2.ChecksR\x06checks\x12R\n\x08metadata\x18\x02 \x03(\x0b26.zitadel.session.v2.CreateSessionRequest.MetadataEntryR\x08metadata\x12E\n\nchallenges\x18\x03 \x01(\x0b2%.zitadel.session.v2.RequestChallengesR\nchallenges\x12<\n\nuser_agent\x18\x04 \x01(\x0b2\x1d.zitadel.session.v2.UserAgentR\tuserAgent\x12:\n\x08lifetime\x18\x05 \x01(\x0b2\x19.google.protobuf.DurationH\x00R\x08lifetime\x88\x01\x01\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value:\x028\x01B\x0b\n\t_lifetime"\xd1\x01\n\x15CreateSessionResponse\x124\n\x07details\x18\x01 \x01(\x0b2\x1a.zitadel.object.v2.DetailsR\x07details\x12\x1d\n\nsession_id\x18\x02 \x01(\tR\tsessionId\x12#\n\rsession_token\x18\x03 \x01(\tR\x0csessionToken\x12>\n\nchallenges\x18\x04 \x01(\x0b2\x1e.zitadel.session.v2.ChallengesR\nchallenges"\xa9\x03\n\x11SetSessionRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12#\n\rsession_token\x18\x02 \x01(\tR\x0csessionToken\x122\n\x06checks\x18\x03 \x01(\x0b2\x1a.zitadel.session.v2.ChecksR\x06checks\x12O\n\x08metadata\x18\x04 \x03(\x0b23.zitadel.session.v2.SetSessionRequest.MetadataEntryR\x08metadata\x12E\n\nchallenges\x18\x05 \x01(\x0b2%.zitadel.session.v2.RequestChallengesR\nchallenges\x12:\n\x08lifetime\x18\x06 \x01(\x0b2\x19.google.protobuf.DurationH\x00R\x08lifetime\x88\x01\x01\x1a;\n\rMetadataEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x0cR\x05value:\x028\x01B\x0b\n\t_lifetime"\xaf\x01\n\x12SetSessionResponse\x124\n\x07details\x18\x01 \x01(\x0b2\x1a.zitadel.object.v2.DetailsR\x07details\x12#\n\rsession_token\x18\x02 \x01(\tR\x0csessionToken\x12>\n\nchallenges\x18\x03 \x01(\x0b2\x1e.zitadel.session.v2.ChallengesR\nchallenges"q\n\x14DeleteSessionRequest\x12\x1d\n\nsession_id\x18\x01 \x01(\tR\tsessionId\x12(\n\rsession_token\x18\x02 \x01(\tH\x00R\x0csessionToken\x88\x01\x01B\x10\n\x0e_session_token"M\n\x15DeleteSessionResponse\x124\n\x07details\x18\x01 \x01(\x0b2\x1a.zitadel.object.v2.DetailsR\x07details"\x80\x05\n\x06Checks\x126\n\x04user\x18\x01 \x01(\x0b2\x1d.zitadel.session.v2.CheckUserH\x00R\x04user\x88\x01\x01\x12B\n\x08password\x18\x02 \x01(\x0b2!.zitadel.session.v2.CheckPasswordH\x01R\x08password\x88\x01\x01\x12D\n\nweb_auth_n\x18\x03 \x01(\x0b2!.zitadel.session.v2.CheckWebAuthNH\x02R\x08webAuthN\x88\x01\x01\x12F\n\nidp_intent\x18\x04 \x01(\x0b2".zitadel.session.v2.CheckIDPIntentH\x03R\tidpIntent\x88\x01\x01\x126\n\x04totp\x18\x05 \x01(\x0b2\x1d.zitadel.session.v2.CheckTOTPH\x04R\x04totp\x88\x01\x01\x12:\n\x07otp_sms\x18\x06 \x01(\x0b2\x1c.zitadel.session.v2.CheckOTPH\x05R\x06otpSms\x88\x01\x01\x12>\n\totp_email\x18\x07 \x01(\x0b2\x1c.zitadel.session.v2.CheckOTPH\x06R\x08otpEmail\x88\x01\x01\x12O\n\rrecovery_code\x18\x08 \x01(\x0b2%.zitadel.session.v2.CheckRecoveryCodeH\x07R\x0crecoveryCode\x88\x01\x01B\x07\n\x05_userB\x0b\n\t_passwordB\r\n\x0b_web_auth_nB\r\n\x0b_idp_intentB\x07\n\x05_totpB\n\n\x08_otp_smsB\x0c\n\n_otp_emailB\x10\n\x0e_recovery_code"Q\n\tCheckUser\x12\x19\n\x07user_id\x18\x01 \x01(\tH\x00R\x06userId\x12\x1f\n\nlogin_name\x18\x02 \x01(\tH\x00R\tloginNameB\x08\n\x06search"+\n\rCheckPassword\x12\x1a\n\x08password\x18\x01 \x01(\tR\x08password"d\n\rCheckWebAuthN\x12S\n\x19credential_assertion_data\x18\x01 \x01(\x0b2\x17.google.protobuf.StructR\x17credentialAssertionData"^\n\x0eCheckIDPIntent\x12"\n\ridp_intent_id\x18\x01 \x01(\tR\x0bidpIntentId\x12(\n\x10idp_intent_token\x18\x02 \x01(\tR\x0eidpIntentToken"\x1f\n\tCheckTOTP\x12\x12\n\x04code\x18\x01 \x01(\tR\x04code"\x1e\n\x08CheckOTP\x12\x12\n\x04code\x18\x01 \x01(\tR\x04code"\'\n\x11CheckRecoveryCode\x12\x12\n\x04code\x18\x01 \x01(\tR\x04code"\x99\x06\n\x11RequestChallenges\x12Q\n\nweb_auth_n\x18\x01 \x01(\x0b2..zitadel.session.v2.RequestChallenges.WebAuthNH\x00R\x08webAuthN\x88\x01\x01\x12J\n\x07otp_sms\x18\x02 \x01(\x0b2,.zitadel.session.v2.RequestChallenges.OTPSMSH\x01R\x06otpSms\x88\x01\x01\x12P\n\totp_email\x18\x03 \x01(\x0b2..zitadel.session.v2.RequestChallenges.OTPEmailH\x02R\x08otpEmail\x88\x01\x01\x1a\x97\x01\n\x08WebAuthN\x12\x16\n\x06domain\x18\x01 \x01(\tR\x06domain\x12s\n\x1duser_verification_requirement\x18\x02 \x01(\x0e2/.zitadel.session.v2.UserVerificationRequirementR\x1buserVerificationRequirement\x1a)\n\x06OTPSMS\x12\x1f\n\x0breturn_code\x18\x01 \x01(\x08R\nreturnCode\x1a\xa4\x02\n\x08OTPEmail\x12V\n\tsend_code\x18\x02 \x01(\x0b27.zitadel.session.v2.RequestChallenges.OTPEmail.SendCodeH\x00R\x08sendCode\x12\\\n\x0breturn_code\x18\x03 \x01(\x0b29.zitadel.session.v2.RequestChallenges.OTPEmail.ReturnCodeH\x00R\nreturnCode\x1aC\n\x08SendCode\x12&\n\x0curl_template\x18\x01 \x01(\tH\x00R\x0burlTemplate\x88\x01\x01B\x0f\n\r_url_template\x1a\x0c\n\nReturnCodeB\x0f\n\rdelivery_typeB\r\n\x0b_web_auth_nB\n\n\x08_otp_smsB\x0c\n\n_otp_email"\xb8\x02\n\nChallenges\x12J\n\nweb_auth_n\x18\x01 \x01(\x0b2\'.zitadel.session.v2.Challenges.WebAuthNH\x00R\x08webAuthN\x88\x01\x01\x12\x1c\n\x07otp_sms\x18\x02 \x01(\tH\x01R\x06otpSms\x88\x01\x01\x12 \n\totp_email\x18\x03 \x01(\tH\x02R\x08otpEmail\x88\x01\x01\x1au\n\x08WebAuthN\x12i\n%public_key_credential_request_options\x18\x01 \x01(\x0b2\x17.google.protobuf.StructR!publicKeyCredentialRequestOptionsB\r\n\x0b_web_auth_nB\n\n\x08_otp_smsB\x0c\n\n_otp_email"\xeb\x03\n\x0bSearchQuery\x12;\n\tids_query\x18\x01 \x01(\x0b2\x1c.zitadel.session.v2.IDsQueryH\x00R\x08idsQuery\x12E\n\ruser_id_query\x18\x02 \x01(\x0b2\x1f.zitadel.session.v2.UserIDQueryH\x00R\x0buserIdQuery\x12W\n\x13creation_date_query\x18\x03 \x01(\x0b2%.zitadel.session.v2.CreationDateQueryH\x00R\x11creationDateQuery\x12G\n\rcreator_query\x18\x04 \x01(\x0b2 .zitadel.session.v2.CreatorQueryH\x00R\x0ccreatorQuery\x12N\n\x10user_agent_query\x18\x05 \x01(\x0b2".zitadel.session.v2.UserAgentQueryH\x00R\x0euserAgentQuery\x12]\n\x15expiration_date_query\x18\x06 \x01(\x0b2\'.zitadel.session.v2.ExpirationDateQueryH\x00R\x13expirationDateQueryB\x07\n\x05query"\x1c\n\x08IDsQuery\x12\x10\n\x03ids\x18\x01 \x03(\tR\x03ids"\x1d\n\x0bUserIDQuery\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id"\x8e\x01\n\x11CreationDateQuery\x12?\n\rcreation_date\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\x0ccreationDate\x128\n\x06method\x18\x02 \x01(\x0e2 .zitadel.v1.TimestampQueryMethodR\x06method"*\n\x0cCreatorQuery\x12\x13\n\x02id\x18\x01 \x01(\tH\x00R\x02id\x88\x01\x01B\x05\n\x03_id"O\n\x0eUserAgentQuery\x12*\n\x0efingerprint_id\x18\x01 \x01(\tH\x00R\rfingerprintId\x88\x01\x01B\x11\n\x0f_fingerprint_id"\x94\x01\n\x13ExpirationDateQuery\x12C\n\x0fexpiration_date\x18\x01 \x01(\x0b2\x1a.google.protobuf.TimestampR\x0eexpirationDate\x128\n\x06method\x18\x02 \x01(\x0e2 .zitadel.v1.TimestampQueryMethodR\x06method*\xd4\x01\n\x1bUserVerificationRequirement\x12-\n)USER_VERIFICATION_REQUIREMENT_UNSPECIFIED\x10\x00\x12*\n&USER_VERIFICATION_REQUIREMENT_REQUIRED\x10\x01\x12+\n\'USER_VERIFICATION_REQUIREMENT_PREFERRED\x10\x02\x12-\n)USER_VERIFICATION_REQUIREMENT_DISCOURAGED\x10\x03*\\\n\x10SessionFieldName\x12"\n\x1eSESSION_FIELD_NAME_UNSPECIFIED\x10\x00\x12$\n SESSION_FIELD_NAME_CREATION_DATE\x10\x012\xf9\x03\n\x0eSessionService\x12a\n\x0cListSessions\x12\'.zitadel.session.v2.ListSessionsRequest\x1a(.zitadel.session.v2.ListSessionsResponse\x12[\n\nGetSession\x12%.zitadel.session.v2.GetSessionRequest\x1a&.zitadel.session.v2.GetSessionResponse\x12d\n\rCreateSession\x12(.zitadel.session.v2.CreateSessionRequest\x1a).zitadel.session.v2.CreateSessionResponse\x12[\n\nSetSession\x12%.zitadel.session.v2.SetSessionRequest\x1a&.zitadel.session.v2.SetSessionResponse\x12d\n\rDeleteSession\x12(.zitadel.session.v2.DeleteSessionRequest\x1a).zitadel.session.v2.DeleteSessionResponseb\x06proto3',
     [
+        duration_pb.desc(),
+        struct_pb.desc(),
         timestamp_pb.desc(),
+        object_pb.desc(),
+        timestamp_query_pb.desc(),
     ],
     {
         "GetSessionRequest": GetSessionRequest,
@@ -542,6 +1659,39 @@ _DESC = file_desc(
         "RecoveryCodeFactor": RecoveryCodeFactor,
         "UserAgent": UserAgent,
         "UserAgent.HeaderValues": UserAgent.HeaderValues,
+        "ListSessionsRequest": ListSessionsRequest,
+        "ListSessionsResponse": ListSessionsResponse,
+        "CreateSessionRequest": CreateSessionRequest,
+        "CreateSessionResponse": CreateSessionResponse,
+        "SetSessionRequest": SetSessionRequest,
+        "SetSessionResponse": SetSessionResponse,
+        "DeleteSessionRequest": DeleteSessionRequest,
+        "DeleteSessionResponse": DeleteSessionResponse,
+        "Checks": Checks,
+        "CheckUser": CheckUser,
+        "CheckPassword": CheckPassword,
+        "CheckWebAuthN": CheckWebAuthN,
+        "CheckIDPIntent": CheckIDPIntent,
+        "CheckTOTP": CheckTOTP,
+        "CheckOTP": CheckOTP,
+        "CheckRecoveryCode": CheckRecoveryCode,
+        "RequestChallenges": RequestChallenges,
+        "RequestChallenges.WebAuthN": RequestChallenges.WebAuthN,
+        "RequestChallenges.OTPSMS": RequestChallenges.OTPSMS,
+        "RequestChallenges.OTPEmail": RequestChallenges.OTPEmail,
+        "RequestChallenges.OTPEmail.SendCode": RequestChallenges.OTPEmail.SendCode,
+        "RequestChallenges.OTPEmail.ReturnCode": RequestChallenges.OTPEmail.ReturnCode,
+        "Challenges": Challenges,
+        "Challenges.WebAuthN": Challenges.WebAuthN,
+        "SearchQuery": SearchQuery,
+        "IDsQuery": IDsQuery,
+        "UserIDQuery": UserIDQuery,
+        "CreationDateQuery": CreationDateQuery,
+        "CreatorQuery": CreatorQuery,
+        "UserAgentQuery": UserAgentQuery,
+        "ExpirationDateQuery": ExpirationDateQuery,
+        "UserVerificationRequirement": UserVerificationRequirement,
+        "SessionFieldName": SessionFieldName,
     },
 )
 
