@@ -7,12 +7,12 @@ SHARED ?= ../shared
 
 .PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker image image-test connect-client proto stamp openapi foundation-check
 
-# Installs libmicrohttpd's and zlib's headers when pkg-config cannot find them (Debian/Ubuntu).
+# Installs libmicrohttpd's, zlib's and GnuTLS's headers when pkg-config cannot find them (Debian/Ubuntu).
 deps:
-	@if ! pkg-config --exists libmicrohttpd zlib 2>/dev/null; then \
-		echo "installing libmicrohttpd-dev, zlib1g-dev and pkg-config"; \
+	@if ! pkg-config --exists libmicrohttpd zlib gnutls 2>/dev/null; then \
+		echo "installing libmicrohttpd-dev, zlib1g-dev, libgnutls28-dev and pkg-config"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libmicrohttpd-dev zlib1g-dev pkg-config; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libmicrohttpd-dev zlib1g-dev libgnutls28-dev pkg-config; \
 	fi
 
 build: deps

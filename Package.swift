@@ -3,8 +3,8 @@ import PackageDescription
 
 // The layers, bottom up; each target imports only targets listed before it:
 //
-//   CMicroHTTPD, CZlib, CPlatform   C libraries (system library targets; no C of ours but shims)
-//   Platform        files, fds, clock, cores, memory, gzip: the C calls the rest needs
+//   CMicroHTTPD, CZlib, CGnuTLS, CPlatform   C libraries (system library targets; no C of ours but shims)
+//   Platform        files, fds, clock, cores, memory, gzip, HMAC/TOTP: the C calls the rest needs
 //   JSON            JSON values, the tape parser, the writer, merge patch
 //   MicroHTTP       HTTP over libmicrohttpd: server, request, response, router (knows no vendor)
 //   Seeds           the seed model (one Factor table), its validating parser, seed files
@@ -43,10 +43,12 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // HMAC-SHA1 for TOTP codes (and, later, TLS); libmicrohttpd-dev already pulls it in.
+        .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
         // glibc's malloc_trim, which the Glibc module does not export.
         .systemLibrary(name: "CPlatform"),
 
-        .target(name: "Platform", dependencies: ["CPlatform", "CZlib"]),
+        .target(name: "Platform", dependencies: ["CPlatform", "CZlib", "CGnuTLS"]),
         .target(name: "JSON", dependencies: [.product(name: "ExtrasBase64", package: "swift-extras-base64")]),
         .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "Platform"]),
         .target(name: "Seeds", dependencies: ["JSON", "Platform"]),

@@ -52,6 +52,44 @@ public struct TimelineStep: Sendable, Equatable {
 public struct ZitadelSeed: Sendable {
     public var tokens: [ZitadelToken] = []
     public var sessions: [ZitadelSessionSeed] = []
+    /// The people a session can check (CreateSession / SetSession).
+    public var users: [ZitadelUser] = []
+    /// `details.resourceOwner` of a change to a session without a checked user.
+    public var instanceId: String?
+}
+
+/// A `zitadel.users` entry: who a user check finds, and what each other check accepts.
+public struct ZitadelUser: Sendable, Equatable {
+    public var userId: String
+    public var loginName: String
+    public var displayName = ""
+    public var organizationId = ""
+    public var password: String?
+    /// Base32 (RFC 4648) TOTP secret; codes are RFC 6238, SHA-1, 6 digits, 30 s.
+    public var totpSecret: String?
+    /// Accepted by the otpSms / otpEmail checks when the session requested no challenge.
+    public var otpCode: String?
+    public var recoveryCodes: [String] = []
+    public var passkeyIds: [String] = []
+    public var idpIntents: [IDPIntent] = []
+    public var locked = false
+    /// Consecutive wrong passwords that lock the user; nil never locks.
+    public var lockoutAfter: Int?
+
+    public struct IDPIntent: Sendable, Equatable {
+        public var id: String
+        public var token: String
+
+        public init(id: String, token: String) {
+            self.id = id
+            self.token = token
+        }
+    }
+
+    public init(userId: String, loginName: String) {
+        self.userId = userId
+        self.loginName = loginName
+    }
 }
 
 /// A bearer token the mock accepts, and who it stands for.

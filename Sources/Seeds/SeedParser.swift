@@ -355,7 +355,69 @@ public struct SeedParser: Sendable {
         seed.sessions = uniqueEntries(array(fields["sessions"]), parse: { parser, entry in parser.sessionEntry(entry) },
                                       key: \.session.id, keyPath: ".session.id", clash: { "session id '\($0)' is already used at \($1)" })
             .map(\.entry)
+        let users = uniqueEntries(array(fields["users"]), parse: { parser, entry in parser.user(entry) },
+                                  key: \.userId, keyPath: ".userId", clash: { "user id '\($0)' is already used at \($1)" })
+        // A user check finds login names case-insensitively, so two may not differ only in case.
+        var byLoginName: [String: Node] = [:]
+        for (node, user) in users {
+            if let first = byLoginName.updateValue(node, forKey: user.loginName.lowercased()) {
+                byLoginName[user.loginName.lowercased()] = first
+                fail(node, appending: ".loginName", "login name '\(user.loginName)' is already used at \(path(first)) (login names match case-insensitively)")
+                continue
+            }
+            seed.users.append(user)
+        }
+        seed.instanceId = string(fields["instanceId"], nonEmpty: true)
         return seed
+    }
+
+    fileprivate mutating func user(_ node: Node) -> ZitadelUser? {
+        guard let fields = object(node, .user) else { return nil }
+        let userId = string(fields["userId"], required: fields.missing("userId"), nonEmpty: true)
+        let loginName = string(fields["loginName"], required: fields.missing("loginName"), nonEmpty: true)
+        let displayName = string(fields["displayName"])
+        let organizationId = string(fields["organizationId"])
+        let password = string(fields["password"], nonEmpty: true)
+        var totpSecret: String?
+        if let field = fields["totpSecret"], let secret = string(field, nonEmpty: true) {
+            if Base32.decode(secret) == nil {
+                fail(field, "not a base32 secret (RFC 4648: letters A-Z and digits 2-7, optional '=' padding)")
+            } else {
+                totpSecret = secret
+            }
+        }
+        let otpCode = string(fields["otpCode"], nonEmpty: true)
+        let recoveryCodes = stringArray(fields["recoveryCodes"]) ?? []
+        var passkeyIds: [String] = []
+        for entry in array(fields["passkeys"]) {
+            guard let passkey = object(entry, .passkey),
+                  let id = string(passkey["id"], required: passkey.missing("id"), nonEmpty: true) else { continue }
+            if passkeyIds.contains(id) { fail(entry, appending: ".id", "passkey id '\(id)' is given twice"); continue }
+            passkeyIds.append(id)
+        }
+        var intents: [ZitadelUser.IDPIntent] = []
+        for entry in array(fields["idpIntents"]) {
+            guard let intent = object(entry, .idpIntent) else { continue }
+            let id = string(intent["id"], required: intent.missing("id"), nonEmpty: true)
+            let token = string(intent["token"], required: intent.missing("token"), nonEmpty: true)
+            guard let id, let token else { continue }
+            intents.append(ZitadelUser.IDPIntent(id: id, token: token))
+        }
+        let locked = bool(fields["locked"]) ?? false
+        let lockoutAfter = fields["lockoutAfter"].flatMap { integer($0, range: 1...1_000) }
+        guard let userId, let loginName else { return nil }
+        var user = ZitadelUser(userId: userId, loginName: loginName)
+        user.displayName = displayName ?? ""
+        user.organizationId = organizationId ?? ""
+        user.password = password
+        user.totpSecret = totpSecret
+        user.otpCode = otpCode
+        user.recoveryCodes = recoveryCodes
+        user.passkeyIds = passkeyIds
+        user.idpIntents = intents
+        user.locked = locked
+        user.lockoutAfter = lockoutAfter
+        return user
     }
 
     private mutating func tokenEntry(_ node: Node) -> ZitadelToken? {
@@ -558,7 +620,10 @@ package struct KeyTable: Sendable {
     package static let challenge = KeyTable(["id", "code", "expired", "completed"], aliases: [:])
     package static let timelineStep = KeyTable(["afterPolls", "after", "set"], aliases: [:])
     package static let timelineSet = KeyTable(["expired", "completed"], aliases: [:])
-    package static let zitadel = KeyTable(["tokens", "sessions"], aliases: [:])
+    package static let zitadel = KeyTable(["tokens", "sessions", "users", "instanceId"], aliases: [:])
+    package static let user = KeyTable(["userId", "loginName", "displayName", "organizationId", "password", "totpSecret", "otpCode", "recoveryCodes", "passkeys", "idpIntents", "locked", "lockoutAfter"], aliases: [:])
+    package static let passkey = KeyTable(["id"], aliases: [:])
+    package static let idpIntent = KeyTable(["id", "token"], aliases: [:])
     package static let token = KeyTable(["token", "userId", "permissions"], aliases: [:])
     package static let sessionEntry = KeyTable(["sessionToken", "creatorUserId", "session"], aliases: [:])
     package static let session = KeyTable(["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"], aliases: ["creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent", "expiration_date": "expirationDate"])
@@ -575,13 +640,13 @@ package struct KeyTable: Sendable {
 /// The members of one seed object, one slot per key of its table, held inline (no allocation
 /// per object: a 100k-record seed has about a million of them).
 package struct Fields {
-    package static let capacity = 8
+    package static let capacity = 16
     package static let absent: Int32 = -1
     package static let null: Int32 = -2
 
     package let object: Int
     package let table: KeyTable
-    package var slots = InlineArray<8, Int32>(repeating: Fields.absent)
+    package var slots = InlineArray<16, Int32>(repeating: Fields.absent)
 
     package init(object: Int, table: KeyTable) {
         self.object = object

@@ -352,10 +352,12 @@ import Testing
         #expect(seed.walletKit.sessionChallenges.map(\.challenge.code) == [
             "K7PX-22QA", "PENDING", "COMPLETED", "EXPIRED", "OTHER-PROJECT", "ANY-PROJECT", "SLOW", "BOOM", "FLAKY", "LAG",
         ], sourceLocation: sourceLocation)
-        #expect(seed.zitadel.tokens.map(\.token) == ["admin-pat", "user-pat", "creator-pat", "stranger-pat"], sourceLocation: sourceLocation)
+        #expect(seed.zitadel.tokens.map(\.token) == ["admin-pat", "login-pat", "user-pat", "creator-pat", "stranger-pat"], sourceLocation: sourceLocation)
         #expect(seed.zitadel.sessions.map(\.session.id) == [
             "312909075212468632", "all-factors-1", "bare-1", "expired-1", "boom-1", "slow-1",
         ], sourceLocation: sourceLocation)
+        #expect(seed.zitadel.users.map(\.loginName) == ["minnie@example.com", "mickey@example.com", "locked@example.com"], sourceLocation: sourceLocation)
+        #expect(seed.zitadel.instanceId == "312908900000000001", sourceLocation: sourceLocation)
         #expect(seed.faults.count == 5, sourceLocation: sourceLocation)
     }
 
@@ -374,7 +376,7 @@ import Testing
             TimelineStep(trigger: .afterPolls(3), setExpired: nil, setCompleted: true),
             TimelineStep(trigger: .after(SeedDuration(micros: 600_000_000)), setExpired: true, setCompleted: nil),
         ])
-        #expect(seed.zitadel.tokens[0] == ZitadelToken(token: "admin-pat", userId: "9001", permissions: ["session.read"]))
+        #expect(seed.zitadel.tokens[0] == ZitadelToken(token: "admin-pat", userId: "9001", permissions: ["session.read", "session.write", "session.delete"]))
         #expect(seed.zitadel.tokens[0].canReadAnySession)
         #expect(!seed.zitadel.tokens[1].canReadAnySession)
 
@@ -567,5 +569,61 @@ import Testing
         } catch {
             #expect(error.issues == [SeedIssue(file: missing, path: "$", reason: "no such file or folder")])
         }
+    }
+}
+
+/// `zitadel.users` and `zitadel.instanceId` (contract §7), and the TOTP codes a user check accepts.
+@Suite struct ZitadelUserSeedTests {
+    @Test func usersAreParsedWithEveryField() throws {
+        let seed = try SeedParser.parse(Array(#"""
+        {"zitadel":{"instanceId":"inst-1","users":[{"userId":"u1","loginName":"Minnie@Example.com","displayName":"Minnie",
+         "organizationId":"o1","password":"pw","totpSecret":"JBSWY3DPEHPK3PXP","otpCode":"424242","recoveryCodes":["rc-1","rc-2"],
+         "passkeys":[{"id":"cred-1"}],"idpIntents":[{"id":"intent-1","token":"tok"}],"locked":true,"lockoutAfter":3},
+         {"userId":"u2","loginName":"bare"}]}}
+        """#.utf8), file: "users.json")
+        #expect(seed.zitadel.instanceId == "inst-1")
+        let user = try #require(seed.zitadel.users.first)
+        #expect(user.userId == "u1" && user.loginName == "Minnie@Example.com" && user.displayName == "Minnie")
+        #expect(user.organizationId == "o1" && user.password == "pw" && user.totpSecret == "JBSWY3DPEHPK3PXP")
+        #expect(user.otpCode == "424242" && user.recoveryCodes == ["rc-1", "rc-2"] && user.passkeyIds == ["cred-1"])
+        #expect(user.idpIntents == [ZitadelUser.IDPIntent(id: "intent-1", token: "tok")])
+        #expect(user.locked && user.lockoutAfter == 3)
+        #expect(seed.zitadel.users[1] == ZitadelUser(userId: "u2", loginName: "bare"))
+    }
+
+    @Test(arguments: [
+        (#"{"users":[{"loginName":"a"}]}"#, "$.zitadel.users[0].userId", "required"),
+        (#"{"users":[{"userId":"a","loginName":""}]}"#, "$.zitadel.users[0].loginName", "empty"),
+        (#"{"users":[{"userId":"a","loginName":"x"},{"userId":"a","loginName":"y"}]}"#, "$.zitadel.users[1].userId", "already used at $.zitadel.users[0]"),
+        (#"{"users":[{"userId":"a","loginName":"Minnie"},{"userId":"b","loginName":"minnie"}]}"#, "$.zitadel.users[1].loginName", "case-insensitively"),
+        (#"{"users":[{"userId":"a","loginName":"x","totpSecret":"not base32!"}]}"#, "$.zitadel.users[0].totpSecret", "base32"),
+        (#"{"users":[{"userId":"a","loginName":"x","lockoutAfter":0}]}"#, "$.zitadel.users[0].lockoutAfter", "from 1 to 1000"),
+        (#"{"users":[{"userId":"a","loginName":"x","idpIntents":[{"id":"i"}]}]}"#, "$.zitadel.users[0].idpIntents[0].token", "required"),
+        (#"{"users":[{"userId":"a","loginName":"x","passkeys":[{"id":"p"},{"id":"p"}]}]}"#, "$.zitadel.users[0].passkeys[1].id", "twice"),
+        (#"{"users":[{"userId":"a","loginName":"x","colour":"red"}]}"#, "$.zitadel.users[0].colour", "unknown field"),
+        (#"{"instanceId":""}"#, "$.zitadel.instanceId", "empty"),
+    ])
+    func badUsersAreRefusedWithPathAndReason(zitadel: String, path: String, reason: String) {
+        do {
+            _ = try SeedParser.parse(Array(#"{"zitadel":\#(zitadel)}"#.utf8), file: "bad.json")
+            Issue.record("accepted: \(zitadel)")
+        } catch {
+            let issue = error.issues.first { $0.path == path }
+            #expect(issue != nil, "\(error.issues)")
+            #expect(issue?.reason.contains(reason) == true, "\(issue?.reason ?? "")")
+            #expect(issue?.file == "bad.json")
+        }
+    }
+
+    /// RFC 6238 appendix B (SHA-1 rows, the last 6 of the 8 digits) and RFC 4648's base32 vectors.
+    @Test func totpMatchesTheRFCVectors() throws {
+        let secret = Array("12345678901234567890".utf8)
+        #expect(OneTimePassword.totp(secret: secret, unixSeconds: 59) == "287082")
+        #expect(OneTimePassword.totp(secret: secret, unixSeconds: 1_111_111_109) == "081804")
+        #expect(OneTimePassword.totp(secret: secret, unixSeconds: 1_234_567_890) == "005924")
+        #expect(OneTimePassword.totp(secret: secret, unixSeconds: 2_000_000_000) == "279037")
+        #expect(Base32.decode("MZXW6YTBOI======") == Array("foobar".utf8))
+        #expect(Base32.decode("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") == secret)
+        #expect(Base32.decode("abc1") == nil)
     }
 }

@@ -1,0 +1,5 @@
+#ifndef SESSION_MOCK_CGNUTLS_H
+#define SESSION_MOCK_CGNUTLS_H
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+#endif
