@@ -206,6 +206,14 @@ public struct ZitadelSession: Sendable, Equatable {
         public var loginName: String = ""
         public var displayName: String = ""
         public var organizationId: String = ""
+
+        public init(verifiedAt: SeedTimestamp? = nil, id: String = "", loginName: String = "", displayName: String = "", organizationId: String = "") {
+            self.verifiedAt = verifiedAt
+            self.id = id
+            self.loginName = loginName
+            self.displayName = displayName
+            self.organizationId = organizationId
+        }
     }
 
     /// A factor that holds only a verification time.
@@ -218,6 +226,11 @@ public struct ZitadelSession: Sendable, Equatable {
     public struct WebAuthNFactor: Sendable, Equatable {
         public var verifiedAt: SeedTimestamp?
         public var userVerified = false
+
+        public init(verifiedAt: SeedTimestamp?, userVerified: Bool) {
+            self.verifiedAt = verifiedAt
+            self.userVerified = userVerified
+        }
     }
 
     public struct UserAgent: Sendable, Equatable {
@@ -225,6 +238,13 @@ public struct ZitadelSession: Sendable, Equatable {
         public var ip: String?
         public var description: String?
         public var header: [String: [String]] = [:]
+
+        public init(fingerprintId: String? = nil, ip: String? = nil, description: String? = nil, header: [String: [String]] = [:]) {
+            self.fingerprintId = fingerprintId
+            self.ip = ip
+            self.description = description
+            self.header = header
+        }
 
         public var isEmpty: Bool { fingerprintId == nil && ip == nil && description == nil && header.isEmpty }
     }

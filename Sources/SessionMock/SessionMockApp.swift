@@ -60,6 +60,17 @@ public final class SessionMockApp: Sendable {
             }
         }
         // The same endpoint over Connect and gRPC-Web.
+        let lifecycle: [(String, String, @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse)] = [
+            ("POST", "/v2/sessions", ZitadelLifecycleREST.createSession),
+            ("POST", "/v2/sessions/search", ZitadelLifecycleREST.listSessions),
+            ("PATCH", "/v2/sessions/:sessionId", ZitadelLifecycleREST.setSession),
+            ("DELETE", "/v2/sessions/:sessionId", ZitadelLifecycleREST.deleteSession),
+        ]
+        for (method, pattern, endpoint) in lifecycle {
+            router.add(method, pattern, errors: zitadelREST) { request in
+                Self.served(request, journal: journal) { pipeline.run(request, shape: zitadelREST, endpoint: endpoint) }
+            }
+        }
         router.add("POST", ZitadelRPC.getSessionPath, errors: zitadelRPC) { request in
             Self.served(request, journal: journal) { ZitadelRPC.getSession(request, pipeline: pipeline) }
         }

@@ -37,6 +37,8 @@ public struct TestResponse: Sendable {
 
 public struct TestingError: Error, CustomStringConvertible, Sendable {
     public var description: String
+
+    public init(description: String) { self.description = description }
 }
 
 /// The mock under test, in process or live. `stop()` when done (a live server keeps its port).

@@ -19,7 +19,7 @@ public struct ZitadelSessionStore: Sendable {
         /// The user checked in the session (`factors.user.id`), for the "own session" rule.
         public var checkedUserId: String? { session.checkedUserId }
 
-        init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
+        public init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
             // Own copies, not the parsed seed's strings: a record outlives the parsed seed, and
             // sharing its strings would pin the seed's memory (see `String.ownCopy`).
             self.sessionToken = sessionToken?.ownCopy
@@ -29,6 +29,12 @@ public struct ZitadelSessionStore: Sendable {
     }
 
     private(set) var tokens: [String: ZitadelToken] = [:]
+    /// The seed's users, shared by every copy (they never change; what a check changes is below).
+    private let users: Users
+    /// `details.resourceOwner` of changes to sessions without a checked user.
+    public let instanceId: String?
+    /// What checks and challenges change, per scenario copy (gone on reset).
+    public var lifecycle = LifecycleState()
     /// By session id; the seed's records are shared by every copy of the scenario.
     private var records: LayeredRecords<Record>
     /// Seed entries with `now`-relative times: each new copy (load, reset, `NAME@KEY`) stores
@@ -38,6 +44,8 @@ public struct ZitadelSessionStore: Sendable {
     /// Relative timestamps in the seed are resolved against `now` (µs since the epoch).
     public init(seed: ZitadelSeed, now: Int64) {
         for token in seed.tokens { tokens[token.token] = token }
+        users = Users(seed.users)
+        instanceId = seed.instanceId
         var byId: [String: Record] = [:]
         byId.reserveCapacity(seed.sessions.count)
         var order: [String] = []
@@ -60,6 +68,16 @@ public struct ZitadelSessionStore: Sendable {
 
     public func record(id: String) -> Record? { records[id] }
 
+    public func user(id: String) -> ZitadelUser? { users.byId[id] }
+
+    /// Login names match case-insensitively, as ZITADEL's user check does.
+    public func user(loginName: String) -> ZitadelUser? { users.byLoginName[loginName.lowercased()].flatMap { users.byId[$0] } }
+
+    /// Stores a record made by the session lifecycle (CreateSession, SetSession).
+    public mutating func put(_ record: Record) {
+        records.set(record, for: record.session.id)
+    }
+
     public var all: [Record] { records.all }
 
     public mutating func put(_ seed: ZitadelSessionSeed, now: Int64) {
@@ -79,10 +97,55 @@ public struct ZitadelSessionStore: Sendable {
     /// Back to the seed's sessions, with relative times resolved against the new `now`.
     public mutating func revert(now: Int64) {
         records.revert()
+        lifecycle = LifecycleState()
         for entry in relativeEntries { put(entry, now: now) }
     }
 
     public var count: Int { records.count }
+}
+
+extension ZitadelSessionStore {
+    private final class Users: Sendable {
+        let byId: [String: ZitadelUser]
+        let byLoginName: [String: String]
+
+        init(_ users: [ZitadelUser]) {
+            var byId: [String: ZitadelUser] = [:]
+            var byLoginName: [String: String] = [:]
+            for user in users {
+                byId[user.userId] = user
+                byLoginName[user.loginName.lowercased()] = user.userId
+            }
+            self.byId = byId
+            self.byLoginName = byLoginName
+        }
+    }
+
+    /// The state checks and challenges leave behind in one scenario copy.
+    public struct LifecycleState: Sendable {
+        /// Consecutive wrong passwords, by user id (a right one resets it).
+        public var passwordFailures: [String: Int] = [:]
+        /// Users locked by `lockoutAfter` in this copy.
+        public var lockedUserIds: Set<String> = []
+        /// "userId\u{0}code" of every recovery code used.
+        public var usedRecoveryCodes: Set<String> = []
+        /// Challenges issued, by session id.
+        public var challenges: [String: IssuedChallenges] = [:]
+        /// The last session id handed out (ids count up from a per-copy start).
+        public var lastSessionNumber: UInt64 = 0
+
+        public init() {}
+    }
+
+    /// The challenges a session was given, which its later checks must answer.
+    public struct IssuedChallenges: Sendable, Equatable {
+        public var otpSms: String?
+        public var otpEmail: String?
+        public var webAuthN: String?
+        public var webAuthNUserVerification = false
+
+        public init() {}
+    }
 }
 
 extension ZitadelSession {

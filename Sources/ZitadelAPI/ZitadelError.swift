@@ -54,6 +54,24 @@ public struct ZitadelError: Sendable, Equatable {
     public static let noPermission = ZitadelError(httpStatus: 403, grpcCode: 7, text: "No matching permissions found", id: "AUTH-AWfge")
     public static let internalError = ZitadelError(httpStatus: 500, grpcCode: 13, text: "An internal error occurred", id: "QUERY-SAder")
 
+    // The session lifecycle's checks (contract §7): codes as the contract pins them, IDs and texts
+    // ZITADEL's (internal/command, internal/query, internal/domain); README "Session lifecycle errors".
+    public static let userNotFound = ZitadelError(httpStatus: 404, grpcCode: 5, text: "User could not be found", id: "QUERY-Dfbg2")
+    public static let userChanged = ZitadelError(httpStatus: 400, grpcCode: 9, text: "user change not possible", id: nil)
+    /// A check that needs a checked user, without one; ZITADEL has an ID per check.
+    public static func userMissing(_ id: String) -> ZitadelError {
+        ZitadelError(httpStatus: 400, grpcCode: 9, text: "User ID missing", id: id)
+    }
+    public static let passwordInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Password is invalid", id: "COMMAND-3M0fs")
+    public static let userLocked = ZitadelError(httpStatus: 400, grpcCode: 9, text: "User is locked", id: "COMMAND-JLK35")
+    public static let totpInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Invalid code", id: "EVENT-8isk2")
+    public static let otpNotRequested = ZitadelError(httpStatus: 400, grpcCode: 9, text: "Code not found", id: "COMMAND-S34gh")
+    public static let otpInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Code is invalid", id: "CODE-woT0xc")
+    public static let recoveryCodeInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Invalid recovery code", id: "DOMAIN-6uvh0")
+    public static let webAuthNNotRequested = ZitadelError(httpStatus: 400, grpcCode: 9, text: "Session without WebAuthN challenge", id: "COMMAND-Ioqu5")
+    public static let webAuthNInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Error on validating login credentials", id: "WEBAU-3M9si")
+    public static let intentInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Intent has not succeeded", id: "COMMAND-Df4bw")
+
     /// What a fault rule or `X-Mock-Status` forces: the first row of the table with that status.
     public static func forced(status: Int) -> ZitadelError? {
         switch status {

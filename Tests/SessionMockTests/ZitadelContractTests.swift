@@ -220,7 +220,8 @@ import SessionMockTesting
         #expect(result.text == Self.contractExample)
     }
 
-    @Test(arguments: TestingSetup.allCases, ["POST", "PUT", "DELETE", "PATCH"])
+    // Contract §7: PATCH and DELETE are SetSession and DeleteSession now.
+    @Test(arguments: TestingSetup.allCases, ["POST", "PUT"])
     func otherMethodsAre405(setup: TestingSetup, method: String) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }

@@ -227,6 +227,180 @@ paths:
           $ref: '#/components/responses/ZitadelResourceExhausted'
         '431':
           $ref: '#/components/responses/ZitadelResourceExhausted'
+    patch:
+      tags: [ZITADEL]
+      operationId: SessionService_SetSession
+      summary: Set (update) a session (REST)
+      description: |
+        Contract §7. Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
+        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (README "Session lifecycle
+        errors"). A failing request changes nothing.
+        Needs `session.write`; every success issues a new sessionToken.
+      security:
+        - zitadelToken: []
+      parameters:
+        - name: sessionId
+          in: path
+          required: true
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 200
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of the request message (vendor swagger); unknown fields answer 400 code 3.
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+    delete:
+      tags: [ZITADEL]
+      operationId: SessionService_DeleteSession
+      summary: Delete a session (REST)
+      description: |
+        Contract §7. Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
+        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (README "Session lifecycle
+        errors"). A failing request changes nothing.
+        Allowed to the creator, the checked user, the right `sessionToken` in the body, or `session.delete`.
+      security:
+        - zitadelToken: []
+      parameters:
+        - name: sessionId
+          in: path
+          required: true
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 200
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of the request message (vendor swagger); unknown fields answer 400 code 3.
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/sessions:
+    post:
+      tags: [ZITADEL]
+      operationId: SessionService_CreateSession
+      summary: Create a session (REST)
+      description: |
+        Contract §7. Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
+        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (README "Session lifecycle
+        errors"). A failing request changes nothing.
+        Needs `session.write`; answers 201.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of the request message (vendor swagger); unknown fields answer 400 code 3.
+      responses:
+        '201':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/sessions/search:
+    post:
+      tags: [ZITADEL]
+      operationId: SessionService_ListSessions
+      summary: List sessions (REST)
+      description: |
+        Contract §7. Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
+        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (README "Session lifecycle
+        errors"). A failing request changes nothing.
+        Lists what GetSession would let the caller read; `queries` ANDed, newest first unless `query.asc`.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of the request message (vendor swagger); unknown fields answer 400 code 3.
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
 
   /zitadel.session.v2.SessionService/GetSession:
     post:
@@ -2310,14 +2484,129 @@ components:
       properties:
         tokens:
           description: 'Accepted bearer tokens; absent: no token is accepted.'
-          type: [array, 'null']
+          type:
+          - array
+          - 'null'
           items:
             $ref: '#/components/schemas/SeedToken'
         sessions:
-          description: 'The sessions GET /v2/sessions/{id} knows; ids are unique.'
-          type: [array, 'null']
+          description: The sessions GET /v2/sessions/{id} knows; ids are unique.
+          type:
+          - array
+          - 'null'
           items:
             $ref: '#/components/schemas/SeedSessionEntry'
+        users:
+          description: The people a CreateSession / SetSession user check finds; userIds unique, loginNames unique case-insensitively.
+          type:
+          - array
+          - 'null'
+          items:
+            $ref: '#/components/schemas/SeedUser'
+        instanceId:
+          description: details.resourceOwner of a session change without a checked user.
+          type:
+          - string
+          - 'null'
+          minLength: 1
+    SeedNonEmptyStringArray:
+      type: array
+      items:
+        type: string
+        minLength: 1
+    SeedUser:
+      description: 'A zitadel.users entry: who a user check finds and what each other check accepts.'
+      type: object
+      additionalProperties: false
+      required:
+      - userId
+      - loginName
+      properties:
+        userId:
+          type: string
+          minLength: 1
+          description: Matched by checks.user.userId.
+        loginName:
+          type: string
+          minLength: 1
+          description: Matched by checks.user.loginName, case-insensitively.
+        displayName:
+          description: Copied into factors.user.
+          type:
+          - string
+          - 'null'
+        organizationId:
+          description: Copied into factors.user; details.resourceOwner of the user's sessions.
+          type:
+          - string
+          - 'null'
+        password:
+          description: 'What checks.password accepts; absent: every password check fails.'
+          type:
+          - string
+          - 'null'
+          minLength: 1
+        totpSecret:
+          description: 'Base32 (RFC 4648) secret: checks.totp accepts its RFC 6238 code (SHA-1, 6 digits, 30 s, ±1 step).'
+          type:
+          - string
+          - 'null'
+          pattern: ^[A-Za-z2-7 ]+=*$
+        otpCode:
+          description: What checks.otpSms / otpEmail accept when the session requested no challenge.
+          type:
+          - string
+          - 'null'
+          minLength: 1
+        recoveryCodes:
+          description: Each accepted once by checks.recoveryCode.
+          anyOf:
+          - $ref: '#/components/schemas/SeedNonEmptyStringArray'
+          - type: 'null'
+        passkeys:
+          description: Credential ids listed in a WebAuthN challenge's allowCredentials; ids unique.
+          type:
+          - array
+          - 'null'
+          items:
+            type: object
+            additionalProperties: false
+            required:
+            - id
+            properties:
+              id:
+                type: string
+                minLength: 1
+        idpIntents:
+          description: id + token pairs checks.idpIntent accepts.
+          type:
+          - array
+          - 'null'
+          items:
+            type: object
+            additionalProperties: false
+            required:
+            - id
+            - token
+            properties:
+              id:
+                type: string
+                minLength: 1
+              token:
+                type: string
+                minLength: 1
+        locked:
+          description: 'Locked from the start: every password check fails with FailedPrecondition.'
+          type:
+          - boolean
+          - 'null'
+        lockoutAfter:
+          description: 'Consecutive wrong passwords that lock the user (per scenario copy); absent: never.'
+          type:
+          - integer
+          - 'null'
+          minimum: 1
+          maximum: 1000
     SeedFaultMatch:
       description: 'Conditions that must all hold; {} matches every mocked request.'
       type: object

@@ -1,0 +1,494 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import JSON
+import MicroHTTP
+import Platform
+import Seeds
+import Store
+import SwiftProtobuf
+
+/// CreateSession, SetSession, DeleteSession and ListSessions (contract §7): one implementation on
+/// the generated request and response messages, which REST, Connect and gRPC-Web only translate.
+/// Each call runs under the scenario copy's lock and changes nothing unless it succeeds (but for
+/// the wrong-password count, which a failed check is what moves).
+enum ZitadelSessionLifecycle {
+    typealias Checked = ZitadelRPC.Checked
+
+    // MARK: - The four RPCs
+
+    static func create(_ request: Zitadel_Session_V2_CreateSessionRequest, authorization: String?, state: ScenarioState,
+                       now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_CreateSessionResponse> {
+        if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "CreateSessionRequest") {
+            return .failure(invalid)
+        }
+        return state.withSessions { store in
+            let caller: ZitadelToken
+            switch authenticate(authorization, store) {
+            case .success(let found): caller = found
+            case .failure(let error): return .failure(error)
+            }
+            guard caller.permissions.contains("session.write") else { return .failure(.noPermission) }
+            let id = newSessionId(&store, now: now)
+            var session = ZitadelSession()
+            session.id = id
+            session.creationDate = .absolute(RFC3339.format(micros: now))
+            session.userAgent = userAgent(request.hasUserAgent ? request.userAgent : nil)
+            for (key, value) in request.metadata { session.metadata[key] = [UInt8](value) }
+            var change = Change(session: session, lifecycle: store.lifecycle, now: now)
+            if let error = change.apply(request.hasChecks ? request.checks : nil, store: store)
+                ?? change.request(request.hasChallenges ? request.challenges : nil, store: store) {
+                store.lifecycle.keepPasswordCounts(of: change.lifecycle)
+                return .failure(error)
+            }
+            if request.hasLifetime { change.session.expirationDate = .absolute(RFC3339.format(micros: now + micros(request.lifetime))) }
+            change.session.sequence = 1
+            change.session.changeDate = .absolute(RFC3339.format(micros: now))
+            let token = newSessionToken()
+            store.lifecycle = change.lifecycle
+            store.put(ZitadelSessionStore.Record(sessionToken: token, creatorUserId: caller.userId, session: change.session))
+            return .success(.with {
+                $0.details = details(of: change.session, store: store, now: now)
+                $0.sessionID = id
+                $0.sessionToken = token
+                if let challenges = change.issuedForResponse { $0.challenges = challenges }
+            })
+        }
+    }
+
+    static func set(_ request: Zitadel_Session_V2_SetSessionRequest, authorization: String?, state: ScenarioState,
+                    now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_SetSessionResponse> {
+        return state.withSessions { store in
+            let caller: ZitadelToken
+            switch authenticate(authorization, store) {
+            case .success(let found): caller = found
+            case .failure(let error): return .failure(error)
+            }
+            if !ZitadelSessionAPI.scalarCount(of: request.sessionID, isIn: 1...200) {
+                return .failure(.invalidArgument("invalid SetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive"))
+            }
+            if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "SetSessionRequest") {
+                return .failure(invalid)
+            }
+            guard caller.permissions.contains("session.write") else { return .failure(.noPermission) }
+            guard let current = store.record(id: request.sessionID) else { return .failure(.sessionNotFound) }
+            var change = Change(session: current.session, lifecycle: store.lifecycle, now: now)
+            for (key, value) in request.metadata {
+                // An empty value deletes the key, as ZITADEL's SetSession does.
+                change.session.metadata[key] = value.isEmpty ? nil : [UInt8](value)
+            }
+            if let error = change.apply(request.hasChecks ? request.checks : nil, store: store)
+                ?? change.request(request.hasChallenges ? request.challenges : nil, store: store) {
+                store.lifecycle.keepPasswordCounts(of: change.lifecycle)
+                return .failure(error)
+            }
+            if request.hasLifetime { change.session.expirationDate = .absolute(RFC3339.format(micros: now + micros(request.lifetime))) }
+            change.session.sequence = current.session.sequence &+ 1
+            change.session.changeDate = .absolute(RFC3339.format(micros: now))
+            let token = newSessionToken()
+            store.lifecycle = change.lifecycle
+            store.put(ZitadelSessionStore.Record(sessionToken: token, creatorUserId: current.creatorUserId, session: change.session))
+            return .success(.with {
+                $0.details = details(of: change.session, store: store, now: now)
+                $0.sessionToken = token
+                if let challenges = change.issuedForResponse { $0.challenges = challenges }
+            })
+        }
+    }
+
+    static func delete(_ request: Zitadel_Session_V2_DeleteSessionRequest, authorization: String?, state: ScenarioState,
+                       now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_DeleteSessionResponse> {
+        return state.withSessions { store in
+            let caller: ZitadelToken
+            switch authenticate(authorization, store) {
+            case .success(let found): caller = found
+            case .failure(let error): return .failure(error)
+            }
+            if !ZitadelSessionAPI.scalarCount(of: request.sessionID, isIn: 1...200) {
+                return .failure(.invalidArgument("invalid DeleteSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive"))
+            }
+            if request.hasSessionToken, !ZitadelSessionAPI.scalarCount(of: request.sessionToken, isIn: 1...200) {
+                return .failure(.invalidArgument("invalid DeleteSessionRequest.SessionToken: value length must be between 1 and 200 runes, inclusive"))
+            }
+            guard let current = store.record(id: request.sessionID) else { return .failure(.sessionNotFound) }
+            let allowed = caller.userId == current.creatorUserId || caller.userId == current.checkedUserId
+                || (request.hasSessionToken && request.sessionToken == current.sessionToken)
+                || caller.permissions.contains("session.delete")
+            guard allowed else { return .failure(.noPermission) }
+            store.remove(id: request.sessionID)
+            store.lifecycle.challenges[request.sessionID] = nil
+            var ended = current.session
+            ended.sequence = current.session.sequence &+ 1
+            return .success(.with { $0.details = details(of: ended, store: store, now: now) })
+        }
+    }
+
+    /// The sessions the caller may read (as GetSession would let it), filtered, sorted and paged.
+    static func list(_ request: Zitadel_Session_V2_ListSessionsRequest, authorization: String?, state: ScenarioState,
+                     now: Int64 = WallClock.nowMicros()) -> Checked<(details: Zitadel_Object_V2_ListDetails, records: [ZitadelSessionStore.Record])> {
+        return state.withSessions { store in
+            let caller: ZitadelToken
+            switch authenticate(authorization, store) {
+            case .success(let found): caller = found
+            case .failure(let error): return .failure(error)
+            }
+            var matches = store.all.filter {
+                caller.canReadAnySession || caller.userId == $0.creatorUserId || caller.userId == $0.checkedUserId
+            }
+            for query in request.queries {
+                switch query.query {
+                case .idsQuery(let ids)?:
+                    let wanted = Set(ids.ids)
+                    matches = matches.filter { wanted.contains($0.session.id) }
+                case .userIDQuery(let user)?:
+                    matches = matches.filter { $0.checkedUserId == user.id }
+                case .creatorQuery(let creator)?:
+                    let id = creator.hasID && !creator.id.isEmpty ? creator.id : caller.userId
+                    matches = matches.filter { $0.creatorUserId == id }
+                case .userAgentQuery(let agent)?:
+                    guard agent.hasFingerprintID, !agent.fingerprintID.isEmpty else {
+                        return .failure(.invalidArgument("invalid UserAgentQuery.FingerprintId: the calling token has no user agent to compare with"))
+                    }
+                    matches = matches.filter { $0.session.userAgent?.fingerprintId == agent.fingerprintID }
+                case .creationDateQuery(let date)?:
+                    let bound = micros(date.creationDate)
+                    matches = matches.filter { compare(timestampMicros($0.session.creationDate), bound, date.method) }
+                case .expirationDateQuery(let date)?:
+                    let bound = micros(date.expirationDate)
+                    matches = matches.filter { compare(timestampMicros($0.session.expirationDate), bound, date.method) }
+                case nil:
+                    return .failure(.invalidArgument("invalid SearchQuery.Query: value is required"))
+                }
+            }
+            let ascending = request.query.asc
+            matches.sort { first, second in
+                let (a, b) = (timestampMicros(first.session.creationDate) ?? 0, timestampMicros(second.session.creationDate) ?? 0)
+                if a != b { return ascending ? a < b : a > b }
+                return ascending ? first.session.id < second.session.id : first.session.id > second.session.id
+            }
+            let total = matches.count
+            let offset = Int(min(request.query.offset, UInt64(total)))
+            let limit = request.query.limit == 0 ? defaultListLimit : Int(request.query.limit)
+            let page = Array(matches[offset..<min(total, offset + limit)])
+            let details = Zitadel_Object_V2_ListDetails.with {
+                $0.totalResult = UInt64(total)
+                $0.timestamp = timestamp(now)
+            }
+            return .success((details, page))
+        }
+    }
+
+    /// ZITADEL's default list limit when a query gives none.
+    static let defaultListLimit = 1000
+
+    // MARK: - Checks and challenges
+
+    /// One request's changes, made on copies and kept only when the whole request succeeds.
+    struct Change {
+        var session: ZitadelSession
+        var lifecycle: ZitadelSessionStore.LifecycleState
+        let now: Int64
+        /// The challenges to answer with (nil when none was requested).
+        var issuedForResponse: Zitadel_Session_V2_Challenges?
+
+        init(session: ZitadelSession, lifecycle: ZitadelSessionStore.LifecycleState, now: Int64) {
+            self.session = session
+            self.lifecycle = lifecycle
+            self.now = now
+        }
+
+        private var verifiedNow: SeedTimestamp { .absolute(RFC3339.format(micros: now)) }
+
+        /// The checks in ZITADEL's order: the user first, then every other factor.
+        mutating func apply(_ checks: Zitadel_Session_V2_Checks?, store: ZitadelSessionStore) -> ZitadelError? {
+            guard let checks else { return nil }
+            if checks.hasUser {
+                let found: ZitadelUser?
+                switch checks.user.search {
+                case .userID(let id)?: found = store.user(id: id)
+                case .loginName(let name)?: found = store.user(loginName: name)
+                case nil: found = nil
+                }
+                guard let user = found else { return .userNotFound }
+                if let checked = session.factors.user, checked.id != user.userId { return .userChanged }
+                var factor = ZitadelSession.UserFactor()
+                factor.verifiedAt = verifiedNow
+                factor.id = user.userId
+                factor.loginName = user.loginName
+                factor.displayName = user.displayName
+                factor.organizationId = user.organizationId
+                session.factors.user = factor
+            }
+            let others = checks.hasPassword || checks.hasWebAuthN || checks.hasIdpIntent || checks.hasTotp
+                || checks.hasOtpSms || checks.hasOtpEmail || checks.hasRecoveryCode
+            guard others else { return nil }
+            guard let userId = session.factors.user?.id, let user = store.user(id: userId) else {
+                // ZITADEL raises it per check, each with its own ID; the first check asked for names it.
+                let id = checks.hasPassword ? "COMMAND-Sfw3f" : checks.hasWebAuthN ? "COMMAND-eeR2e"
+                    : checks.hasIdpIntent ? "COMMAND-Sfw3r" : checks.hasTotp ? "COMMAND-8N9ds"
+                    : checks.hasOtpSms || checks.hasOtpEmail ? "COMMAND-S453v" : "COMMAND-4m9s2"
+                return .userMissing(id)
+            }
+            if checks.hasPassword, let error = checkPassword(checks.password.password, of: user) { return error }
+            if checks.hasWebAuthN, let error = checkWebAuthN(checks.webAuthN.credentialAssertionData, of: user) { return error }
+            if checks.hasIdpIntent {
+                let intent = checks.idpIntent
+                guard user.idpIntents.contains(ZitadelUser.IDPIntent(id: intent.idpIntentID, token: intent.idpIntentToken)) else {
+                    return .intentInvalid
+                }
+                session.factors[.intent] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)
+            }
+            if checks.hasTotp {
+                guard let secret = user.totpSecret.flatMap(Base32.decode),
+                      (-1...1).contains(where: { OneTimePassword.totp(secret: secret, unixSeconds: now / 1_000_000, stepOffset: $0) == checks.totp.code })
+                else { return .totpInvalid }
+                session.factors[.totp] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)
+            }
+            if checks.hasOtpSms, let error = checkOTP(checks.otpSms.code, sms: true, of: user) { return error }
+            if checks.hasOtpEmail, let error = checkOTP(checks.otpEmail.code, sms: false, of: user) { return error }
+            if checks.hasRecoveryCode {
+                let key = user.userId + "\u{0}" + checks.recoveryCode.code
+                guard user.recoveryCodes.contains(checks.recoveryCode.code), !lifecycle.usedRecoveryCodes.contains(key) else {
+                    return .recoveryCodeInvalid
+                }
+                lifecycle.usedRecoveryCodes.insert(key)
+                session.factors[.recoveryCode] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)
+            }
+            return nil
+        }
+
+        private mutating func checkPassword(_ password: String, of user: ZitadelUser) -> ZitadelError? {
+            if user.locked || lifecycle.lockedUserIds.contains(user.userId) { return .userLocked }
+            guard let expected = user.password, expected == password else {
+                let failures = (lifecycle.passwordFailures[user.userId] ?? 0) + 1
+                lifecycle.passwordFailures[user.userId] = failures
+                if let limit = user.lockoutAfter, failures >= limit { lifecycle.lockedUserIds.insert(user.userId) }
+                return .passwordInvalid
+            }
+            lifecycle.passwordFailures[user.userId] = nil
+            session.factors[.password] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)
+            return nil
+        }
+
+        private mutating func checkOTP(_ code: String, sms: Bool, of user: ZitadelUser) -> ZitadelError? {
+            let issued = lifecycle.challenges[session.id] ?? ZitadelSessionStore.IssuedChallenges()
+            guard let expected = (sms ? issued.otpSms : issued.otpEmail) ?? user.otpCode else { return .otpNotRequested }
+            guard code == expected else { return .otpInvalid }
+            // A code issued to this session is used up; the seed's fixed code is not.
+            if sms { lifecycle.challenges[session.id]?.otpSms = nil } else { lifecycle.challenges[session.id]?.otpEmail = nil }
+            session.factors[sms ? .otpSms : .otpEmail] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)
+            return nil
+        }
+
+        /// The assertion's `clientDataJSON` must carry this session's challenge and its credential
+        /// be one of the user's passkeys. Signatures are not verified (the mock holds no keys).
+        private mutating func checkWebAuthN(_ assertion: Google_Protobuf_Struct, of user: ZitadelUser) -> ZitadelError? {
+            guard let issued = lifecycle.challenges[session.id], let challenge = issued.webAuthN else { return .webAuthNNotRequested }
+            let credentialId: String? = {
+                if case .stringValue(let id)? = assertion.fields["id"]?.kind { return id }
+                if case .stringValue(let id)? = assertion.fields["rawId"]?.kind { return id }
+                return nil
+            }()
+            guard case .structValue(let response)? = assertion.fields["response"]?.kind,
+                  case .stringValue(let clientData)? = response.fields["clientDataJSON"]?.kind,
+                  let bytes = base64URLDecode(clientData),
+                  let json = try? JSONParser.parse(bytes),
+                  json["challenge"] == .string(challenge),
+                  let credentialId, user.passkeyIds.contains(credentialId)
+            else { return .webAuthNInvalid }
+            lifecycle.challenges[session.id]?.webAuthN = nil
+            session.factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedNow, userVerified: issued.webAuthNUserVerification)
+            return nil
+        }
+
+        /// Challenges need a checked user; each replaces one issued earlier.
+        mutating func request(_ challenges: Zitadel_Session_V2_RequestChallenges?, store: ZitadelSessionStore) -> ZitadelError? {
+            guard let challenges, challenges.hasWebAuthN || challenges.hasOtpSms || challenges.hasOtpEmail else { return nil }
+            guard let userId = session.factors.user?.id, let user = store.user(id: userId) else {
+                return .userMissing(challenges.hasOtpSms ? "COMMAND-JKL3g" : challenges.hasOtpEmail ? "COMMAND-JK3gp" : "COMMAND-eeR2e")
+            }
+            var issued = lifecycle.challenges[session.id] ?? ZitadelSessionStore.IssuedChallenges()
+            var out = Zitadel_Session_V2_Challenges()
+            if challenges.hasWebAuthN {
+                let challenge = base64URLEncode(randomBytes(32))
+                let requirement = challenges.webAuthN.userVerificationRequirement
+                issued.webAuthN = challenge
+                issued.webAuthNUserVerification = requirement == .required
+                let verification = switch requirement {
+                case .required: "required"
+                case .discouraged: "discouraged"
+                default: "preferred"
+                }
+                let options: Google_Protobuf_Struct = [
+                    "publicKey": .init(structValue: [
+                        "allowCredentials": .init(listValue: Google_Protobuf_ListValue(values: user.passkeyIds.map { id in
+                            .init(structValue: ["id": .init(stringValue: id), "type": .init(stringValue: "public-key")])
+                        })),
+                        "challenge": .init(stringValue: challenge),
+                        "rpId": .init(stringValue: challenges.webAuthN.domain),
+                        "timeout": .init(numberValue: 300_000),
+                        "userVerification": .init(stringValue: verification),
+                    ]),
+                ]
+                out.webAuthN = .with { $0.publicKeyCredentialRequestOptions = options }
+            }
+            if challenges.hasOtpSms {
+                let code = randomDigits(6)
+                issued.otpSms = code
+                if challenges.otpSms.returnCode { out.otpSms = code }
+            }
+            if challenges.hasOtpEmail {
+                let code = randomDigits(6)
+                issued.otpEmail = code
+                if case .returnCode? = challenges.otpEmail.deliveryType { out.otpEmail = code }
+            }
+            lifecycle.challenges[session.id] = issued
+            issuedForResponse = out
+            return nil
+        }
+    }
+
+    // MARK: - Request rules (the swagger's lengths), checked before anything else changes
+
+    static func validate(checks: Zitadel_Session_V2_Checks, challenges: Zitadel_Session_V2_RequestChallenges,
+                         lifetime: Google_Protobuf_Duration?, in message: String) -> ZitadelError? {
+        func length(_ text: String, _ range: ClosedRange<Int>, _ field: String) -> ZitadelError? {
+            ZitadelSessionAPI.scalarCount(of: text, isIn: range) ? nil
+                : .invalidArgument("invalid \(field): value length must be between \(range.lowerBound) and \(range.upperBound) runes, inclusive")
+        }
+        if checks.hasUser {
+            switch checks.user.search {
+            case .userID(let id)?: if let error = length(id, 1...200, "CheckUser.UserId") { return error }
+            case .loginName(let name)?: if let error = length(name, 1...200, "CheckUser.LoginName") { return error }
+            case nil: return .invalidArgument("invalid CheckUser.Search: value is required")
+            }
+        }
+        if checks.hasPassword, let error = length(checks.password.password, 1...200, "CheckPassword.Password") { return error }
+        if checks.hasTotp, let error = length(checks.totp.code, 6...6, "CheckTOTP.Code") { return error }
+        if checks.hasOtpSms, checks.otpSms.code.isEmpty { return .invalidArgument("invalid CheckOTP.Code: value length must be at least 1 runes") }
+        if checks.hasOtpEmail, checks.otpEmail.code.isEmpty { return .invalidArgument("invalid CheckOTP.Code: value length must be at least 1 runes") }
+        if checks.hasRecoveryCode, let error = length(checks.recoveryCode.code, 1...200, "CheckRecoveryCode.Code") { return error }
+        if checks.hasIdpIntent {
+            if let error = length(checks.idpIntent.idpIntentID, 1...200, "CheckIDPIntent.IdpIntentId") { return error }
+            if let error = length(checks.idpIntent.idpIntentToken, 1...200, "CheckIDPIntent.IdpIntentToken") { return error }
+        }
+        if checks.hasWebAuthN, !checks.webAuthN.hasCredentialAssertionData {
+            return .invalidArgument("invalid CheckWebAuthN.CredentialAssertionData: value is required")
+        }
+        if challenges.hasWebAuthN {
+            if let error = length(challenges.webAuthN.domain, 1...200, "RequestChallenges_WebAuthN.Domain") { return error }
+            let requirement = challenges.webAuthN.userVerificationRequirement
+            if requirement == .unspecified || (requirement.rawValue < 0 || requirement.rawValue > 3) {
+                return .invalidArgument("invalid RequestChallenges_WebAuthN.UserVerificationRequirement: value must not be in list [0]")
+            }
+        }
+        if let lifetime {
+            let total = micros(lifetime)
+            if total <= 0 { return .invalidArgument("invalid \(message).Lifetime: value must be greater than 0s") }
+            if total > maxLifetimeMicros { return .invalidArgument("invalid \(message).Lifetime: value must be at most 100 years") }
+        }
+        return nil
+    }
+
+    /// The mock's ceiling on `lifetime` (ZITADEL sets none; 100 years keeps dates in range).
+    static let maxLifetimeMicros: Int64 = 36_525 * 86_400 * 1_000_000
+
+    // MARK: - Helpers
+
+    static func authenticate(_ authorization: String?, _ store: ZitadelSessionStore) -> Checked<ZitadelToken> {
+        guard let authorization, !authorization.trimmingSpaces.isEmpty else { return .failure(.authHeaderMissing) }
+        guard let bearer = BearerToken.parse(authorization) else { return .failure(.invalidAuthHeader) }
+        guard let caller = store.token(bearer) else { return .failure(.tokenInvalid) }
+        return .success(caller)
+    }
+
+    static func details(of session: ZitadelSession, store: ZitadelSessionStore, now: Int64) -> Zitadel_Object_V2_Details {
+        .with {
+            $0.sequence = session.sequence
+            $0.changeDate = timestamp(now)
+            let organization = session.factors.user?.organizationId ?? ""
+            $0.resourceOwner = organization.isEmpty ? (store.instanceId ?? "") : organization
+        }
+    }
+
+    static func userAgent(_ agent: Zitadel_Session_V2_UserAgent?) -> ZitadelSession.UserAgent? {
+        guard let agent else { return nil }
+        var out = ZitadelSession.UserAgent()
+        if agent.hasFingerprintID { out.fingerprintId = agent.fingerprintID }
+        if agent.hasIp { out.ip = agent.ip }
+        if agent.hasDescription_p { out.description = agent.description_p }
+        for (name, values) in agent.header { out.header[name] = values.values }
+        return out.isEmpty ? nil : out
+    }
+
+    /// 18-digit decimal ids, counting up from the clock so that they also grow across restarts.
+    static func newSessionId(_ store: inout ZitadelSessionStore, now: Int64) -> String {
+        var number = max(store.lifecycle.lastSessionNumber + 1, 300_000_000_000_000_000 + UInt64(max(0, now)) % 100_000_000_000_000_000)
+        while store.record(id: String(number)) != nil { number += 1 }
+        store.lifecycle.lastSessionNumber = number
+        return String(number)
+    }
+
+    /// 36 random bytes in the URL-safe base64 alphabet: 48 characters.
+    static func newSessionToken() -> String { base64URLEncode(randomBytes(36)) }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    static func randomDigits(_ count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+    }
+
+    static func base64URLEncode(_ bytes: [UInt8]) -> String {
+        String(Base64Text.encodeUnpadded(bytes).map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
+    }
+
+    static func base64URLDecode(_ text: String) -> [UInt8]? {
+        var standard = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+        while standard.utf8.count % 4 != 0 { standard += "=" }
+        return Base64Text.decode(standard)
+    }
+
+    static func micros(_ duration: Google_Protobuf_Duration) -> Int64 {
+        duration.seconds.multipliedReportingOverflow(by: 1_000_000).overflow ? Int64.max : duration.seconds * 1_000_000 + Int64(duration.nanos / 1000)
+    }
+
+    static func micros(_ timestamp: Google_Protobuf_Timestamp) -> Int64 {
+        timestamp.seconds * 1_000_000 + Int64(timestamp.nanos / 1000)
+    }
+
+    static func timestamp(_ micros: Int64) -> Google_Protobuf_Timestamp {
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        return Google_Protobuf_Timestamp(seconds: seconds, nanos: Int32(micros - seconds * 1_000_000) * 1000)
+    }
+
+    static func timestampMicros(_ value: SeedTimestamp?) -> Int64? {
+        guard let value else { return nil }
+        return RFC3339.parse(value.text(now: WallClock.nowMicros()))?.micros
+    }
+
+    static func compare(_ value: Int64?, _ bound: Int64, _ method: Zitadel_V1_TimestampQueryMethod) -> Bool {
+        guard let value else { return false }
+        switch method {
+        case .equals: return value == bound
+        case .greater: return value > bound
+        case .greaterOrEquals: return value >= bound
+        case .less: return value < bound
+        case .lessOrEquals: return value <= bound
+        case .UNRECOGNIZED: return false
+        }
+    }
+}
+
+extension ZitadelSessionStore.LifecycleState {
+    /// After a failed request only the wrong-password counts (and locks) stay.
+    mutating func keepPasswordCounts(of attempt: Self) {
+        passwordFailures = attempt.passwordFailures
+        lockedUserIds = attempt.lockedUserIds
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import Testing
+import SessionMockTesting
+@testable import JSON
+@testable import Platform
+@testable import Seeds
+@testable import SessionMock
+@testable import ZitadelAPI
+
+/// Contract §7 over REST against the bundled default scenario, each test in process and live.
+@Suite struct ZitadelLifecycleTests {
+    static let login = ["Authorization": "Bearer login-pat"]
+    static let admin = ["Authorization": "Bearer admin-pat"]
+
+    static func error(_ code: Int, _ text: String, _ id: String?) -> String {
+        guard let id else { return #"{"code":\#(code),"message":"\#(text)"}"# }
+        return #"{"code":\#(code),"message":"\#(text) (\#(id))","details":[{"@type":"type.googleapis.com/zitadel.v1.ErrorDetail","id":"\#(id)","message":"\#(text)"}]}"#
+    }
+
+    struct Created {
+        var id: String
+        var token: String
+        var body: JSONValue
+    }
+
+    static func create(_ mock: Harness, _ body: String, headers: [String: String] = login) async throws -> Created {
+        let result = try await mock.send("POST", "/v2/sessions", headers: headers, body: body)
+        #expect(result.status == 201, "\(result.text)")
+        let json = try result.json()
+        guard case .string(let id)? = json["sessionId"], case .string(let token)? = json["sessionToken"] else {
+            throw TestingError(description: "no sessionId/sessionToken in \(result.text)")
+        }
+        return Created(id: id, token: token, body: json)
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func loginFlowCreateSetGetListDelete(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let created = try await Self.create(mock, #"{"checks":{"user":{"loginName":"MINNIE@example.com"}},"userAgent":{"fingerprintId":"fp-1"}}"#)
+        #expect(created.id.count == 18 && created.id.allSatisfy(\.isNumber))
+        #expect(created.token.count >= 32 && created.token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        #expect(created.body["details"]?["sequence"] == .string("1"))
+        #expect(created.body["details"]?["resourceOwner"] == .string("312908994858385304"))
+        #expect(created.body["challenges"] == nil, "omitted when none was requested")
+
+        let set = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"checks":{"password":{"password":"V3ryS3cure!"}}}"#)
+        #expect(set.status == 200, "\(set.text)")
+        guard case .string(let newToken)? = try set.json()["sessionToken"] else { Issue.record("no token"); return }
+        #expect(newToken != created.token)
+        #expect(try set.json()["details"]?["sequence"] == .string("2"))
+
+        let got = try await mock.get("/v2/sessions/\(created.id)?sessionToken=\(newToken)", headers: ["Authorization": "Bearer stranger-pat"])
+        #expect(got.status == 200)
+        let session = try #require(try got.json()["session"])
+        #expect(session["factors"]?["user"]?["loginName"] == .string("minnie@example.com"))
+        #expect(session["factors"]?["password"]?["verifiedAt"] != nil)
+        #expect(session["sequence"] == .string("2"))
+        #expect(session["userAgent"] == .object([("fingerprintId", .string("fp-1"))]))
+        let old = try await mock.get("/v2/sessions/\(created.id)?sessionToken=\(created.token)", headers: ["Authorization": "Bearer stranger-pat"])
+        #expect(old.status == 403)
+        #expect(old.text == Self.error(7, "Permission denied", "QUERY-dsfr3"), "the previous token no longer reads the session")
+
+        let listed = try await mock.send("POST", "/v2/sessions/search", headers: ["Authorization": "Bearer user-pat"],
+                                         body: #"{"queries":[{"idsQuery":{"ids":["\#(created.id)"]}}]}"#)
+        #expect(listed.status == 200)
+        #expect(try listed.json()["details"]?["totalResult"] == .string("1"))
+        guard case .array(let sessions)? = try listed.json()["sessions"] else { Issue.record("no sessions"); return }
+        #expect(sessions == [session], "a listed session reads exactly as GetSession sends it")
+
+        let deleted = try await mock.send("DELETE", "/v2/sessions/\(created.id)", headers: ["Authorization": "Bearer user-pat"])
+        #expect(deleted.status == 200, "the checked user may delete its session")
+        #expect(try deleted.json()["details"]?["sequence"] == .string("3"))
+        let gone = try await mock.get("/v2/sessions/\(created.id)", headers: Self.admin)
+        #expect(gone.status == 404)
+        #expect(gone.text == Self.error(5, "Session does not exist", "QUERY-SFeaa"))
+        for (method, path) in [("PATCH", "/v2/sessions/\(created.id)"), ("DELETE", "/v2/sessions/\(created.id)")] {
+            let again = try await mock.send(method, path, headers: Self.admin, body: "{}")
+            #expect(again.text == Self.error(5, "Session does not exist", "QUERY-SFeaa"), "\(method)")
+        }
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func authAndPermissionRows(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let cases: [([String: String], Int, String)] = [
+            ([:], 401, Self.error(16, "auth header missing", nil)),
+            (["Authorization": "Basic x"], 401, Self.error(16, "invalid auth header", "AUTH-toLo1")),
+            (["Authorization": "Bearer nope"], 401, Self.error(16, "Errors.Token.Invalid", "AUTH-7fs1e")),
+            (["Authorization": "Bearer stranger-pat"], 403, Self.error(7, "No matching permissions found", "AUTH-AWfge")),
+        ]
+        for (headers, status, body) in cases {
+            let result = try await mock.send("POST", "/v2/sessions", headers: headers, body: "{}")
+            #expect(result.status == status && result.text == body, "\(headers): \(result.text)")
+        }
+        let created = try await Self.create(mock, "{}")
+        let stranger = try await mock.send("DELETE", "/v2/sessions/\(created.id)", headers: ["Authorization": "Bearer stranger-pat"])
+        #expect(stranger.text == Self.error(7, "No matching permissions found", "AUTH-AWfge"))
+        let withToken = try await mock.send("DELETE", "/v2/sessions/\(created.id)", headers: ["Authorization": "Bearer stranger-pat"],
+                                            body: #"{"sessionToken":"\#(created.token)"}"#)
+        #expect(withToken.status == 200, "the right session token allows the delete")
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func checkErrorsInTheirOrderAndNothingChanges(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let unknown = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: #"{"checks":{"user":{"userId":"nobody"}}}"#)
+        #expect(unknown.status == 404 && unknown.text == Self.error(5, "User could not be found", "QUERY-Dfbg2"))
+        let noUser = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: #"{"checks":{"password":{"password":"x"}}}"#)
+        #expect(noUser.status == 400 && noUser.text == Self.error(9, "User ID missing", "COMMAND-Sfw3f"))
+
+        let created = try await Self.create(mock, #"{"checks":{"user":{"userId":"312909037640286104"}}}"#)
+        let other = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"checks":{"user":{"loginName":"mickey@example.com"}}}"#)
+        #expect(other.status == 400 && other.text == Self.error(9, "user change not possible", nil))
+        // One failing check in a request: the other, valid one is not applied either.
+        let mixed = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login,
+                                        body: #"{"checks":{"password":{"password":"V3ryS3cure!"},"recoveryCode":{"code":"nope"}},"metadata":{"k":"dg=="}}"#)
+        #expect(mixed.status == 400 && mixed.text == Self.error(3, "Invalid recovery code", "DOMAIN-6uvh0"))
+        let after = try await mock.get("/v2/sessions/\(created.id)", headers: Self.admin)
+        let session = try #require(try after.json()["session"])
+        #expect(session["factors"]?["password"] == nil && session["metadata"] == nil && session["sequence"] == .string("1"))
+        let token = try await mock.get("/v2/sessions/\(created.id)?sessionToken=\(created.token)", headers: Self.admin)
+        #expect(token.status == 200, "a failed request issues no new token")
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func wrongPasswordsLockAfterLockoutAfterAndSeededLocksHold(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let wrong = #"{"checks":{"user":{"loginName":"mickey@example.com"},"password":{"password":"wrong"}}}"#
+        for _ in 0..<3 {
+            let result = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: wrong)
+            #expect(result.text == Self.error(3, "Password is invalid", "COMMAND-3M0fs"))
+        }
+        let right = #"{"checks":{"user":{"loginName":"mickey@example.com"},"password":{"password":"Ch33se!"}}}"#
+        let locked = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: right)
+        #expect(locked.status == 400 && locked.text == Self.error(9, "User is locked", "COMMAND-JLK35"))
+        let seeded = try await mock.send("POST", "/v2/sessions", headers: Self.login,
+                                         body: #"{"checks":{"user":{"loginName":"locked@example.com"},"password":{"password":"Wh4tever!"}}}"#)
+        #expect(seeded.text == Self.error(9, "User is locked", "COMMAND-JLK35"))
+        // Counted per scenario copy: another worker's copy is not locked, and a reset unlocks.
+        let otherCopy = try await mock.send("POST", "/v2/sessions", headers: Self.login.merging(["X-Mock-Scenario": "default@w2"]) { $1 }, body: right)
+        #expect(otherCopy.status == 201)
+        #expect(try await mock.send("POST", "/__admin/reset").status == 200)
+        #expect(try await mock.send("POST", "/v2/sessions", headers: Self.login, body: right).status == 201)
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func totpRecoveryOTPAndIntentChecks(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let secret = try #require(Base32.decode("JBSWY3DPEHPK3PXP"))
+        let code = OneTimePassword.totp(secret: secret, unixSeconds: WallClock.nowMicros() / 1_000_000)
+        let created = try await Self.create(mock, #"{"checks":{"user":{"loginName":"minnie@example.com"},"totp":{"code":"\#(code)"},"recoveryCode":{"code":"rc-1"},"idpIntent":{"idpIntentId":"intent-1","idpIntentToken":"intent-tok"},"otpSms":{"code":"424242"}}}"#)
+        let session = try #require(try await mock.get("/v2/sessions/\(created.id)", headers: Self.admin).json()["session"])
+        for factor in ["user", "totp", "recoveryCode", "intent", "otpSms"] { #expect(session["factors"]?[factor] != nil, "\(factor)") }
+        let reused = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"checks":{"recoveryCode":{"code":"rc-1"}}}"#)
+        #expect(reused.text == Self.error(3, "Invalid recovery code", "DOMAIN-6uvh0"), "each recovery code once")
+        let badTotp = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"checks":{"totp":{"code":"12345x"}}}"#)
+        #expect(badTotp.text == Self.error(3, "Invalid code", "EVENT-8isk2"))
+        // A requested email code replaces the seed's fixed one and is used up by its check.
+        let challenged = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"challenges":{"otpEmail":{"returnCode":{}}}}"#)
+        guard case .string(let emailCode)? = try challenged.json()["challenges"]?["otpEmail"] else { Issue.record("no code: \(challenged.text)"); return }
+        #expect(emailCode.count == 6)
+        let stale = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"checks":{"otpEmail":{"code":"424242"}}}"#)
+        #expect(stale.text == Self.error(3, "Code is invalid", "CODE-woT0xc"))
+        let fresh = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"checks":{"otpEmail":{"code":"\#(emailCode)"}}}"#)
+        #expect(fresh.status == 200, "\(fresh.text)")
+        let badIntent = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"checks":{"idpIntent":{"idpIntentId":"intent-1","idpIntentToken":"wrong"}}}"#)
+        #expect(badIntent.text == Self.error(3, "Intent has not succeeded", "COMMAND-Df4bw"))
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func webAuthNChallengeThenAssertion(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let created = try await Self.create(mock, #"{"checks":{"user":{"loginName":"minnie@example.com"}},"challenges":{"webAuthN":{"domain":"login.example.com","userVerificationRequirement":"USER_VERIFICATION_REQUIREMENT_REQUIRED"}}}"#)
+        let options = try #require(created.body["challenges"]?["webAuthN"]?["publicKeyCredentialRequestOptions"]?["publicKey"])
+        #expect(options["rpId"] == .string("login.example.com"))
+        #expect(options["userVerification"] == .string("required"))
+        // A google.protobuf.Struct: its keys have no order on the wire.
+        guard case .array(let allowed)? = options["allowCredentials"] else { Issue.record("no allowCredentials"); return }
+        #expect(allowed.count == 1 && allowed.first?["id"] == .string("cred-1") && allowed.first?["type"] == .string("public-key"))
+        guard case .string(let challenge)? = options["challenge"] else { Issue.record("no challenge"); return }
+        func assertion(_ challenge: String) -> String {
+            let clientData = ZitadelSessionLifecycle.base64URLEncode(Array(#"{"type":"webauthn.get","challenge":"\#(challenge)","origin":"https://login.example.com"}"#.utf8))
+            return #"{"checks":{"webAuthN":{"credentialAssertionData":{"id":"cred-1","rawId":"cred-1","type":"public-key","response":{"clientDataJSON":"\#(clientData)","authenticatorData":"AA","signature":"AA"}}}}}"#
+        }
+        let wrong = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: assertion("other"))
+        #expect(wrong.text == Self.error(3, "Error on validating login credentials", "WEBAU-3M9si"))
+        let right = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: assertion(challenge))
+        #expect(right.status == 200, "\(right.text)")
+        let session = try #require(try await mock.get("/v2/sessions/\(created.id)", headers: Self.admin).json()["session"])
+        #expect(session["factors"]?["webAuthN"]?["userVerified"] == .bool(true))
+        let again = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: assertion(challenge))
+        #expect(again.text == Self.error(9, "Session without WebAuthN challenge", "COMMAND-Ioqu5"), "a challenge is answered once")
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func lifetimeMetadataAndBadBodies(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let created = try await Self.create(mock, #"{"lifetime":"18000s","metadata":{"tenant":"YWNtZQ=="}}"#)
+        let session = try #require(try await mock.get("/v2/sessions/\(created.id)", headers: Self.admin).json()["session"])
+        guard case .string(let creation)? = session["creationDate"], case .string(let expiration)? = session["expirationDate"] else {
+            Issue.record("no dates"); return
+        }
+        #expect(try #require(RFC3339.parse(expiration)).micros - (try #require(RFC3339.parse(creation))).micros == 18_000_000_000)
+        #expect(session["metadata"] == .object([("tenant", .string("YWNtZQ=="))]))
+        let bad: [(String, String)] = [
+            (#"{"lifetime":"-5s"}"#, "invalid CreateSessionRequest.Lifetime: value must be greater than 0s"),
+            (#"{"lifetime":"3155760001s"}"#, "invalid CreateSessionRequest.Lifetime: value must be at most 100 years"),
+            (#"{"checks":{"totp":{"code":"1"}}}"#, "invalid CheckTOTP.Code: value length must be between 6 and 6 runes, inclusive"),
+        ]
+        for (body, message) in bad {
+            let result = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: body)
+            #expect(result.status == 400 && result.text == #"{"code":3,"message":"\#(message)"}"#, "\(body): \(result.text)")
+        }
+        for body in ["{not json", #"{"colour":"red"}"#, #"{"checks":{"user":{"userId":5}}}"#, #"[]"#] {
+            let result = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: body)
+            #expect(result.status == 400 && (try? result.json()["code"]) == .number("3"), "\(body): \(result.text)")
+        }
+        let listed = try await mock.send("POST", "/v2/sessions/search", headers: Self.login, body: "{}")
+        #expect(try listed.json()["details"]?["totalResult"] == .string("1"), "bad bodies created nothing: \(listed.text)")
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func workersNeverSeeEachOthersSessionsAndResetDropsThem(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let workers = ["default@a", "default@b"]
+        var ids: [String: String] = [:]
+        for worker in workers {
+            ids[worker] = try await Self.create(mock, "{}", headers: Self.login.merging(["X-Mock-Scenario": worker]) { $1 }).id
+        }
+        for worker in workers {
+            let listed = try await mock.send("POST", "/v2/sessions/search", headers: Self.login.merging(["X-Mock-Scenario": worker]) { $1 }, body: "{}")
+            guard case .array(let sessions)? = try listed.json()["sessions"] else { Issue.record("none"); continue }
+            #expect(sessions.map { $0["id"] } == [.string(ids[worker]!)], "\(worker)")
+        }
+        let store = try await mock.get("/__admin/zitadel/sessions/\(ids["default@a"]!)?scenario=default@a")
+        #expect(store.status == 200, "the store API lists created sessions")
+        #expect(try await mock.send("POST", "/__admin/reset?scenario=default@a").status == 200)
+        #expect(try await mock.get("/__admin/zitadel/sessions/\(ids["default@a"]!)?scenario=default@a").status == 404)
+        #expect(try await mock.get("/__admin/zitadel/sessions/\(ids["default@b"]!)?scenario=default@b").status == 200)
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func listQueriesPagingAndOrder(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        var ids: [String] = []
+        for _ in 0..<3 { ids.append(try await Self.create(mock, #"{"checks":{"user":{"loginName":"minnie@example.com"}}}"#).id) }
+        func list(_ body: String) async throws -> (total: JSONValue?, ids: [JSONValue?]) {
+            let result = try await mock.send("POST", "/v2/sessions/search", headers: Self.login, body: body)
+            #expect(result.status == 200, "\(result.text)")
+            let json = try result.json()
+            guard case .array(let sessions)? = json["sessions"] else { return (json["details"]?["totalResult"], []) }
+            return (json["details"]?["totalResult"], sessions.map { $0["id"] })
+        }
+        let newest = try await list(#"{"queries":[{"creatorQuery":{}}]}"#)
+        #expect(newest.total == .string("3") && newest.ids == ids.reversed().map { .string($0) }, "own sessions, newest first")
+        let paged = try await list(#"{"query":{"offset":"1","limit":1,"asc":true},"queries":[{"userIdQuery":{"id":"312909037640286104"}},{"creatorQuery":{"id":"8888"}}]}"#)
+        #expect(paged.total == .string("3") && paged.ids == [.string(ids[1])])
+        let none = try await list(#"{"queries":[{"idsQuery":{"ids":["nope"]}}]}"#)
+        #expect(none.total == nil && none.ids.isEmpty, "proto3 JSON omits a zero total and an empty list")
+    }
+}
