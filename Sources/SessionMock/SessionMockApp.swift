@@ -71,6 +71,11 @@ public final class SessionMockApp: Sendable {
                 Self.served(request, journal: journal) { pipeline.run(request, shape: zitadelREST, endpoint: endpoint) }
             }
         }
+        for (path, handler) in ZitadelRPC.lifecycle {
+            router.add("POST", path, errors: zitadelRPC) { request in
+                Self.served(request, journal: journal) { handler(request, pipeline) }
+            }
+        }
         router.add("POST", ZitadelRPC.getSessionPath, errors: zitadelRPC) { request in
             Self.served(request, journal: journal) { ZitadelRPC.getSession(request, pipeline: pipeline) }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SessionMockTesting
+import SwiftProtobuf
 @testable import JSON
 @testable import Platform
 @testable import Seeds
@@ -266,5 +267,86 @@ import SessionMockTesting
         #expect(paged.total == .string("3") && paged.ids == [.string(ids[1])])
         let none = try await list(#"{"queries":[{"idsQuery":{"ids":["nope"]}}]}"#)
         #expect(none.total == nil && none.ids.isEmpty, "proto3 JSON omits a zero total and an empty list")
+    }
+}
+
+/// The same lifecycle over Connect (JSON, proto) and gRPC-Web (binary, text), with ZITADEL's
+/// generated types as a client would use them: create → set password → get → list → delete → get 404.
+@Suite struct ZitadelLifecycleRPCTests {
+    static let service = "/zitadel.session.v2.SessionService/"
+
+    static func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ mock: Harness, _ encoding: RPCEncoding, _ rpc: String, _ request: Request, as: Response.Type,
+        token: String = "login-pat"
+    ) async throws -> Result<Response, RPCError> {
+        let body: Data = switch encoding {
+        case .connectJSON: try request.jsonUTF8Data()
+        case .connectProto: try request.serializedData()
+        case .grpcWeb: Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
+        case .grpcWebText: Data(Data(GRPCWebProtocol.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
+        }
+        // As ZITADEL's SDKs send it: no Connect-Protocol-Version header.
+        let http = try await mock.send("POST", service + rpc, headers: ["Content-Type": encoding.contentType, "Authorization": "Bearer \(token)"],
+                                       bytes: [UInt8](body))
+        let answer = RPCAnswer(encoding: encoding, http: http)
+        switch encoding {
+        case .connectJSON where http.status == 200: return .success(try Response(jsonUTF8Data: http.body))
+        case .connectProto where http.status == 200: return .success(try Response(serializedBytes: http.body))
+        case .grpcWeb, .grpcWebText:
+            let frames = try answer.grpcFrames()
+            if let data = frames.data, GRPCWebFrames.trailers(frames.trailer)["grpc-status"] == "0" {
+                return .success(try Response(serializedBytes: data))
+            }
+            return .failure(try answer.error())
+        default: return .failure(try answer.error())
+        }
+    }
+
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func loginFlow(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let created = try await Self.call(mock, encoding, "CreateSession", Zitadel_Session_V2_CreateSessionRequest.with {
+            $0.checks.user.loginName = "minnie@example.com"
+        }, as: Zitadel_Session_V2_CreateSessionResponse.self).get()
+        #expect(created.details.sequence == 1 && created.details.resourceOwner == "312908994858385304")
+
+        let wrong = try await Self.call(mock, encoding, "SetSession", Zitadel_Session_V2_SetSessionRequest.with {
+            $0.sessionID = created.sessionID
+            $0.checks.password.password = "nope"
+        }, as: Zitadel_Session_V2_SetSessionResponse.self)
+        guard case .failure(let error) = wrong else { Issue.record("a wrong password was accepted"); return }
+        #expect(error.code == 3 && error.message == "Password is invalid (COMMAND-3M0fs)" && error.detail?.id == "COMMAND-3M0fs")
+
+        let set = try await Self.call(mock, encoding, "SetSession", Zitadel_Session_V2_SetSessionRequest.with {
+            $0.sessionID = created.sessionID
+            $0.checks.password.password = "V3ryS3cure!"
+        }, as: Zitadel_Session_V2_SetSessionResponse.self).get()
+        #expect(set.sessionToken != created.sessionToken && set.details.sequence == 2)
+
+        let got = try await Self.call(mock, encoding, "GetSession", Zitadel_Session_V2_GetSessionRequest.with {
+            $0.sessionID = created.sessionID
+            $0.sessionToken = set.sessionToken
+        }, as: Zitadel_Session_V2_GetSessionResponse.self, token: "stranger-pat").get()
+        #expect(got.session.factors.user.loginName == "minnie@example.com" && got.session.factors.hasPassword)
+
+        let listed = try await Self.call(mock, encoding, "ListSessions", Zitadel_Session_V2_ListSessionsRequest.with {
+            $0.queries = [.with { $0.idsQuery = .with { $0.ids = [created.sessionID] } }]
+        }, as: Zitadel_Session_V2_ListSessionsResponse.self).get()
+        #expect(listed.details.totalResult == 1 && listed.sessions == [got.session], "a listed session is the one GetSession reads")
+
+        // Created over this transport, read back over REST: the same session.
+        let rest = try await mock.get("/v2/sessions/\(created.sessionID)", headers: ["Authorization": "Bearer admin-pat"])
+        #expect(try Zitadel_Session_V2_GetSessionResponse(jsonUTF8Data: rest.body).session == got.session)
+
+        let deleted = try await Self.call(mock, encoding, "DeleteSession", Zitadel_Session_V2_DeleteSessionRequest.with {
+            $0.sessionID = created.sessionID
+        }, as: Zitadel_Session_V2_DeleteSessionResponse.self, token: "admin-pat").get()
+        #expect(deleted.details.sequence == 3)
+        let gone = try await Self.call(mock, encoding, "GetSession", Zitadel_Session_V2_GetSessionRequest.with {
+            $0.sessionID = created.sessionID
+        }, as: Zitadel_Session_V2_GetSessionResponse.self, token: "admin-pat")
+        guard case .failure(let missing) = gone else { Issue.record("deleted session still read"); return }
+        #expect(missing.code == 5 && missing.detail?.id == "QUERY-SFeaa")
     }
 }

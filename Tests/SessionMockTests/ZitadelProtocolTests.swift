@@ -521,7 +521,7 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
     }
 }
 
-struct RPCError: Equatable {
+struct RPCError: Error, Equatable {
     var code: Int
     var message: String
     var detail: Zitadel_V1_ErrorDetail?
@@ -598,7 +598,7 @@ struct RPCAnswer {
         }
     }
 
-    private func grpcFrames() throws -> GRPCWebFrames {
+    func grpcFrames() throws -> GRPCWebFrames {
         var body = [UInt8](http.body)
         if encoding == .grpcWebText {
             guard let decoded = Data(base64Encoded: http.body) else { throw RPCProtocolFailure(description: "gRPC-Web text body is not base64") }

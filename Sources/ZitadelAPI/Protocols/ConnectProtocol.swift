@@ -39,23 +39,7 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
         case .success(let bytes): body = bytes
         case .failure(let error): return .failure(error)
         }
-        let message: Zitadel_Session_V2_GetSessionRequest
-        do {
-            switch codec {
-            case .json:
-                var options = JSONDecodingOptions()
-                options.ignoreUnknownFields = true
-                // An empty body is the empty message, as in every Connect implementation.
-                message = body.isEmpty ? Zitadel_Session_V2_GetSessionRequest()
-                    : try Zitadel_Session_V2_GetSessionRequest(jsonUTF8Bytes: body, options: options)
-            case .proto:
-                message = try Zitadel_Session_V2_GetSessionRequest(serializedBytes: body)
-            }
-        } catch {
-            let what = codec == .json ? "JSON" : "binary protobuf"
-            return .failure(.invalidArgument("could not parse the request body as \(what) zitadel.session.v2.GetSessionRequest: \(error)"))
-        }
-        return .success(ZitadelRPC.Call(message: message, timeoutMicros: timeoutMicros))
+        return .success(ZitadelRPC.Call(payload: body, json: codec == .json, place: "the request body", timeoutMicros: timeoutMicros))
     }
 
     func success(proto: [UInt8], json: [UInt8]) -> HTTPResponse {

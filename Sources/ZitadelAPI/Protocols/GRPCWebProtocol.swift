@@ -59,12 +59,7 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
             case .failure(let error): return .failure(error)
             }
         }
-        do {
-            let message = try Zitadel_Session_V2_GetSessionRequest(serializedBytes: payload)
-            return .success(ZitadelRPC.Call(message: message, timeoutMicros: timeoutMicros))
-        } catch {
-            return .failure(.invalidArgument("could not parse the request frame as binary protobuf zitadel.session.v2.GetSessionRequest: \(error)"))
-        }
+        return .success(ZitadelRPC.Call(payload: payload, json: false, place: "the request frame", timeoutMicros: timeoutMicros))
     }
 
     func success(proto: [UInt8], json: [UInt8]) -> HTTPResponse {

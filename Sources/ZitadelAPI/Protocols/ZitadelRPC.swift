@@ -3,6 +3,7 @@ import MicroHTTP
 import SwiftProtobuf
 import MockPipeline
 import Platform
+import Store
 
 /// `POST /zitadel.session.v2.SessionService/GetSession`: the same store and the same checks as
 /// `GET /v2/sessions/{id}` (`ZitadelSessionAPI.evaluate`), spoken as Connect (JSON or binary
@@ -39,10 +40,29 @@ public enum ZitadelRPC {
         }
     }
 
-    /// A decoded call: the request message and the deadline the client gave, if any.
+    /// A call off the wire: the request message's bytes (proto3 JSON or binary protobuf, after
+    /// framing and compression) and the deadline the client gave, if any.
     struct Call: Sendable {
-        var message: Zitadel_Session_V2_GetSessionRequest
+        var payload: [UInt8]
+        var json: Bool
+        /// Where the message was, for the error when it does not parse.
+        var place: String
         var timeoutMicros: Int64?
+
+        /// The payload as `Message`. Unknown JSON fields are ignored and an empty JSON body is the
+        /// empty message, as in every Connect implementation.
+        func message<Message: SwiftProtobuf.Message>(_ type: Message.Type) -> Checked<Message> {
+            do {
+                if json {
+                    var options = JSONDecodingOptions()
+                    options.ignoreUnknownFields = true
+                    return .success(payload.isEmpty ? Message() : try Message(jsonUTF8Bytes: payload, options: options))
+                }
+                return .success(try Message(serializedBytes: payload))
+            } catch {
+                return .failure(.invalidArgument("could not parse \(place) as \(json ? "JSON" : "binary protobuf") \(Message.protoMessageName): \(error)"))
+            }
+        }
     }
 
     /// A value, or the ZITADEL error to answer instead (`ZitadelError` is not an `Error`).
@@ -66,8 +86,67 @@ public enum ZitadelRPC {
     }
 
     /// Answers one request on `getSessionPath`, through the same pipeline as the REST endpoint
-    /// (`X-Mock-Scenario`, `X-Mock-Status`, `X-Mock-Delay-Ms`, seed fault rules).
+    /// (`X-Mock-Scenario`, `X-Mock-Status`, `X-Mock-Delay-Ms`, seed fault rules), with the bodies
+    /// cached on the stored record.
     package static func getSession(_ request: HTTPRequest, pipeline: MockRequestPipeline) -> (HTTPResponse, scenario: String?) {
+        unary(request, pipeline: pipeline, Zitadel_Session_V2_GetSessionRequest.self, sessionId: \.sessionID) { message, request, state, wire in
+            let query = ZitadelSessionAPI.Query(
+                sessionId: message.sessionID,
+                sessionToken: message.hasSessionToken ? message.sessionToken : nil,
+                authorization: request.header("Authorization"))
+            switch ZitadelSessionAPI.evaluate(query, state: state) {
+            case .session(let record): return wire.success(proto: record.protoResponseBody, json: record.responseBody)
+            case .error(let error): return wire.failure(error)
+            }
+        }
+    }
+
+    /// The four lifecycle RPCs: their paths, each with the one implementation REST uses too.
+    package static let lifecycle: [(path: String, handler: @Sendable (HTTPRequest, MockRequestPipeline) -> (HTTPResponse, scenario: String?))] = [
+        (servicePrefix + "CreateSession", { request, pipeline in
+            unary(request, pipeline: pipeline, Zitadel_Session_V2_CreateSessionRequest.self, sessionId: nil) { message, request, state, wire in
+                encoded(ZitadelSessionLifecycle.create(message, authorization: request.header("Authorization"), state: state), wire)
+            }
+        }),
+        (servicePrefix + "SetSession", { request, pipeline in
+            unary(request, pipeline: pipeline, Zitadel_Session_V2_SetSessionRequest.self, sessionId: \.sessionID) { message, request, state, wire in
+                encoded(ZitadelSessionLifecycle.set(message, authorization: request.header("Authorization"), state: state), wire)
+            }
+        }),
+        (servicePrefix + "DeleteSession", { request, pipeline in
+            unary(request, pipeline: pipeline, Zitadel_Session_V2_DeleteSessionRequest.self, sessionId: \.sessionID) { message, request, state, wire in
+                encoded(ZitadelSessionLifecycle.delete(message, authorization: request.header("Authorization"), state: state), wire)
+            }
+        }),
+        (servicePrefix + "ListSessions", { request, pipeline in
+            unary(request, pipeline: pipeline, Zitadel_Session_V2_ListSessionsRequest.self, sessionId: nil) { message, request, state, wire in
+                switch ZitadelSessionLifecycle.list(message, authorization: request.header("Authorization"), state: state) {
+                case .failure(let error): return wire.failure(error)
+                case .success(let result):
+                    let response = Zitadel_Session_V2_ListSessionsResponse.with {
+                        $0.details = result.details
+                        $0.sessions = result.records.map { ZitadelProtoConverter.getSessionResponse($0.session).session }
+                    }
+                    return wire.success(proto: (try? response.serializedBytes()) ?? [],
+                                        json: ZitadelLifecycleREST.listBody(result.details, result.records))
+                }
+            }
+        }),
+    ]
+
+    static func encoded<Message: SwiftProtobuf.Message>(_ checked: Checked<Message>, _ wire: any WireProtocol) -> HTTPResponse {
+        switch checked {
+        case .failure(let error): return wire.failure(error)
+        case .success(let message):
+            return wire.success(proto: (try? message.serializedBytes()) ?? [], json: (try? message.jsonUTF8Bytes()) ?? [])
+        }
+    }
+
+    /// One unary call on any wire: decode, the pipeline, `handle`, and the client's deadline.
+    static func unary<Message: SwiftProtobuf.Message>(
+        _ request: HTTPRequest, pipeline: MockRequestPipeline, _ type: Message.Type, sessionId: KeyPath<Message, String>?,
+        handle: (Message, HTTPRequest, ScenarioState, any WireProtocol) -> HTTPResponse
+    ) -> (HTTPResponse, scenario: String?) {
         let wire: any WireProtocol
         switch Wire(contentType: request.header("Content-Type")) {
         case .connect(let codec): wire = ConnectProtocol(codec: codec)
@@ -76,32 +155,29 @@ public enum ZitadelRPC {
         case .unsupported(let contentType): return (unsupportedMediaType(nativeGRPC: false, contentType: contentType), nil)
         }
 
-        let decoded = wire.decode(request)
+        let decoded: Checked<(call: Call, message: Message)>
+        switch wire.decode(request) {
+        case .failure(let error): decoded = .failure(error)
+        case .success(let call):
+            switch call.message(type) {
+            case .failure(let error): decoded = .failure(error)
+            case .success(let message): decoded = .success((call, message))
+            }
+        }
         var request = request
-        if case .success(let call) = decoded {
+        if case .success(let found) = decoded, let sessionId {
             // So that `{"match":{"sessionId":…}}` fault rules apply as on the REST path.
-            request.pathParameters["sessionId"] = call.message.sessionID
+            request.pathParameters["sessionId"] = found.message[keyPath: sessionId]
         }
         var (response, scenario) = pipeline.run(request, shape: wire.shape) { request, state in
-            let call: Call
             switch decoded {
             case .failure(let error): return wire.failure(error)
-            case .success(let found): call = found
-            }
-            let query = ZitadelSessionAPI.Query(
-                sessionId: call.message.sessionID,
-                sessionToken: call.message.hasSessionToken ? call.message.sessionToken : nil,
-                authorization: request.header("Authorization"))
-            switch ZitadelSessionAPI.evaluate(query, state: state) {
-            case .session(let record):
-                return wire.success(proto: record.protoResponseBody, json: record.responseBody)
-            case .error(let error):
-                return wire.failure(error)
+            case .success(let found): return handle(found.message, request, state, wire)
             }
         }
         // The client gives up at its deadline: an answer (or drop) due later becomes
         // deadline_exceeded, sent when the deadline passes.
-        if case .success(let call) = decoded, let timeout = call.timeoutMicros,
+        if case .success(let found) = decoded, let timeout = found.call.timeoutMicros,
            Int64(response.delayMilliseconds) * 1000 > timeout {
             let milliseconds = Int((timeout + 999) / 1000)
             response = wire.failure(.deadlineExceeded(afterMilliseconds: milliseconds))
