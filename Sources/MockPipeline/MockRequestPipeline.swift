@@ -138,6 +138,35 @@ package struct MockRequestPipeline: Sendable {
         if let sessionId = match.sessionId {
             guard api == .zitadel, requestSessionId == sessionId else { return false }
         }
+        if let rpc = match.rpc {
+            guard api == .zitadel, Self.zitadelRPC(method: request.method, path: request.path) == rpc else { return false }
+        }
+        if let loginName = match.loginName {
+            guard api == .zitadel, let named = request.pathParameters[Self.loginNameParameter],
+                  named.lowercased() == loginName.lowercased() else { return false }
+        }
         return true
+    }
+
+    /// Where an endpoint puts the login name its request's user check names, for `match.loginName`.
+    package static let loginNameParameter = "checks.user.loginName"
+
+    /// The Session Service RPC a request calls: the last path segment on the RPC paths, the REST
+    /// mapping (grpc-gateway's) elsewhere. Looked at only by rules that match `rpc`.
+    static func zitadelRPC(method: String, path: String) -> String? {
+        let service = "/zitadel.session.v2.SessionService/"
+        if path.hasPrefix(service) { return String(path.dropFirst(service.count)) }
+        switch (method, path) {
+        case ("POST", "/v2/sessions"): return "CreateSession"
+        case ("POST", "/v2/sessions/search"): return "ListSessions"
+        case (_, _) where path.hasPrefix("/v2/sessions/"):
+            switch method {
+            case "GET", "HEAD": return "GetSession"
+            case "PATCH": return "SetSession"
+            case "DELETE": return "DeleteSession"
+            default: return nil
+            }
+        default: return nil
+        }
     }
 }

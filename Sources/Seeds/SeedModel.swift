@@ -301,12 +301,18 @@ public struct FaultRule: Sendable {
         public var headers: [(name: String, value: String)] = []
         public var code: String?
         public var sessionId: String?
+        /// A Session Service RPC, on every transport (REST, Connect, gRPC-Web).
+        public var rpc: String?
+        /// The login name a CreateSession / SetSession user check names (case-insensitive).
+        public var loginName: String?
+
+        public static let zitadelRPCs = ["CreateSession", "SetSession", "GetSession", "DeleteSession", "ListSessions"]
 
         /// False when the rule can never match a request to `api` (see `MockRequestPipeline.matches`).
         package func canMatch(_ api: MockedAPI) -> Bool {
             if let wanted = self.api, wanted != api { return false }
             if code != nil, api != .walletKit { return false }
-            if sessionId != nil, api != .zitadel { return false }
+            if (sessionId != nil || rpc != nil || loginName != nil), api != .zitadel { return false }
             return true
         }
     }

@@ -548,6 +548,11 @@ public struct SeedParser: Sendable {
             rule.match.method = string(m["method"], nonEmpty: true)?.uppercased()
             rule.match.code = string(m["code"])
             rule.match.sessionId = string(m["sessionId"])
+            if let rpcNode = m["rpc"], let rpc = string(rpcNode, nonEmpty: true) {
+                if FaultRule.Match.zitadelRPCs.contains(rpc) { rule.match.rpc = rpc }
+                else { fail(rpcNode, "unknown rpc '\(rpc)' (known: \(FaultRule.Match.zitadelRPCs.joined(separator: ", ")))") }
+            }
+            rule.match.loginName = string(m["loginName"], nonEmpty: true)
             if let query = m["query"] {
                 for (key, entry) in map(query) {
                     if let text = string(entry) { rule.match.query.append((key, text)) }
@@ -634,7 +639,7 @@ package struct KeyTable: Sendable {
     package static let userAgent = KeyTable(["fingerprintId", "ip", "description", "header"], aliases: ["fingerprint_id": "fingerprintId"])
     package static let headerValues = KeyTable(["values"], aliases: [:])
     package static let fault = KeyTable(["match", "status", "body", "delayMs", "drop", "times"], aliases: [:])
-    package static let faultMatch = KeyTable(["api", "path", "method", "query", "headers", "code", "sessionId"], aliases: [:])
+    package static let faultMatch = KeyTable(["api", "path", "method", "query", "headers", "code", "sessionId", "rpc", "loginName"], aliases: [:])
 }
 
 /// The members of one seed object, one slot per key of its table, held inline (no allocation

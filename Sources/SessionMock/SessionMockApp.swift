@@ -68,7 +68,11 @@ public final class SessionMockApp: Sendable {
         ]
         for (method, pattern, endpoint) in lifecycle {
             router.add(method, pattern, errors: zitadelREST) { request in
-                Self.served(request, journal: journal) { pipeline.run(request, shape: zitadelREST, endpoint: endpoint) }
+                var request = request
+                if let name = ZitadelLifecycleREST.checkedLoginName(request) {
+                    request.pathParameters[MockRequestPipeline.loginNameParameter] = name
+                }
+                return Self.served(request, journal: journal) { pipeline.run(request, shape: zitadelREST, endpoint: endpoint) }
             }
         }
         for (path, handler) in ZitadelRPC.lifecycle {

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import JSON
 import MicroHTTP
 import Store
 import SwiftProtobuf
@@ -42,6 +43,15 @@ public enum ZitadelLifecycleREST {
         }
     }
 
+    /// The login name a REST CreateSession / SetSession body's user check names, for fault rules
+    /// (`match.loginName`), read before the pipeline decides whether the endpoint runs at all.
+    public static func checkedLoginName(_ request: HTTPRequest) -> String? {
+        guard !request.body.isEmpty, let body = try? JSONParser.parse(request.body),
+              case .string(let name)? = body["checks"]?["user"]?["loginName"] ?? body["checks"]?["user"]?["login_name"]
+        else { return nil }
+        return name
+    }
+
     /// `{"details":…,"sessions":[…]}`, each session exactly as GetSession sends it.
     static func listBody(_ details: Zitadel_Object_V2_ListDetails, _ records: [ZitadelSessionStore.Record]) -> [UInt8] {
         var body = Array(#"{"details":"#.utf8) + ((try? details.jsonUTF8Bytes()) ?? Array("{}".utf8))
@@ -79,3 +89,19 @@ public enum ZitadelLifecycleREST {
         }
     }
 }
+
+/// Requests whose checks may name a user by login name (CreateSession, SetSession).
+protocol UserChecking {
+    var checks: Zitadel_Session_V2_Checks { get }
+    var hasChecks: Bool { get }
+}
+
+extension UserChecking {
+    var checkedLoginName: String? {
+        guard hasChecks, case .loginName(let name)? = checks.user.search else { return nil }
+        return name
+    }
+}
+
+extension Zitadel_Session_V2_CreateSessionRequest: UserChecking {}
+extension Zitadel_Session_V2_SetSessionRequest: UserChecking {}

@@ -350,3 +350,60 @@ import SwiftProtobuf
         #expect(missing.code == 5 && missing.detail?.id == "QUERY-SFeaa")
     }
 }
+
+/// Contract §7: fault rules by `rpc` and `loginName`, and `X-Mock-Status`, on every transport.
+@Suite struct ZitadelLifecycleFaultTests {
+    static let seed = #"""
+    {"zitadel":{"tokens":[{"token":"t","userId":"svc","permissions":["session.write","session.read"]}],
+      "users":[{"userId":"u1","loginName":"Ann@example.com"},{"userId":"u2","loginName":"bob@example.com"}]},
+     "faults":[{"match":{"api":"zitadel","rpc":"CreateSession","loginName":"ann@EXAMPLE.com"},"status":500},
+               {"match":{"rpc":"ListSessions"},"status":403}]}
+    """#
+
+    @Test(arguments: TestingSetup.allCases)
+    func faultRulesMatchRPCAndLoginNameOnEveryTransport(setup: TestingSetup) async throws {
+        let mock = try Harness(setup, seeds: ["default": Self.seed])
+        defer { mock.stop() }
+        let internalError = ZitadelLifecycleTests.error(13, "An internal error occurred", "QUERY-SAder")
+        let ann = #"{"checks":{"user":{"loginName":"ann@example.com"}}}"#
+        let rest = try await mock.send("POST", "/v2/sessions", headers: ["Authorization": "Bearer t"], body: ann)
+        #expect(rest.status == 500 && rest.text == internalError)
+        let bob = try await mock.send("POST", "/v2/sessions", headers: ["Authorization": "Bearer t"], body: #"{"checks":{"user":{"loginName":"bob@example.com"}}}"#)
+        #expect(bob.status == 201, "another login name is not matched")
+        let connect = try await mock.send("POST", "/zitadel.session.v2.SessionService/CreateSession",
+                                          headers: ["Authorization": "Bearer t", "Content-Type": "application/json"], body: ann)
+        #expect(connect.status == 500)
+        #expect(try connect.json()["code"] == .string("internal"))
+        let list = try await mock.send("POST", "/v2/sessions/search", headers: ["Authorization": "Bearer t"], body: "{}")
+        #expect(list.status == 403 && list.text == ZitadelLifecycleTests.error(7, "Permission denied", "QUERY-dsfr3"))
+        let get = try await mock.get("/v2/sessions/nope", headers: ["Authorization": "Bearer t"])
+        #expect(get.status == 404, "a ListSessions rule leaves GetSession alone")
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func mockStatusWorksOnEveryRPC(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let headers = ["Authorization": "Bearer login-pat", "X-Mock-Status": "404"]
+        for (method, path) in [("POST", "/v2/sessions"), ("POST", "/v2/sessions/search"), ("PATCH", "/v2/sessions/x"), ("DELETE", "/v2/sessions/x")] {
+            let result = try await mock.send(method, path, headers: headers, body: "{}")
+            #expect(result.status == 404 && result.text == ZitadelLifecycleTests.error(5, "Session does not exist", "QUERY-SFeaa"), "\(method) \(path)")
+        }
+        for rpc in ["CreateSession", "SetSession", "DeleteSession", "ListSessions"] {
+            let result = try await mock.send("POST", "/zitadel.session.v2.SessionService/\(rpc)", headers: headers.merging(["Content-Type": "application/json"]) { $1 }, body: "{}")
+            #expect(result.status == 404 && (try? result.json()["code"]) == .string("not_found"), "\(rpc): \(result.text)")
+        }
+        let listed = try await mock.send("POST", "/v2/sessions/search", headers: ["Authorization": "Bearer login-pat"], body: "{}")
+        #expect((try? listed.json()["details"]?["totalResult"]) == nil, "forced answers created nothing")
+    }
+
+    @Test func unknownRPCInAFaultRuleIsRefused() {
+        do {
+            _ = try SeedParser.parse(Array(#"{"faults":[{"match":{"rpc":"MakeSession"},"status":500}]}"#.utf8), file: "f.json")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.issues.map(\.path) == ["$.faults[0].match.rpc"])
+            #expect(error.issues.first?.reason.hasPrefix("unknown rpc 'MakeSession'") == true)
+        }
+    }
+}

@@ -2608,38 +2608,70 @@ components:
           minimum: 1
           maximum: 1000
     SeedFaultMatch:
-      description: 'Conditions that must all hold; {} matches every mocked request.'
+      description: Conditions that must all hold; {} matches every mocked request.
       type: object
       additionalProperties: false
       properties:
         api:
           description: 'Which mocked API: walletkit or zitadel (case-insensitive).'
-          type: [string, 'null']
-          pattern: '^(?:[Ww][Aa][Ll][Ll][Ee][Tt][Kk][Ii][Tt]|[Zz][Ii][Tt][Aa][Dd][Ee][Ll])$'
+          type:
+          - string
+          - 'null'
+          pattern: ^(?:[Ww][Aa][Ll][Ll][Ee][Tt][Kk][Ii][Tt]|[Zz][Ii][Tt][Aa][Dd][Ee][Ll])$
         path:
           description: Exact request path, e.g. /users/session-challenge.
-          type: [string, 'null']
+          type:
+          - string
+          - 'null'
           minLength: 1
         method:
           description: HTTP method (case-insensitive).
-          type: [string, 'null']
+          type:
+          - string
+          - 'null'
           minLength: 1
         query:
           description: Query parameters that must have these values.
-          type: [object, 'null']
+          type:
+          - object
+          - 'null'
           additionalProperties:
             type: string
         headers:
           description: Request headers that must have these values.
-          type: [object, 'null']
+          type:
+          - object
+          - 'null'
           additionalProperties:
             type: string
         code:
           description: WalletKit challenge code the request asks for.
-          type: [string, 'null']
+          type:
+          - string
+          - 'null'
         sessionId:
           description: ZITADEL session id the request asks for.
-          type: [string, 'null']
+          type:
+          - string
+          - 'null'
+        rpc:
+          description: 'ZITADEL only: the Session Service RPC, on REST, Connect and gRPC-Web alike.'
+          type:
+          - string
+          - 'null'
+          enum:
+          - CreateSession
+          - SetSession
+          - GetSession
+          - DeleteSession
+          - ListSessions
+          - null
+        loginName:
+          description: 'ZITADEL only: the login name a CreateSession / SetSession user check names (case-insensitive).'
+          type:
+          - string
+          - 'null'
+          minLength: 1
     SeedFault:
       description: 'A fault rule: when ''match'' holds it answers before every check of the endpoint. Needs ''status'', ''delayMs'' or ''drop''.'
       type: object

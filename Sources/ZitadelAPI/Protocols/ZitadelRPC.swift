@@ -169,6 +169,9 @@ public enum ZitadelRPC {
             // So that `{"match":{"sessionId":…}}` fault rules apply as on the REST path.
             request.pathParameters["sessionId"] = found.message[keyPath: sessionId]
         }
+        if case .success(let found) = decoded, let carrier = found.message as? any UserChecking, let name = carrier.checkedLoginName {
+            request.pathParameters[MockRequestPipeline.loginNameParameter] = name
+        }
         var (response, scenario) = pipeline.run(request, shape: wire.shape) { request, state in
             switch decoded {
             case .failure(let error): return wire.failure(error)
