@@ -402,6 +402,274 @@ paths:
         '500':
           $ref: '#/components/responses/ZitadelInternal'
 
+  /zitadel.session.v2.SessionService/CreateSession:
+    post:
+      tags: [ZITADEL]
+      operationId: SessionService_CreateSession_RPC
+      summary: CreateSession over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (POST /v2/sessions), spoken as GetSession's RPC path describes: Connect
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text). Contract §7.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of `zitadel.session.v2.CreateSessionRequest`; unknown fields are ignored (Connect).
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '404':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.session.v2.SessionService/SetSession:
+    post:
+      tags: [ZITADEL]
+      operationId: SessionService_SetSession_RPC
+      summary: SetSession over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (PATCH /v2/sessions/{sessionId}), spoken as GetSession's RPC path describes: Connect
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text). Contract §7.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of `zitadel.session.v2.SetSessionRequest`; unknown fields are ignored (Connect).
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '404':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.session.v2.SessionService/DeleteSession:
+    post:
+      tags: [ZITADEL]
+      operationId: SessionService_DeleteSession_RPC
+      summary: DeleteSession over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (DELETE /v2/sessions/{sessionId}), spoken as GetSession's RPC path describes: Connect
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text). Contract §7.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of `zitadel.session.v2.DeleteSessionRequest`; unknown fields are ignored (Connect).
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '404':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.session.v2.SessionService/ListSessions:
+    post:
+      tags: [ZITADEL]
+      operationId: SessionService_ListSessions_RPC
+      summary: ListSessions over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (POST /v2/sessions/search), spoken as GetSession's RPC path describes: Connect
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text). Contract §7.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of `zitadel.session.v2.ListSessionsRequest`; unknown fields are ignored (Connect).
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '404':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
   /zitadel.session.v2.SessionService/GetSession:
     post:
       tags: [ZITADEL]
