@@ -228,6 +228,7 @@ import SessionMockTesting
         let result = try await mock.send(method, full, headers: Harness.admin)
         #expect(result.status == 405)
         #expect(result.text == #"{"code":12,"message":"Method Not Allowed"}"#)
+        #expect(result.header("Allow") == "GET, HEAD, PATCH, DELETE")
     }
 
     @Test(arguments: TestingSetup.allCases)
