@@ -174,6 +174,26 @@ import SwiftProtobuf
     }
 
     @Test(arguments: TestingSetup.allCases)
+    func codesSentWithoutReturnCodeAreInTheStoreAPIsInbox(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let created = try await Self.create(mock, #"{"checks":{"user":{"loginName":"minnie@example.com"}},"challenges":{"otpSms":{},"otpEmail":{"sendCode":{}}}}"#)
+        #expect(created.body["challenges"] == .object([]), "nothing returned without returnCode")
+        let inbox = try await mock.get("/__admin/zitadel/sessions/\(created.id)/challenges")
+        #expect(inbox.status == 200)
+        guard case .string(let sms)? = try inbox.json()["otpSms"], case .string(let email)? = try inbox.json()["otpEmail"] else {
+            Issue.record("no codes: \(inbox.text)"); return
+        }
+        #expect(sms.count == 6 && email.count == 6 && sms.allSatisfy(\.isNumber))
+        let checked = try await mock.send("PATCH", "/v2/sessions/\(created.id)", headers: Self.login, body: #"{"checks":{"otpSms":{"code":"\#(sms)"}}}"#)
+        #expect(checked.status == 200, "\(checked.text)")
+        let after = try await mock.get("/__admin/zitadel/sessions/\(created.id)/challenges")
+        #expect(after.text == #"{"sessionId":"\#(created.id)","otpEmail":"\#(email)"}"#, "a check uses its code up")
+        let missing = try await mock.get("/__admin/zitadel/sessions/nope/challenges")
+        #expect(missing.status == 404 && missing.text == #"{"error":"no session with id 'nope'"}"#)
+    }
+
+    @Test(arguments: TestingSetup.allCases)
     func webAuthNChallengeThenAssertion(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }

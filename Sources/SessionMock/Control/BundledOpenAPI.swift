@@ -1399,6 +1399,46 @@ paths:
         '431':
           $ref: '#/components/responses/Refused'
 
+  /__admin/zitadel/sessions/{id}/challenges:
+    get:
+      tags: [Store]
+      operationId: admin_session_challenges_get
+      summary: The OTP codes and WebAuthN challenge a session was issued and has not used yet
+      description: |
+        The test's view of the user's phone and inbox: `challenges.otpSms` / `otpEmail` requested without
+        `returnCode` are readable here. A check uses its code up.
+      parameters:
+        - name: id
+          in: path
+          required: true
+          schema:
+            type: string
+            minLength: 1
+        - $ref: '#/components/parameters/ScenarioQuery'
+      responses:
+        '200':
+          description: The issued, unused challenges.
+          content:
+            application/json:
+              schema:
+                type: object
+                additionalProperties: false
+                required: [sessionId]
+                properties:
+                  sessionId: {type: string}
+                  otpSms: {type: string}
+                  otpEmail: {type: string}
+                  webAuthN: {type: string}
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '400':
+          $ref: '#/components/responses/Refused'
+        '404':
+          $ref: '#/components/responses/AdminRecordNotFound'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
   /__admin/zitadel/sessions/{id}:
     parameters:
       - name: id

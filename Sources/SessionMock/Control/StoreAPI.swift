@@ -15,6 +15,24 @@ struct StoreAPI: Sendable {
     func register(on router: inout Router) {
         register(SessionChallengeCollection(), on: &router)
         register(ZitadelSessionCollection(), on: &router)
+        // The test's view of the user's phone and inbox: the codes and WebAuthN challenge a
+        // session's CreateSession / SetSession issued and its checks have not used yet.
+        router.add("GET", "/__admin/zitadel/sessions/:id/challenges", errors: ControlErrorShape()) { request in
+            switch registry.scenario(request.queryValue("scenario")) {
+            case .failure(let unknown): return AdminAPI.error(404, unknown.message, known: unknown.known)
+            case .success(let state):
+                let id = request.pathParameters["id"] ?? ""
+                let found = state.withSessions { store in
+                    store.record(id: id).map { _ in store.lifecycle.challenges[id] ?? ZitadelSessionStore.IssuedChallenges() }
+                }
+                guard let issued = found else { return AdminAPI.error(404, "no session with id '\(id)'") }
+                var members: [(key: String, value: JSONValue)] = [("sessionId", .string(id))]
+                if let code = issued.otpSms { members.append(("otpSms", .string(code))) }
+                if let code = issued.otpEmail { members.append(("otpEmail", .string(code))) }
+                if let challenge = issued.webAuthN { members.append(("webAuthN", .string(challenge))) }
+                return .json(200, JSONValue.object(members).serialized)
+            }
+        }
     }
 
     /// The same seven routes for every collection: list, replace and clear it; read, put, patch
