@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker image image-test connect-client proto stamp openapi foundation-check
+.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker image image-test connect-client zitadel-sdk proto stamp openapi foundation-check
 
 # Installs libmicrohttpd's, zlib's and GnuTLS's headers when pkg-config cannot find them (Debian/Ubuntu).
 deps:
@@ -24,7 +24,7 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps bundle-check seed-schema swift-test foundation-check conformance openapi connect-client lint-docker
+test: deps bundle-check seed-schema swift-test foundation-check conformance openapi connect-client zitadel-sdk lint-docker
 
 swift-test:
 	swift test $(SWIFT_BUILD_FLAGS)
@@ -72,6 +72,9 @@ stamp:
 # connectrpc 0.13.0 (the Connect project's Python client) calls GetSession over Connect JSON, Connect proto and gRPC-Web.
 connect-client: build
 	VENV=$(VENV) SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/connect_client_check.sh
+
+zitadel-sdk: build
+	VENV=$(VENV) SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/zitadel_sdk_check.sh
 
 # Regenerates the committed Swift and Python stubs from proto/ (needs protoc: apt-get install protobuf-compiler).
 proto:

@@ -1,0 +1,68 @@
+"""ZITADEL's official Python SDK (zitadel-client, pinned) drives a whole login against session-mock,
+unchanged but for its host: create with a user check, set the password, get, list, delete, and the
+deleted session's 404. Exits non-zero on the first failed check."""
+import sys
+
+from zitadel_client import Zitadel
+from zitadel_client.exceptions import ApiError
+from zitadel_client.models import (
+    SessionServiceCheckPassword, SessionServiceCheckUser, SessionServiceChecks,
+    SessionServiceCreateSessionRequest, SessionServiceDeleteSessionRequest, SessionServiceGetSessionRequest,
+    SessionServiceIDsQuery, SessionServiceListSessionsRequest, SessionServiceSearchQuery,
+    SessionServiceSetSessionRequest,
+)
+
+url = sys.argv[1]
+failures = 0
+
+
+def check(name, condition):
+    global failures
+    print(("ok   " if condition else "FAIL ") + name)
+    if not condition:
+        failures += 1
+
+
+login = Zitadel.with_access_token(url, "login-pat")
+admin = Zitadel.with_access_token(url, "admin-pat")
+
+created = login.sessions.create_session(SessionServiceCreateSessionRequest(
+    checks=SessionServiceChecks(user=SessionServiceCheckUser(login_name="minnie@example.com")), lifetime="18000s"))
+check("CreateSession: an 18-digit id", created.session_id is not None and len(created.session_id) == 18)
+check("CreateSession: a session token", created.session_token is not None and len(created.session_token) >= 32)
+check("CreateSession: details", created.details is not None and created.details.resource_owner == "312908994858385304")
+
+try:
+    login.sessions.set_session(SessionServiceSetSessionRequest(
+        session_id=created.session_id, checks=SessionServiceChecks(password=SessionServiceCheckPassword(password="nope"))))
+    check("SetSession: a wrong password is refused", False)
+except ApiError as error:
+    check("SetSession: a wrong password is refused with 400", error.code == 400)
+    check("SetSession: ...and ZITADEL's error ID", "COMMAND-3M0fs" in str(error.response_body))
+
+updated = login.sessions.set_session(SessionServiceSetSessionRequest(
+    session_id=created.session_id, checks=SessionServiceChecks(password=SessionServiceCheckPassword(password="V3ryS3cure!"))))
+check("SetSession: a new token", updated.session_token not in (None, created.session_token))
+
+got = admin.sessions.get_session(SessionServiceGetSessionRequest(session_id=created.session_id))
+session = got.session
+check("GetSession: the user factor", session.factors.user.login_name == "minnie@example.com")
+check("GetSession: the password factor", session.factors.password is not None and session.factors.password.verified_at is not None)
+check("GetSession: sequence 2", str(session.sequence) == "2")
+check("GetSession: an expiration date", session.expiration_date is not None)
+
+listed = login.sessions.list_sessions(SessionServiceListSessionsRequest(
+    queries=[SessionServiceSearchQuery(ids_query=SessionServiceIDsQuery(ids=[created.session_id]))]))
+check("ListSessions: one match", str(listed.details.total_result) == "1" and len(listed.sessions) == 1)
+check("ListSessions: the same session", listed.sessions[0].id == created.session_id)
+
+admin.sessions.delete_session(SessionServiceDeleteSessionRequest(session_id=created.session_id))
+try:
+    admin.sessions.get_session(SessionServiceGetSessionRequest(session_id=created.session_id))
+    check("GetSession after DeleteSession: 404", False)
+except ApiError as error:
+    check("GetSession after DeleteSession: 404", error.code == 404 and "QUERY-SFeaa" in str(error.response_body))
+
+if failures:
+    sys.exit(f"zitadel-client: {failures} checks failed")
+print("zitadel-client: all checks passed")
