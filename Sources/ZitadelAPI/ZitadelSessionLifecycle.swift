@@ -37,24 +37,15 @@ enum ZitadelSessionLifecycle {
             session.creationDate = .absolute(RFC3339.format(micros: now))
             session.userAgent = userAgent(request.hasUserAgent ? request.userAgent : nil)
             for (key, value) in request.metadata { session.metadata[key] = [UInt8](value) }
-            var change = Change(session: session, lifecycle: store.lifecycle, now: now)
-            if let error = change.apply(request.hasChecks ? request.checks : nil, store: store)
-                ?? change.request(request.hasChallenges ? request.challenges : nil, store: store) {
-                store.lifecycle.keepPasswordCounts(of: change.lifecycle)
-                return .failure(error)
-            }
-            if request.hasLifetime { change.session.expirationDate = .absolute(RFC3339.format(micros: now + micros(request.lifetime))) }
-            change.session.sequence = 1
-            change.session.changeDate = .absolute(RFC3339.format(micros: now))
-            let token = newSessionToken()
-            store.lifecycle = change.lifecycle
-            store.put(ZitadelSessionStore.Record(sessionToken: token, creatorUserId: caller.userId, session: change.session))
-            return .success(.with {
-                $0.details = details(of: change.session, store: store, now: now)
-                $0.sessionID = id
-                $0.sessionToken = token
-                if let challenges = change.issuedForResponse { $0.challenges = challenges }
-            })
+            let change = Change(session: session, lifecycle: store.lifecycle, now: now)
+            return commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
+                          lifetime: request.hasLifetime ? request.lifetime : nil, sequence: 1, creator: caller.userId, store: &store)
+                .map { outcome in .with {
+                    $0.details = outcome.details
+                    $0.sessionID = id
+                    $0.sessionToken = outcome.token
+                    if let challenges = outcome.challenges { $0.challenges = challenges }
+                } }
         }
     }
 
@@ -62,12 +53,9 @@ enum ZitadelSessionLifecycle {
                     now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_SetSessionResponse> {
         return state.withSessions { store in
             let caller: ZitadelToken
-            switch authenticate(authorization, store) {
+            switch authenticate(authorization, store, sessionId: request.sessionID, in: "SetSessionRequest") {
             case .success(let found): caller = found
             case .failure(let error): return .failure(error)
-            }
-            if !ZitadelSessionAPI.scalarCount(of: request.sessionID, isIn: 1...200) {
-                return .failure(.invalidArgument("invalid SetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive"))
             }
             if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "SetSessionRequest") {
                 return .failure(invalid)
@@ -79,35 +67,45 @@ enum ZitadelSessionLifecycle {
                 // An empty value deletes the key, as ZITADEL's SetSession does.
                 change.session.metadata[key] = value.isEmpty ? nil : [UInt8](value)
             }
-            if let error = change.apply(request.hasChecks ? request.checks : nil, store: store)
-                ?? change.request(request.hasChallenges ? request.challenges : nil, store: store) {
-                store.lifecycle.keepPasswordCounts(of: change.lifecycle)
-                return .failure(error)
-            }
-            if request.hasLifetime { change.session.expirationDate = .absolute(RFC3339.format(micros: now + micros(request.lifetime))) }
-            change.session.sequence = current.session.sequence &+ 1
-            change.session.changeDate = .absolute(RFC3339.format(micros: now))
-            let token = newSessionToken()
-            store.lifecycle = change.lifecycle
-            store.put(ZitadelSessionStore.Record(sessionToken: token, creatorUserId: current.creatorUserId, session: change.session))
-            return .success(.with {
-                $0.details = details(of: change.session, store: store, now: now)
-                $0.sessionToken = token
-                if let challenges = change.issuedForResponse { $0.challenges = challenges }
-            })
+            return commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
+                          lifetime: request.hasLifetime ? request.lifetime : nil, sequence: current.session.sequence &+ 1,
+                          creator: current.creatorUserId, store: &store)
+                .map { outcome in .with {
+                    $0.details = outcome.details
+                    $0.sessionToken = outcome.token
+                    if let challenges = outcome.challenges { $0.challenges = challenges }
+                } }
         }
+    }
+
+    /// What CreateSession and SetSession share: the checks and challenges on `change`, then, only
+    /// if all succeed, the new sequence, change date, lifetime and token, stored in one go.
+    private static func commit(
+        _ change: Change, checks: Zitadel_Session_V2_Checks?, challenges: Zitadel_Session_V2_RequestChallenges?,
+        lifetime: Google_Protobuf_Duration?, sequence: UInt64, creator: String?, store: inout ZitadelSessionStore
+    ) -> Checked<(details: Zitadel_Object_V2_Details, token: String, challenges: Zitadel_Session_V2_Challenges?)> {
+        var change = change
+        if let error = change.apply(checks, store: store) ?? change.request(challenges, store: store) {
+            store.lifecycle.keepPasswordCounts(of: change.lifecycle)
+            return .failure(error)
+        }
+        let now = change.now
+        if let lifetime { change.session.expirationDate = .absolute(RFC3339.format(micros: now + micros(lifetime))) }
+        change.session.sequence = sequence
+        change.session.changeDate = .absolute(RFC3339.format(micros: now))
+        let token = newSessionToken()
+        store.lifecycle = change.lifecycle
+        store.put(ZitadelSessionStore.Record(sessionToken: token, creatorUserId: creator, session: change.session))
+        return .success((details(of: change.session, store: store, now: now), token, change.issuedForResponse))
     }
 
     static func delete(_ request: Zitadel_Session_V2_DeleteSessionRequest, authorization: String?, state: ScenarioState,
                        now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_DeleteSessionResponse> {
         return state.withSessions { store in
             let caller: ZitadelToken
-            switch authenticate(authorization, store) {
+            switch authenticate(authorization, store, sessionId: request.sessionID, in: "DeleteSessionRequest") {
             case .success(let found): caller = found
             case .failure(let error): return .failure(error)
-            }
-            if !ZitadelSessionAPI.scalarCount(of: request.sessionID, isIn: 1...200) {
-                return .failure(.invalidArgument("invalid DeleteSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive"))
             }
             if request.hasSessionToken, !ZitadelSessionAPI.scalarCount(of: request.sessionToken, isIn: 1...200) {
                 return .failure(.invalidArgument("invalid DeleteSessionRequest.SessionToken: value length must be between 1 and 200 runes, inclusive"))
@@ -397,10 +395,15 @@ enum ZitadelSessionLifecycle {
 
     // MARK: - Helpers
 
-    static func authenticate(_ authorization: String?, _ store: ZitadelSessionStore) -> Checked<ZitadelToken> {
+    /// §2's auth rows, then (for the RPCs that name one) the session id's length rule.
+    static func authenticate(_ authorization: String?, _ store: ZitadelSessionStore, sessionId: String? = nil,
+                             in message: String = "") -> Checked<ZitadelToken> {
         guard let authorization, !authorization.trimmingSpaces.isEmpty else { return .failure(.authHeaderMissing) }
         guard let bearer = BearerToken.parse(authorization) else { return .failure(.invalidAuthHeader) }
         guard let caller = store.token(bearer) else { return .failure(.tokenInvalid) }
+        if let sessionId, !ZitadelSessionAPI.scalarCount(of: sessionId, isIn: 1...200) {
+            return .failure(.invalidArgument("invalid \(message).SessionId: value length must be between 1 and 200 runes, inclusive"))
+        }
         return .success(caller)
     }
 

@@ -69,6 +69,13 @@ public enum ZitadelRPC {
     enum Checked<Value: Sendable>: Sendable {
         case success(Value)
         case failure(ZitadelError)
+
+        func map<Other: Sendable>(_ transform: (Value) -> Other) -> Checked<Other> {
+            switch self {
+            case .success(let value): .success(transform(value))
+            case .failure(let error): .failure(error)
+            }
+        }
     }
 
     typealias Decoded = Checked<Call>
