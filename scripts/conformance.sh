@@ -84,9 +84,7 @@ PY
 #   strings, but the real services (and the pinned contract) answer 400 to an empty `code`, an unknown
 #   challenge code, an empty sessionToken or a sessionId over 200 chars (ZITADEL's proto validation).
 WALLETKIT_EXCLUDED="positive_data_acceptance"
-# allow_header_conformance: the swagger also lists DELETE and PATCH on /v2/sessions/{sessionId}; the
-#   mock fakes only GetSession, so its 405 `Allow: GET, HEAD` cannot list them.
-ZITADEL_EXCLUDED="positive_data_acceptance,allow_header_conformance"
+ZITADEL_EXCLUDED="positive_data_acceptance"
 # The lifecycle operations (contract §7), besides positive_data_acceptance as above:
 # negative_data_rejection: the swagger marks each body required, but grpc-gateway (ZITADEL's REST
 #   layer) decodes a missing body (io.EOF) as the empty message, and so does the mock; the only

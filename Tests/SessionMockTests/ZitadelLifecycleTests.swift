@@ -261,6 +261,8 @@ import SwiftProtobuf
             guard case .array(let sessions)? = try listed.json()["sessions"] else { Issue.record("none"); continue }
             #expect(sessions.map { $0["id"] } == [.string(ids[worker]!)], "\(worker)")
         }
+        let journaled = try await mock.get("/__admin/requests/count?path=/v2/sessions&method=POST&scenario=default@a")
+        #expect(try journaled.json()["count"] == .number("1"), "the journal records each call with its copy")
         let store = try await mock.get("/__admin/zitadel/sessions/\(ids["default@a"]!)?scenario=default@a")
         #expect(store.status == 200, "the store API lists created sessions")
         #expect(try await mock.send("POST", "/__admin/reset?scenario=default@a").status == 200)
