@@ -429,3 +429,64 @@ import SwiftProtobuf
         }
     }
 }
+
+/// The §7 error rows in every RPC encoding: the same code, message and ErrorDetail as over REST.
+@Suite struct ZitadelLifecycleRPCErrorTests {
+    struct Row: Sendable, CustomTestStringConvertible {
+        var name: String
+        var token: String
+        var request: Zitadel_Session_V2_CreateSessionRequest
+        var code: Int
+        var message: String
+        var id: String?
+        var testDescription: String { name }
+    }
+
+    static let rows: [Row] = [
+        Row(name: "no session.write", token: "stranger-pat", request: .init(), code: 7, message: "No matching permissions found (AUTH-AWfge)", id: "AUTH-AWfge"),
+        Row(name: "unknown token", token: "nope", request: .init(), code: 16, message: "Errors.Token.Invalid (AUTH-7fs1e)", id: "AUTH-7fs1e"),
+        Row(name: "unknown user", token: "login-pat", request: .with { $0.checks.user.userID = "nobody" }, code: 5, message: "User could not be found (QUERY-Dfbg2)", id: "QUERY-Dfbg2"),
+        Row(name: "password without user", token: "login-pat", request: .with { $0.checks.password.password = "x" }, code: 9, message: "User ID missing (COMMAND-Sfw3f)", id: "COMMAND-Sfw3f"),
+        Row(name: "seeded lock", token: "login-pat", request: .with {
+            $0.checks.user.loginName = "locked@example.com"
+            $0.checks.password.password = "Wh4tever!"
+        }, code: 9, message: "User is locked (COMMAND-JLK35)", id: "COMMAND-JLK35"),
+        Row(name: "TOTP code length", token: "login-pat", request: .with { $0.checks.totp.code = "1" }, code: 3,
+            message: "invalid CheckTOTP.Code: value length must be between 6 and 6 runes, inclusive", id: nil),
+        Row(name: "negative lifetime", token: "login-pat", request: .with { $0.lifetime = .init(seconds: -5) }, code: 3,
+            message: "invalid CreateSessionRequest.Lifetime: value must be greater than 0s", id: nil),
+    ]
+
+    @Test(arguments: RPCEncoding.allCases, rows)
+    func errorRowInEveryEncoding(encoding: RPCEncoding, row: Row) async throws {
+        let mock = try Harness(.router)
+        defer { mock.stop() }
+        let answer = try await ZitadelLifecycleRPCTests.call(mock, encoding, "CreateSession", row.request,
+                                                             as: Zitadel_Session_V2_CreateSessionResponse.self, token: row.token)
+        guard case .failure(let error) = answer else { Issue.record("\(row.name): accepted"); return }
+        #expect(error.code == row.code && error.message == row.message, "\(error)")
+        #expect(error.detail?.id == row.id)
+        let rest = try await mock.send("POST", "/v2/sessions", headers: ["Authorization": "Bearer \(row.token)"], body: try row.request.jsonString())
+        #expect(try rest.json()["message"] == .string(row.message), "REST says the same")
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func listDateAndUserAgentQueries(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let first = try await ZitadelLifecycleTests.create(mock, #"{"userAgent":{"fingerprintId":"phone"},"lifetime":"60s"}"#)
+        let second = try await ZitadelLifecycleTests.create(mock, #"{"userAgent":{"fingerprintId":"laptop"}}"#)
+        func ids(_ query: String) async throws -> [String] {
+            let result = try await mock.send("POST", "/v2/sessions/search", headers: ZitadelLifecycleTests.login, body: #"{"queries":[\#(query)]}"#)
+            guard case .array(let sessions)? = try result.json()["sessions"] else { return [] }
+            return sessions.compactMap { if case .string(let id)? = $0["id"] { id } else { nil } }
+        }
+        #expect(try await ids(#"{"userAgentQuery":{"fingerprintId":"phone"}}"#) == [first.id])
+        #expect(try await ids(#"{"expirationDateQuery":{"expirationDate":"2000-01-01T00:00:00Z","method":"TIMESTAMP_QUERY_METHOD_GREATER"}}"#) == [first.id],
+                "a session without expirationDate matches no date comparison")
+        #expect(try await ids(#"{"creationDateQuery":{"creationDate":"2000-01-01T00:00:00Z","method":"TIMESTAMP_QUERY_METHOD_GREATER_OR_EQUALS"}}"#) == [second.id, first.id])
+        #expect(try await ids(#"{"creationDateQuery":{"creationDate":"2000-01-01T00:00:00Z","method":"TIMESTAMP_QUERY_METHOD_LESS"}}"#).isEmpty)
+        let noAgent = try await mock.send("POST", "/v2/sessions/search", headers: ZitadelLifecycleTests.login, body: #"{"queries":[{"userAgentQuery":{}}]}"#)
+        #expect(noAgent.status == 400 && (try? noAgent.json()["code"]) == .number("3"))
+    }
+}
