@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Sourced by the scripts that test a running session-mock (conformance.sh, check_openapi.sh):
+# Sourced by the scripts that test a running session-mock (conformance.sh, check_openapi.sh,
+# connect_client_check.sh, zitadel_sdk_check.sh):
 # finds the built binary, starts it on a free port in a scratch folder, waits for the ready line,
 # and stops it on exit. Callers set NAME (the log prefix) first.
 
