@@ -34,12 +34,20 @@ public enum ZitadelSessionAPI {
         }
     }
 
-    public static func evaluate(_ query: Query, state: ScenarioState) -> Outcome {
+    /// §2's first two auth rows, which need no store (so they run before its lock is taken).
+    static func bearerToken(_ authorization: String?) -> ZitadelRPC.Checked<String> {
         // An empty header counts as missing, as Go's Header.Get sees it.
-        guard let authorization = query.authorization, !authorization.trimmingSpaces.isEmpty else {
-            return .error(.authHeaderMissing)
+        guard let authorization, !authorization.trimmingSpaces.isEmpty else { return .failure(.authHeaderMissing) }
+        guard let bearer = BearerToken.parse(authorization) else { return .failure(.invalidAuthHeader) }
+        return .success(bearer)
+    }
+
+    public static func evaluate(_ query: Query, state: ScenarioState) -> Outcome {
+        let bearer: String
+        switch bearerToken(query.authorization) {
+        case .success(let found): bearer = found
+        case .failure(let error): return .error(error)
         }
-        guard let bearer = BearerToken.parse(authorization) else { return .error(.invalidAuthHeader) }
         return state.withSessions { store in
             guard let caller = store.token(bearer) else { return .error(.tokenInvalid) }
             if !Self.scalarCount(of: query.sessionId, isIn: 1...200) { return .error(.invalidSessionId) }

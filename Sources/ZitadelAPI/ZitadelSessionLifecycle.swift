@@ -4,7 +4,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import JSON
-import MicroHTTP
 import Platform
 import Seeds
 import Store
@@ -398,8 +397,11 @@ enum ZitadelSessionLifecycle {
     /// §2's auth rows, then (for the RPCs that name one) the session id's length rule.
     static func authenticate(_ authorization: String?, _ store: ZitadelSessionStore, sessionId: String? = nil,
                              in message: String = "") -> Checked<ZitadelToken> {
-        guard let authorization, !authorization.trimmingSpaces.isEmpty else { return .failure(.authHeaderMissing) }
-        guard let bearer = BearerToken.parse(authorization) else { return .failure(.invalidAuthHeader) }
+        let bearer: String
+        switch ZitadelSessionAPI.bearerToken(authorization) {
+        case .success(let found): bearer = found
+        case .failure(let error): return .failure(error)
+        }
         guard let caller = store.token(bearer) else { return .failure(.tokenInvalid) }
         if let sessionId, !ZitadelSessionAPI.scalarCount(of: sessionId, isIn: 1...200) {
             return .failure(.invalidArgument("invalid \(message).SessionId: value length must be between 1 and 200 runes, inclusive"))
