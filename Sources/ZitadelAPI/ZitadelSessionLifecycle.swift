@@ -160,11 +160,13 @@ enum ZitadelSessionLifecycle {
                 }
             }
             let ascending = request.query.asc
-            matches.sort { first, second in
-                let (a, b) = (timestampMicros(first.session.creationDate) ?? 0, timestampMicros(second.session.creationDate) ?? 0)
-                if a != b { return ascending ? a < b : a > b }
-                return ascending ? first.session.id < second.session.id : first.session.id > second.session.id
-            }
+            // Each creation date parsed once, not once per comparison.
+            let keyed = matches.map { (created: timestampMicros($0.session.creationDate) ?? 0, record: $0) }
+                .sorted { first, second in
+                    if first.created != second.created { return ascending ? first.created < second.created : first.created > second.created }
+                    return ascending ? first.record.session.id < second.record.session.id : first.record.session.id > second.record.session.id
+                }
+            matches = keyed.map(\.record)
             let total = matches.count
             let offset = Int(min(request.query.offset, UInt64(total)))
             let limit = request.query.limit == 0 ? defaultListLimit : Int(request.query.limit)
