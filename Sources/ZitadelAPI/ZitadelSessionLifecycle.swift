@@ -20,14 +20,14 @@ enum ZitadelSessionLifecycle {
 
     static func create(_ request: Zitadel_Session_V2_CreateSessionRequest, authorization: String?, state: ScenarioState,
                        now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_CreateSessionResponse> {
-        if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "CreateSessionRequest") {
-            return .failure(invalid)
-        }
         return state.withSessions { store in
             let caller: ZitadelToken
             switch authenticate(authorization, store) {
             case .success(let found): caller = found
             case .failure(let error): return .failure(error)
+            }
+            if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "CreateSessionRequest") {
+                return .failure(invalid)
             }
             guard caller.permissions.contains("session.write") else { return .failure(.noPermission) }
             let id = newSessionId(&store, now: now)

@@ -94,6 +94,9 @@ import SwiftProtobuf
         for (headers, status, body) in cases {
             let result = try await mock.send("POST", "/v2/sessions", headers: headers, body: "{}")
             #expect(result.status == status && result.text == body, "\(headers): \(result.text)")
+            // §7: the auth rows come before the request's own rules.
+            let invalid = try await mock.send("POST", "/v2/sessions", headers: headers, body: #"{"lifetime":"-5s"}"#)
+            if status == 401 { #expect(invalid.text == body, "\(headers): \(invalid.text)") }
         }
         let created = try await Self.create(mock, "{}")
         let stranger = try await mock.send("DELETE", "/v2/sessions/\(created.id)", headers: ["Authorization": "Bearer stranger-pat"])
