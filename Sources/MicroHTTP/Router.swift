@@ -116,15 +116,32 @@ public struct Router: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
-        if let route = literalRoutes[path] {
-            return resolve(route, method: method, parameters: [:])
+        guard let route = literalRoutes[path] else {
+            return matchPattern(method: method, path: path) ?? .notFound(errors: errors(forUnroutedPath: path))
         }
-        if patternRoutes.isEmpty { return .notFound(errors: errors(forUnroutedPath: path)) }
+        let literal = resolve(route, method: method, parameters: [:])
+        guard case .methodNotAllowed(let allowed, let errors) = literal else { return literal }
+        // A literal path is also a value of a pattern's parameter (`GET /v2/sessions/search` is
+        // `GET /v2/sessions/:sessionId` with id "search", as HTTP gateways route it): a method the
+        // literal route lacks falls through to the patterns.
+        switch matchPattern(method: method, path: path) {
+        case .handler(let handler, let parameters, let errors)?:
+            return .handler(handler, parameters: parameters, errors: errors)
+        case .methodNotAllowed(let more, _)?:
+            return .methodNotAllowed(allowed: allowed + more.filter { !allowed.contains($0) }, errors: errors)
+        case .notFound?, nil:
+            return literal
+        }
+    }
+
+    /// The first pattern route whose segments match `path`, resolved for `method`; nil if none.
+    private func matchPattern(method: String, path: String) -> Match? {
+        if patternRoutes.isEmpty { return nil }
         // Paths are ASCII in practice: match their bytes without splitting the String into
         // Characters. Anything else takes the general path below (same results, just slower).
         if patternsAreASCII, let fast = path.utf8.withContiguousStorageIfAvailable({ matchASCII(method: method, path: $0) }),
            let fast {
-            return fast ?? .notFound(errors: errors(forUnroutedPath: path))
+            return fast
         }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         for route in patternRoutes where route.segments.count == segments.count {
@@ -141,7 +158,7 @@ public struct Router: Sendable {
             }
             if matched { return resolve(route, method: method, parameters: parameters) }
         }
-        return .notFound(errors: errors(forUnroutedPath: path))
+        return nil
     }
 
     /// The shape of the longest claimed prefix of `path`, else the default.

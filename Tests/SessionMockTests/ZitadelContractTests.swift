@@ -231,6 +231,23 @@ import SessionMockTesting
         #expect(result.header("Allow") == "GET, HEAD, PATCH, DELETE")
     }
 
+    // `/v2/sessions/search` is a literal POST route; its other methods are the `{sessionId}`
+    // routes with id "search", as ZITADEL's HTTP gateway routes them.
+    @Test(arguments: TestingSetup.allCases)
+    func searchPathWithOtherMethodsIsTheSessionIdRoute(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let notFound = #"{"code":5,"message":"Session does not exist (QUERY-SFeaa)","details":[{"@type":"type.googleapis.com/zitadel.v1.ErrorDetail","id":"QUERY-SFeaa","message":"Session does not exist"}]}"#
+        for method in ["GET", "PATCH", "DELETE"] {
+            let result = try await mock.send(method, "/v2/sessions/search", headers: Harness.admin, body: method == "PATCH" ? "{}" : nil)
+            #expect(result.status == 404, "\(method)")
+            #expect(result.text == notFound, "\(method)")
+        }
+        let put = try await mock.send("PUT", "/v2/sessions/search", headers: Harness.admin)
+        #expect(put.status == 405)
+        #expect(put.header("Allow") == "POST, GET, HEAD, PATCH, DELETE")
+    }
+
     @Test(arguments: TestingSetup.allCases)
     func unknownPathUnderV2Is404Code5(setup: TestingSetup) async throws {
         let mock = try Harness(setup)

@@ -295,6 +295,40 @@ import SwiftProtobuf
     }
 }
 
+extension ZitadelLifecycleTests {
+    /// The issue's bad-input row: 10,000 sessions in one copy, created by 4 concurrent workers,
+    /// all distinct, all listed, paged by the default limit. In process: the count is the point.
+    @Test func tenThousandSessionsInOneCopy() async throws {
+        let mock = try Harness(.router)
+        defer { mock.stop() }
+        let headers = Self.login.merging(["X-Mock-Scenario": "default@many"]) { $1 }
+        let ids = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var ids: [String] = []
+                    for _ in 0..<2_500 {
+                        let result = try await mock.send("POST", "/v2/sessions", headers: headers, body: "{}")
+                        guard result.status == 201, case .string(let id)? = try result.json()["sessionId"] else {
+                            throw TestingError(description: "create failed: \(result.status) \(result.text)")
+                        }
+                        ids.append(id)
+                    }
+                    return ids
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(Set(ids).count == 10_000, "every session id is distinct")
+        let listed = try await mock.send("POST", "/v2/sessions/search", headers: headers, body: "{}")
+        let json = try listed.json()
+        #expect(json["details"]?["totalResult"] == .string("10000"))
+        guard case .array(let page)? = json["sessions"] else { Issue.record("no sessions: \(listed.text.prefix(200))"); return }
+        #expect(page.count == 1_000, "the default limit pages the list")
+        let other = try await mock.send("POST", "/v2/sessions/search", headers: Self.login, body: "{}")
+        #expect(other.text.contains(#""totalResult""#) == false, "the scenario itself saw none of them: \(other.text.prefix(200))")
+    }
+}
+
 /// The same lifecycle over Connect (JSON, proto) and gRPC-Web (binary, text), with ZITADEL's
 /// generated types as a client would use them: create → set password → get → list → delete → get 404.
 @Suite struct ZitadelLifecycleRPCTests {
