@@ -112,7 +112,7 @@ package struct MockRequestPipeline: Sendable {
     /// The first fault rule of `state` for `request` that fires. The request's code and session
     /// id are looked up once here rather than once per rule.
     private func takeFault(_ state: ScenarioState, _ request: HTTPRequest, api: MockedAPI) -> FaultRule? {
-        let code = api == .walletKit ? request.queryValue("code") : nil
+        let code = api == .walletKit ? request.queryValue("code") ?? request.pathParameters[Self.challengeCodeParameter] : nil
         let sessionId = api == .zitadel ? request.pathParameters["sessionId"] : nil
         return state.takeFault(for: api) { Self.matches($0.match, request, api: api, code: code, sessionId: sessionId) }
     }
@@ -147,6 +147,9 @@ package struct MockRequestPipeline: Sendable {
         }
         return true
     }
+
+    /// Where an endpoint puts the challenge code its request's body names (verify-login), for `match.code`.
+    package static let challengeCodeParameter = "session_challenge_code"
 
     /// Where an endpoint puts the login name its request's user check names, for `match.loginName`.
     package static let loginNameParameter = "checks.user.loginName"

@@ -18,7 +18,12 @@ enum BundledSeeds {
       {"project": "proj_demo", "challenge": {"id": "sc_boom", "code": "BOOM", "expired": false, "completed": false}},
       {"project": "proj_demo", "challenge": {"id": "sc_flaky", "code": "FLAKY", "expired": false, "completed": false}},
       {"project": "proj_demo", "challenge": {"id": "sc_lag", "code": "LAG", "expired": false, "completed": true}}
-    ]
+    ],
+    "users": [
+      {"userId": "usr_alice", "email": "alice@example.com", "project": "proj_demo", "verificationCode": "123456"},
+      {"userId": "usr_bob", "email": "bob@example.com"}
+    ],
+    "settings": {"challengeTtl": "10m", "accessTokenTtl": "1h", "refreshTokenTtl": "30d", "codeLength": 6}
   },
   "zitadel": {
     "tokens": [

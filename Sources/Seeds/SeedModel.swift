@@ -14,6 +14,40 @@ public struct WalletKitSeed: Sendable {
     /// nil: any non-empty project id is accepted.
     public var projects: [String]?
     public var sessionChallenges: [SessionChallengeSeed] = []
+    /// Who login-with-email, login-with-magic-link and a completed challenge log in.
+    public var users: [WalletKitUser] = []
+    public var settings = WalletKitSettings()
+}
+
+/// A `walletkit.users` entry.
+public struct WalletKitUser: Sendable, Equatable {
+    public var userId: String
+    public var email: String
+    /// nil: the user logs in to every project.
+    public var project: String?
+    /// The code login-with-email "sends"; nil: a fresh random code each time.
+    public var verificationCode: String?
+
+    public init(userId: String, email: String, project: String? = nil, verificationCode: String? = nil) {
+        self.userId = userId
+        self.email = email
+        self.project = project
+        self.verificationCode = verificationCode
+    }
+}
+
+/// `walletkit.settings`: lifetimes and code shapes of what the login flow creates.
+public struct WalletKitSettings: Sendable, Equatable {
+    /// A created challenge reads `expired: true` this long after it was created (scenario clock).
+    public var challengeTtl = SeedDuration(micros: 10 * 60 * 1_000_000)
+    public var accessTokenTtl = SeedDuration(micros: 3600 * 1_000_000)
+    public var refreshTokenTtl = SeedDuration(micros: 30 * 86400 * 1_000_000)
+    /// Digits of a login-with-email verification code.
+    public var codeLength = 6
+    /// Timeline steps every created challenge gets (`after` counts from its creation).
+    public var newChallengeTimeline: [TimelineStep] = []
+
+    public init() {}
 }
 
 /// WalletKit's `SessionChallenge`, all four fields always present on the wire.
@@ -36,6 +70,12 @@ public struct SessionChallengeSeed: Sendable {
     public var project: String?
     public var challenge: SessionChallenge
     public var timeline: [TimelineStep] = []
+
+    public init(project: String?, challenge: SessionChallenge, timeline: [TimelineStep] = []) {
+        self.project = project
+        self.challenge = challenge
+        self.timeline = timeline
+    }
 }
 
 /// A state change of a challenge, after N answered polls or a time since the seed was loaded.

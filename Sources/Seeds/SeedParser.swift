@@ -234,7 +234,67 @@ public struct SeedParser: Sendable {
             }
             seed.sessionChallenges.append(challenge)
         }
+        let users = uniqueEntries(array(fields["users"]), parse: { parser, entry in parser.walletKitUser(entry) },
+                                  key: \.userId, keyPath: ".userId", clash: { "user id '\($0)' is already used at \($1)" })
+        // login-with-email finds a user by email case-insensitively, within the caller's project.
+        var byEmail: [String: (node: Node, project: String?)] = [:]
+        for (node, user) in users {
+            if let projects = seed.projects, let project = user.project, !projects.contains(project) {
+                fail(node, appending: ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
+                continue
+            }
+            let email = user.email.lowercased()
+            if let first = byEmail[email], first.project == nil || user.project == nil || first.project == user.project {
+                fail(node, appending: ".email", "email '\(user.email)' is already used at \(path(first.node)) for the same project (emails match case-insensitively)")
+                continue
+            }
+            if byEmail[email] == nil { byEmail[email] = (node, user.project) }
+            seed.users.append(user)
+        }
+        if let settings = fields["settings"] { seed.settings = walletKitSettings(settings) }
         return seed
+    }
+
+    /// Longest email login-with-email accepts (RFC 5321's path limit), also for seeded users.
+    package static let maxEmailLength = 254
+
+    fileprivate mutating func walletKitUser(_ node: Node) -> WalletKitUser? {
+        guard let fields = object(node, .walletKitUser) else { return nil }
+        let userId = string(fields["userId"], required: fields.missing("userId"), nonEmpty: true)
+        var email = string(fields["email"], required: fields.missing("email"), nonEmpty: true)
+        if let text = email, let field = fields["email"] {
+            if text.utf8.count > Self.maxEmailLength {
+                fail(field, "longer than \(Self.maxEmailLength) bytes"); email = nil
+            } else if !text.contains("@") {
+                fail(field, "not an email address (no '@')"); email = nil
+            }
+        }
+        let project = string(fields["project"], nonEmpty: true)
+        let code = string(fields["verificationCode"], nonEmpty: true)
+        guard let userId, let email else { return nil }
+        return WalletKitUser(userId: userId, email: email, project: project, verificationCode: code)
+    }
+
+    private mutating func walletKitSettings(_ node: Node) -> WalletKitSettings {
+        var settings = WalletKitSettings()
+        guard let fields = object(node, .walletKitSettings) else { return settings }
+        func duration(_ key: String, positive: Bool) -> SeedDuration? {
+            guard let field = fields[key], let text = string(field) else { return nil }
+            switch SeedDuration.parse(text) {
+            case .success(let duration):
+                if positive && duration.micros == 0 { fail(field, "must be longer than 0"); return nil }
+                return duration
+            case .failure(let error): fail(field, error.description); return nil
+            }
+        }
+        if let ttl = duration("challengeTtl", positive: true) { settings.challengeTtl = ttl }
+        if let ttl = duration("accessTokenTtl", positive: true) { settings.accessTokenTtl = ttl }
+        if let ttl = duration("refreshTokenTtl", positive: true) { settings.refreshTokenTtl = ttl }
+        if let length = fields["codeLength"].flatMap({ integer($0, range: 4...12) }) { settings.codeLength = length }
+        for step in array(fields["newChallengeTimeline"]) {
+            if let parsed = timelineStep(step) { settings.newChallengeTimeline.append(parsed) }
+        }
+        return settings
     }
 
     /// Parses the entries of a large array on every core (each part with a parser of its own;
@@ -620,7 +680,9 @@ package struct KeyTable: Sendable {
     }
 
     package static let document = KeyTable(["$schema", "description", "walletkit", "zitadel", "faults"], aliases: [:])
-    package static let walletKit = KeyTable(["projects", "sessionChallenges"], aliases: [:])
+    package static let walletKit = KeyTable(["projects", "sessionChallenges", "users", "settings"], aliases: [:])
+    package static let walletKitUser = KeyTable(["userId", "email", "project", "verificationCode"], aliases: [:])
+    package static let walletKitSettings = KeyTable(["challengeTtl", "accessTokenTtl", "refreshTokenTtl", "codeLength", "newChallengeTimeline"], aliases: [:])
     package static let challengeEntry = KeyTable(["project", "challenge", "timeline"], aliases: [:])
     package static let challenge = KeyTable(["id", "code", "expired", "completed"], aliases: [:])
     package static let timelineStep = KeyTable(["afterPolls", "after", "set"], aliases: [:])

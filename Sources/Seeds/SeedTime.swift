@@ -176,6 +176,13 @@ public enum RFC3339 {
         return text + "Z"
     }
 
+    /// `2026-12-02T18:00:00.123Z`: UTC, exactly three fraction digits (WalletKit's wire format).
+    public static func formatMillis(micros: Int64) -> String {
+        let millis = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
+        let text = format(micros: millis * 1000)
+        return String(text.dropLast(4)) + "Z"
+    }
+
     private static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -54,6 +54,17 @@ public final class SessionMockApp: Sendable {
                 pipeline.run(request, shape: walletKit, endpoint: SessionChallengeAPI.getSessionChallenge)
             }
         }
+        for endpoint in WalletKitLoginAPI.Endpoint.allCases {
+            let shape = WalletKitErrorShape(endpoint: endpoint)
+            let handler = Self.handler(of: endpoint)
+            router.add("POST", endpoint.path, errors: shape) { request in
+                var request = request
+                if endpoint == .verifyLogin, let code = WalletKitLoginAPI.challengeCode(request) {
+                    request.pathParameters[MockRequestPipeline.challengeCodeParameter] = code
+                }
+                return Self.served(request, journal: journal) { pipeline.run(request, shape: shape, endpoint: handler) }
+            }
+        }
         router.add("GET", "/v2/sessions/:sessionId", errors: zitadelREST) { request in
             Self.served(request, journal: journal) {
                 pipeline.run(request, shape: zitadelREST, endpoint: ZitadelSessionAPI.getSession)
@@ -86,7 +97,19 @@ public final class SessionMockApp: Sendable {
         AdminAPI(registry: registry, journal: journal, startedAtNanos: WallClock.monotonicNanos(), buildInfo: .current)
             .register(on: &router)
         StoreAPI(registry: registry).register(on: &router)
+        WalletKitControlAPI(registry: registry).register(on: &router)
         self.router = router
+    }
+
+    private static func handler(of endpoint: WalletKitLoginAPI.Endpoint) -> @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse {
+        switch endpoint {
+        case .createSessionChallenge: return WalletKitLoginAPI.createSessionChallenge
+        case .loginWithEmail: return WalletKitLoginAPI.loginWithEmail
+        case .loginWithMagicLink: return WalletKitLoginAPI.loginWithMagicLink
+        case .verifyLogin: return WalletKitLoginAPI.verifyLogin
+        case .refreshToken: return WalletKitLoginAPI.refreshToken
+        case .logout: return WalletKitLoginAPI.logout
+        }
     }
 
     /// Answers one request. Never throws and never traps on input.

@@ -7,6 +7,7 @@ import Platform
 /// without building anything again, and the parsed seed itself need not be kept.
 public final class ScenarioBase: Sendable {
     package let challenges: SessionChallengeStore
+    package let logins: WalletKitLoginStore
     package let sessions: ZitadelSessionStore
     package let faults: [FaultRule]
     /// Per API, the indices (in seed order) of the rules that can match its requests at all, so a
@@ -16,6 +17,7 @@ public final class ScenarioBase: Sendable {
 
     public init(seed: SeedDocument) {
         challenges = SessionChallengeStore(seed: seed.walletKit)
+        logins = WalletKitLoginStore(seed: seed.walletKit)
         sessions = ZitadelSessionStore(seed: seed.zitadel, now: WallClock.nowMicros())
         let faults = seed.faults
         self.faults = faults
@@ -56,6 +58,7 @@ public final class ScenarioState: Sendable {
 
     @usableFromInline package struct Contents: Sendable {
         @usableFromInline var challenges: SessionChallengeStore
+        @usableFromInline var logins: WalletKitLoginStore
         @usableFromInline var sessions: ZitadelSessionStore
         /// How often each seed fault rule has fired (for `times`).
         var faultFires: [Int]
@@ -74,6 +77,7 @@ public final class ScenarioState: Sendable {
         sessions.revert(now: WallClock.nowMicros())  // `now`-relative times count from this copy
         contents = Mutex(Contents(
             challenges: base.challenges,
+            logins: base.logins,
             sessions: sessions,
             faultFires: Array(repeating: 0, count: base.faults.count)))
     }
@@ -85,6 +89,12 @@ public final class ScenarioState: Sendable {
     // look up type metadata on every request.
     @inlinable public func withChallenges<R>(_ body: (inout SessionChallengeStore) throws -> R) rethrows -> R {
         try contents.withLock { try body(&$0.challenges) }
+    }
+
+    /// The copy's challenges and login state together: verify-login spends a challenge and
+    /// issues a session in one step.
+    @inlinable public func withWalletKit<R>(_ body: (inout SessionChallengeStore, inout WalletKitLoginStore) throws -> R) rethrows -> R {
+        try contents.withLock { try body(&$0.challenges, &$0.logins) }
     }
 
     @inlinable public func withSessions<R>(_ body: (inout ZitadelSessionStore) throws -> R) rethrows -> R {

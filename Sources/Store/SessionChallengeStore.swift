@@ -1,4 +1,5 @@
 import Seeds
+import Platform
 
 /// WalletKit session challenges of one scenario copy, by code (O(1) lookups). A value type:
 /// `ScenarioState` owns it behind a lock.
@@ -10,6 +11,15 @@ public struct SessionChallengeStore: Sendable {
         var fired: [Bool]
         /// Polls answered with 200 so far; `afterPolls` steps count these.
         var answeredPolls = 0
+        /// Scenario time the challenge was created by a client (nil: seeded); its `after` steps
+        /// count from here.
+        var createdAtMicros: Int64?
+        /// Scenario time from which a created challenge reads `expired: true` (`challengeTtl`).
+        var expiresAtMicros: Int64?
+        /// Who logs in with it: named by login-with-magic-link or by the approval.
+        var userId: String?
+        /// verify-login has turned it into a session; it never logs in again.
+        var spent = false
 
         init(_ seed: SessionChallengeSeed) {
             project = seed.project?.ownCopy
@@ -18,6 +28,47 @@ public struct SessionChallengeStore: Sendable {
             timeline = seed.timeline
             fired = Array(repeating: false, count: seed.timeline.count)
         }
+
+        /// Fires the steps due at `elapsedMicros` and the expiry; whether anything changed.
+        mutating func advance(elapsedMicros: Int64) -> Bool {
+            var changed = false
+            if let expiresAtMicros, !challenge.expired, elapsedMicros >= expiresAtMicros {
+                challenge.expired = true
+                changed = true
+            }
+            for (index, step) in timeline.enumerated() where !fired[index] {
+                let due: Bool
+                switch step.trigger {
+                case .afterPolls(let polls): due = answeredPolls >= polls
+                case .after(let duration): due = elapsedMicros - (createdAtMicros ?? 0) >= duration.micros
+                }
+                guard due else { continue }
+                fired[index] = true
+                changed = true
+                if let expired = step.setExpired { challenge.expired = expired }
+                if let completed = step.setCompleted { challenge.completed = completed }
+            }
+            return changed
+        }
+    }
+
+    /// What verify-login finds for a challenge code, in contract §8's order.
+    public enum LoginLookup: Sendable, Equatable {
+        case notFound
+        case otherProject
+        case alreadyUsed
+        case expired
+        case notCompleted
+        /// Spent now; `userId` is the user it names, if any.
+        case loggedIn(userId: String?)
+    }
+
+    /// What the test's approval (`…/complete`) finds.
+    public enum Approval: Sendable, Equatable {
+        case notFound
+        case expired
+        case alreadyUsed
+        case completed(project: String?, challenge: SessionChallenge, userId: String?)
     }
 
     public enum Lookup: Sendable, Equatable {
@@ -64,23 +115,65 @@ public struct SessionChallengeStore: Sendable {
     public mutating func poll(code: String, project: String, elapsedMicros: Int64) -> Lookup {
         guard var record = records[code] else { return .notFound }
         if let owner = record.project, owner != project { return .otherProject }
-        // Without a timeline a poll changes nothing: nothing to write (the common case, and it
-        // keeps this copy's changes empty however many challenges are polled).
-        if record.timeline.isEmpty { return .found(record.challenge) }
-        for (index, step) in record.timeline.enumerated() where !record.fired[index] {
-            let due: Bool
-            switch step.trigger {
-            case .afterPolls(let polls): due = record.answeredPolls >= polls
-            case .after(let duration): due = elapsedMicros >= duration.micros
-            }
-            guard due else { continue }
-            record.fired[index] = true
-            if let expired = step.setExpired { record.challenge.expired = expired }
-            if let completed = step.setCompleted { record.challenge.completed = completed }
-        }
+        // Without a timeline or expiry a poll changes nothing: nothing to write (the common case,
+        // and it keeps this copy's changes empty however many challenges are polled).
+        if record.timeline.isEmpty && record.expiresAtMicros == nil { return .found(record.challenge) }
+        _ = record.advance(elapsedMicros: elapsedMicros)
         record.answeredPolls += 1
         records.replace(record, for: code)
         return .found(record.challenge)
+    }
+
+    /// A new challenge of `project` (and of `userId`, for a magic link): a code `XXXX-XXXX` of
+    /// A–Z and 2–9 that no challenge of this copy has, expiring `settings.challengeTtl` from now.
+    public mutating func create(project: String, userId: String?, elapsedMicros: Int64, settings: WalletKitSettings) -> SessionChallenge {
+        var code: String
+        repeat {
+            code = RandomText.string(count: 4, from: Self.codeAlphabet) + "-" + RandomText.string(count: 4, from: Self.codeAlphabet)
+        } while records[code] != nil
+        let challenge = SessionChallenge(id: "sc_" + RandomText.string(count: 24, from: RandomText.lowercaseAlphanumerics),
+                                         code: code, expired: false, completed: false)
+        var record = Record(SessionChallengeSeed(project: project, challenge: challenge, timeline: settings.newChallengeTimeline))
+        record.createdAtMicros = elapsedMicros
+        record.expiresAtMicros = elapsedMicros + settings.challengeTtl.micros
+        record.userId = userId
+        records.set(record, for: code)
+        return challenge
+    }
+
+    /// Contract §8's challenge code alphabet.
+    public static let codeAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ23456789".utf8)
+
+    /// verify-login with a challenge code: checks it in contract §8's order and, when it logs in,
+    /// spends it in the same step (so two concurrent verifies issue one session).
+    public mutating func logIn(code: String, project: String, elapsedMicros: Int64) -> LoginLookup {
+        guard var record = records[code] else { return .notFound }
+        if let owner = record.project, owner != project { return .otherProject }
+        if record.advance(elapsedMicros: elapsedMicros) { records.replace(record, for: code) }
+        if record.spent { return .alreadyUsed }
+        if record.challenge.expired { return .expired }
+        if !record.challenge.completed { return .notCompleted }
+        record.spent = true
+        records.replace(record, for: code)
+        return .loggedIn(userId: record.userId)
+    }
+
+    /// The user approved on another device: completed, logging in `userId` (else the user it
+    /// was made for).
+    public mutating func approve(code: String, userId: String?, elapsedMicros: Int64) -> Approval {
+        guard var record = records[code] else { return .notFound }
+        _ = record.advance(elapsedMicros: elapsedMicros)
+        if record.spent { records.replace(record, for: code); return .alreadyUsed }
+        if record.challenge.expired { records.replace(record, for: code); return .expired }
+        record.challenge.completed = true
+        if let userId { record.userId = userId }
+        records.replace(record, for: code)
+        return .completed(project: record.project, challenge: record.challenge, userId: record.userId)
+    }
+
+    /// Whether verify-login has spent the challenge, and the user it names.
+    public func login(code: String) -> (spent: Bool, userId: String?)? {
+        records[code].map { ($0.spent, $0.userId) }
     }
 
     public func challenge(code: String) -> (project: String?, challenge: SessionChallenge)? {

@@ -4,7 +4,7 @@ import JSON
 import MockPipeline
 
 /// WalletKit's `ErrorResponse`: `{"code": snake_case string or null, "error": text}`.
-public struct WalletKitError: Sendable, Equatable {
+public struct WalletKitError: Error, Sendable, Equatable {
     public var httpStatus: Int
     public var code: String?
     public var error: String
@@ -36,12 +36,42 @@ public struct WalletKitError: Sendable, Equatable {
     public static let forbidden = WalletKitError(httpStatus: 403, code: "forbidden", error: "Session challenge belongs to another project")
     public static let internalError = WalletKitError(httpStatus: 500, code: nil, error: "Internal server error")
 
-    /// What a fault rule or `X-Mock-Status` forces: the first row of the table with that status.
-    public static func forced(status: Int) -> WalletKitError? {
+    // The rows of contract §8.
+    public static let challengeAlreadyUsed = WalletKitError(httpStatus: 400, code: "session_challenge_already_used", error: "Session challenge has already been used")
+    public static let challengeNotCompleted = WalletKitError(httpStatus: 400, code: "session_challenge_not_completed", error: "Session challenge has not been completed")
+    public static let challengeExpired = WalletKitError(httpStatus: 400, code: "session_challenge_expired", error: "Session challenge has expired")
+    public static let invalidVerificationCode = WalletKitError(httpStatus: 400, code: "invalid_verification_code", error: "Invalid verification code")
+    public static let userNotFound = WalletKitError(httpStatus: 400, code: "user_not_found", error: "User not found")
+    public static let invalidRefreshToken = WalletKitError(httpStatus: 401, code: "invalid_refresh_token", error: "Invalid refresh token")
+    public static let invalidAccessToken = WalletKitError(httpStatus: 401, code: "invalid_access_token", error: "Invalid access token")
+    public static func missingField(_ name: String) -> WalletKitError {
+        WalletKitError(httpStatus: 400, code: "missing_field", error: "'\(name)' is required")
+    }
+    // Bodies the contract leaves open (README, "Decisions").
+    public static let invalidBody = WalletKitError(httpStatus: 400, code: "invalid_body", error: "Request body must be a JSON object")
+    public static func invalidField(_ name: String, _ reason: String) -> WalletKitError {
+        WalletKitError(httpStatus: 400, code: "invalid_field", error: "'\(name)' \(reason)")
+    }
+    public static let conflictingLoginForms = WalletKitError(httpStatus: 400, code: "conflicting_fields", error: "Send either 'session_challenge_code' or 'user_id' and 'verification_code', not both")
+    public static func unsupportedLoginMethod(_ field: String) -> WalletKitError {
+        WalletKitError(httpStatus: 400, code: "unsupported_login_method", error: "'\(field)' logins are not mocked: use 'session_challenge_code' or 'user_id' and 'verification_code'")
+    }
+    public static let badRequest = WalletKitError(httpStatus: 400, code: "bad_request", error: "Bad request")
+    public static let forbiddenProject = WalletKitError(httpStatus: 403, code: "forbidden", error: "Forbidden")
+
+    /// What a fault rule or `X-Mock-Status` forces on `endpoint`: its first row with that status
+    /// (§1's header rows come first on every endpoint, so a 401 is `missing_project_id`).
+    public static func forced(status: Int, on endpoint: WalletKitLoginAPI.Endpoint? = nil) -> WalletKitError? {
         switch status {
         case 401: return .missingProjectId
-        case 400: return .missingCode
-        case 403: return .forbidden
+        case 400:
+            switch endpoint {
+            case nil: return .missingCode
+            case .loginWithEmail?, .loginWithMagicLink?: return .userNotFound
+            case .verifyLogin?: return .challengeNotCompleted
+            case .createSessionChallenge?, .refreshToken?, .logout?: return .badRequest
+            }
+        case 403: return endpoint == nil || endpoint == .verifyLogin ? .forbidden : .forbiddenProject
         case 500: return .internalError
         default: return nil
         }
@@ -58,7 +88,12 @@ public struct WalletKitError: Sendable, Equatable {
 /// WalletKit's `ErrorResponse` for everything answered on its routes besides the handler's own
 /// rows: the router's refusals, the pipeline's 400s and forced statuses.
 package struct WalletKitErrorShape: MockErrorShape {
-    package init() {}
+    /// nil: `GET /users/session-challenge` (and refusals of paths no route has).
+    let endpoint: WalletKitLoginAPI.Endpoint?
+
+    package init(endpoint: WalletKitLoginAPI.Endpoint? = nil) {
+        self.endpoint = endpoint
+    }
 
     package var api: MockedAPI { .walletKit }
 
@@ -75,6 +110,6 @@ package struct WalletKitErrorShape: MockErrorShape {
     }
 
     package func forced(status: Int) -> HTTPResponse? {
-        WalletKitError.forced(status: status)?.response
+        WalletKitError.forced(status: status, on: endpoint)?.response
     }
 }
