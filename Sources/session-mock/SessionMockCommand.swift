@@ -122,7 +122,7 @@ struct Validate: ParsableCommand {
             do {
                 let seeds = try SeedLoader.load(path: path)
                 for (name, seed) in seeds.sorted(by: { $0.key < $1.key }) {
-                    writeLine("ok: \(path): scenario '\(name)': \(seed.walletKit.sessionChallenges.count) challenges, \(seed.zitadel.sessions.count) sessions, \(seed.zitadel.tokens.count) tokens, \(seed.zitadel.users.count) users, \(seed.faults.count) faults", fd: 1)
+                    writeLine("ok: \(path): scenario '\(name)': \(seed.walletKit.sessionChallenges.count) challenges, \(seed.walletKit.users.count) WalletKit users, \(seed.zitadel.sessions.count) sessions, \(seed.zitadel.tokens.count) tokens, \(seed.zitadel.users.count) ZITADEL users, \(seed.faults.count) faults", fd: 1)
                 }
             } catch {
                 failed = true
