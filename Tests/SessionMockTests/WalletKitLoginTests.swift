@@ -438,3 +438,59 @@ import SessionMockTesting
         #expect(valid?.walletKit.settings.codeLength == 8)
     }
 }
+
+/// Live only: the flow through URLSession, decoded the way WalletKit's generated Swift SDK decodes
+/// (`Codable` models, dates with `yyyy-MM-dd'T'HH:mm:ss.SSSZZZZZ`, contract §8).
+@Suite struct WalletKitFoundationClientTests {
+    struct Challenge: Codable { var id: String; var code: String; var expired: Bool; var completed: Bool }
+    struct Session: Codable {
+        var id: String
+        var createdAt: Date
+        var projectId: String
+        var userId: String
+        var accessToken: String
+        var accessTokenExpiresAt: Date
+        var refreshToken: String
+        var refreshTokenExpiresAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case id, createdAt = "created_at", projectId = "project_id", userId = "user_id", accessToken = "access_token"
+            case accessTokenExpiresAt = "access_token_expires_at", refreshToken = "refresh_token"
+            case refreshTokenExpiresAt = "refresh_token_expires_at"
+        }
+    }
+
+    static let decoder: JSONDecoder = {
+        let formatter = DateFormatter()
+        formatter.calendar = Calendar(identifier: .iso8601)
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 0)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSZZZZZ"
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .formatted(formatter)
+        return decoder
+    }()
+
+    @Test func challengeFlowDecodesAsTheSDKDecodes() async throws {
+        let mock = try Harness(.live)
+        defer { mock.stop() }
+        let base = try #require(URL(string: mock.baseURL))
+        let headers = ["X-WalletKit-Project-ID": "proj_demo", "Content-Type": "application/json"]
+        func post(_ path: String, _ body: String?, extra: [String: String] = [:]) async throws -> HTTPResult {
+            try await HTTPResult.fetch("POST", base.appendingPathComponent(path), headers: headers.merging(extra) { $1 }, body: body.map { Data($0.utf8) })
+        }
+        let challenge = try Self.decoder.decode(Challenge.self, from: try await post("users/create-session-challenge", nil).body)
+        #expect(try await post("__admin/walletkit/session-challenges/\(challenge.code)/complete", nil).status == 200)
+        let verified = try await post("users/verify-login", #"{"session_challenge_code":"\#(challenge.code)"}"#)
+        let session = try Self.decoder.decode(Session.self, from: verified.body)
+        #expect(session.userId == "usr_alice" && session.projectId == "proj_demo")
+        let lifetime = session.accessTokenExpiresAt.timeIntervalSince(session.createdAt)
+        #expect(abs(lifetime - 3600) < 0.002, "accessTokenTtl 1h: \(lifetime)")
+        #expect(abs(session.refreshTokenExpiresAt.timeIntervalSince(session.createdAt) - 30 * 86400) < 0.002)
+        let refreshed = try Self.decoder.decode(Session.self, from: try await post(
+            "users/refresh-token", #"{"session_id":"\#(session.id)","refresh_token":"\#(session.refreshToken)"}"#).body)
+        #expect(refreshed.id == session.id && refreshed.accessToken != session.accessToken)
+        let logout = try await post("users/logout", nil, extra: ["Authorization": "Bearer \(refreshed.accessToken)"])
+        #expect(logout.status == 204 && logout.body.isEmpty)
+    }
+}
