@@ -31,8 +31,16 @@ package struct MockRequestPipeline: Sendable {
     package func run(_ request: HTTPRequest, shape: any MockErrorShape,
              endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse) -> (HTTPResponse, scenario: String?) {
         let test = TestHeaders(request)
+        // The header wins over a `/__scenario/NAME[@KEY]/` base URL (contract §9).
+        var selector = test.scenario?.trimmingSpaces
+        if selector == nil, !request.pathParameters.isEmpty, let prefixed = request.pathParameters[Self.prefixScenarioParameter] {
+            guard !prefixed.hasSuffix("@") else {
+                return (shape.badRequest(code: "unknown_scenario", "'\(prefixed)' has no key after '@': use /__scenario/NAME/ or /__scenario/NAME@KEY/"), nil)
+            }
+            selector = prefixed
+        }
         let state: ScenarioState
-        switch registry.scenario(test.scenario?.trimmingSpaces) {
+        switch registry.scenario(selector) {
         case .success(let found): state = found
         case .failure(let unknown): return (shape.badRequest(code: "unknown_scenario", unknown.message), nil)
         }
@@ -147,6 +155,9 @@ package struct MockRequestPipeline: Sendable {
         }
         return true
     }
+
+    /// Where the router puts the scenario a `/__scenario/NAME[@KEY]/…` path names.
+    package static let prefixScenarioParameter = "__scenario"
 
     /// Where an endpoint puts the challenge code its request's body names (verify-login), for `match.code`.
     package static let challengeCodeParameter = "session_challenge_code"

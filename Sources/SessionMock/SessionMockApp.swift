@@ -121,7 +121,31 @@ public final class SessionMockApp: Sendable {
         return response
     }
 
+    /// Base-URL isolation (contract §9): `/__scenario/NAME[@KEY]/<API path>`.
+    static let scenarioPrefix = "/__scenario/"
+
     private func route(_ request: HTTPRequest) -> HTTPResponse {
+        if request.path.hasPrefix(Self.scenarioPrefix) { return routeScenarioPrefixed(request) }
+        return routeUnprefixed(request)
+    }
+
+    /// Serves the API path after the prefix with the prefix's scenario (unless an
+    /// `X-Mock-Scenario` header names another); only the vendor APIs take the prefix.
+    private func routeScenarioPrefixed(_ original: HTTPRequest) -> HTTPResponse {
+        let rest = original.path.utf8.dropFirst(Self.scenarioPrefix.utf8.count)
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")), slash != rest.startIndex else {
+            return ControlErrorShape().response(to: .notFound, for: original)
+        }
+        var request = original
+        request.path = String(Substring(original.path.utf8[slash...]))
+        if request.path.hasPrefix("/__admin") || request.path.hasPrefix(Self.scenarioPrefix) {
+            return ControlErrorShape().response(to: .notFound, for: original)
+        }
+        request.pathParameters[MockRequestPipeline.prefixScenarioParameter] = String(Substring(rest[..<slash]))
+        return routeUnprefixed(request)
+    }
+
+    private func routeUnprefixed(_ request: HTTPRequest) -> HTTPResponse {
         let match = router.match(method: request.method, path: request.path)
         if let refusal = Self.refusal(of: request) {
             return match.errors.response(to: refusal, for: request)
@@ -137,7 +161,7 @@ public final class SessionMockApp: Sendable {
             // Literal routes have no parameters: no copy of the request to set none.
             if parameters.isEmpty && request.pathParameters.isEmpty { return handler(request) }
             var request = request
-            request.pathParameters = parameters
+            request.pathParameters.merge(parameters) { $1 }
             return handler(request)
         case .methodNotAllowed(let allowed, let errors):
             var response = errors.response(to: .methodNotAllowed(allowed: allowed), for: request)
