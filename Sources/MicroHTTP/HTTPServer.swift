@@ -33,8 +33,23 @@ public struct HTTPServerConfiguration: Sendable {
     public var connectionMemoryLimit: Int = 32 * 1024
     /// Request bodies above this are not read; the handler sees `bodyTooLarge`.
     public var maxBodyBytes: Int = 4 * 1024 * 1024
+    /// Serve HTTPS with libmicrohttpd's own TLS (GnuTLS) instead of plain HTTP.
+    public var tls: TLSCredentials?
 
     public init() {}
+}
+
+/// A PEM certificate (chain) and its PEM private key.
+public struct TLSCredentials: Sendable {
+    public var certificatePEM: String
+    public var keyPEM: String
+    /// GnuTLS priority string: TLS 1.2 and 1.3 with GnuTLS's NORMAL cipher suites.
+    public var priorities = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+    public init(certificatePEM: String, keyPEM: String) {
+        self.certificatePEM = certificatePEM
+        self.keyPEM = keyPEM
+    }
 }
 
 /// Owns one libmicrohttpd daemon. The handler is a plain `HTTPRequest -> HTTPResponse` function;
@@ -63,24 +78,43 @@ public final class HTTPServer: Sendable {
         var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
+        // MHD reads the PEM strings while it starts; they stay alive until the call returns.
+        let tls = configuration.tls.map { (key: Array($0.keyPEM.utf8CString), cert: Array($0.certificatePEM.utf8CString), priorities: Array($0.priorities.utf8CString)) }
+        if tls != nil { flags |= MHD_USE_TLS.rawValue }
         let daemon: OpaquePointer? = address.withSockaddr { sockaddr in
-            let options: [MHD_OptionItem] = [
+            var options: [MHD_OptionItem] = [
                 MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: sockaddr)),
                 MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threadCount, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.connectionTimeoutSeconds, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: configuration.connectionMemoryLimit, ptr_value: nil),
                 MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: 1024, ptr_value: nil),
-                MHD_OptionItem(option: .END, value: 0, ptr_value: nil),
             ]
             // The daemon keeps an unretained pointer to self; `stop()` (also run by deinit)
             // stops the daemon before self can go away.
             let context = Unmanaged.passUnretained(self).toOpaque()
-            return options.withUnsafeBufferPointer {
-                session_mock_start_daemon(UInt32(flags), acceptPolicy, accessHandler, context, requestCompleted, $0.baseAddress)
+            func start() -> OpaquePointer? {
+                options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
+                return options.withUnsafeBufferPointer {
+                    session_mock_start_daemon(UInt32(flags), acceptPolicy, accessHandler, context, requestCompleted, $0.baseAddress)
+                }
+            }
+            guard let tls else { return start() }
+            return tls.key.withUnsafeBufferPointer { key in
+                tls.cert.withUnsafeBufferPointer { cert in
+                    tls.priorities.withUnsafeBufferPointer { priorities in
+                        options.append(MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: key.baseAddress)))
+                        options.append(MHD_OptionItem(option: .HTTPS_MEM_CERT, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: cert.baseAddress)))
+                        options.append(MHD_OptionItem(option: .HTTPS_PRIORITIES, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: priorities.baseAddress)))
+                        return start()
+                    }
+                }
             }
         }
         guard let daemon else {
+            if configuration.tls != nil {
+                throw HTTPServerError(description: "cannot serve HTTPS on \(configuration.host):\(configuration.port): the address is in use or libmicrohttpd refused the TLS certificate, key or priorities (\(String(cString: strerror(errno))))")
+            }
             throw HTTPServerError(description: "cannot listen on \(configuration.host):\(configuration.port) (\(String(cString: strerror(errno))))")
         }
         let bound = Int(session_mock_daemon_port(daemon))

@@ -92,6 +92,38 @@ public enum OS {
         }
     }
 
+    /// Creates `path` (and missing parents) with mode 0755; an existing folder is fine.
+    public static func makeDirectory(_ path: String) throws(FileError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST { throw FileError(path: prefix, code: errno) }
+            prefix += "/"
+        }
+    }
+
+    /// Writes `bytes` to `path`, replacing it, with `mode` (applied even when the file existed,
+    /// so a key never keeps wider permissions from before).
+    public static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t) throws(FileError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw FileError(path: path, code: errno) }
+        defer { close(fd) }
+        guard fchmod(fd, mode) == 0 else { throw FileError(path: path, code: errno) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                #if canImport(Glibc)
+                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                #else
+                Darwin.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                #endif
+            }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw FileError(path: path, code: errno) }
+            offset += written
+        }
+    }
+
     /// One HTTP/1.1 GET over a plain socket (`Connection: close`); the raw answer, or nil when
     /// nothing answers within the timeout. For health checks in images without curl.
     public static func httpGet(host: String, port: Int, path: String, timeoutSeconds: Double) -> [UInt8]? {
@@ -142,6 +174,13 @@ public enum OS {
 }
 
 /// An `errno` from a failed system call.
+/// A file operation on `path` failed with `code` (errno).
+public struct FileError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var code: Int32
+    public var description: String { "\(path): \(String(cString: strerror(code)))" }
+}
+
 public struct OSError: Error, Sendable, Equatable {
     public var code: Int32
     public init(code: Int32) { self.code = code }

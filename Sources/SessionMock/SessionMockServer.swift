@@ -33,9 +33,12 @@ public final class SessionMockServer: Sendable {
     /// With `watch` on.
     public let watcher: SeedWatcher?
 
+    /// `https` with `http.tls` set.
+    public let scheme: String
+
     public var baseURL: String {
         let shown = host.contains(":") ? "[\(host)]" : host
-        return "http://\(shown):\(port)"
+        return "\(scheme)://\(shown):\(port)"
     }
 
     public static func start(_ configuration: Configuration = Configuration()) throws -> SessionMockServer {
@@ -53,6 +56,7 @@ public final class SessionMockServer: Sendable {
         let app = self.app
         self.http = HTTPServer(configuration: http) { app.handle($0) }
         host = configuration.host
+        scheme = configuration.http.tls == nil ? "http" : "https"
         if configuration.watch, let path = configuration.seedsPath {
             watcher = SeedWatcher(path: path, registry: app.registry, logger: configuration.logger, interval: configuration.watchInterval)
         } else {

@@ -17,7 +17,7 @@ struct SessionMockCommand: ParsableCommand {
         commandName: "session-mock",
         abstract: "A local fake of WalletKit's session challenge and ZITADEL's GetSession, for integration tests.",
         version: "\(BuildInfo.current.version) (\(BuildInfo.current.commit))",
-        subcommands: [Serve.self, Validate.self, Health.self, Routes.self],
+        subcommands: [Serve.self, Validate.self, Health.self, Routes.self, Cert.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -36,7 +36,8 @@ struct Serve: ParsableCommand {
         abstract: "Serve the mocked endpoints and the control API.",
         discussion: """
         Environment variables SESSION_MOCK_HOST, SESSION_MOCK_PORT, SESSION_MOCK_SEEDS, SESSION_MOCK_SCENARIO,
-        SESSION_MOCK_LOG_LEVEL and SESSION_MOCK_ADMIN_TOKEN are used for flags that are not given.
+        SESSION_MOCK_LOG_LEVEL, SESSION_MOCK_ADMIN_TOKEN, SESSION_MOCK_TLS_CERT and SESSION_MOCK_TLS_KEY are used for
+        flags that are not given.
         """)
 
     @Option(help: "Address to listen on.") var host: String?
@@ -51,6 +52,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Private NAME@KEY scenario copies kept; the least recently used is evicted.") var maxIsolatedCopies = 1000
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
     @Option(help: "Per-connection request buffer in KiB (default 32). Requests larger than it get libmicrohttpd's own 414/431 instead of a JSON one; every KiB costs CPU on every request.") var requestBufferKib: Int?
+    @Option(help: "Serve HTTPS with this PEM certificate (chain); needs --tls-key. `session-mock cert` makes one.") var tlsCert: String?
+    @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
 
     func run() throws {
         let levelName = logLevel ?? env("SESSION_MOCK_LOG_LEVEL") ?? "info"
@@ -82,6 +85,12 @@ struct Serve: ParsableCommand {
         if let requestBufferKib { configuration.http.connectionMemoryLimit = min(max(16, requestBufferKib), 4096) * 1024 }
         configuration.logger = logger
         configuration.watch = watch
+        do {
+            configuration.http.tls = try Self.tlsCredentials(cert: tlsCert ?? env("SESSION_MOCK_TLS_CERT"), key: tlsKey ?? env("SESSION_MOCK_TLS_KEY"))
+        } catch {
+            writeLine("error: \(error)", fd: 2)
+            throw ExitCode(1)
+        }
 
         // Worker threads inherit the signal mask: block SIGINT/SIGTERM first, then sigwait below.
         var signals = sigset_t()
@@ -107,6 +116,54 @@ struct Serve: ParsableCommand {
         sigwait(&signals, &received)
         logger.info("signal \(received): stopping")
         server.stop()
+    }
+}
+
+extension Serve {
+    /// Both files read and checked together (a bad or mismatched pair says so here, not as a
+    /// refused daemon start); nil when neither is given.
+    static func tlsCredentials(cert: String?, key: String?) throws -> TLSCredentials? {
+        switch (cert, key) {
+        case (nil, nil): return nil
+        case (_?, nil): throw TLSError("--tls-cert needs --tls-key (or SESSION_MOCK_TLS_KEY)")
+        case (nil, _?): throw TLSError("--tls-key needs --tls-cert (or SESSION_MOCK_TLS_CERT)")
+        case (let cert?, let key?):
+            guard let certBytes = OS.readFile(cert) else { throw TLSError("cannot read the TLS certificate '\(cert)'") }
+            guard let keyBytes = OS.readFile(key) else { throw TLSError("cannot read the TLS key '\(key)'") }
+            let credentials = TLSCredentials(certificatePEM: String(decoding: certBytes, as: UTF8.self), keyPEM: String(decoding: keyBytes, as: UTF8.self))
+            do {
+                try TLSCertificates.validate(certificate: credentials.certificatePEM, key: credentials.keyPEM)
+            } catch {
+                throw TLSError("\(cert), \(key): \(error.description)")
+            }
+            return credentials
+        }
+    }
+}
+
+struct Cert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a local CA (ca.pem, ca-key.pem) and a server certificate it signed (server.pem, server-key.pem) for serve --tls-cert/--tls-key.",
+        discussion: "The server certificate names localhost, 127.0.0.1 and ::1, plus each --host. Keys are written with mode 0600. Trust ca.pem in the client (see the README) and keep verifying certificates.")
+
+    @Option(help: "Folder to write into (created if missing).") var out: String
+    @Option(help: "Days the certificates are valid.") var days = 365
+    @Option(parsing: .singleValue, help: "Another DNS name or IP address for the server certificate (repeatable).") var host: [String] = []
+
+    func run() throws {
+        guard (1...36500).contains(days) else { throw ValidationError("--days must be 1-36500") }
+        do {
+            let issued = try TLSCertificates.issue(days: days, hosts: host)
+            try OS.makeDirectory(out)
+            try OS.writeFile(out + "/ca.pem", Array(issued.authority.certificate.utf8), mode: 0o644)
+            try OS.writeFile(out + "/ca-key.pem", Array(issued.authority.key.utf8), mode: 0o600)
+            try OS.writeFile(out + "/server.pem", Array(issued.server.certificate.utf8), mode: 0o644)
+            try OS.writeFile(out + "/server-key.pem", Array(issued.server.key.utf8), mode: 0o600)
+        } catch {
+            writeLine("error: \(error)", fd: 2)
+            throw ExitCode(1)
+        }
+        writeLine("wrote \(out)/ca.pem, \(out)/ca-key.pem, \(out)/server.pem, \(out)/server-key.pem", fd: 1)
     }
 }
 
