@@ -126,15 +126,17 @@ public enum OS {
 
     /// One HTTP/1.1 GET over a plain socket (`Connection: close`); the raw answer, or nil when
     /// nothing answers within the timeout. For health checks in images without curl.
-    public static func httpGet(host: String, port: Int, path: String, timeoutSeconds: Double) -> [UInt8]? {
+    /// With `tls`, over TLS without checking the certificate: a health check asks whether the
+    /// server answers, not who it is (clients are the ones that verify).
+    public static func httpGet(host: String, port: Int, path: String, timeoutSeconds: Double, tls: Bool = false) -> [UInt8]? {
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
-        return exchange(host: host, port: port, send: Array(request.utf8), timeoutSeconds: timeoutSeconds)
+        return exchange(host: host, port: port, send: Array(request.utf8), timeoutSeconds: timeoutSeconds, tls: tls)
     }
 
     /// Connects, sends `bytes`, and reads until the peer closes: everything it sent back (empty
     /// when it closed without a word), or nil when it could not connect or send, or went quiet
     /// for longer than the timeout.
-    public static func exchange(host: String, port: Int, send bytes: [UInt8], timeoutSeconds: Double) -> [UInt8]? {
+    public static func exchange(host: String, port: Int, send bytes: [UInt8], timeoutSeconds: Double, tls: Bool = false) -> [UInt8]? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var info: UnsafeMutablePointer<addrinfo>?
@@ -147,6 +149,7 @@ public enum OS {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else { return nil }
+        if tls { return TLSClient.exchange(fd: fd, serverName: host, send: bytes) }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Self.send(fd, $0.baseAddress, $0.count) }
@@ -173,7 +176,6 @@ public enum OS {
     }
 }
 
-/// An `errno` from a failed system call.
 /// A file operation on `path` failed with `code` (errno).
 public struct FileError: Error, Sendable, CustomStringConvertible {
     public var path: String
@@ -181,6 +183,7 @@ public struct FileError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(path): \(String(cString: strerror(code)))" }
 }
 
+/// An `errno` from a failed system call.
 public struct OSError: Error, Sendable, Equatable {
     public var code: Int32
     public init(code: Int32) { self.code = code }
