@@ -84,7 +84,8 @@ public final class SessionMockTestClient: Sendable {
             let bytes = Array((text + "\r\n").utf8) + body
             let host = server.host
             let port = server.port
-            let received = try await Self.onOwnThread { OS.exchange(host: host, port: port, send: bytes, timeoutSeconds: 30) }
+            let tls = server.scheme == "https"
+            let received = try await Self.onOwnThread { OS.exchange(host: host, port: port, send: bytes, timeoutSeconds: 30, tls: tls) }
             guard let received else { throw TestingError(description: "\(method) \(target): no answer within 30 s") }
             return try Self.parse(received, method: method)
         }
