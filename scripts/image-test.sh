@@ -227,6 +227,26 @@ grep -q 'debug .*GET /users/session-challenge -> 500' "$WORK/env.log" || { cat "
 pass "SESSION_MOCK_LOG_LEVEL=debug logs each request"
 
 # ---------------------------------------------------------------------------------------------
+step "HTTPS with the image's own certificates (session-mock cert, SESSION_MOCK_TLS_CERT/_KEY)"
+mkdir -p "$WORK/certs"
+chmod 0777 "$WORK/certs"   # written by the image's user 10001
+new_container; C5=$CTR
+run_in "$C5" -v "$WORK/certs:/certs" -- "${ENTRYPOINT[@]}" cert --out /certs >/dev/null || fail "session-mock cert --out /certs failed"
+for f in ca.pem server.pem server-key.pem ca-key.pem; do [ -s "$WORK/certs/$f" ] || fail "cert did not write $f"; done
+[ "$(stat -c %a "$WORK/certs/server-key.pem")" = 600 ] || fail "server-key.pem is not mode 0600"
+pass "cert wrote ca.pem, ca-key.pem (0600), server.pem, server-key.pem (0600)"
+port_free 8080 || fail "port 8080 still taken"
+start_server "$C5" "$WORK/tls.log" -v "$WORK/certs:/certs:ro" --env SESSION_MOCK_TLS_CERT=/certs/server.pem \
+    --env SESSION_MOCK_TLS_KEY=/certs/server-key.pem -- "${ENTRYPOINT[@]}" "${CMD[@]}"
+wait_ready "$WORK/tls.log"
+grep -q '^session-mock listening on https://0.0.0.0:8080$' "$WORK/tls.log" || { cat "$WORK/tls.log" >&2; fail "the ready line does not say https"; }
+expect "HTTPS WalletKit GET, certificate verified against ca.pem" 200 "$CHALLENGE" --cacert "$WORK/certs/ca.pem" \
+    -H 'X-WalletKit-Project-ID: proj_demo' "https://localhost:8080/users/session-challenge?code=K7PX-22QA"
+run_in "$C5" -- "${HEALTH[@]:1}" >/dev/null || fail "HEALTHCHECK command exited non-zero while the server serves HTTPS"
+pass "HEALTHCHECK ${HEALTH[*]:1} -> exit 0 while serving HTTPS"
+stop_server
+
+# ---------------------------------------------------------------------------------------------
 step "sizes"
 size_of() { buildah images --format '{{.Size}}' "$1" | head -1; }   # uncompressed, as buildah reports it
 IMG=$(size_of "$IMAGE")
