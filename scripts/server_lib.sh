@@ -29,7 +29,7 @@ start_session_mock() {
     BASE_URL=""
     local line
     for _ in $(seq 1 100); do  # 10 s
-        line="$(grep -m1 -E '^session-mock listening on http://[^ ]+$' "$WORK/server.out" || true)"
+        line="$(grep -m1 -E '^session-mock listening on https?://[^ ]+$' "$WORK/server.out" || true)"
         if [[ -n "$line" ]]; then BASE_URL="${line#session-mock listening on }"; break; fi
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
