@@ -42,34 +42,30 @@ public enum WalletKitLoginAPI {
 
     /// `POST /users/login-with-email` `{"email"}`: "sends" the user a code (see the outbox).
     public static func loginWithEmail(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
-        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
         let now = WallClock.nowMicros()
-        let answer: Result<String, WalletKitError> = state.withWalletKit { challenges, logins in
-            guard challenges.acceptsProject(project) else { return .failure(.invalidProjectId) }
-            let email: String
-            switch RequestBody(request).email() {
-            case .success(let value): email = value
-            case .failure(let error): return .failure(error)
-            }
-            guard let user = logins.user(email: email, project: project) else { return .failure(.userNotFound) }
-            return .success(logins.sendCode(to: user, nowMicros: now).userId)
-        }
-        switch answer {
-        case .failure(let error): return error.response
-        case .success(let userId):
+        return withEmailUser(request, state) { _, logins, user, _ in
             var w = JSONWriter(capacity: 48)
             w.raw("{\"user_id\":")
-            w.string(userId)
+            w.string(logins.sendCode(to: user, nowMicros: now).userId)
             w.raw(UInt8(ascii: "}"))
-            return .json(200, w.bytes)
+            return w.bytes
         }
     }
 
     /// `POST /users/login-with-magic-link` `{"email"}`: a new challenge that logs that user in.
     public static func loginWithMagicLink(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
-        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
         let elapsed = state.elapsedMicros
-        let answer: Result<SessionChallenge, WalletKitError> = state.withWalletKit { challenges, logins in
+        return withEmailUser(request, state) { challenges, logins, user, project in
+            SessionChallengeAPI.json(challenges.create(project: project, userId: user.userId, elapsedMicros: elapsed, settings: logins.settings))
+        }
+    }
+
+    /// The two email endpoints' rows (project header, body, user by email in the caller's
+    /// project), then `body`'s 200 answer, all under the copy's lock.
+    private static func withEmailUser(_ request: HTTPRequest, _ state: ScenarioState,
+                                      _ body: (inout SessionChallengeStore, inout WalletKitLoginStore, WalletKitUser, _ project: String) -> [UInt8]) -> HTTPResponse {
+        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
+        let answer: Result<[UInt8], WalletKitError> = state.withWalletKit { challenges, logins in
             guard challenges.acceptsProject(project) else { return .failure(.invalidProjectId) }
             let email: String
             switch RequestBody(request).email() {
@@ -77,11 +73,11 @@ public enum WalletKitLoginAPI {
             case .failure(let error): return .failure(error)
             }
             guard let user = logins.user(email: email, project: project) else { return .failure(.userNotFound) }
-            return .success(challenges.create(project: project, userId: user.userId, elapsedMicros: elapsed, settings: logins.settings))
+            return .success(body(&challenges, &logins, user, project))
         }
         switch answer {
         case .failure(let error): return error.response
-        case .success(let challenge): return .json(200, SessionChallengeAPI.json(challenge))
+        case .success(let bytes): return .json(200, bytes)
         }
     }
 
