@@ -90,13 +90,34 @@ print(f"check_openapi: the document and the route table agree on all {len(routed
 start_session_mock --seeds "$SEEDS_DIR" --admin-token "$ADMIN_TOKEN"
 echo "check_openapi: session-mock at $BASE_URL (seeds: Seeds/, with --admin-token)"
 
+# --- WalletKit sessions ---------------------------------------------------------------------------
+# The login flow's sessions exist only once verify-login issued them: a few in the default scenario (the seeded
+# COMPLETED challenge, then bob's emailed codes), so GET/DELETE /__admin/walletkit/sessions/{id} find records.
+# Best effort: with a default seed that lacks them, those operations are fuzzed with 404s only.
+walletkit_session() {  # verify-login BODY -> the new session's id, or nothing
+    curl -fsS -X POST -H "X-WalletKit-Project-ID: proj_demo" -d "$1" "$BASE_URL/users/verify-login" 2>/dev/null \
+        | "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["id"])' 2>/dev/null || true
+}
+bob_code() {  # login-with-email for bob -> the code the outbox shows, or nothing
+    curl -fsS -o /dev/null -X POST -H "X-WalletKit-Project-ID: proj_demo" -d '{"email":"bob@example.com"}' \
+        "$BASE_URL/users/login-with-email" 2>/dev/null || return 0
+    curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE_URL/__admin/walletkit/outbox?email=bob@example.com" 2>/dev/null \
+        | "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["messages"][0]["code"])' 2>/dev/null || true
+}
+declare -a WALLETKIT_SESSIONS=()
+WALLETKIT_SESSIONS+=("$(walletkit_session '{"session_challenge_code":"COMPLETED"}')")
+for _ in 1 2 3; do
+    WALLETKIT_SESSIONS+=("$(walletkit_session "{\"user_id\":\"usr_bob\",\"verification_code\":\"$(bob_code)\"}")")
+done
+
 # --- Known good identifiers -----------------------------------------------------------------------
-# Half of the generated scenario names, challenge codes and session ids come from the seeds, so that
-# GET/PUT/PATCH/DELETE of existing records (200) are exercised, not only 404s.
-"$VENV/bin/python" - "$SEEDS_DIR" >"$WORK/schemathesis.toml" <<'PY'
+# Half of the generated scenario names, challenge codes, session ids and outbox emails come from the seeds
+# (and the WalletKit sessions above), so that GET/PUT/PATCH/DELETE of existing records (200) are exercised,
+# not only 404s.
+"$VENV/bin/python" - "$SEEDS_DIR" "${WALLETKIT_SESSIONS[@]}" >"$WORK/schemathesis.toml" <<'PY'
 import json, pathlib, sys
 
-names, codes, ids = [], [], []
+names, codes, ids, emails = [], [], [], []
 for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     if path.name.endswith(".schema.json"):
         continue
@@ -104,6 +125,8 @@ for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     names.append(path.stem)
     codes += [e["challenge"]["code"] for e in (seed.get("walletkit") or {}).get("sessionChallenges") or []]
     ids += [e["session"]["id"] for e in (seed.get("zitadel") or {}).get("sessions") or []]
+    emails += [u["email"] for u in (seed.get("walletkit") or {}).get("users") or []]
+ids += [arg for arg in sys.argv[2:] if arg]  # WalletKit session ids: the path parameter is `id` on both session stores
 selectors = names + [f"{name}@check-openapi" for name in names]
 
 def dictionary(name, values):
@@ -115,6 +138,7 @@ dictionary("scenarios", selectors)
 dictionary("new-names", ["check-openapi-a", "check-openapi-b"])
 dictionary("codes", codes)
 dictionary("session-ids", ids)
+dictionary("emails", sorted(set(emails)))
 dictionary("journal-paths", ["/users/session-challenge", "/v2/sessions/312909075212468632"])
 print("[parameters]")
 print('"query.scenario" = { dictionary = "scenarios", probability = 0.5 }')
@@ -122,6 +146,7 @@ print('"path.name" = { dictionary = "new-names", probability = 0.3 }')
 print('"path.code" = { dictionary = "codes", probability = 0.5 }')
 print('"path.id" = { dictionary = "session-ids", probability = 0.5 }')
 print('"query.path" = { dictionary = "journal-paths", probability = 0.5 }')
+print('"query.email" = { dictionary = "emails", probability = 0.5 }')
 PY
 
 # Some journal entries, so GET /__admin/requests has entries to check against JournalEntry.

@@ -63,6 +63,21 @@ def fault(**rule):
     return seed(faults=[rule])
 
 
+WALLETKIT_USER = {"userId": "usr_1", "email": "a@example.com"}
+
+
+def walletkit_users(*users):
+    return seed(walletkit={"projects": ["proj_demo"], "users": list(users)})
+
+
+def walletkit_user(**fields):
+    return walletkit_users({**WALLETKIT_USER, **fields})
+
+
+def walletkit_settings(**settings):
+    return seed(walletkit={"settings": settings})
+
+
 GOOD = {
     "empty document": {},
     "small seed": seed(),
@@ -94,6 +109,21 @@ GOOD = {
     "fault delay only": fault(match={"sessionId": "slow-1", "method": "get"}, delayMs=1500),
     "fault drop": fault(match={"query": {"code": "DROP"}, "headers": {"x-test": "1"}}, drop=True),
     "fault drop false with delay": fault(match={}, drop=False, delayMs=0),
+    "walletkit user minimal": walletkit_users(dict(WALLETKIT_USER)),
+    "walletkit user full": walletkit_user(project="proj_demo", verificationCode="123456"),
+    "walletkit user nulls": walletkit_user(project=None, verificationCode=None),
+    "walletkit same email in two projects": seed(walletkit={"projects": ["p1", "p2"], "users": [
+        {"userId": "u1", "email": "a@example.com", "project": "p1"}, {"userId": "u2", "email": "A@example.com", "project": "p2"}]}),
+    "walletkit email of 254 bytes": walletkit_user(email="a@" + "b" * 252),
+    "walletkit users and settings null": seed(walletkit={"users": None, "settings": None}),
+    "walletkit settings empty": walletkit_settings(),
+    "walletkit settings full": walletkit_settings(challengeTtl="10m", accessTokenTtl="1h30m", refreshTokenTtl="30d",
+                                                  codeLength=12, newChallengeTimeline=[
+                                                      {"afterPolls": 2, "set": {"completed": True}},
+                                                      {"after": "1500ms", "set": {"expired": True}}]),
+    "walletkit settings nulls": walletkit_settings(challengeTtl=None, accessTokenTtl=None, refreshTokenTtl=None,
+                                                   codeLength=None, newChallengeTimeline=None),
+    "walletkit settings shortest": walletkit_settings(challengeTtl="1ms", codeLength=4),
 }
 
 BAD = {
@@ -148,6 +178,31 @@ BAD = {
     "fault unknown match key": fault(match={"host": "x"}, status=500),
     "fault times zero": fault(match={}, status=500, times=0),
     "fault delay too long": fault(match={}, delayMs=600001),
+    "walletkit user without userId": walletkit_users({"email": "a@example.com"}),
+    "walletkit user without email": walletkit_users({"userId": "usr_1"}),
+    "walletkit user empty userId": walletkit_user(userId=""),
+    "walletkit user userId null": walletkit_user(userId=None),
+    "walletkit user email null": walletkit_user(email=None),
+    "walletkit user email without @": walletkit_user(email="alice.example.com"),
+    "walletkit user email over 254 bytes": walletkit_user(email="a@" + "b" * 253),
+    "walletkit user email a number": walletkit_user(email=5),
+    "walletkit user empty project": walletkit_user(project=""),
+    "walletkit user empty verificationCode": walletkit_user(verificationCode=""),
+    "walletkit user numeric verificationCode": walletkit_user(verificationCode=123456),
+    "walletkit user unknown field": walletkit_user(password="x"),
+    "walletkit user not an object": walletkit_users("usr_1"),
+    "walletkit users not an array": seed(walletkit={"users": {"userId": "usr_1", "email": "a@example.com"}}),
+    "walletkit settings not an object": seed(walletkit={"settings": []}),
+    "walletkit settings unknown field": walletkit_settings(sessionTtl="1h"),
+    "walletkit settings zero ttl": walletkit_settings(challengeTtl="0m"),
+    "walletkit settings zero ttl in parts": walletkit_settings(refreshTokenTtl="0h00m"),
+    "walletkit settings bad duration": walletkit_settings(accessTokenTtl="1 hour"),
+    "walletkit settings ttl a number": walletkit_settings(accessTokenTtl=3600),
+    "walletkit settings codeLength 3": walletkit_settings(codeLength=3),
+    "walletkit settings codeLength 13": walletkit_settings(codeLength=13),
+    "walletkit settings codeLength text": walletkit_settings(codeLength="6"),
+    "walletkit settings timeline step without trigger": walletkit_settings(newChallengeTimeline=[{"set": {"completed": True}}]),
+    "walletkit settings timeline not an array": walletkit_settings(newChallengeTimeline={"afterPolls": 1, "set": {"completed": True}}),
 }
 
 

@@ -5,16 +5,19 @@ openapi: 3.1.0
 info:
   title: session-mock
   version: '1'
-  summary: A mock of WalletKit's session-challenge endpoint and ZITADEL's GetSession, with a control API.
+  summary: A mock of WalletKit's session-challenge login flow and ZITADEL's Session Service, with a control API.
   description: |
-    Hand-written description of what session-mock answers (contract v1, `contract.md` §1–§5).
+    Hand-written description of what session-mock answers (contract v2, `contract.md`).
 
-    * **Mocked endpoints** — WalletKit `GET /users/session-challenge` and ZITADEL `GET /v2/sessions/{sessionId}`
-      (also over Connect / gRPC-Web at `POST /zitadel.session.v2.SessionService/GetSession`). The documented
+    * **Mocked endpoints** — WalletKit `GET /users/session-challenge` and its login flow (contract §8:
+      `POST /users/create-session-challenge`, `login-with-email`, `login-with-magic-link`, `verify-login`,
+      `refresh-token`, `logout`), and ZITADEL `GET /v2/sessions/{sessionId}` with the rest of the session lifecycle
+      (contract §7; also over Connect / gRPC-Web at `POST /zitadel.session.v2.SessionService/…`). The documented
       responses are the mock's own; a seed fault rule with its own `body` may answer any status and body.
       Every request to a mocked endpoint is recorded in the request journal (`GET /__admin/requests`).
     * **Control API** under `/__admin` — health, reset, the request journal, scenarios, and the store
-      (WalletKit session challenges and ZITADEL sessions) at run time. Store routes take `?scenario=NAME[@KEY]`
+      (WalletKit session challenges, the login flow's outbox and sessions, ZITADEL sessions) at run time, and the
+      user's side of WalletKit's login flow (approving a challenge). Store routes take `?scenario=NAME[@KEY]`
       (default: the active scenario); `NAME@KEY` is a private copy of scenario NAME made from its seed on first use.
       When the server runs with `--admin-token T`, every `/__admin` call except `GET /__admin/health` needs
       `Authorization: Bearer T` (else 401); without it the control API is open.
@@ -30,7 +33,7 @@ servers:
     description: 'session-mock serve (default port; `--port 0` picks a free one)'
 tags:
   - name: WalletKit
-    description: The mocked WalletKit endpoint (contract §1).
+    description: The mocked WalletKit endpoints (contract §1 and §8).
   - name: ZITADEL
     description: The mocked ZITADEL Session Service v2 endpoint (contract §2).
   - name: Control
@@ -147,6 +150,400 @@ paths:
                       error:
                         const: Internal server error
               example: {code: null, error: Internal server error}
+        '414':
+          $ref: '#/components/responses/WalletKitUriTooLong'
+        '431':
+          $ref: '#/components/responses/WalletKitHeadersTooLarge'
+
+  /users/create-session-challenge:
+    post:
+      tags: [WalletKit]
+      operationId: users_create-session-challenge
+      summary: Create a session challenge (WalletKit)
+      description: |
+        Contract §8. A new challenge of the caller's project: `completed: false`, `expired: false`, a code `XXXX-XXXX`
+        (A–Z, 2–9) unique in the scenario copy. It reads `expired: true` after `walletkit.settings.challengeTtl`
+        (default 10m), and `walletkit.settings.newChallengeTimeline` applies to it (`after` counting from its
+        creation). A test approves it with `POST /__admin/walletkit/session-challenges/{code}/complete`; clients poll it
+        with `GET /users/session-challenge` and log in with `POST /users/verify-login`. No body is read.
+        Checked in this order: missing or empty `X-WalletKit-Project-ID` (401 `missing_project_id`); the seed lists
+        `projects` and this id is not among them (401 `invalid_project_id`); otherwise 200. Before both: an unknown
+        `X-Mock-Scenario` or a bad test header (400), then `X-Mock-Status` and seed fault rules.
+      security: []
+      parameters:
+        - $ref: '#/components/parameters/WalletKitProjectId'
+        - $ref: '#/components/parameters/WalletKitTokenSource'
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusWalletKit'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: The new challenge.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionChallenge'
+              example: {id: sc_0k3v9x2m4q7r8t1w5y6z0a2b, code: Q7RM-4KX2, expired: false, completed: false}
+        '400':
+          description: |
+            Only forced (`X-Mock-Status: 400` or a fault rule: `bad_request`) or the mock's own refusals:
+            `unknown_scenario`, `invalid_mock_header`, `invalid_encoding`.
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        enum: [bad_request, unknown_scenario, invalid_mock_header, invalid_encoding]
+              example: {code: bad_request, error: Bad request}
+        '401':
+          $ref: '#/components/responses/WalletKitProjectRejected'
+        '403':
+          $ref: '#/components/responses/WalletKitForcedForbidden'
+        '500':
+          $ref: '#/components/responses/WalletKitInternal'
+        '413':
+          $ref: '#/components/responses/WalletKitBodyTooLarge'
+        '414':
+          $ref: '#/components/responses/WalletKitUriTooLong'
+        '431':
+          $ref: '#/components/responses/WalletKitHeadersTooLarge'
+
+  /users/login-with-email:
+    post:
+      tags: [WalletKit]
+      operationId: users_login-with-email
+      summary: Send a user a one-time code (WalletKit)
+      description: |
+        Contract §8. Finds the user among the seed's `walletkit.users` by email (case-insensitively) within the caller's
+        project (a user without `project` is in every project) and "sends" a code: the user's `verificationCode`, else
+        `walletkit.settings.codeLength` random digits. It replaces any code sent to that user before, and is readable
+        at `GET /__admin/walletkit/outbox`; `POST /users/verify-login` with `user_id` and `verification_code` redeems
+        it once.
+        Checked in this order: the project header rows (401); the body is not a JSON object (400 `invalid_body`);
+        `email` missing, null or empty (400 `missing_field`); not a string or over 254 bytes (400 `invalid_field`); no
+        such user in this project (400 `user_not_found`); otherwise 200. Other members are ignored. Before all of them:
+        an unknown `X-Mock-Scenario` or a bad test header (400), then `X-Mock-Status` and seed fault rules.
+      security: []
+      parameters:
+        - $ref: '#/components/parameters/WalletKitProjectId'
+        - $ref: '#/components/parameters/WalletKitTokenSource'
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusWalletKit'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/WalletKitEmailRequest'
+            example: {email: alice@example.com}
+      responses:
+        '200':
+          description: The user the code was sent to.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/LoginWithEmailResponse'
+              example: {user_id: usr_alice}
+        '400':
+          description: |
+            `invalid_body`, `missing_field`, `invalid_field`, `user_not_found` (also what `X-Mock-Status: 400` forces);
+            or the mock's own refusals: `unknown_scenario`, `invalid_mock_header`, `invalid_encoding`.
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        enum: [invalid_body, missing_field, invalid_field, user_not_found, unknown_scenario, invalid_mock_header, invalid_encoding]
+              example: {code: user_not_found, error: User not found}
+        '401':
+          $ref: '#/components/responses/WalletKitProjectRejected'
+        '403':
+          $ref: '#/components/responses/WalletKitForcedForbidden'
+        '500':
+          $ref: '#/components/responses/WalletKitInternal'
+        '413':
+          $ref: '#/components/responses/WalletKitBodyTooLarge'
+        '414':
+          $ref: '#/components/responses/WalletKitUriTooLong'
+        '431':
+          $ref: '#/components/responses/WalletKitHeadersTooLarge'
+
+  /users/login-with-magic-link:
+    post:
+      tags: [WalletKit]
+      operationId: users_login-with-magic-link
+      summary: Create a session challenge for a user (WalletKit magic link)
+      description: |
+        Contract §8. Finds the user as `POST /users/login-with-email` does and answers a new challenge, as
+        `POST /users/create-session-challenge` does, that logs that user in once it is completed (the "link" is
+        `POST /__admin/walletkit/session-challenges/{code}/complete`) and verified.
+        Checked in this order: the project header rows (401); the body is not a JSON object (400 `invalid_body`);
+        `email` missing, null or empty (400 `missing_field`); not a string or over 254 bytes (400 `invalid_field`); no
+        such user in this project (400 `user_not_found`); otherwise 200. Before all of them: an unknown
+        `X-Mock-Scenario` or a bad test header (400), then `X-Mock-Status` and seed fault rules.
+      security: []
+      parameters:
+        - $ref: '#/components/parameters/WalletKitProjectId'
+        - $ref: '#/components/parameters/WalletKitTokenSource'
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusWalletKit'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/WalletKitEmailRequest'
+            example: {email: alice@example.com}
+      responses:
+        '200':
+          description: The new challenge, tied to that user.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionChallenge'
+              example: {id: sc_5n2c8d1e7f3g9h0j4k6l2m8p, code: ZP4T-9WQA, expired: false, completed: false}
+        '400':
+          description: |
+            `invalid_body`, `missing_field`, `invalid_field`, `user_not_found` (also what `X-Mock-Status: 400` forces);
+            or the mock's own refusals: `unknown_scenario`, `invalid_mock_header`, `invalid_encoding`.
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        enum: [invalid_body, missing_field, invalid_field, user_not_found, unknown_scenario, invalid_mock_header, invalid_encoding]
+              example: {code: missing_field, error: '''email'' is required'}
+        '401':
+          $ref: '#/components/responses/WalletKitProjectRejected'
+        '403':
+          $ref: '#/components/responses/WalletKitForcedForbidden'
+        '500':
+          $ref: '#/components/responses/WalletKitInternal'
+        '413':
+          $ref: '#/components/responses/WalletKitBodyTooLarge'
+        '414':
+          $ref: '#/components/responses/WalletKitUriTooLong'
+        '431':
+          $ref: '#/components/responses/WalletKitHeadersTooLarge'
+
+  /users/verify-login:
+    post:
+      tags: [WalletKit]
+      operationId: users_verify-login
+      summary: Verify a login and create a session (WalletKit)
+      description: |
+        Contract §8. Two forms: `{"session_challenge_code"}` (a completed, unexpired challenge of the caller's project,
+        spent by this call) or `{"user_id","verification_code"}` (the code login-with-email sent that user, spent by this
+        call). A challenge nobody named a user for logs in the project's first seeded user.
+        Checked in this order: the project header rows (401); the body is not a JSON object (400 `invalid_body`); one
+        of the three fields not a string or over 1024 bytes (400 `invalid_field`); both forms given (400
+        `conflicting_fields`); neither form, or half of the code form (400 `missing_field`; only `siwe_message`,
+        `signature` or `passkey_credential_assertion_response`: 400 `unsupported_login_method`). Null and empty
+        strings count as absent. Then, challenge form: unknown code (400 `session_challenge_not_found`), another
+        project's (403 `forbidden`), verified before (400 `session_challenge_already_used`), expired (400
+        `session_challenge_expired`), not completed (400 `session_challenge_not_completed`); code form: no such user in
+        this project (400 `user_not_found`), wrong, reused or never sent code (400 `invalid_verification_code`);
+        otherwise 200. Before all of them: an unknown `X-Mock-Scenario` or a bad test header (400), then
+        `X-Mock-Status` and seed fault rules (which also match the body's code as `match.code`).
+      security: []
+      parameters:
+        - $ref: '#/components/parameters/WalletKitProjectId'
+        - $ref: '#/components/parameters/WalletKitTokenSource'
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusWalletKit'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/VerifyLoginRequest'
+            examples:
+              challenge:
+                summary: A completed session challenge
+                value: {session_challenge_code: COMPLETED}
+              code:
+                summary: The code login-with-email sent
+                value: {user_id: usr_alice, verification_code: '123456'}
+      responses:
+        '200':
+          description: A new session of the caller's project.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WalletKitSession'
+        '400':
+          description: |
+            `invalid_body`, `missing_field`, `invalid_field`, `conflicting_fields`, `unsupported_login_method`,
+            `session_challenge_not_found`, `session_challenge_already_used`, `session_challenge_expired`,
+            `session_challenge_not_completed` (also what `X-Mock-Status: 400` forces), `user_not_found`,
+            `invalid_verification_code`; or the mock's own refusals: `unknown_scenario`, `invalid_mock_header`,
+            `invalid_encoding`.
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        enum: [invalid_body, missing_field, invalid_field, conflicting_fields, unsupported_login_method,
+                               session_challenge_not_found, session_challenge_already_used, session_challenge_expired,
+                               session_challenge_not_completed, user_not_found, invalid_verification_code,
+                               unknown_scenario, invalid_mock_header, invalid_encoding]
+              example: {code: session_challenge_not_completed, error: Session challenge has not been completed}
+        '401':
+          $ref: '#/components/responses/WalletKitProjectRejected'
+        '403':
+          description: 'The challenge belongs to another project (also what `X-Mock-Status: 403` forces).'
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        const: forbidden
+                      error:
+                        const: Session challenge belongs to another project
+              example: {code: forbidden, error: Session challenge belongs to another project}
+        '500':
+          $ref: '#/components/responses/WalletKitInternal'
+        '413':
+          $ref: '#/components/responses/WalletKitBodyTooLarge'
+        '414':
+          $ref: '#/components/responses/WalletKitUriTooLong'
+        '431':
+          $ref: '#/components/responses/WalletKitHeadersTooLarge'
+
+  /users/refresh-token:
+    post:
+      tags: [WalletKit]
+      operationId: users_refresh-token
+      summary: Refresh a session's tokens (WalletKit)
+      description: |
+        Contract §8. The same session (`id`, `created_at`) with a new access and refresh token; the old pair stops
+        working (each refresh token works once).
+        Checked in this order: the project header rows (401); the body is not a JSON object (400 `invalid_body`);
+        `session_id`, then `refresh_token`, missing, null or empty (400 `missing_field`) or not a string or over 1024
+        bytes (400 `invalid_field`); a refresh token that is unknown, used before, expired, of another session, of a
+        logged-out session or of another project (401 `invalid_refresh_token`); otherwise 200. Before all of them: an
+        unknown `X-Mock-Scenario` or a bad test header (400), then `X-Mock-Status` and seed fault rules.
+      security: []
+      parameters:
+        - $ref: '#/components/parameters/WalletKitProjectId'
+        - $ref: '#/components/parameters/WalletKitTokenSource'
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusWalletKit'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/RefreshTokenRequest'
+            example: {session_id: ses_5bf4r362gkdwj524lr4dndnz, refresh_token: wk_rt_lnhr2k2b9a8d75hiseokq47phtub0kli0yog4s3u}
+      responses:
+        '200':
+          description: The session with its new tokens and expiry times.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WalletKitSession'
+        '400':
+          description: |
+            `invalid_body`, `missing_field`, `invalid_field`; forced (`X-Mock-Status: 400` or a fault rule):
+            `bad_request`; or the mock's own refusals: `unknown_scenario`, `invalid_mock_header`, `invalid_encoding`.
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        enum: [invalid_body, missing_field, invalid_field, bad_request, unknown_scenario, invalid_mock_header, invalid_encoding]
+              example: {code: missing_field, error: '''session_id'' is required'}
+        '401':
+          description: '`missing_project_id`, `invalid_project_id` or `invalid_refresh_token`.'
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        enum: [missing_project_id, invalid_project_id, invalid_refresh_token]
+              example: {code: invalid_refresh_token, error: Invalid refresh token}
+        '403':
+          $ref: '#/components/responses/WalletKitForcedForbidden'
+        '500':
+          $ref: '#/components/responses/WalletKitInternal'
+        '413':
+          $ref: '#/components/responses/WalletKitBodyTooLarge'
+        '414':
+          $ref: '#/components/responses/WalletKitUriTooLong'
+        '431':
+          $ref: '#/components/responses/WalletKitHeadersTooLarge'
+
+  /users/logout:
+    post:
+      tags: [WalletKit]
+      operationId: users_logout
+      summary: Log out a session (WalletKit)
+      description: |
+        Contract §8. Ends the session whose access token is the bearer token: both of its tokens are refused from then
+        on (the store API still lists it, `loggedOut: true`). Any body is ignored.
+        Checked in this order: the project header rows (401); no bearer token, or one that is unknown, replaced by a
+        refresh, expired, logged out or of another project (401 `invalid_access_token`); otherwise 204. Before all of
+        them: an unknown `X-Mock-Scenario` or a bad test header (400), then `X-Mock-Status` and seed fault rules.
+      security:
+        - walletKitAccessToken: []
+      parameters:
+        - $ref: '#/components/parameters/WalletKitProjectId'
+        - $ref: '#/components/parameters/WalletKitTokenSource'
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusWalletKit'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '204':
+          description: Logged out; no body.
+        '400':
+          description: |
+            Only forced (`X-Mock-Status: 400` or a fault rule: `bad_request`) or the mock's own refusals:
+            `unknown_scenario`, `invalid_mock_header`, `invalid_encoding`.
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        enum: [bad_request, unknown_scenario, invalid_mock_header, invalid_encoding]
+              example: {code: bad_request, error: Bad request}
+        '401':
+          description: '`missing_project_id`, `invalid_project_id` or `invalid_access_token`.'
+          content:
+            application/json:
+              schema:
+                allOf:
+                  - $ref: '#/components/schemas/ErrorResponse'
+                  - properties:
+                      code:
+                        enum: [missing_project_id, invalid_project_id, invalid_access_token]
+              example: {code: invalid_access_token, error: Invalid access token}
+        '403':
+          $ref: '#/components/responses/WalletKitForcedForbidden'
+        '500':
+          $ref: '#/components/responses/WalletKitInternal'
+        '413':
+          $ref: '#/components/responses/WalletKitBodyTooLarge'
         '414':
           $ref: '#/components/responses/WalletKitUriTooLong'
         '431':
@@ -1323,6 +1720,219 @@ paths:
           $ref: '#/components/responses/Refused'
 
   # ------------------------------------------------------------------------------------------------
+  # Store: the WalletKit login flow (contract §8), the user's side of it
+  # ------------------------------------------------------------------------------------------------
+  /__admin/walletkit/session-challenges/{code}/complete:
+    post:
+      tags: [Store]
+      operationId: admin_challenge_complete
+      summary: Approve a session challenge, as the user would on another device
+      description: |
+        The challenge reads `completed: true` from now on, and `POST /users/verify-login` with its code logs in `userId`
+        (else the user the challenge was made for by login-with-magic-link, else the project's first seeded user). A
+        `userId` is taken as given: it need not be in `walletkit.users`. Completing a completed (not yet verified)
+        challenge again answers 200 and may name another user. Seeded and created challenges alike.
+      parameters:
+        - name: code
+          in: path
+          required: true
+          description: The challenge code.
+          schema:
+            type: string
+            minLength: 1
+        - $ref: '#/components/parameters/ScenarioQuery'
+      requestBody:
+        required: false
+        description: Optional; an empty body approves for the default user.
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                userId:
+                  description: 'The user verify-login logs in; null: as if absent.'
+                  type: [string, 'null']
+                  minLength: 1
+            example: {userId: usr_bob}
+      responses:
+        '200':
+          description: The challenge as the endpoint would send it now, its project and the user it will log in.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ChallengeCompleted'
+              example: {project: proj_demo, challenge: {id: sc_pending, code: PENDING, expired: false, completed: true}, userId: usr_bob}
+        '400':
+          description: |
+            The body is not empty and not a JSON object, has a member other than `userId`, or `userId` is not a non-empty
+            string or null; or the request is not UTF-8 (with `path`).
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/AdminError'
+              example: {error: '''userId'' must be a non-empty string'}
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '404':
+          $ref: '#/components/responses/AdminRecordNotFound'
+        '409':
+          description: The challenge has expired, or has already logged a user in (verify-login spent it).
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/AdminError'
+              example: {error: 'session challenge ''EXPIRED'' has expired: it can no longer be approved'}
+        '413':
+          $ref: '#/components/responses/Refused'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
+
+  /__admin/walletkit/outbox:
+    get:
+      tags: [Store]
+      operationId: admin_walletkit_outbox
+      summary: The codes login-with-email sent (the test's inbox)
+      description: |
+        Every code `POST /users/login-with-email` sent in this scenario copy, newest first, including those replaced or
+        redeemed since. Reset empties it.
+      parameters:
+        - name: email
+          in: query
+          required: false
+          description: Only messages to this address (case-insensitive).
+          schema:
+            type: string
+          example: alice@example.com
+        - $ref: '#/components/parameters/ScenarioQuery'
+      responses:
+        '200':
+          description: The messages.
+          content:
+            application/json:
+              schema:
+                type: object
+                additionalProperties: false
+                required: [messages]
+                properties:
+                  messages:
+                    type: array
+                    items:
+                      $ref: '#/components/schemas/OutboxMessage'
+              example: {messages: [{email: alice@example.com, userId: usr_alice, code: '123456', sentAt: '2026-12-03T13:00:01.456Z'}]}
+        '400':
+          $ref: '#/components/responses/Refused'
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '404':
+          $ref: '#/components/responses/AdminUnknownScenario'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
+
+  /__admin/walletkit/sessions:
+    get:
+      tags: [Store]
+      operationId: admin_walletkit_sessions_list
+      summary: All WalletKit sessions of a scenario
+      description: Every session verify-login issued in this scenario copy (logged out ones too), as WalletKit sends it.
+      parameters:
+        - $ref: '#/components/parameters/ScenarioQuery'
+      responses:
+        '200':
+          description: The scenario's WalletKit sessions.
+          content:
+            application/json:
+              schema:
+                type: object
+                additionalProperties: false
+                required: [scenario, sessions]
+                properties:
+                  scenario:
+                    description: '`NAME` or `NAME@KEY`.'
+                    type: string
+                  sessions:
+                    type: array
+                    items:
+                      $ref: '#/components/schemas/WalletKitSessionEntry'
+        '400':
+          $ref: '#/components/responses/Refused'
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '404':
+          $ref: '#/components/responses/AdminUnknownScenario'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
+
+  /__admin/walletkit/sessions/{id}:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        description: The session id (`Session.id`).
+        schema:
+          type: string
+          minLength: 1
+      - $ref: '#/components/parameters/ScenarioQuery'
+    get:
+      tags: [Store]
+      operationId: admin_walletkit_session_get
+      summary: One WalletKit session
+      description: The session with its current tokens, and whether logout ended it.
+      responses:
+        '200':
+          description: The session.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WalletKitSessionEntry'
+        '400':
+          $ref: '#/components/responses/Refused'
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '404':
+          $ref: '#/components/responses/AdminRecordNotFound'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
+    delete:
+      tags: [Store]
+      operationId: admin_walletkit_session_delete
+      summary: Delete one WalletKit session
+      description: Its tokens are refused from then on (refresh-token 401, logout 401).
+      responses:
+        '200':
+          description: Deleted.
+          content:
+            application/json:
+              schema:
+                type: object
+                additionalProperties: false
+                required: [deleted]
+                properties:
+                  deleted:
+                    description: The id.
+                    type: string
+        '400':
+          $ref: '#/components/responses/Refused'
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '404':
+          $ref: '#/components/responses/AdminRecordNotFound'
+        '413':
+          $ref: '#/components/responses/Refused'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
+
+  # ------------------------------------------------------------------------------------------------
   # Store: ZITADEL sessions
   # ------------------------------------------------------------------------------------------------
   /__admin/zitadel/sessions:
@@ -1598,6 +2208,10 @@ components:
       description: |
         A ZITADEL personal access token or access token, as listed in the scenario's `zitadel.tokens` (with the user
         it stands for and its permissions). The scheme name `Bearer` is case-insensitive.
+    walletKitAccessToken:
+      type: http
+      scheme: bearer
+      description: 'A WalletKit `Session.access_token` (from verify-login or refresh-token). The scheme name `Bearer` is case-insensitive.'
 
   parameters:
     XMockScenario:
@@ -1620,6 +2234,32 @@ components:
       schema:
         type: integer
         enum: [200, 400, 401, 403, 404, 500]
+    WalletKitProjectId:
+      name: X-WalletKit-Project-ID
+      in: header
+      required: true
+      description: 'The WalletKit project id; missing or empty answers 401 `missing_project_id`, one the seed''s `walletkit.projects` does not list 401 `invalid_project_id`.'
+      schema:
+        type: string
+      example: proj_demo
+    WalletKitTokenSource:
+      name: X-WalletKit-Token-Source
+      in: header
+      required: false
+      description: Accepted and ignored.
+      schema:
+        type: string
+    XMockStatusWalletKit:
+      name: X-Mock-Status
+      in: header
+      required: false
+      description: |
+        Forces that documented answer of this endpoint (200 runs the endpoint as usual): the endpoint's first error row
+        with that status, 401 `missing_project_id`, 500 `{"code":null,"error":"Internal server error"}`. Any other value
+        answers 400 `invalid_mock_header`. Ignored with `serve --no-test-headers`.
+      schema:
+        type: integer
+        enum: [200, 400, 401, 403, 500]
     XMockDelayMs:
       name: X-Mock-Delay-Ms
       in: header
@@ -1695,6 +2335,52 @@ components:
               - properties:
                   code:
                     const: headers_too_large
+    WalletKitBodyTooLarge:
+      description: A body over 4 MiB.
+      content:
+        application/json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/ErrorResponse'
+              - properties:
+                  code:
+                    const: body_too_large
+    # --- WalletKit login flow errors shared by its endpoints (contract §8)
+    WalletKitProjectRejected:
+      description: '`missing_project_id` (also what `X-Mock-Status: 401` forces) or `invalid_project_id`.'
+      content:
+        application/json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/ErrorResponse'
+              - properties:
+                  code:
+                    enum: [missing_project_id, invalid_project_id]
+          example: {code: invalid_project_id, error: Invalid project ID}
+    WalletKitForcedForbidden:
+      description: 'Only forced, by `X-Mock-Status: 403` or a seed fault rule.'
+      content:
+        application/json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/ErrorResponse'
+              - properties:
+                  code:
+                    const: forbidden
+          example: {code: forbidden, error: Forbidden}
+    WalletKitInternal:
+      description: 'Forced by `X-Mock-Status: 500` or a seed fault rule.'
+      content:
+        application/json:
+          schema:
+            allOf:
+              - $ref: '#/components/schemas/ErrorResponse'
+              - properties:
+                  code:
+                    type: 'null'
+                  error:
+                    const: Internal server error
+          example: {code: null, error: Internal server error}
     # --- ZITADEL REST errors (gRPC status JSON)
     ZitadelInvalidArgument:
       description: 'Code 3: sessionId over 200 characters, sessionToken empty or over 500, or the mock''s own refusals (unknown X-Mock-Scenario, bad test header, not UTF-8).'
@@ -1905,6 +2591,98 @@ components:
           pattern: '^[a-z][a-z0-9_]*$'
         error:
           type: string
+    WalletKitTimestamp:
+      description: 'RFC 3339 in UTC with exactly 3 fraction digits and `Z`, as WalletKit''s Swift SDK decodes it.'
+      type: string
+      format: date-time
+      pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$'
+      examples: ['2026-12-02T18:00:00.123Z']
+    WalletKitSession:
+      description: WalletKit's Session; all eight fields always present, in this order.
+      type: object
+      additionalProperties: false
+      required: [id, created_at, project_id, user_id, access_token, access_token_expires_at, refresh_token, refresh_token_expires_at]
+      properties:
+        id:
+          type: string
+          minLength: 1
+        created_at:
+          $ref: '#/components/schemas/WalletKitTimestamp'
+        project_id:
+          type: string
+          minLength: 1
+        user_id:
+          type: string
+          minLength: 1
+        access_token:
+          description: 'The bearer token of `POST /users/logout`; valid for `walletkit.settings.accessTokenTtl` (default 1h).'
+          type: string
+          minLength: 1
+        access_token_expires_at:
+          $ref: '#/components/schemas/WalletKitTimestamp'
+        refresh_token:
+          description: 'Works once, with `POST /users/refresh-token`; valid for `walletkit.settings.refreshTokenTtl` (default 30d).'
+          type: string
+          minLength: 1
+        refresh_token_expires_at:
+          $ref: '#/components/schemas/WalletKitTimestamp'
+      example: {id: ses_5bf4r362gkdwj524lr4dndnz, created_at: '2026-12-03T13:04:43.053Z', project_id: proj_demo, user_id: usr_alice,
+                access_token: wk_at_yb8a34y48ci6qv86ij10jc7xhesgzf00b5kp7la2, access_token_expires_at: '2026-12-03T14:04:43.053Z',
+                refresh_token: wk_rt_lnhr2k2b9a8d75hiseokq47phtub0kli0yog4s3u, refresh_token_expires_at: '2027-01-02T13:04:43.053Z'}
+    LoginWithEmailResponse:
+      description: WalletKit's LoginWithEmailResponse.
+      type: object
+      additionalProperties: false
+      required: [user_id]
+      properties:
+        user_id:
+          type: string
+          minLength: 1
+    WalletKitEmailRequest:
+      description: 'The body of login-with-email and login-with-magic-link (vendor: `{"email": string}`); other members are ignored.'
+      type: object
+      required: [email]
+      properties:
+        email:
+          description: 'Matched case-insensitively against `walletkit.users[].email`; null or empty answers 400 `missing_field`, over 254 bytes 400 `invalid_field`.'
+          type: string
+          minLength: 1
+          maxLength: 254
+    VerifyLoginRequest:
+      description: |
+        The vendor's verify-login body: every member optional and nullable. The mock takes `session_challenge_code`
+        alone, or `user_id` with `verification_code` (null and empty strings count as absent; each at most 1024
+        bytes); the other three are vendor login methods it does not mock (400 `unsupported_login_method`).
+      type: object
+      properties:
+        session_challenge_code:
+          type: [string, 'null']
+          maxLength: 1024
+        user_id:
+          type: [string, 'null']
+          maxLength: 1024
+        verification_code:
+          type: [string, 'null']
+          maxLength: 1024
+        siwe_message:
+          type: [string, 'null']
+        signature:
+          type: [string, 'null']
+        passkey_credential_assertion_response:
+          description: Any JSON value.
+    RefreshTokenRequest:
+      description: 'The vendor''s refresh-token body; other members are ignored.'
+      type: object
+      required: [session_id, refresh_token]
+      properties:
+        session_id:
+          type: string
+          minLength: 1
+          maxLength: 1024
+        refresh_token:
+          type: string
+          minLength: 1
+          maxLength: 1024
 
     # ---------------------------------------------------------------------------------------------
     # ZITADEL wire (proto3 JSON)
@@ -2308,6 +3086,50 @@ components:
           minLength: 1
         session:
           $ref: '#/components/schemas/ZitadelSession'
+    ChallengeCompleted:
+      description: 'A completed challenge as the endpoint would send it now, its project (absent: every project) and the user verify-login will log in (absent: the project''s first seeded user).'
+      type: object
+      additionalProperties: false
+      required: [challenge]
+      properties:
+        project:
+          type: string
+          minLength: 1
+        challenge:
+          allOf:
+            - $ref: '#/components/schemas/SessionChallenge'
+            - properties:
+                completed:
+                  const: true
+        userId:
+          type: string
+          minLength: 1
+    OutboxMessage:
+      description: A code login-with-email "sent".
+      type: object
+      additionalProperties: false
+      required: [email, userId, code, sentAt]
+      properties:
+        email:
+          description: The seeded user's email, as written in the seed.
+          type: string
+        userId:
+          type: string
+        code:
+          type: string
+          minLength: 1
+        sentAt:
+          $ref: '#/components/schemas/WalletKitTimestamp'
+    WalletKitSessionEntry:
+      description: A WalletKit session as the API sends it, and whether logout ended it.
+      type: object
+      additionalProperties: false
+      required: [session, loggedOut]
+      properties:
+        session:
+          $ref: '#/components/schemas/WalletKitSession'
+        loggedOut:
+          type: boolean
     PatchTimestamp:
       description: A seed timestamp, or null to remove it.
       anyOf:
@@ -2320,8 +3142,8 @@ components:
     SeedDocument:
       title: session-mock seed
       description: 'One session-mock scenario (Seeds/NAME.json → scenario NAME), as SeedParser accepts it. Wire objects are stored exactly as the vendor sends them; mock-only fields sit beside them. JSON null
-        means unset, as in proto3 JSON. Not expressible here but also checked by the parser: unique challenge codes, session ids and tokens; a challenge''s project listed in walletkit.projects; calendar-valid
-        days; durations up to 100 years; sequence within uint64.'
+        means unset, as in proto3 JSON. Not expressible here but also checked by the parser: unique challenge codes, session ids and tokens; unique WalletKit user ids, and emails unique (case-insensitively)
+        among users who share a project; a challenge''s or WalletKit user''s project listed in walletkit.projects; calendar-valid days; durations up to 100 years; sequence within uint64.'
       type: object
       additionalProperties: false
       properties:
@@ -2332,7 +3154,7 @@ components:
           description: What the scenario is for.
           type: [string, 'null']
         walletkit:
-          description: 'WalletKit state: projects and session challenges.'
+          description: 'WalletKit state: projects, session challenges, users and login-flow settings.'
           anyOf:
           - $ref: '#/components/schemas/SeedWalletkit'
           - type: 'null'
@@ -2355,6 +3177,11 @@ components:
       description: 'One or more number+unit parts: 1500ms, 90s, 10m, 1h30m, 2d (units ms, s, m, h, d; at most 100 years).'
       type: string
       pattern: '^(?:[0-9]{1,12}(?:ms|s|m|h|d))+$'
+    SeedPositiveDuration:
+      description: A duration longer than 0.
+      $ref: '#/components/schemas/SeedDuration'
+      not:
+        pattern: '^(?:0+(?:ms|s|m|h|d))+$'
     SeedSessionChallenge:
       description: 'WalletKit''s SessionChallenge exactly as the API sends it; all four fields are required.'
       type: object
@@ -2455,6 +3282,70 @@ components:
           type: [array, 'null']
           items:
             $ref: '#/components/schemas/SeedSessionChallengeEntry'
+        users:
+          description: 'The people the login flow knows (login-with-email, login-with-magic-link, verify-login); userIds unique, emails unique case-insensitively among users who share a project.'
+          type: [array, 'null']
+          items:
+            $ref: '#/components/schemas/SeedWalletkitUser'
+        settings:
+          description: 'Login-flow settings; each absent member keeps its default.'
+          anyOf:
+          - $ref: '#/components/schemas/SeedWalletkitSettings'
+          - type: 'null'
+    SeedWalletkitUser:
+      description: 'A walletkit.users entry: who login-with-email / login-with-magic-link find by email, and the code verify-login accepts.'
+      type: object
+      additionalProperties: false
+      required: [userId, email]
+      properties:
+        userId:
+          description: The user_id of login-with-email and of the user's sessions.
+          type: string
+          minLength: 1
+        email:
+          description: 'Matched case-insensitively by login-with-email / login-with-magic-link; must contain ''@'', at most 254 bytes (UTF-8).'
+          type: string
+          minLength: 1
+          maxLength: 254
+          pattern: '@'
+        project:
+          description: 'Project id the user belongs to (must be listed in walletkit.projects when that is given); absent: the user can log in to every project.'
+          type: [string, 'null']
+          minLength: 1
+        verificationCode:
+          description: 'The code login-with-email sends every time; absent: codeLength random digits.'
+          type: [string, 'null']
+          minLength: 1
+    SeedWalletkitSettings:
+      description: 'walletkit.settings: lifetimes, verification code length and the timeline of created challenges.'
+      type: object
+      additionalProperties: false
+      properties:
+        challengeTtl:
+          description: 'A created challenge reads expired:true this long after its creation (default 10m).'
+          anyOf:
+          - $ref: '#/components/schemas/SeedPositiveDuration'
+          - type: 'null'
+        accessTokenTtl:
+          description: Lifetime of an access token (default 1h).
+          anyOf:
+          - $ref: '#/components/schemas/SeedPositiveDuration'
+          - type: 'null'
+        refreshTokenTtl:
+          description: Lifetime of a refresh token (default 30d).
+          anyOf:
+          - $ref: '#/components/schemas/SeedPositiveDuration'
+          - type: 'null'
+        codeLength:
+          description: Digits of a random verification code (default 6).
+          type: [integer, 'null']
+          minimum: 4
+          maximum: 12
+        newChallengeTimeline:
+          description: 'Timeline steps every created challenge gets (create-session-challenge, login-with-magic-link); ''after'' counts from the challenge''s creation.'
+          type: [array, 'null']
+          items:
+            $ref: '#/components/schemas/SeedTimelineStep'
     SeedToken:
       description: A bearer token the mock accepts, and who it stands for.
       type: object
