@@ -30,130 +30,109 @@ public enum WalletKitLoginAPI {
 
     /// `POST /users/create-session-challenge`: a new challenge of the caller's project.
     public static func createSessionChallenge(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
-        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
         let elapsed = state.elapsedMicros
-        let created: SessionChallenge? = state.withWalletKit { challenges, logins in
-            guard challenges.acceptsProject(project) else { return nil }
-            return challenges.create(project: project, userId: nil, elapsedMicros: elapsed, settings: logins.settings)
-        }
-        guard let created else { return WalletKitError.invalidProjectId.response }
-        return .json(200, SessionChallengeAPI.json(created))
+        return answer(request, state, { challenges, logins, project in
+            .success(challenges.create(project: project, userId: nil, elapsedMicros: elapsed, settings: logins.settings))
+        }, respond: { .json(200, SessionChallengeAPI.json($0)) })
     }
 
     /// `POST /users/login-with-email` `{"email"}`: "sends" the user a code (see the outbox).
     public static func loginWithEmail(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
         let now = WallClock.nowMicros()
-        return withEmailUser(request, state) { _, logins, user, _ in
+        let email = RequestBody(request).email()
+        return answer(request, state, { _, logins, project in
+            email.flatMap { logins.user(email: $0, project: project).map { .success($0) } ?? .failure(.userNotFound) }
+                .map { logins.sendCode(to: $0, nowMicros: now).userId }
+        }, respond: { userId in
             var w = JSONWriter(capacity: 48)
             w.raw("{\"user_id\":")
-            w.string(logins.sendCode(to: user, nowMicros: now).userId)
+            w.string(userId)
             w.raw(UInt8(ascii: "}"))
-            return w.bytes
-        }
+            return .json(200, w.bytes)
+        })
     }
 
     /// `POST /users/login-with-magic-link` `{"email"}`: a new challenge that logs that user in.
     public static func loginWithMagicLink(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
         let elapsed = state.elapsedMicros
-        return withEmailUser(request, state) { challenges, logins, user, project in
-            SessionChallengeAPI.json(challenges.create(project: project, userId: user.userId, elapsedMicros: elapsed, settings: logins.settings))
-        }
-    }
-
-    /// The two email endpoints' rows (project header, body, user by email in the caller's
-    /// project), then `body`'s 200 answer, all under the copy's lock.
-    private static func withEmailUser(_ request: HTTPRequest, _ state: ScenarioState,
-                                      _ body: (inout SessionChallengeStore, inout WalletKitLoginStore, WalletKitUser, _ project: String) -> [UInt8]) -> HTTPResponse {
-        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
-        let answer: Result<[UInt8], WalletKitError> = state.withWalletKit { challenges, logins in
-            guard challenges.acceptsProject(project) else { return .failure(.invalidProjectId) }
-            let email: String
-            switch RequestBody(request).email() {
-            case .success(let value): email = value
-            case .failure(let error): return .failure(error)
-            }
-            guard let user = logins.user(email: email, project: project) else { return .failure(.userNotFound) }
-            return .success(body(&challenges, &logins, user, project))
-        }
-        switch answer {
-        case .failure(let error): return error.response
-        case .success(let bytes): return .json(200, bytes)
-        }
+        let email = RequestBody(request).email()
+        return answer(request, state, { challenges, logins, project in
+            email.flatMap { logins.user(email: $0, project: project).map { .success($0) } ?? .failure(.userNotFound) }
+                .map { challenges.create(project: project, userId: $0.userId, elapsedMicros: elapsed, settings: logins.settings) }
+        }, respond: { .json(200, SessionChallengeAPI.json($0)) })
     }
 
     /// `POST /users/verify-login`: `{"session_challenge_code"}` or `{"user_id","verification_code"}`.
     public static func verifyLogin(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
-        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
         let elapsed = state.elapsedMicros
         let now = WallClock.nowMicros()
-        let answer: Result<WalletKitLoginStore.Session, WalletKitError> = state.withWalletKit { challenges, logins in
-            guard challenges.acceptsProject(project) else { return .failure(.invalidProjectId) }
-            let form: RequestBody.LoginForm
-            switch RequestBody(request).loginForm() {
-            case .success(let value): form = value
-            case .failure(let error): return .failure(error)
-            }
-            switch form {
-            case .challenge(let code):
-                switch challenges.logIn(code: code, project: project, elapsedMicros: elapsed) {
-                case .notFound: return .failure(.challengeNotFound)
-                case .otherProject: return .failure(.forbidden)
-                case .alreadyUsed: return .failure(.challengeAlreadyUsed)
-                case .expired: return .failure(.challengeExpired)
-                case .notCompleted: return .failure(.challengeNotCompleted)
-                case .loggedIn(let userId):
-                    // A challenge nobody named a user for logs in the project's first seeded
-                    // user, else a user id made from the challenge's code.
-                    let user = userId ?? logins.defaultUserId(project: project) ?? "user_" + code.filter { $0 != "-" }.lowercased()
-                    return .success(logins.issueSession(project: project, userId: user, nowMicros: now))
+        let form = RequestBody(request).loginForm()
+        return answer(request, state, { challenges, logins, project in
+            form.flatMap { form -> Result<WalletKitLoginStore.Session, WalletKitError> in
+                switch form {
+                case .challenge(let code):
+                    switch challenges.logIn(code: code, project: project, elapsedMicros: elapsed) {
+                    case .notFound: return .failure(.challengeNotFound)
+                    case .otherProject: return .failure(.forbidden)
+                    case .alreadyUsed: return .failure(.challengeAlreadyUsed)
+                    case .expired: return .failure(.challengeExpired)
+                    case .notCompleted: return .failure(.challengeNotCompleted)
+                    case .loggedIn(let userId):
+                        // A challenge nobody named a user for logs in the project's first seeded
+                        // user, else a user id made from the challenge's code.
+                        let user = userId ?? logins.defaultUserId(project: project) ?? "user_" + code.filter { $0 != "-" }.lowercased()
+                        return .success(logins.issueSession(project: project, userId: user, nowMicros: now))
+                    }
+                case .code(let userId, let code):
+                    guard logins.user(id: userId, project: project) != nil else { return .failure(.userNotFound) }
+                    guard logins.redeem(userId: userId, code: code) else { return .failure(.invalidVerificationCode) }
+                    return .success(logins.issueSession(project: project, userId: userId, nowMicros: now))
                 }
-            case .code(let userId, let code):
-                guard logins.user(id: userId, project: project) != nil else { return .failure(.userNotFound) }
-                guard logins.redeem(userId: userId, code: code) else { return .failure(.invalidVerificationCode) }
-                return .success(logins.issueSession(project: project, userId: userId, nowMicros: now))
             }
-        }
-        switch answer {
-        case .failure(let error): return error.response
-        case .success(let session): return .json(200, json(session))
-        }
+        }, respond: { .json(200, json($0)) })
     }
 
     /// `POST /users/refresh-token` `{"session_id","refresh_token"}`: the session with new tokens.
     public static func refreshToken(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
-        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
         let now = WallClock.nowMicros()
-        let answer: Result<WalletKitLoginStore.Session, WalletKitError> = state.withWalletKit { challenges, logins in
-            guard challenges.acceptsProject(project) else { return .failure(.invalidProjectId) }
-            let body = RequestBody(request)
-            let sessionId: String, refreshToken: String
-            switch body.requiredString("session_id").flatMap({ id in body.requiredString("refresh_token").map { (id, $0) } }) {
-            case .success(let fields): (sessionId, refreshToken) = fields
-            case .failure(let error): return .failure(error)
+        let body = RequestBody(request)
+        let fields = body.requiredString("session_id").flatMap { id in body.requiredString("refresh_token").map { (id, $0) } }
+        return answer(request, state, { _, logins, project in
+            fields.flatMap { sessionId, refreshToken in
+                logins.refresh(sessionId: sessionId, refreshToken: refreshToken, project: project, nowMicros: now)
+                    .map { .success($0) } ?? .failure(.invalidRefreshToken)
             }
-            guard let session = logins.refresh(sessionId: sessionId, refreshToken: refreshToken, project: project, nowMicros: now)
-            else { return .failure(.invalidRefreshToken) }
-            return .success(session)
-        }
-        switch answer {
-        case .failure(let error): return error.response
-        case .success(let session): return .json(200, json(session))
-        }
+        }, respond: { .json(200, json($0)) })
     }
 
     /// `POST /users/logout` with `Authorization: Bearer <access_token>`: 204, and both of the
     /// session's tokens are refused from then on.
     public static func logout(_ request: HTTPRequest, state: ScenarioState) -> HTTPResponse {
-        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
         let token = request.header("Authorization").flatMap(BearerToken.parse)
         let now = WallClock.nowMicros()
-        let answer: WalletKitError? = state.withWalletKit { challenges, logins in
-            guard challenges.acceptsProject(project) else { return .invalidProjectId }
-            guard let token, logins.logOut(accessToken: token, project: project, nowMicros: now) else { return .invalidAccessToken }
-            return nil
+        return answer(request, state, { _, logins, project in
+            guard let token, logins.logOut(accessToken: token, project: project, nowMicros: now) else { return .failure(.invalidAccessToken) }
+            return .success(())
+        }, respond: { HTTPResponse(status: 204) })
+    }
+
+    /// Every endpoint's frame: §1's two project header rows, then `decide` with the caller's
+    /// project under the copy's lock (the body is read before, outside it), then `respond`
+    /// encodes its success outside the lock again.
+    private static func answer<Value>(
+        _ request: HTTPRequest, _ state: ScenarioState,
+        _ decide: (inout SessionChallengeStore, inout WalletKitLoginStore, _ project: String) -> Result<Value, WalletKitError>,
+        respond: (Value) -> HTTPResponse
+    ) -> HTTPResponse {
+        guard let project = request.walletKitProject else { return WalletKitError.missingProjectId.response }
+        let result = state.withWalletKit { challenges, logins -> Result<Value, WalletKitError> in
+            guard challenges.acceptsProject(project) else { return .failure(.invalidProjectId) }
+            return decide(&challenges, &logins, project)
         }
-        if let answer { return answer.response }
-        return HTTPResponse(status: 204)
+        switch result {
+        case .failure(let error): return error.response
+        case .success(let value): return respond(value)
+        }
     }
 
     /// WalletKit's `Session`, fields in the vendor OpenAPI's order, times with milliseconds.
