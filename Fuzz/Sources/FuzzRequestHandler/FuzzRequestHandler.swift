@@ -97,6 +97,14 @@ let routes: [(method: String, pattern: [Substring])] = app.routes.map { entry in
 
 /// Methods the path is routed for, nil when no route knows it (same String semantics as Router).
 func methods(for path: String) -> Set<String>? {
+    // `/__scenario/NAME[@KEY]/<API path>` routes as its API path does; the control API is not
+    // served under it.
+    if path.hasPrefix("/__scenario/") {
+        let rest = path.dropFirst("/__scenario/".count)
+        guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex else { return nil }
+        let inner = String(rest[slash...])
+        return inner.hasPrefix("/__admin") || inner.hasPrefix("/__scenario/") ? nil : methods(for: inner)
+    }
     let segments = path.split(separator: "/", omittingEmptySubsequences: false)
     var found: Set<String>? = nil
     for route in routes where route.pattern.count == segments.count {

@@ -123,3 +123,17 @@ public struct BuildInfo: Sendable {
         version: BuildMetadata.version, commit: BuildMetadata.commit, date: BuildMetadata.date,
         swift: BuildMetadata.swift)
 }
+
+extension Router {
+    /// A control route on one scenario copy: `?scenario=NAME[@KEY]` (else the active one) picks
+    /// it; an unknown name is 404 with the names that exist.
+    mutating func addScenarioRoute(_ method: String, _ pattern: String, registry: ScenarioRegistry,
+                                   _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse) {
+        add(method, pattern, errors: ControlErrorShape()) { request in
+            switch registry.scenario(request.queryValue("scenario")) {
+            case .success(let state): return handler(request, state)
+            case .failure(let unknown): return AdminAPI.error(404, unknown.message, known: unknown.known)
+            }
+        }
+    }
+}

@@ -17,21 +17,17 @@ struct StoreAPI: Sendable {
         register(ZitadelSessionCollection(), on: &router)
         // The test's view of the user's phone and inbox: the codes and WebAuthN challenge a
         // session's CreateSession / SetSession issued and its checks have not used yet.
-        router.add("GET", "/__admin/zitadel/sessions/:id/challenges", errors: ControlErrorShape()) { request in
-            switch registry.scenario(request.queryValue("scenario")) {
-            case .failure(let unknown): return AdminAPI.error(404, unknown.message, known: unknown.known)
-            case .success(let state):
-                let id = request.pathParameters["id"] ?? ""
-                let found = state.withSessions { store in
-                    store.record(id: id).map { _ in store.lifecycle.challenges[id] ?? ZitadelSessionStore.IssuedChallenges() }
-                }
-                guard let issued = found else { return AdminAPI.error(404, "no session with id '\(id)'") }
-                var members: [(key: String, value: JSONValue)] = [("sessionId", .string(id))]
-                if let code = issued.otpSms { members.append(("otpSms", .string(code))) }
-                if let code = issued.otpEmail { members.append(("otpEmail", .string(code))) }
-                if let challenge = issued.webAuthN { members.append(("webAuthN", .string(challenge))) }
-                return .json(200, JSONValue.object(members).serialized)
+        router.addScenarioRoute("GET", "/__admin/zitadel/sessions/:id/challenges", registry: registry) { request, state in
+            let id = request.pathParameters["id"] ?? ""
+            let found = state.withSessions { store in
+                store.record(id: id).map { _ in store.lifecycle.challenges[id] ?? ZitadelSessionStore.IssuedChallenges() }
             }
+            guard let issued = found else { return AdminAPI.error(404, "no session with id '\(id)'") }
+            var members: [(key: String, value: JSONValue)] = [("sessionId", .string(id))]
+            if let code = issued.otpSms { members.append(("otpSms", .string(code))) }
+            if let code = issued.otpEmail { members.append(("otpEmail", .string(code))) }
+            if let challenge = issued.webAuthN { members.append(("webAuthN", .string(challenge))) }
+            return .json(200, JSONValue.object(members).serialized)
         }
     }
 
@@ -41,12 +37,7 @@ struct StoreAPI: Sendable {
         let all = collection.path
         let one = all + "/:" + collection.identity
         func add(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse) {
-            router.add(method, pattern, errors: ControlErrorShape()) { request in
-                switch registry.scenario(request.queryValue("scenario")) {
-                case .success(let state): return handler(request, state)
-                case .failure(let unknown): return AdminAPI.error(404, unknown.message, known: unknown.known)
-                }
-            }
+            router.addScenarioRoute(method, pattern, registry: registry, handler)
         }
         @Sendable func notFound(_ key: String) -> HTTPResponse { AdminAPI.error(404, "no \(collection.noun) '\(key)'") }
 

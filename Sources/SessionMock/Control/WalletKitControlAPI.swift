@@ -42,13 +42,7 @@ struct WalletKitControlAPI: Sendable {
 
     private func add(_ method: String, _ pattern: String, on router: inout Router,
                      _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse) {
-        let registry = self.registry
-        router.add(method, pattern, errors: ControlErrorShape()) { request in
-            switch registry.scenario(request.queryValue("scenario")) {
-            case .success(let state): return handler(request, state)
-            case .failure(let unknown): return AdminAPI.error(404, unknown.message, known: unknown.known)
-            }
-        }
+        router.addScenarioRoute(method, pattern, registry: registry, handler)
     }
 
     /// `POST …/session-challenges/{code}/complete` `[{"userId"}]`: the challenge reads
