@@ -3,7 +3,7 @@
 # CPU-time figures of bench/syscalls.sh: this machine has no hardware counters (perf stat
 # instructions is "not supported") and its timings are noisy.
 #
-#   bash bench/instructions.sh                                   # .build-bench release binary (bench/run.sh builds it)
+#   bash bench/instructions.sh          # the .build-bench release binary (bench/run.sh builds it) and bench/bare_mhd.c
 #   BINS="old=/tmp/old/session-mock new=.build-bench/release/session-mock" bash bench/instructions.sh
 #
 # Each binary runs under callgrind; after a warm-up the counters are zeroed, wrk drives one
@@ -17,7 +17,7 @@ DURATION=${DURATION:-8}
 CONNS=${CONNS:-16}
 PORT_BASE=${PORT_BASE:-18800}
 TOP=${TOP:-0}
-BINS=${BINS:-.build-bench/release/session-mock}
+BINS=${BINS:-"session-mock=.build-bench/release/session-mock bare-mhd=$(bash bench/bare_mhd.sh)"}
 mkdir -p "$OUT"
 command -v valgrind >/dev/null || { echo "valgrind is missing" >&2; exit 1; }
 

@@ -145,18 +145,22 @@ def main():
                     metrics.get("elapsed_s", ["?"])[0], metrics.get("build_s", ["?"])[0], metrics.get("loadavg_start", ["?"])[0],
                     metrics.get("loadavg_end", ["?"])[0], metrics.get("loadavg_during", ["?"])[0]))
     lines.append("")
-    lines.append("### Throughput and latency (default seeds; session-mock = sm)")
+    lines.append("### Throughput and latency (default seeds; session-mock = sm, bare-MHD = bench/bare_mhd.c)")
     lines.append("")
-    lines.append("| endpoint | c | sm req/s | nginx req/s | WireMock req/s | sm/nginx | sm/WireMock "
-                 "| sm p99 ms | nginx p99 ms | WireMock p99 ms | sm p99/nginx p99 | server CPU µs/req sm/nginx/WM | spread sm/nginx/WM | errors sm/nginx/WM |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    servers = ("session-mock", "bare-mhd", "nginx", "wiremock")
+    lines.append("| endpoint | c | sm req/s | bare-MHD req/s | nginx req/s | WireMock req/s | sm/bare-MHD | sm/nginx | bare-MHD/nginx | sm/WireMock "
+                 "| p99 ms sm/bare/nginx/WM | sm p99/nginx p99 | server CPU µs/req sm/bare/nginx/WM | spread sm/bare/nginx/WM | errors sm/bare/nginx/WM |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     checks = []
     for ep in ("challenge", "session"):
         for c in conns_list:
-            sm, ng, wm = (stat(s, ep, c, "static", "rps") for s in ("session-mock", "nginx", "wiremock"))
-            p_sm, p_ng, p_wm = (stat(s, ep, c, "static", "p99") for s in ("session-mock", "nginx", "wiremock"))
-            r_ng, r_wm, r_p = ratio(sm, ng), ratio(sm, wm), ratio(p_sm, p_ng)
-            c_sm, c_ng, c_wm = (stat(x, ep, c, "static", "cpu_us") for x in ("session-mock", "nginx", "wiremock"))
+            sm, bare, ng, wm = (stat(x, ep, c, "static", "rps") for x in servers)
+            p_sm, p_bare, p_ng, p_wm = (stat(x, ep, c, "static", "p99") for x in servers)
+            c_sm, c_bare, c_ng, c_wm = (stat(x, ep, c, "static", "cpu_us") for x in servers)
+            r_bare, r_ng, r_wm, r_p = ratio(sm, bare), ratio(sm, ng), ratio(sm, wm), ratio(p_sm, p_ng)
+            checks.append(("%s c=%d: sm ≥ 0.95× bare-MHD req/s" % (ep, c),
+                           "%s (by server CPU per request: %s)" % (fmt_ratio(r_bare, 3), fmt_ratio(ratio(c_bare, c_sm), 3)),
+                           r_bare is not None and r_bare >= 0.95))
             checks.append(("%s c=%d: sm ≥ 0.9× nginx req/s" % (ep, c),
                            "%s (by server CPU per request: %s)" % (fmt_ratio(r_ng, 3), fmt_ratio(ratio(c_ng, c_sm), 3)),
                            r_ng is not None and r_ng >= 0.9))
@@ -164,16 +168,18 @@ def main():
                            "%s (by server CPU per request: %s)" % (fmt_ratio(r_wm, 3), fmt_ratio(ratio(c_wm, c_sm), 3)),
                            r_wm is not None and r_wm >= 3.5))
             checks.append(("%s c=%d: sm p99 ≤ 1.5× nginx p99" % (ep, c), fmt_ratio(r_p, 3), r_p is not None and r_p <= 1.5))
-            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                ep, c, fmt_rps(sm), fmt_rps(ng), fmt_rps(wm), fmt_ratio(r_ng), fmt_ratio(r_wm),
-                fmt_ms(p_sm), fmt_ms(p_ng), fmt_ms(p_wm), fmt_ratio(r_p),
-                "/".join(fmt_cpu(stat(x, ep, c, "static", "cpu_us")) for x in ("session-mock", "nginx", "wiremock")),
-                "/".join(spread(s, ep, c, "static") for s in ("session-mock", "nginx", "wiremock")),
-                "/".join(str(errors(s, ep, c, "static")) for s in ("session-mock", "nginx", "wiremock"))))
+            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                ep, c, fmt_rps(sm), fmt_rps(bare), fmt_rps(ng), fmt_rps(wm),
+                fmt_ratio(r_bare), fmt_ratio(r_ng), fmt_ratio(ratio(bare, ng)), fmt_ratio(r_wm),
+                "/".join(fmt_ms(x) for x in (p_sm, p_bare, p_ng, p_wm)), fmt_ratio(r_p),
+                "/".join(fmt_cpu(x) for x in (c_sm, c_bare, c_ng, c_wm)),
+                "/".join(spread(x, ep, c, "static") for x in servers),
+                "/".join(str(errors(x, ep, c, "static")) for x in servers)))
     lines.append("")
     lines.append("`challenge` = `GET /users/session-challenge?code=K7PX-22QA` (X-WalletKit-Project-ID: proj_demo), "
                  "`session` = `GET /v2/sessions/312909075212468632` (Authorization: Bearer admin-pat). "
-                 "server CPU = user + system time of the server process (all threads; nginx: master + workers) during the run "
+                 "bare-MHD = libmicrohttpd alone with session-mock's daemon flags and limits and one pre-built response per path "
+                 "(the engine's ceiling). server CPU = user + system time of the server process (all threads; nginx: master + workers) during the run "
                  "divided by the requests it answered: less sensitive to other load on the machine than req/s. "
                  "spread = (max − min) / median of req/s over rounds; errors = non-2xx + socket errors over all rounds.")
     lines.append("")
@@ -215,7 +221,7 @@ def main():
     lines.append("|---|---|---|---|---|---|")
     rows = (("session-mock (default seeds)", "session-mock", "session-mock"),
             ("session-mock (%s + %s)" % (big, big), "session-mock-%d" % n, "sm-big"),
-            ("nginx", "nginx", "nginx"), ("WireMock 2.35.1", "wiremock", "wiremock"))
+            ("bare-MHD", "bare-mhd", "bare-mhd"), ("nginx", "nginx", "nginx"), ("WireMock 2.35.1", "wiremock", "wiremock"))
     for label, rname, pname in rows:
         rd = ready(rname)
         lines.append("| %s | %s | %s | %s | %s | %s |" % (

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# session-mock against nginx (the practical limit) and WireMock 2.35.1 (what it replaces), on loopback.
+# session-mock against libmicrohttpd alone (bench/bare_mhd.c: the engine's ceiling), nginx (the practical
+# limit) and WireMock 2.35.1 (what it replaces), on loopback.
 #
 #   bash bench/run.sh                         # full run: ROUNDS=5 DURATION=5s, about 12 minutes on 2 cores
 #   ROUNDS=2 DURATION=2s WARMUP=2s bash bench/run.sh   # quick look (a couple of minutes)
 #
 # Steps: installs what is missing (wrk, nginx-core, the PyPI package `wiremock` into .venv for its jar),
 # builds session-mock as the Docker image does (release, --static-swift-stdlib, --scratch-path .build-bench), generates a 100k+100k seed, measures cold
-# starts (spawn to first 200, median of READY_RUNS), starts the four servers (session-mock default seeds,
-# session-mock 100k seed, nginx, WireMock), checks that every server sends byte-identical bodies (fails
+# starts (spawn to first 200, median of READY_RUNS), starts the five servers (session-mock default seeds,
+# session-mock 100k seed, bare-MHD, nginx, WireMock), checks that every server sends byte-identical bodies (fails
 # otherwise), warms up, then drives each with wrk (2 threads, keep-alive) for both endpoints at each
 # concurrency, servers interleaved and their order rotated round by round; then the record-count runs.
 # Writes bench/out/ (raw wrk output, metrics) and the generated part of bench/RESULTS.md.
@@ -40,6 +41,7 @@ SM_PORT=$((PORT_BASE + 1))
 NGINX_PORT=$((PORT_BASE + 2))
 WM_PORT=$((PORT_BASE + 3))
 BIG_PORT=$((PORT_BASE + 4))
+BARE_PORT=$((PORT_BASE + 5))
 COLD_PORT=$((PORT_BASE + 10))
 
 CHALLENGE_PATH='/users/session-challenge?code=K7PX-22QA'
@@ -107,6 +109,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 BIN=$(swift build "${BUILD_FLAGS[@]}" --show-bin-path)/session-mock
 [ -x "$BIN" ] || { echo "no binary at $BIN (build failed?)" >&2; exit 1; }
+# The engine's ceiling: libmicrohttpd alone, configured as session-mock configures it.
+BARE=$(bash "$BENCH/bare_mhd.sh")
 metric build_s "$((SECONDS - T0))"
 
 # --- 2. inputs: the 100k seed, nginx config, WireMock mappings ---------------------------------------
@@ -133,6 +137,7 @@ EOF
 cp -r "$BENCH/wiremock/mappings" "$OUT/wiremock-root/"
 
 SM_CMD=("$BIN" serve --host 127.0.0.1 --log-level warning)
+BARE_CMD=("$BARE" serve --fixtures "$BENCH/fixtures")
 NGINX_CMD=("$NGINX" -c "$NGINX_CONF" -p "$OUT")
 WM_CMD=(java -jar "$WM_JAR" --bind-address 127.0.0.1 --root-dir "$OUT/wiremock-root"
         --no-request-journal --disable-request-logging --disable-banner --container-threads 8
@@ -148,13 +153,14 @@ ready() {  # name port path header -- cmd...
 }
 ready session-mock "$COLD_PORT" /__admin/health 'Accept: */*' -- "${SM_CMD[@]}" --port "$COLD_PORT"
 ready session-mock-${RECORDS} "$((COLD_PORT + 1))" /__admin/health 'Accept: */*' -- "${SM_CMD[@]}" --port "$((COLD_PORT + 1))" --seeds "$BIG_SEED"
+ready bare-mhd "$((COLD_PORT + 4))" /__admin/health 'Accept: */*' -- "${BARE_CMD[@]}" --port "$((COLD_PORT + 4))"
 sed "s/$NGINX_PORT/$((COLD_PORT + 2))/g" "$NGINX_CONF" > "$OUT/nginx-cold.conf"
 ready nginx "$((COLD_PORT + 2))" /__admin/health 'Accept: */*' -- "$NGINX" -c "$OUT/nginx-cold.conf" -p "$OUT"
 ready wiremock "$((COLD_PORT + 3))" "$CHALLENGE_PATH" "$CHALLENGE_HEADER" -- "${WM_CMD[@]}" --port "$((COLD_PORT + 3))"
 
-# --- 4. the four servers --------------------------------------------------------------------------------
+# --- 4. the five servers --------------------------------------------------------------------------------
 declare -A PORT PID
-PORT[session-mock]=$SM_PORT PORT[nginx]=$NGINX_PORT PORT[wiremock]=$WM_PORT PORT[sm-big]=$BIG_PORT
+PORT[session-mock]=$SM_PORT PORT[nginx]=$NGINX_PORT PORT[wiremock]=$WM_PORT PORT[sm-big]=$BIG_PORT PORT[bare-mhd]=$BARE_PORT
 start() {  # name -- cmd...
     local name=$1; shift 2
     "$@" > "$OUT/$name.log" 2>&1 &
@@ -163,15 +169,16 @@ start() {  # name -- cmd...
 }
 start session-mock -- "${SM_CMD[@]}" --port "$SM_PORT"
 start sm-big -- "${SM_CMD[@]}" --port "$BIG_PORT" --seeds "$BIG_SEED"
+start bare-mhd -- "${BARE_CMD[@]}" --port "$BARE_PORT"
 start nginx -- "${NGINX_CMD[@]}"
 start wiremock -- "${WM_CMD[@]}" --port "$WM_PORT"
-for name in session-mock sm-big nginx; do
+for name in session-mock sm-big bare-mhd nginx; do
     $PY "$BENCH/probe.py" wait "${PORT[$name]}" /__admin/health 180
 done
 $PY "$BENCH/probe.py" wait "$WM_PORT" "$CHALLENGE_PATH" 60 -H "$CHALLENGE_HEADER"
 
 log "checking bodies (byte-identical to bench/fixtures/)"
-for name in session-mock sm-big nginx wiremock; do
+for name in session-mock sm-big bare-mhd nginx wiremock; do
     for ep in challenge session; do
         if [ $ep = challenge ]; then path=$CHALLENGE_PATH header=$CHALLENGE_HEADER; else path=$SESSION_PATH header=$SESSION_HEADER; fi
         $PY "$BENCH/probe.py" fetch "${PORT[$name]}" "$path" -H "$header" > "$OUT/body-$name-$ep.json" \
@@ -184,7 +191,7 @@ for name in session-mock sm-big nginx wiremock; do
     done
 done
 sleep 1
-for name in session-mock sm-big nginx wiremock; do metric "rss_idle/$name" "$($PY "$BENCH/probe.py" rss "${PID[$name]}")"; done
+for name in session-mock sm-big bare-mhd nginx wiremock; do metric "rss_idle/$name" "$($PY "$BENCH/probe.py" rss "${PID[$name]}")"; done
 
 # --- 5. load --------------------------------------------------------------------------------------------
 # run_wrk LABEL SERVER ENDPOINT CONNS SECONDS [lua KIND N]   (LABEL "" = warm-up, output dropped)
@@ -221,19 +228,19 @@ with_rss() {  # name cmd...
 }
 
 log "warm-up: ${WARM_S}s per server and endpoint (c=64)"
-for name in session-mock nginx wiremock sm-big; do
+for name in session-mock bare-mhd nginx wiremock sm-big; do
     for ep in challenge session; do run_wrk "" "$name" "$ep" 64 "$WARM_S"; done
 done
 run_wrk "" sm-big challenge 64 "$WARM_S" lua challenge "$RECORDS"
 run_wrk "" sm-big session 64 "$WARM_S" lua session "$RECORDS"
 
-SERVERS=(session-mock nginx wiremock)
+SERVERS=(session-mock bare-mhd nginx wiremock)
 for round in $(seq 1 "$ROUNDS"); do
     log "round $round/$ROUNDS"
     for ep in challenge session; do
         for conns in $CONNS; do
-            for i in 0 1 2; do
-                name=${SERVERS[$(((i + round) % 3))]}
+            for i in 0 1 2 3; do
+                name=${SERVERS[$(((i + round) % 4))]}
                 label="r${round}__${name}__${ep}__c${conns}__static"
                 if [ "$conns" = "$(echo $CONNS | awk '{print $NF}')" ]; then
                     with_rss "$name" run_wrk "$label" "$name" "$ep" "$conns" "$DUR_S"
@@ -255,7 +262,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 sleep 2
-for name in session-mock sm-big nginx wiremock; do metric "rss_after/$name" "$($PY "$BENCH/probe.py" rss "${PID[$name]}")"; done
+for name in session-mock sm-big bare-mhd nginx wiremock; do metric "rss_after/$name" "$($PY "$BENCH/probe.py" rss "${PID[$name]}")"; done
 metric elapsed_s "$((SECONDS - T0))"
 metric loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 metric loadavg_during "$(sort -n "$OUT/loadavg.txt" | awk '{v[NR]=$1} END {if (NR) printf "min %s / median %s / max %s (1-min, %d samples every 10 s)", v[1], v[int((NR+1)/2)], v[NR], NR; else print "?"}')"

@@ -2,7 +2,7 @@
 # Syscalls and server CPU per request on keep-alive HTTP/1.1, session-mock against nginx (the
 # reference), measured in the same run so the noise of a shared machine hits both alike.
 #
-#   bash bench/syscalls.sh                                  # release binary from .build-bench (bench/run.sh builds it)
+#   bash bench/syscalls.sh              # the .build-bench release binary (bench/run.sh builds it) and bench/bare_mhd.c
 #   BINS="/tmp/old/session-mock new=.build-bench/release/session-mock" bash bench/syscalls.sh
 #
 # For each server (session-mock binaries in BINS, as NAME=PATH or PATH, plus nginx configured like
@@ -25,7 +25,7 @@ DURATION=${DURATION:-5}
 CONNS=${CONNS:-64}
 WRK_THREADS=${WRK_THREADS:-1}
 PORT_BASE=${PORT_BASE:-18700}
-BINS=${BINS:-.build-bench/release/session-mock}
+BINS=${BINS:-"session-mock=.build-bench/release/session-mock bare-mhd=$(bash bench/bare_mhd.sh)"}
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 mkdir -p "$OUT/nginx-tmp"
 
