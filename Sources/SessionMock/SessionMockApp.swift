@@ -161,7 +161,13 @@ public final class SessionMockApp: Sendable {
             // Literal routes have no parameters: no copy of the request to set none.
             if parameters.isEmpty && request.pathParameters.isEmpty { return handler(request) }
             var request = request
-            request.pathParameters.merge(parameters) { $1 }
+            // The common case (no prefix, no parameter set before routing) takes the router's
+            // dictionary as it is instead of rehashing it into an empty one.
+            if request.pathParameters.isEmpty {
+                request.pathParameters = parameters
+            } else {
+                request.pathParameters.merge(parameters) { $1 }
+            }
             return handler(request)
         case .methodNotAllowed(let allowed, let errors):
             var response = errors.response(to: .methodNotAllowed(allowed: allowed), for: request)
