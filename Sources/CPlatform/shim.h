@@ -1,6 +1,9 @@
 #ifndef SESSION_MOCK_CPLATFORM_H
 #define SESSION_MOCK_CPLATFORM_H
 
+// <stdlib.h> first: it is what defines __GLIBC__ (through <features.h>); tested before any libc
+// header is included, the macro is undefined and the function below compiles to nothing.
+#include <stdlib.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif

@@ -192,20 +192,44 @@ public struct ZitadelSession: Sendable, Equatable {
     public init() {}
 
     /// The verified factors of a session. `user` and `webAuthN` carry fields of their own; the
-    /// others only a verification time, kept by `Factor` (so a new one is a new `Factor` case).
+    /// others only a verification time (a new `Factor` case does not compile until it has a field).
     public struct Factors: Sendable, Equatable {
         public var user: UserFactor?
         public var webAuthN: WebAuthNFactor?
-        private var timeOnly: [Factor: VerifiedFactor] = [:]
+        // One stored optional per time-only factor, not a dictionary: a dictionary's storage is
+        // a heap allocation (and a hash per access) for every session of a large seed.
+        private var password: VerifiedFactor?
+        private var intent: VerifiedFactor?
+        private var totp: VerifiedFactor?
+        private var otpSms: VerifiedFactor?
+        private var otpEmail: VerifiedFactor?
+        private var recoveryCode: VerifiedFactor?
 
         public init() {}
 
-        /// A factor that holds only its verification time (not `user` or `webAuthN`).
+        /// A factor that holds only a verification time (not `user` or `webAuthN`).
         public subscript(_ factor: Factor) -> VerifiedFactor? {
-            get { timeOnly[factor] }
+            get {
+                switch factor {
+                case .password: password
+                case .intent: intent
+                case .totp: totp
+                case .otpSms: otpSms
+                case .otpEmail: otpEmail
+                case .recoveryCode: recoveryCode
+                case .user, .webAuthN: nil
+                }
+            }
             set {
-                precondition(factor.holdsOnlyATime, "\(factor) has fields of its own")
-                timeOnly[factor] = newValue
+                switch factor {
+                case .password: password = newValue
+                case .intent: intent = newValue
+                case .totp: totp = newValue
+                case .otpSms: otpSms = newValue
+                case .otpEmail: otpEmail = newValue
+                case .recoveryCode: recoveryCode = newValue
+                case .user, .webAuthN: preconditionFailure("\(factor) has fields of its own")
+                }
             }
         }
 
@@ -213,20 +237,20 @@ public struct ZitadelSession: Sendable, Equatable {
             switch factor {
             case .user: user != nil
             case .webAuthN: webAuthN != nil
-            default: timeOnly[factor] != nil
+            default: self[factor] != nil
             }
         }
 
         /// The factors present, in proto field order.
         public var present: [Factor] { Factor.allCases.filter(contains) }
 
-        public var isEmpty: Bool { user == nil && webAuthN == nil && timeOnly.isEmpty }
+        public var isEmpty: Bool { !Factor.allCases.contains(where: contains) }
 
         public func verifiedAt(_ factor: Factor) -> SeedTimestamp? {
             switch factor {
             case .user: user?.verifiedAt
             case .webAuthN: webAuthN?.verifiedAt
-            default: timeOnly[factor]?.verifiedAt
+            default: self[factor]?.verifiedAt
             }
         }
 
@@ -234,8 +258,8 @@ public struct ZitadelSession: Sendable, Equatable {
         public mutating func mapVerifiedAt(_ transform: (SeedTimestamp) -> SeedTimestamp) {
             if let time = user?.verifiedAt { user?.verifiedAt = transform(time) }
             if let time = webAuthN?.verifiedAt { webAuthN?.verifiedAt = transform(time) }
-            for (factor, value) in timeOnly {
-                if let time = value.verifiedAt { timeOnly[factor] = VerifiedFactor(verifiedAt: transform(time)) }
+            for factor in Factor.allCases where factor.holdsOnlyATime {
+                if let time = self[factor]?.verifiedAt { self[factor] = VerifiedFactor(verifiedAt: transform(time)) }
             }
         }
     }

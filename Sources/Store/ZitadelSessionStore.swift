@@ -8,23 +8,29 @@ public struct ZitadelSessionStore: Sendable {
     /// Immutable once stored (a change stores a new one), and a class so that a read on the hot
     /// path costs one retain.
     public final class Record: Sendable {
+        public let id: String
         public let sessionToken: String?
         public let creatorUserId: String?
-        public let session: ZitadelSession
+        /// The user checked in the session (`factors.user.id`), for the "own session" rule.
+        public let checkedUserId: String?
+        /// The session itself, packed (see `PackedZitadelSession`); `session` unpacks it.
+        private let packed: [UInt8]
         /// The session's GetSession response as REST/Connect JSON, encoded on first read.
         public let body = OnceBytes()
         /// The same response as binary protobuf (Connect proto, gRPC-Web), encoded on first read.
         public let protoBody = OnceBytes()
 
-        /// The user checked in the session (`factors.user.id`), for the "own session" rule.
-        public var checkedUserId: String? { session.checkedUserId }
+        public var session: ZitadelSession { PackedZitadelSession.unpack(packed) }
 
         public init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
             // Own copies, not the parsed seed's strings: a record outlives the parsed seed, and
-            // sharing its strings would pin the seed's memory (see `String.ownCopy`).
+            // sharing its strings would pin the seed's memory (see `String.ownCopy`). The packed
+            // bytes are a copy of their own.
+            id = session.id.ownCopy
             self.sessionToken = sessionToken?.ownCopy
             self.creatorUserId = creatorUserId?.ownCopy
-            self.session = session.ownCopy
+            checkedUserId = session.checkedUserId?.ownCopy
+            packed = PackedZitadelSession.pack(session)
         }
     }
 
@@ -54,7 +60,8 @@ public struct ZitadelSessionStore: Sendable {
         let parts = Parallel.chunks(count: seed.sessions.count) { range in
             seed.sessions[range].map { entry in
                 let session = entry.session.resolved(now: now)
-                return (id: session.id.ownCopy, record: Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: session))
+                let record = Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: session)
+                return (id: record.id, record: record)
             }
         }
         for part in parts {
@@ -75,7 +82,7 @@ public struct ZitadelSessionStore: Sendable {
 
     /// Stores a record made by the session lifecycle (CreateSession, SetSession).
     public mutating func put(_ record: Record) {
-        records.set(record, for: record.session.id)
+        records.set(record, for: record.id)
     }
 
     public var all: [Record] { records.all }
@@ -148,28 +155,3 @@ extension ZitadelSessionStore {
     }
 }
 
-extension ZitadelSession {
-    /// The same session with every string in storage of its own (see `String.ownCopy`).
-    package var ownCopy: ZitadelSession {
-        var copy = self
-        copy.id = id.ownCopy
-        if var user = factors.user {
-            user.id = user.id.ownCopy
-            user.loginName = user.loginName.ownCopy
-            user.displayName = user.displayName.ownCopy
-            user.organizationId = user.organizationId.ownCopy
-            copy.factors.user = user
-        }
-        if !metadata.isEmpty {
-            copy.metadata = Dictionary(uniqueKeysWithValues: metadata.map { ($0.key.ownCopy, $0.value) })
-        }
-        if var agent = userAgent {
-            agent.fingerprintId = agent.fingerprintId?.ownCopy
-            agent.ip = agent.ip?.ownCopy
-            agent.description = agent.description?.ownCopy
-            agent.header = Dictionary(uniqueKeysWithValues: agent.header.map { ($0.key.ownCopy, $0.value.map(\.ownCopy)) })
-            copy.userAgent = agent
-        }
-        return copy
-    }
-}

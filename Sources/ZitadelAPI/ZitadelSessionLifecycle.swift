@@ -138,7 +138,7 @@ enum ZitadelSessionLifecycle {
                 switch query.query {
                 case .idsQuery(let ids)?:
                     let wanted = Set(ids.ids)
-                    matches = matches.filter { wanted.contains($0.session.id) }
+                    matches = matches.filter { wanted.contains($0.id) }
                 case .userIDQuery(let user)?:
                     matches = matches.filter { $0.checkedUserId == user.id }
                 case .creatorQuery(let creator)?:
@@ -164,7 +164,7 @@ enum ZitadelSessionLifecycle {
             let keyed = matches.map { (created: timestampMicros($0.session.creationDate) ?? 0, record: $0) }
                 .sorted { first, second in
                     if first.created != second.created { return ascending ? first.created < second.created : first.created > second.created }
-                    return ascending ? first.record.session.id < second.record.session.id : first.record.session.id > second.record.session.id
+                    return ascending ? first.record.id < second.record.id : first.record.id > second.record.id
                 }
             matches = keyed.map(\.record)
             let total = matches.count

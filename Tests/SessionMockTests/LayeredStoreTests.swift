@@ -203,3 +203,41 @@ import Testing
         #expect(record.session.factors[.recoveryCode] != nil && record.session.userAgent?.header["x"] == [])
     }
 }
+
+/// A stored record keeps its session packed (`PackedZitadelSession`): unpacking gives back exactly
+/// the session it was made from, every field, for every shape a seed or the lifecycle makes.
+@Suite struct PackedSessionTests {
+    @Test func everySeededSessionUnpacksToItself() throws {
+        let seeds = SeedLoader.bundledDefault()
+        let sessions = try #require(seeds["default"]).zitadel.sessions.map(\.session)
+        #expect(!sessions.isEmpty)
+        for session in sessions {
+            #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(session)) == session, "\(session.id)")
+        }
+    }
+
+    @Test func everyFieldAndTheEmptySessionRoundTrip() {
+        var full = ZitadelSession()
+        full.id = "312909075212468632"
+        full.creationDate = .absolute("2025-03-06T14:42:07.731226Z")
+        full.changeDate = .relative(offsetMicros: -3_600_000_000)
+        full.expirationDate = .relative(offsetMicros: Int64.max)
+        full.sequence = UInt64.max
+        full.factors.user = .init(verifiedAt: .absolute("2025-03-06T14:42:07Z"), id: "u1", loginName: "ä@例え.jp",
+                                  displayName: String(repeating: "long name ", count: 40), organizationId: "")
+        full.factors.webAuthN = .init(verifiedAt: nil, userVerified: true)
+        for factor in Factor.allCases where factor.holdsOnlyATime {
+            full.factors[factor] = .init(verifiedAt: .relative(offsetMicros: Int64.min))
+        }
+        full.metadata = ["tenant": Array("acme".utf8), "empty": [], "binary": [0, 255, 128]]
+        full.userAgent = .init(fingerprintId: "fp", ip: nil, description: "",
+                               header: ["accept-language": ["de-CH", "en"], "x-none": []])
+        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(full)) == full)
+        var partial = ZitadelSession()
+        partial.factors[.totp] = .init(verifiedAt: nil)
+        partial.userAgent = .init()
+        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(partial)) == partial)
+        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(ZitadelSession())) == ZitadelSession())
+        #expect(PackedZitadelSession.unpack([]) == ZitadelSession(), "no bytes: the empty session, no trap")
+    }
+}
