@@ -55,8 +55,10 @@ echo "conformance: session-mock at $BASE_URL (seeds: Seeds/default.json)"
 # The login flow's one-shot values are made here, on the running server: approved challenges for
 # verify-login's `session_challenge_code` and sessions for refresh-token's `session_id`/`refresh_token`
 # (each works once; the hooks below mint fresh ones for a share of the cases).
-"$VENV/bin/python" - "$SEEDS_FILE" "$BASE_URL" >"$WORK/schemathesis.toml" <<'PY'
-import json, sys, urllib.request
+PYTHONPATH="$REPO_ROOT/scripts" "$VENV/bin/python" - "$SEEDS_FILE" "$BASE_URL" >"$WORK/schemathesis.toml" <<'PY'
+import json, sys
+
+from walletkit_login import LoginFlow
 
 seed = json.load(open(sys.argv[1], encoding="utf-8"))
 base = sys.argv[2]
@@ -74,20 +76,8 @@ tokens = [e["sessionToken"] for e in sessions if e.get("sessionToken")]
 users = [u for u in walletkit.get("users") or [] if u.get("project") in (None, project)]
 
 
-def call(method, path, body=None, walletkit_api=True):
-    headers = {"Content-Type": "application/json"}
-    if walletkit_api:
-        headers["X-WalletKit-Project-ID"] = project
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def approved_challenge():
-    code = call("POST", "/users/create-session-challenge")["code"]
-    call("POST", f"/__admin/walletkit/session-challenges/{code}/complete", walletkit_api=False)
-    return code
+flow = LoginFlow(base, project)
+call, approved_challenge = flow.call, flow.approved_code
 
 
 try:
@@ -140,10 +130,10 @@ cat >"$WORK/hooks.py" <<'HOOKS'
 import json
 import os
 import urllib.parse
-import urllib.request
 import zlib
 
 import schemathesis
+from walletkit_login import LoginFlow
 
 BASE_URL = os.environ["CONFORMANCE_BASE_URL"]
 PROJECT = "proj_demo"
@@ -152,20 +142,12 @@ _users = [u for u in (_seed.get("walletkit") or {}).get("users") or [] if u.get(
 EMAIL = _users[0]["email"] if _users else None
 
 
-def call(method, path, body=None, walletkit_api=True):
-    headers = {"Content-Type": "application/json"}
-    if walletkit_api:
-        headers["X-WalletKit-Project-ID"] = PROJECT
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(BASE_URL + path, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+_flow = LoginFlow(BASE_URL, PROJECT)
+call = _flow.call
 
 
 def approved_challenge():
-    code = call("POST", "/users/create-session-challenge")["code"]
-    call("POST", f"/__admin/walletkit/session-challenges/{code}/complete", walletkit_api=False)
-    return {"session_challenge_code": code}
+    return {"session_challenge_code": _flow.approved_code()}
 
 
 def emailed_code():
@@ -263,7 +245,7 @@ run_operation() {
     echo "conformance: ---- $operation ($(basename "$spec")) ----"
     (
         cd "$WORK"
-        CONFORMANCE_BASE_URL="$BASE_URL" CONFORMANCE_SEEDS_FILE="$SEEDS_FILE" SCHEMATHESIS_HOOKS="$WORK/hooks.py" \
+        PYTHONPATH="$REPO_ROOT/scripts" CONFORMANCE_BASE_URL="$BASE_URL" CONFORMANCE_SEEDS_FILE="$SEEDS_FILE" SCHEMATHESIS_HOOKS="$WORK/hooks.py" \
         "$ST" --config-file "$WORK/schemathesis.toml" run "$spec" \
             --url "$BASE_URL" \
             --include-operation-id "$operation" \
