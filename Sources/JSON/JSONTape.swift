@@ -117,6 +117,21 @@ public struct JSONTape: Sendable {
     }
 
     /// Whether a member's key is exactly `utf8` (compared on the raw bytes unless it has escapes).
+    /// `keyEquals` against the `count` bytes at `offset` in `pool`: a key table keeps all its
+    /// spellings in one array, so matching a key retains and slices nothing.
+    public func keyEquals(_ node: Int, pool: [UInt8], offset: Int, count: Int) -> Bool {
+        let n = nodes[node]
+        if n.keyEscaped { return key(node).utf8.elementsEqual(pool[offset..<offset + count]) }
+        let start = Int(n.keyStart)
+        guard Int(n.keyEnd) - start == count else { return false }
+        return bytes.withUnsafeBufferPointer { key in
+            pool.withUnsafeBufferPointer { spelling in
+                for index in 0..<count where key[start + index] != spelling[offset + index] { return false }
+                return true
+            }
+        }
+    }
+
     public func keyEquals(_ node: Int, _ utf8: [UInt8]) -> Bool {
         let n = nodes[node]
         if n.keyEscaped { return key(node).utf8.elementsEqual(utf8) }

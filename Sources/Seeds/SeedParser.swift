@@ -653,24 +653,35 @@ public struct SeedParser: Sendable {
 /// The keys one kind of seed object takes, and the alternative spellings (proto field names)
 /// accepted for some. Built once; a member's key is matched against the raw bytes on the tape, so
 /// reading a seed makes no string for a known key.
-package struct KeyTable: Sendable {
+/// A class, so that each of a large seed's million `Fields` holds it with one retain; its
+/// spellings sit in one byte pool, so matching a key copies and retains no array per spelling.
+package final class KeyTable: Sendable {
     package let names: [String]
-    private let spellings: [(utf8: [UInt8], slot: Int)]
+    private let pool: [UInt8]
+    private let spellings: [(offset: Int, count: Int, slot: Int)]
 
-    package init(_ names: [String], aliases: KeyValuePairs<String, String>) {
+    package convenience init(_ names: [String], aliases: KeyValuePairs<String, String>) {
         self.init(names, aliases: aliases.map { ($0.key, $0.value) })
     }
 
     package init(_ names: [String], aliases: [(String, String)]) {
         precondition(names.count <= Fields.capacity)
         self.names = names
-        var spellings = names.enumerated().map { (Array($1.utf8), $0) }
-        for (alias, target) in aliases { spellings.append((Array(alias.utf8), names.firstIndex(of: target)!)) }
+        var pool: [UInt8] = []
+        var spellings: [(offset: Int, count: Int, slot: Int)] = []
+        let all = names.enumerated().map { ($1, $0) } + aliases.map { ($0.0, names.firstIndex(of: $0.1)!) }
+        for (spelling, slot) in all {
+            spellings.append((pool.count, spelling.utf8.count, slot))
+            pool.append(contentsOf: spelling.utf8)
+        }
+        self.pool = pool
         self.spellings = spellings
     }
 
     package func slot(of member: Int, in tape: JSONTape) -> Int? {
-        for spelling in spellings where tape.keyEquals(member, spelling.utf8) { return spelling.slot }
+        for spelling in spellings where tape.keyEquals(member, pool: pool, offset: spelling.offset, count: spelling.count) {
+            return spelling.slot
+        }
         return nil
     }
 
