@@ -90,30 +90,24 @@ approved += [e["challenge"]["code"] for e in entries
              if e["challenge"]["completed"] and not e["challenge"]["expired"] and e.get("project") in (None, project)]
 
 
-def dictionary(name, values):
+# Each dictionary of known values and the request part schemathesis draws it into half of the time.
+dictionaries = [
+    ("walletkit-codes", "query.code", codes),
+    ("walletkit-emails", "body.email", [u["email"] for u in users]),
+    ("walletkit-user-ids", "body.user_id", [u["userId"] for u in users]),
+    ("walletkit-verification-codes", "body.verification_code",
+     sorted({u["verificationCode"] for u in users if u.get("verificationCode")})),
+    ("walletkit-approved-codes", "body.session_challenge_code", approved),
+    ("walletkit-session-ids", "body.session_id", [s["id"] for s in login_sessions]),
+    ("walletkit-refresh-tokens", "body.refresh_token", [s["refresh_token"] for s in login_sessions]),
+    ("zitadel-session-ids", "path.sessionId", ids),
+    ("zitadel-session-tokens", "query.sessionToken", tokens),
+]
+bindings = []
+for name, location, values in dictionaries:
     if values:
         print(f"[dictionaries.{name}]\nvalues = {json.dumps(values)}\n")
-    return bool(values)
-
-bindings = []
-if dictionary("walletkit-codes", codes):
-    bindings.append('"query.code" = { dictionary = "walletkit-codes", probability = 0.5 }')
-if dictionary("walletkit-emails", [u["email"] for u in users]):
-    bindings.append('"body.email" = { dictionary = "walletkit-emails", probability = 0.5 }')
-if dictionary("walletkit-user-ids", [u["userId"] for u in users]):
-    bindings.append('"body.user_id" = { dictionary = "walletkit-user-ids", probability = 0.5 }')
-if dictionary("walletkit-verification-codes", sorted({u["verificationCode"] for u in users if u.get("verificationCode")})):
-    bindings.append('"body.verification_code" = { dictionary = "walletkit-verification-codes", probability = 0.5 }')
-if dictionary("walletkit-approved-codes", approved):
-    bindings.append('"body.session_challenge_code" = { dictionary = "walletkit-approved-codes", probability = 0.5 }')
-if dictionary("walletkit-session-ids", [s["id"] for s in login_sessions]):
-    bindings.append('"body.session_id" = { dictionary = "walletkit-session-ids", probability = 0.5 }')
-if dictionary("walletkit-refresh-tokens", [s["refresh_token"] for s in login_sessions]):
-    bindings.append('"body.refresh_token" = { dictionary = "walletkit-refresh-tokens", probability = 0.5 }')
-if dictionary("zitadel-session-ids", ids):
-    bindings.append('"path.sessionId" = { dictionary = "zitadel-session-ids", probability = 0.5 }')
-if dictionary("zitadel-session-tokens", tokens):
-    bindings.append('"query.sessionToken" = { dictionary = "zitadel-session-tokens", probability = 0.5 }')
+        bindings.append(f'"{location}" = {{ dictionary = "{name}", probability = 0.5 }}')
 print("[parameters]")
 print("\n".join(bindings))
 PY
