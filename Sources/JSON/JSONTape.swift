@@ -116,9 +116,9 @@ public struct JSONTape: Sendable {
         return text(from: Int(n.keyStart), to: Int(n.keyEnd), escaped: n.keyEscaped)
     }
 
-    /// Whether a member's key is exactly `utf8` (compared on the raw bytes unless it has escapes).
-    /// `keyEquals` against the `count` bytes at `offset` in `pool`: a key table keeps all its
-    /// spellings in one array, so matching a key retains and slices nothing.
+    /// Whether a member's key is exactly the `count` bytes at `offset` in `pool` (compared on the
+    /// raw bytes unless the key has escapes). A key table keeps all its spellings in one pool, so
+    /// matching a key retains and slices nothing.
     public func keyEquals(_ node: Int, pool: [UInt8], offset: Int, count: Int) -> Bool {
         let n = nodes[node]
         if n.keyEscaped { return key(node).utf8.elementsEqual(pool[offset..<offset + count]) }
@@ -132,11 +132,9 @@ public struct JSONTape: Sendable {
         }
     }
 
+    /// Whether a member's key is exactly `utf8`.
     public func keyEquals(_ node: Int, _ utf8: [UInt8]) -> Bool {
-        let n = nodes[node]
-        if n.keyEscaped { return key(node).utf8.elementsEqual(utf8) }
-        guard Int(n.keyEnd - n.keyStart) == utf8.count else { return false }
-        return bytes[Int(n.keyStart)..<Int(n.keyEnd)].elementsEqual(utf8)
+        keyEquals(node, pool: utf8, offset: 0, count: utf8.count)
     }
 
     /// The text of a string value (nil for other kinds).

@@ -56,16 +56,14 @@ public struct ZitadelSessionStore: Sendable {
         byId.reserveCapacity(seed.sessions.count)
         var order: [String] = []
         order.reserveCapacity(seed.sessions.count)
-        // Resolving and copying every session is most of the work: done on every core for a large seed.
+        // Resolving and packing every session is most of the work: done on every core for a large seed.
         let parts = Parallel.chunks(count: seed.sessions.count) { range in
             seed.sessions[range].map { entry in
-                let session = entry.session.resolved(now: now)
-                let record = Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: session)
-                return (id: record.id, record: record)
+                Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: entry.session.resolved(now: now))
             }
         }
         for part in parts {
-            for (id, record) in part where byId.updateValue(record, forKey: id) == nil { order.append(id) }
+            for record in part where byId.updateValue(record, forKey: record.id) == nil { order.append(record.id) }
         }
         records = LayeredRecords(values: byId, order: order)
         relativeEntries = seed.sessions.filter(\.session.hasRelativeTimes)

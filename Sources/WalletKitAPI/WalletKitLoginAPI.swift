@@ -41,8 +41,7 @@ public enum WalletKitLoginAPI {
         let now = WallClock.nowMicros()
         let email = RequestBody(request).email()
         return answer(request, state, { _, logins, project in
-            email.flatMap { logins.user(email: $0, project: project).map { .success($0) } ?? .failure(.userNotFound) }
-                .map { logins.sendCode(to: $0, nowMicros: now).userId }
+            user(email, in: logins, project: project).map { logins.sendCode(to: $0, nowMicros: now).userId }
         }, respond: { userId in
             var w = JSONWriter(capacity: 48)
             w.raw("{\"user_id\":")
@@ -57,9 +56,16 @@ public enum WalletKitLoginAPI {
         let elapsed = state.elapsedMicros
         let email = RequestBody(request).email()
         return answer(request, state, { challenges, logins, project in
-            email.flatMap { logins.user(email: $0, project: project).map { .success($0) } ?? .failure(.userNotFound) }
-                .map { challenges.create(project: project, userId: $0.userId, elapsedMicros: elapsed, settings: logins.settings) }
+            user(email, in: logins, project: project).map {
+                challenges.create(project: project, userId: $0.userId, elapsedMicros: elapsed, settings: logins.settings)
+            }
         }, respond: { .json(200, SessionChallengeAPI.json($0)) })
+    }
+
+    /// The user a login-with-email or login-with-magic-link body names, in the caller's project.
+    private static func user(_ email: Result<String, WalletKitError>, in logins: WalletKitLoginStore,
+                             project: String) -> Result<WalletKitUser, WalletKitError> {
+        email.flatMap { logins.user(email: $0, project: project).map { .success($0) } ?? .failure(.userNotFound) }
     }
 
     /// `POST /users/verify-login`: `{"session_challenge_code"}` or `{"user_id","verification_code"}`.

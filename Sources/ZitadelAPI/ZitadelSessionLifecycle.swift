@@ -61,13 +61,14 @@ enum ZitadelSessionLifecycle {
             }
             guard caller.permissions.contains("session.write") else { return .failure(.noPermission) }
             guard let current = store.record(id: request.sessionID) else { return .failure(.sessionNotFound) }
-            var change = Change(session: current.session, lifecycle: store.lifecycle, now: now)
+            let session = current.session
+            var change = Change(session: session, lifecycle: store.lifecycle, now: now)
             for (key, value) in request.metadata {
                 // An empty value deletes the key, as ZITADEL's SetSession does.
                 change.session.metadata[key] = value.isEmpty ? nil : [UInt8](value)
             }
             return commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
-                          lifetime: request.hasLifetime ? request.lifetime : nil, sequence: current.session.sequence &+ 1,
+                          lifetime: request.hasLifetime ? request.lifetime : nil, sequence: session.sequence &+ 1,
                           creator: current.creatorUserId, store: &store)
                 .map { outcome in .with {
                     $0.details = outcome.details
@@ -117,7 +118,7 @@ enum ZitadelSessionLifecycle {
             store.remove(id: request.sessionID)
             store.lifecycle.challenges[request.sessionID] = nil
             var ended = current.session
-            ended.sequence = current.session.sequence &+ 1
+            ended.sequence = ended.sequence &+ 1
             return .success(.with { $0.details = details(of: ended, store: store, now: now) })
         }
     }
