@@ -1,12 +1,12 @@
 /* The engine's ceiling for bench/: libmicrohttpd alone, configured as session-mock configures it
- * (Sources/MicroHTTP/HTTPServer.swift: internal polling thread + epoll, suspend/resume allowed, a
+ * (Sources/MicroHTTP/HTTPServer.swift: internal polling thread + poll(2), suspend/resume allowed, a
  * thread pool of one thread per core, 4096 connections, 30 s timeout, 32 KiB per-connection pool,
  * backlog 1024, the same two-phase access handler), answering each benchmarked path with one
  * pre-built persistent response, on 127.0.0.1 only, holding session-mock's bytes and headers. Anything session-mock
  * spends above this server is spent in session-mock, not in the engine.
  *
  *   cc -O2 -o bare-mhd bench/bare_mhd.c $(pkg-config --cflags --libs libmicrohttpd)
- *   ./bare-mhd serve --port 18085 [--fixtures bench/fixtures] [--pool-kib 32]
+ *   ./bare-mhd serve --port 18085 [--fixtures bench/fixtures] [--pool-kib 32] [--epoll]
  *
  * Arguments it does not know (session-mock's --host, --log-level) are ignored, so the bench scripts
  * start it exactly as they start session-mock. SIGINT/SIGTERM stop it. */
@@ -63,12 +63,13 @@ static void completed(void *cls, struct MHD_Connection *connection, void **conte
 }
 
 int main(int argc, char **argv) {
-    unsigned int port = 18085, pool_kib = 32;
+    unsigned int port = 18085, pool_kib = 32, polling = MHD_USE_POLL;
     const char *fixtures = "bench/fixtures";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = (unsigned int) atoi(argv[++i]);
         else if (strcmp(argv[i], "--fixtures") == 0 && i + 1 < argc) fixtures = argv[++i];
         else if (strcmp(argv[i], "--pool-kib") == 0 && i + 1 < argc) pool_kib = (unsigned int) atoi(argv[++i]);
+        else if (strcmp(argv[i], "--epoll") == 0) polling = MHD_USE_EPOLL;  /* loses requests: bench/lost_requests.py */
     }
     challenge = fixture(fixtures, "challenge.json", 0);
     session = fixture(fixtures, "session.json", 1);
@@ -88,7 +89,7 @@ int main(int argc, char **argv) {
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct MHD_Daemon *daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, (uint16_t) port,
+        MHD_USE_INTERNAL_POLLING_THREAD | polling | MHD_ALLOW_SUSPEND_RESUME, (uint16_t) port,
         NULL, NULL, handle, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,

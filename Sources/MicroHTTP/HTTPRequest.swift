@@ -20,7 +20,7 @@ public struct HTTPRequest: Sendable {
     public var headers: [HTTPField]
     public var body: [UInt8]
     /// Filled in by the `Router` from `:name` segments of the matched pattern.
-    public var pathParameters: [String: String]
+    public var pathParameters: PathParameters
     /// The body was larger than the server accepts and was not kept.
     public var bodyTooLarge = false
     /// Some byte sequence in the path, query or headers was not UTF-8 (it was replaced by U+FFFD).
@@ -28,7 +28,7 @@ public struct HTTPRequest: Sendable {
 
     public init(
         method: String, path: String, query: [HTTPField] = [], headers: [HTTPField] = [],
-        body: [UInt8] = [], pathParameters: [String: String] = [:]
+        body: [UInt8] = [], pathParameters: PathParameters = [:]
     ) {
         self.method = method
         self.path = path
@@ -46,6 +46,40 @@ public struct HTTPRequest: Sendable {
     /// First value of a query argument (names are case-sensitive).
     public func queryValue(_ name: String) -> String? {
         query.first { $0.name == name }?.value
+    }
+}
+
+/// Named values of a request: its route's `:name` segments, and what the app attaches before
+/// routing. A request has one or two, so they are a list searched in order: no hashing, and one
+/// allocation at most.
+public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+    private var fields: [HTTPField] = []
+
+    public init() {}
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (name, value) in elements { self[name] = value }
+    }
+
+    public var isEmpty: Bool { fields.isEmpty }
+
+    public subscript(name: String) -> String? {
+        get { fields.first { $0.name == name }?.value }
+        set {
+            let index = fields.firstIndex { $0.name == name }
+            switch (index, newValue) {
+            case (let index?, let value?): fields[index].value = value
+            case (let index?, nil): fields.remove(at: index)
+            case (nil, let value?): fields.append(HTTPField(name: name, value: value))
+            case (nil, nil): break
+            }
+        }
+    }
+
+    /// Adds `other`'s values; where both have a name, `other`'s wins.
+    public mutating func merge(_ other: PathParameters) {
+        if fields.isEmpty { self = other; return }
+        for field in other.fields { self[field.name] = field.value }
     }
 }
 

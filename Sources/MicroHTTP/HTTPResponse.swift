@@ -2,12 +2,15 @@
 /// answering (without holding a worker thread) or to close the connection with no reply at all.
 public struct HTTPResponse: Sendable {
     public var status: Int
-    public var headers: [HTTPField]
-    public var body: [UInt8]
+    // Changing the headers or the body lets go of a prepared answer: it would send the old ones.
+    public var headers: [HTTPField] { didSet { prepared = nil } }
+    public var body: [UInt8] { didSet { prepared = nil } }
     /// Milliseconds to wait before the answer (or the drop) goes out.
     public var delayMilliseconds: Int
     /// Close the connection without sending anything.
     public var dropsConnection: Bool
+    /// The same headers and body, already in libmicrohttpd's form (set by `init(status:prepared:)`).
+    public private(set) var prepared: PreparedResponse?
 
     public init(
         status: Int, headers: [HTTPField] = [], body: [UInt8] = [],
@@ -18,6 +21,12 @@ public struct HTTPResponse: Sendable {
         self.body = body
         self.delayMilliseconds = delayMilliseconds
         self.dropsConnection = dropsConnection
+    }
+
+    /// An answer whose headers and body are `prepared`'s, sent without building them again.
+    public init(status: Int, prepared: PreparedResponse) {
+        self.init(status: status, headers: prepared.headers, body: prepared.body)
+        self.prepared = prepared
     }
 
     /// A JSON answer; `Content-Type` comes first so every JSON response looks the same on the wire.

@@ -18,7 +18,7 @@ public struct HTTPServerError: Error, CustomStringConvertible {
 public struct HTTPServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
-    /// Worker threads, each with its own epoll loop. Default: one per core.
+    /// Worker threads, each with its own poll loop. Default: one per core.
     public var threadCount: Int = max(1, OS.coreCount)
     /// Open connections at most; more are refused by the kernel backlog, not by a crash.
     public var connectionLimit: Int = 4096
@@ -35,6 +35,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxBodyBytes: Int = 4 * 1024 * 1024
     /// Serve HTTPS with libmicrohttpd's own TLS (GnuTLS) instead of plain HTTP.
     public var tls: TLSCredentials?
+    /// Receives libmicrohttpd's own error log (why it closed a connection, refused a request, …),
+    /// one line per message; nil leaves the log off.
+    public var engineLog: (@Sendable (String) -> Void)?
 
     public init() {}
 }
@@ -75,9 +78,14 @@ public final class HTTPServer: Sendable {
     public func start() throws -> Int {
         let address = try SocketAddress(host: configuration.host, port: configuration.port)
         stopping.store(false, ordering: .relaxed)
-        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
+        // poll(2), not epoll: with epoll and a pool of more than one thread, libmicrohttpd 0.9.75
+        // now and then leaves a keep-alive request unanswered for good (7 in 384,000 requests over
+        // 300 connections, bench/lost_requests.py; bare libmicrohttpd too, and never with poll or
+        // with one epoll thread). poll costs the same per request at 64 to 1000 connections.
+        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_POLL.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
+        if configuration.engineLog != nil { flags |= MHD_USE_ERROR_LOG.rawValue }
         // MHD reads the PEM strings while it starts; they stay alive until the call returns.
         let tls = configuration.tls.map { (key: Array($0.keyPEM.utf8CString), cert: Array($0.certificatePEM.utf8CString), priorities: Array($0.priorities.utf8CString)) }
         if tls != nil { flags |= MHD_USE_TLS.rawValue }
@@ -137,9 +145,10 @@ public final class HTTPServer: Sendable {
             return (daemon, parked)
         }
         guard let daemon else { return }
-        // Not MHD_quiesce_daemon: in 0.9.75 it races the epoll worker threads over removing the
+        // Not MHD_quiesce_daemon: in 0.9.75 it races epoll worker threads over removing the
         // listening socket from their epoll sets and MHD aborts the process (an open MHD defect).
-        // The accept policy closes every connection accepted from here on instead.
+        // The accept policy, which works in every polling mode, closes every connection accepted
+        // from here on instead.
         stopping.store(true, ordering: .releasing)
         for connection in parked { MHD_resume_connection(connection.pointer) }
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(drainSeconds * 1e9)
@@ -267,6 +276,16 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     return queue(response, on: connection)
 }
 
+/// MHD's error log, formatted by the C shim; `cls` is the server.
+@_cdecl("session_mock_engine_log")
+func engineLog(_ cls: UnsafeMutableRawPointer?, _ line: UnsafePointer<CChar>?) {
+    guard let cls, let line else { return }
+    let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
+    var text = String(cString: line)
+    while text.last == "\n" { text.removeLast() }
+    server.configuration.engineLog?(text)
+}
+
 private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, requestContext, _ in
     guard let cls, let requestContext, let raw = requestContext.pointee else { return }
     if raw != headersSeen { Unmanaged<RequestContext>.fromOpaque(raw).release() }
@@ -342,20 +361,33 @@ func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
 /// Hands one answer to MHD, or refuses the request so MHD closes the connection without a reply.
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
     if response.dropsConnection { return .NO }
-    // A fresh MHD response per answer. Reusing MHD responses across keep-alive connections (a
-    // per-thread cache) saved ~1 µs per request, but under heavy CPU contention some connections
-    // of the 1000-connection test were closed or got wrong answers (3 of ~15 stressed runs, none
-    // in 14 without the cache), so it was taken out.
-    guard let mhdResponse = makeResponse(headers: response.headers, body: response.body) else { return .NO }
+    if let prepared = response.prepared, let engine = prepared.engineResponse() {
+        return MHD_queue_response(connection, UInt32(response.status), engine)
+    }
+    guard let mhdResponse = makeResponse(headers: response.headers, body: response.body, owner: nil) else { return .NO }
     let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     MHD_destroy_response(mhdResponse)  // the connection holds its own reference
     return result
 }
 
-/// Builds an MHD response (MHD copies the body and the header strings).
-private func makeResponse(headers: [HTTPField], body: [UInt8]) -> OpaquePointer? {
-    let mhdResponse = body.withUnsafeBytes { bytes in
-        MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+/// Builds an MHD response. MHD copies the header strings; the body is copied too, unless `owner`
+/// holds it: then MHD sends from `owner`'s bytes and keeps `owner` alive until it frees the response.
+private func makeResponse(headers: [HTTPField], body: [UInt8], owner: PreparedResponse.Body?) -> OpaquePointer? {
+    let mhdResponse: OpaquePointer?
+    if let owner {
+        // A native array that is never mutated keeps its storage where it is for as long as it
+        // lives, and the retained owner keeps it alive: the address stays valid past the closure.
+        let retained = Unmanaged.passRetained(owner).toOpaque()
+        mhdResponse = owner.bytes.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer_with_free_callback_cls(
+                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                { cls in if let cls { Unmanaged<PreparedResponse.Body>.fromOpaque(cls).release() } }, retained)
+        }
+        if mhdResponse == nil { Unmanaged<PreparedResponse.Body>.fromOpaque(retained).release() }
+    } else {
+        mhdResponse = body.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+        }
     }
     guard let mhdResponse else { return nil }
     for field in headers {
@@ -364,6 +396,47 @@ private func makeResponse(headers: [HTTPField], body: [UInt8]) -> OpaquePointer?
         }
     }
     return mhdResponse
+}
+
+/// Headers and a body that many requests are answered with (a stored record's answer, say): the
+/// MHD response is built on the first send and then queued as it is on every connection that
+/// gets this answer (MHD counts its users; Date and Content-Length are written per send).
+/// Whoever holds this object holds the MHD response; a change of the answer is a new object.
+// Unchecked only because OpaquePointer is not Sendable: the pointer is only read and set through
+// the atomic, and MHD counts a response's users under the response's own lock, so one response
+// may be queued from any worker thread.
+public final class PreparedResponse: @unchecked Sendable {
+    public let headers: [HTTPField]
+    private let storage: Body
+    /// Holds one MHD reference once built; `deinit` gives it back (connections keep their own).
+    private let engine = Atomic<OpaquePointer?>(nil)
+
+    public var body: [UInt8] { storage.bytes }
+
+    public init(headers: [HTTPField], body: [UInt8]) {
+        self.headers = headers
+        storage = Body(body)
+    }
+
+    /// The body's bytes, kept alive by MHD's response as long as a connection may send them.
+    final class Body: Sendable {
+        let bytes: [UInt8]
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+    }
+
+    /// The MHD response, built on first use; two threads racing both build one and one is kept.
+    fileprivate func engineResponse() -> OpaquePointer? {
+        if let built = engine.load(ordering: .acquiring) { return built }
+        guard let made = makeResponse(headers: headers, body: [], owner: storage) else { return nil }
+        let (exchanged, current) = engine.compareExchange(expected: nil, desired: made, ordering: .acquiringAndReleasing)
+        if exchanged { return made }
+        MHD_destroy_response(made)
+        return current
+    }
+
+    deinit {
+        if let built = engine.load(ordering: .acquiring) { MHD_destroy_response(built) }
+    }
 }
 
 /// `text` as a NUL-terminated C string in a stack buffer, for MHD (which copies it). Swift's own

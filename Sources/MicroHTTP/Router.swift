@@ -9,7 +9,7 @@ public struct Router: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
 
     public enum Match: Sendable {
-        case handler(Handler, parameters: [String: String], errors: SharedErrorShape)
+        case handler(Handler, parameters: PathParameters, errors: SharedErrorShape)
         /// The path exists but not for this method; `allowed` is what the `Allow` header lists.
         case methodNotAllowed(allowed: [String], errors: SharedErrorShape)
         case notFound(errors: SharedErrorShape)
@@ -42,7 +42,8 @@ public struct Router: Sendable {
 
     private struct Route: Sendable {
         var segments: [Substring]
-        var handlers: [String: Handler]
+        /// By method; a route has a handful, so a list beats hashing the method per request.
+        var handlers: [(method: String, handler: Handler)]
         var methods: [String]
         /// `segments` prepared for matching ASCII paths byte by byte.
         var parts: [Part]
@@ -50,10 +51,23 @@ public struct Router: Sendable {
 
         init(segments: [Substring], errors: SharedErrorShape) {
             self.segments = segments
-            handlers = [:]
+            handlers = []
             methods = []
             parts = segments.map { $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(Array($0.utf8)) }
             self.errors = errors
+        }
+
+        func handler(for method: String) -> Handler? {
+            handlers.first { $0.method == method }?.handler
+        }
+
+        mutating func set(_ handler: @escaping Handler, for method: String) {
+            if let index = handlers.firstIndex(where: { $0.method == method }) {
+                handlers[index].handler = handler
+            } else {
+                handlers.append((method, handler))
+                methods.append(method)
+            }
         }
     }
 
@@ -100,12 +114,8 @@ public struct Router: Sendable {
             if !pattern.utf8.allSatisfy({ $0 < 0x80 }) { patternsAreASCII = false }
         }
         routes.append(Entry(method: method, pattern: pattern))
-        route.handlers[method] = handler
-        route.methods.append(method)
-        if method == "GET" && route.handlers["HEAD"] == nil {
-            route.handlers["HEAD"] = handler
-            route.methods.append("HEAD")
-        }
+        route.set(handler, for: method)
+        if method == "GET" && route.handler(for: "HEAD") == nil { route.set(handler, for: "HEAD") }
         if isLiteral {
             literalRoutes[pattern] = route
         } else if let index {
@@ -119,7 +129,7 @@ public struct Router: Sendable {
         guard let route = literalRoutes[path] else {
             return matchPattern(method: method, path: path) ?? .notFound(errors: errors(forUnroutedPath: path))
         }
-        let literal = resolve(route, method: method, parameters: [:])
+        let literal = resolve(route, method: method, parameters: PathParameters())
         guard case .methodNotAllowed(let allowed, let errors) = literal else { return literal }
         // A literal path is also a value of a pattern's parameter (`GET /v2/sessions/search` is
         // `GET /v2/sessions/:sessionId` with id "search", as HTTP gateways route it): a method the
@@ -145,7 +155,7 @@ public struct Router: Sendable {
         }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         for route in patternRoutes where route.segments.count == segments.count {
-            var parameters: [String: String] = [:]
+            var parameters = PathParameters()
             var matched = true
             for (pattern, actual) in zip(route.segments, segments) {
                 if pattern.hasPrefix(":") {
@@ -198,7 +208,7 @@ public struct Router: Sendable {
                     if !matched { break }
                 }
                 guard matched else { continue }
-                var parameters: [String: String] = [:]
+                var parameters = PathParameters()
                 for (i, part) in route.parts.enumerated() {
                     if case .parameter(let name) = part {
                         parameters[name] = String(decoding: segment(i), as: UTF8.self)
@@ -210,8 +220,8 @@ public struct Router: Sendable {
         }
     }
 
-    private func resolve(_ route: Route, method: String, parameters: [String: String]) -> Match {
-        if let handler = route.handlers[method] {
+    private func resolve(_ route: Route, method: String, parameters: PathParameters) -> Match {
+        if let handler = route.handler(for: method) {
             return .handler(handler, parameters: parameters, errors: route.errors)
         }
         return .methodNotAllowed(allowed: route.methods, errors: route.errors)

@@ -1,35 +1,47 @@
 import Synchronization
 
-/// Bytes made once, on first use, by whoever reads them first; later reads take them with one
-/// atomic load and no lock. Two threads racing to make them both run `make` and one result is
-/// kept (callers make equal bytes).
+/// An object made once, on first use, by whoever asks for it first; later reads take it with one
+/// atomic load and no lock. Two threads racing to make it both run `make` and one result is kept
+/// (callers make equivalent objects).
 ///
 /// Not the standard library's `AtomicLazyReference`: on Linux its `load` is not inlinable, so a
 /// call from another module runs unspecialised and looks up generic metadata on every read
 /// (measured at ~600 instructions per GetSession request). This class is not generic, and its
 /// `Atomic` is specialised here.
+public final class OnceObject: Sendable {
+    // Holds one retain of the object once set (the `Unmanaged` is the only non-ARC code here);
+    // `deinit` gives it back.
+    private let stored = Atomic<Unmanaged<AnyObject & Sendable>?>(nil)
+
+    public init() {}
+
+    public func get(orMake make: () -> AnyObject & Sendable) -> AnyObject & Sendable {
+        if let object = stored.load(ordering: .acquiring) { return object.takeUnretainedValue() }
+        let made = Unmanaged<AnyObject & Sendable>.passRetained(make())
+        let (exchanged, current) = stored.compareExchange(expected: nil, desired: made, ordering: .acquiringAndReleasing)
+        guard !exchanged, let current else { return made.takeUnretainedValue() }
+        made.release()
+        return current.takeUnretainedValue()
+    }
+
+    deinit {
+        stored.load(ordering: .acquiring)?.release()
+    }
+}
+
+/// Bytes made once, on first use (see `OnceObject`).
 public final class OnceBytes: Sendable {
     private final class Box: Sendable {
         let value: [UInt8]
         init(_ value: [UInt8]) { self.value = value }
     }
 
-    // Holds one retain of the box once set (the `Unmanaged` is the only non-ARC code here);
-    // `deinit` gives it back.
-    private let stored = Atomic<Unmanaged<Box>?>(nil)
+    private let object = OnceObject()
 
     public init() {}
 
     public func get(orMake make: () -> [UInt8]) -> [UInt8] {
-        if let box = stored.load(ordering: .acquiring) { return box.takeUnretainedValue().value }
-        let made = Unmanaged.passRetained(Box(make()))
-        let (exchanged, current) = stored.compareExchange(expected: nil, desired: made, ordering: .acquiringAndReleasing)
-        guard !exchanged, let current else { return made.takeUnretainedValue().value }
-        made.release()
-        return current.takeUnretainedValue().value
-    }
-
-    deinit {
-        stored.load(ordering: .acquiring)?.release()
+        // Only boxes are stored in `object`.
+        unsafeDowncast(object.get { Box(make()) }, to: Box.self).value
     }
 }

@@ -161,13 +161,7 @@ public final class SessionMockApp: Sendable {
             // Literal routes have no parameters: no copy of the request to set none.
             if parameters.isEmpty && request.pathParameters.isEmpty { return handler(request) }
             var request = request
-            // The common case (no prefix, no parameter set before routing) takes the router's
-            // dictionary as it is instead of rehashing it into an empty one.
-            if request.pathParameters.isEmpty {
-                request.pathParameters = parameters
-            } else {
-                request.pathParameters.merge(parameters) { $1 }
-            }
+            request.pathParameters.merge(parameters)
             return handler(request)
         case .methodNotAllowed(let allowed, let errors):
             var response = errors.response(to: .methodNotAllowed(allowed: allowed), for: request)

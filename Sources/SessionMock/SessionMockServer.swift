@@ -53,6 +53,10 @@ public final class SessionMockServer: Sendable {
         var http = configuration.http
         http.host = configuration.host
         http.port = configuration.port
+        if http.engineLog == nil, configuration.logger.logLevel <= .debug {
+            let logger = configuration.logger
+            http.engineLog = { line in logger.debug("libmicrohttpd: \(line)") }
+        }
         let app = self.app
         self.http = HTTPServer(configuration: http) { app.handle($0) }
         host = configuration.host

@@ -81,16 +81,16 @@ public struct SessionChallengeStore: Sendable {
     public let projects: Set<String>?
     /// By code; the seed's records are shared by every copy of the scenario.
     private var records: LayeredRecords<Record>
-    /// The challenge last answered and its encoded body: clients poll one challenge over and
-    /// over, and its body only changes when the challenge does.
-    private var lastEncoded: (challenge: SessionChallenge, body: [UInt8])?
+    /// The challenge last answered and the API's answer for it: clients poll one challenge over
+    /// and over, and its answer only changes when the challenge does.
+    private var lastAnswer: (challenge: SessionChallenge, answer: AnyObject & Sendable)?
 
-    /// `encode(challenge)`, reusing the previous body when the challenge is the same.
-    package mutating func encoded(_ challenge: SessionChallenge, _ encode: (SessionChallenge) -> [UInt8]) -> [UInt8] {
-        if let lastEncoded, lastEncoded.challenge == challenge { return lastEncoded.body }
-        let body = encode(challenge)
-        lastEncoded = (challenge, body)
-        return body
+    /// `make(challenge)`, reusing the previous answer when the challenge is the same.
+    package mutating func answer(for challenge: SessionChallenge, _ make: (SessionChallenge) -> AnyObject & Sendable) -> AnyObject & Sendable {
+        if let lastAnswer, lastAnswer.challenge == challenge { return lastAnswer.answer }
+        let answer = make(challenge)
+        lastAnswer = (challenge, answer)
+        return answer
     }
 
     public init(seed: WalletKitSeed) {

@@ -19,6 +19,8 @@ public struct ZitadelSessionStore: Sendable {
         public let body = OnceBytes()
         /// The same response as binary protobuf (Connect proto, gRPC-Web), encoded on first read.
         public let protoBody = OnceBytes()
+        /// The REST answer as the HTTP engine sends it, made by the API module on first read.
+        public let engineResponse = OnceObject()
 
         public var session: ZitadelSession { PackedZitadelSession.unpack(packed) }
 

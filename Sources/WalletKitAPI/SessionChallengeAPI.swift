@@ -10,22 +10,25 @@ public enum SessionChallengeAPI {
         guard !project.isEmpty else { return WalletKitError.missingProjectId.response }
         let code = request.queryValue("code") ?? ""
         let elapsed = state.elapsedMicros
-        // The body of a found challenge is taken (usually from the store's cache) under the same lock.
-        let answer: (lookup: SessionChallengeStore.Lookup, body: [UInt8])? = state.withChallenges { store in
-            guard store.acceptsProject(project) else { return nil }
-            guard !code.isEmpty else { return (.notFound, []) }
-            let lookup = store.poll(code: code, project: project, elapsedMicros: elapsed)
-            guard case .found(let challenge) = lookup else { return (lookup, []) }
-            return (lookup, store.encoded(challenge, json))
+        // The answer for a found challenge is taken (usually from the store's cache) under the same lock.
+        let answer: Result<PreparedResponse, WalletKitError> = state.withChallenges { store in
+            guard store.acceptsProject(project) else { return .failure(.invalidProjectId) }
+            guard !code.isEmpty else { return .failure(.missingCode) }
+            switch store.poll(code: code, project: project, elapsedMicros: elapsed) {
+            case .notFound: return .failure(.challengeNotFound)
+            case .otherProject: return .failure(.forbidden)
+            case .found(let challenge):
+                let made = store.answer(for: challenge) { PreparedResponse(headers: jsonHeaders, body: json($0)) }
+                return .success(unsafeDowncast(made, to: PreparedResponse.self))  // only this endpoint fills the cache
+            }
         }
-        guard let answer else { return WalletKitError.invalidProjectId.response }
-        guard !code.isEmpty else { return WalletKitError.missingCode.response }
-        switch answer.lookup {
-        case .notFound: return WalletKitError.challengeNotFound.response
-        case .otherProject: return WalletKitError.forbidden.response
-        case .found: return .json(200, answer.body)
+        switch answer {
+        case .success(let found): return HTTPResponse(status: 200, prepared: found)
+        case .failure(let error): return error.response
         }
     }
+
+    static let jsonHeaders = [HTTPField(name: "Content-Type", value: "application/json")]
 
     /// `{"id","code","expired","completed"}` in WalletKit's field order, all four always present.
     public static func json(_ challenge: SessionChallenge) -> [UInt8] {

@@ -139,6 +139,13 @@ extension ZitadelSessionStore.Record {
         body.get { ZitadelJSON.getSessionResponse(session) }
     }
 
+    /// GetSession's REST 200 as the server sends it, headers included; made on the first read.
+    var preparedResponse: PreparedResponse {
+        let made = engineResponse.get { PreparedResponse(headers: ZitadelSessionAPI.successResponseHeaders, body: responseBody) }
+        // Only this getter fills the slot.
+        return unsafeDowncast(made, to: PreparedResponse.self)
+    }
+
     /// The same response as binary protobuf; encoded on the first read of this record.
     var protoResponseBody: [UInt8] {
         protoBody.get { (try? ZitadelProtoConverter.getSessionResponse(session).serializedBytes()) ?? [] }

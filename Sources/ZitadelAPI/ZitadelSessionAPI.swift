@@ -8,7 +8,7 @@ public enum ZitadelSessionAPI {
         HTTPField(name: "Cache-Control", value: "no-store"),
         HTTPField(name: "Pragma", value: "no-cache"),
     ]
-    /// All headers of a 200, built once.
+    /// All headers of a REST 200, built once.
     static let successResponseHeaders = [HTTPField(name: "Content-Type", value: "application/json")] + successHeaders
 
     public struct Query: Sendable {
@@ -29,7 +29,7 @@ public enum ZitadelSessionAPI {
             sessionToken: request.queryValue("sessionToken") ?? request.queryValue("session_token"),
             authorization: request.header("Authorization"))
         switch evaluate(query, state: state) {
-        case .session(let record): return HTTPResponse(status: 200, headers: successResponseHeaders, body: record.responseBody)
+        case .session(let record): return HTTPResponse(status: 200, prepared: record.preparedResponse)
         case .error(let error): return error.response
         }
     }

@@ -102,8 +102,12 @@ struct HTTPResult: Sendable {
 final class RawConnection {
     let fd: Int32
 
-    init(port: Int) throws {
+    /// `receiveBuffer` (bytes) shrinks the socket's receive buffer, so the server's sends block early.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -132,6 +136,14 @@ final class RawConnection {
             guard sent > 0 else { throw RawError.closed }
             offset += sent
         }
+    }
+
+    /// Whatever the next read returns; empty when the server closed.
+    func receive() throws -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = recv(fd, &chunk, chunk.count, 0)
+        guard count >= 0 else { throw RawError.closed }
+        return Array(chunk[..<count])
     }
 
     /// Reads one response (headers + Content-Length body). nil when the server closed instead.
