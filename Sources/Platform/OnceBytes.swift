@@ -7,8 +7,9 @@ import Synchronization
 /// Not the standard library's `AtomicLazyReference`: on Linux its `load` is not inlinable, so a
 /// call from another module runs unspecialised and looks up generic metadata on every read
 /// (measured at ~600 instructions per GetSession request). This class is not generic, and its
-/// `Atomic` is specialised here.
-public final class OnceObject: Sendable {
+/// `Atomic` is specialised here. A non-copyable struct, not a class, so that a record holding a few
+/// of these holds them inline (no allocation each).
+public struct OnceObject: ~Copyable, Sendable {
     // Holds one retain of the object once set (the `Unmanaged` is the only non-ARC code here);
     // `deinit` gives it back.
     private let stored = Atomic<Unmanaged<AnyObject & Sendable>?>(nil)
@@ -30,7 +31,7 @@ public final class OnceObject: Sendable {
 }
 
 /// Bytes made once, on first use (see `OnceObject`).
-public final class OnceBytes: Sendable {
+public struct OnceBytes: ~Copyable, Sendable {
     private final class Box: Sendable {
         let value: [UInt8]
         init(_ value: [UInt8]) { self.value = value }

@@ -10,7 +10,9 @@ import Seeds
 /// field order, strings and byte strings as a LEB128 length and their UTF-8, optionals behind a
 /// presence byte, integers as LEB128.
 enum PackedZitadelSession {
-    static func pack(_ session: ZitadelSession) -> [UInt8] {
+    /// The session, then the record's own strings (`Owners`) behind it; `ownersStart` is where
+    /// they begin.
+    static func pack(_ session: ZitadelSession, owners: [String?]) -> (bytes: [UInt8], ownersStart: Int) {
         var w = Writer()
         w.string(session.id)
         w.timestamp(session.creationDate)
@@ -48,12 +50,31 @@ enum PackedZitadelSession {
                 for value in values { w.string(value) }
             }
         }
+        let ownersStart = w.bytes.count
+        for owner in owners { w.optionalString(owner) }
         // A record keeps this array: copied to its own length, without the room the writer
         // reserved to grow into (`Array(slice)` of a whole array would share that storage).
         let packed = w.bytes
-        return [UInt8](unsafeUninitializedCapacity: packed.count) { buffer, count in
+        let bytes = [UInt8](unsafeUninitializedCapacity: packed.count) { buffer, count in
             count = buffer.initialize(fromContentsOf: packed)
         }
+        return (bytes, ownersStart)
+    }
+
+    /// The `index`th of the strings packed behind the session (nil when absent).
+    static func owner(_ index: Int, in bytes: [UInt8], from start: Int) -> String? {
+        var r = Reader(bytes: bytes, index: start)
+        for _ in 0..<index { r.skipOptionalString() }
+        return r.optionalString()
+    }
+
+    /// Whether the `index`th string packed behind the session is `text`, compared in place.
+    static func owner(_ index: Int, in bytes: [UInt8], from start: Int, equals text: String) -> Bool {
+        var r = Reader(bytes: bytes, index: start)
+        for _ in 0..<index { r.skipOptionalString() }
+        guard r.present() else { return false }
+        let count = min(Int(clamping: r.integer()), bytes.count - r.index)
+        return bytes[r.index..<r.index + count].elementsEqual(text.utf8)
     }
 
     static func unpack(_ bytes: [UInt8]) -> ZitadelSession {
@@ -181,6 +202,11 @@ enum PackedZitadelSession {
         mutating func present() -> Bool { bool() }
 
         mutating func optionalString() -> String? { present() ? string() : nil }
+
+        mutating func skipOptionalString() {
+            guard present() else { return }
+            index += min(Int(clamping: integer()), bytes.count - index)
+        }
 
         mutating func timestamp() -> SeedTimestamp? {
             switch byte() {

@@ -95,15 +95,8 @@ public struct SessionChallengeStore: Sendable {
 
     public init(seed: WalletKitSeed) {
         projects = seed.projects.map(Set.init)
-        var byCode: [String: Record] = [:]
-        byCode.reserveCapacity(seed.sessionChallenges.count)
-        var order: [String] = []
-        order.reserveCapacity(seed.sessionChallenges.count)
-        for entry in seed.sessionChallenges {
-            let record = Record(entry)
-            if byCode.updateValue(record, forKey: record.challenge.code) == nil { order.append(record.challenge.code) }
-        }
-        records = LayeredRecords(values: byCode, order: order)
+        records = LayeredRecords(seed.sessionChallenges.lazy.map(Record.init).map { (key: $0.challenge.code, value: $0) },
+                                 count: seed.sessionChallenges.count)
     }
 
     public func acceptsProject(_ project: String) -> Bool {

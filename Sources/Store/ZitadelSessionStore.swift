@@ -9,12 +9,10 @@ public struct ZitadelSessionStore: Sendable {
     /// path costs one retain.
     public final class Record: Sendable {
         public let id: String
-        public let sessionToken: String?
-        public let creatorUserId: String?
-        /// The user checked in the session (`factors.user.id`), for the "own session" rule.
-        public let checkedUserId: String?
-        /// The session itself, packed (see `PackedZitadelSession`); `session` unpacks it.
+        /// The session itself, packed (see `PackedZitadelSession`); `session` unpacks it. Behind it
+        /// the record's session token, creator and checked user, so that they cost no string each.
         private let packed: [UInt8]
+        private let ownersStart: UInt32
         /// The session's GetSession response as REST/Connect JSON, encoded on first read.
         public let body = OnceBytes()
         /// The same response as binary protobuf (Connect proto, gRPC-Web), encoded on first read.
@@ -25,15 +23,38 @@ public struct ZitadelSessionStore: Sendable {
         public var session: ZitadelSession { PackedZitadelSession.unpack(packed) }
 
         public init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
-            // Own copies, not the parsed seed's strings: a record outlives the parsed seed, and
+            // An own copy, not the parsed seed's string: a record outlives the parsed seed, and
             // sharing its strings would pin the seed's memory (see `String.ownCopy`). The packed
             // bytes are a copy of their own.
             id = session.id.ownCopy
-            self.sessionToken = sessionToken?.ownCopy
-            self.creatorUserId = creatorUserId?.ownCopy
-            checkedUserId = session.checkedUserId?.ownCopy
-            packed = PackedZitadelSession.pack(session)
+            let packed = PackedZitadelSession.pack(session, owners: [sessionToken, creatorUserId, session.checkedUserId])
+            self.packed = packed.bytes
+            ownersStart = UInt32(packed.ownersStart)
         }
+
+        private enum Owner: Int { case sessionToken, creatorUserId, checkedUserId }
+
+        private func owner(_ owner: Owner) -> String? {
+            PackedZitadelSession.owner(owner.rawValue, in: packed, from: Int(ownersStart))
+        }
+
+        private func owner(_ owner: Owner, is text: String) -> Bool {
+            PackedZitadelSession.owner(owner.rawValue, in: packed, from: Int(ownersStart), equals: text)
+        }
+
+        public var sessionToken: String? { owner(.sessionToken) }
+        public var creatorUserId: String? { owner(.creatorUserId) }
+        /// The user checked in the session (`factors.user.id`), for the "own session" rule.
+        public var checkedUserId: String? { owner(.checkedUserId) }
+
+        /// `token` is this session's token (compared without decoding it).
+        public func hasSessionToken(_ token: String) -> Bool { owner(.sessionToken, is: token) }
+
+        public func isCreated(by userId: String) -> Bool { owner(.creatorUserId, is: userId) }
+        public func isChecked(for userId: String) -> Bool { owner(.checkedUserId, is: userId) }
+
+        /// `userId` created this session or is the user checked in it: ZITADEL's "own session".
+        public func belongs(to userId: String) -> Bool { isCreated(by: userId) || isChecked(for: userId) }
     }
 
     private(set) var tokens: [String: ZitadelToken] = [:]
@@ -54,20 +75,13 @@ public struct ZitadelSessionStore: Sendable {
         for token in seed.tokens { tokens[token.token] = token }
         users = Users(seed.users)
         instanceId = seed.instanceId
-        var byId: [String: Record] = [:]
-        byId.reserveCapacity(seed.sessions.count)
-        var order: [String] = []
-        order.reserveCapacity(seed.sessions.count)
         // Resolving and packing every session is most of the work: done on every core for a large seed.
         let parts = Parallel.chunks(count: seed.sessions.count) { range in
             seed.sessions[range].map { entry in
                 Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: entry.session.resolved(now: now))
             }
         }
-        for part in parts {
-            for record in part where byId.updateValue(record, forKey: record.id) == nil { order.append(record.id) }
-        }
-        records = LayeredRecords(values: byId, order: order)
+        records = LayeredRecords(parts.joined().lazy.map { (key: $0.id, value: $0) }, count: seed.sessions.count)
         relativeEntries = seed.sessions.filter(\.session.hasRelativeTimes)
     }
 

@@ -56,9 +56,8 @@ public enum ZitadelSessionAPI {
             }
             guard let record = store.record(id: query.sessionId) else { return .error(.sessionNotFound) }
             if let token = query.sessionToken {
-                guard token == record.sessionToken else { return .error(.wrongSessionToken) }
-            } else if caller.userId != record.creatorUserId, caller.userId != record.checkedUserId,
-                      !caller.canReadAnySession {
+                guard record.hasSessionToken(token) else { return .error(.wrongSessionToken) }
+            } else if !caller.canReadAnySession, !record.belongs(to: caller.userId) {
                 return .error(.noPermission)
             }
             return .session(record)

@@ -111,8 +111,8 @@ enum ZitadelSessionLifecycle {
                 return .failure(.invalidArgument("invalid DeleteSessionRequest.SessionToken: value length must be between 1 and 200 runes, inclusive"))
             }
             guard let current = store.record(id: request.sessionID) else { return .failure(.sessionNotFound) }
-            let allowed = caller.userId == current.creatorUserId || caller.userId == current.checkedUserId
-                || (request.hasSessionToken && request.sessionToken == current.sessionToken)
+            let allowed = current.belongs(to: caller.userId)
+                || (request.hasSessionToken && current.hasSessionToken(request.sessionToken))
                 || caller.permissions.contains("session.delete")
             guard allowed else { return .failure(.noPermission) }
             store.remove(id: request.sessionID)
@@ -133,7 +133,7 @@ enum ZitadelSessionLifecycle {
             case .failure(let error): return .failure(error)
             }
             var matches = store.all.filter {
-                caller.canReadAnySession || caller.userId == $0.creatorUserId || caller.userId == $0.checkedUserId
+                caller.canReadAnySession || $0.belongs(to: caller.userId)
             }
             for query in request.queries {
                 switch query.query {
@@ -141,10 +141,10 @@ enum ZitadelSessionLifecycle {
                     let wanted = Set(ids.ids)
                     matches = matches.filter { wanted.contains($0.id) }
                 case .userIDQuery(let user)?:
-                    matches = matches.filter { $0.checkedUserId == user.id }
+                    matches = matches.filter { $0.isChecked(for: user.id) }
                 case .creatorQuery(let creator)?:
                     let id = creator.hasID && !creator.id.isEmpty ? creator.id : caller.userId
-                    matches = matches.filter { $0.creatorUserId == id }
+                    matches = matches.filter { $0.isCreated(by: id) }
                 case .userAgentQuery(let agent)?:
                     guard agent.hasFingerprintID, !agent.fingerprintID.isEmpty else {
                         return .failure(.invalidArgument("invalid UserAgentQuery.FingerprintId: the calling token has no user agent to compare with"))

@@ -13,7 +13,7 @@ import Testing
 /// the seed parser reads.
 @Suite struct LayeredStoreTests {
     static func layered(_ keys: [String]) -> LayeredRecords<Int> {
-        LayeredRecords(values: Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) }), order: keys)
+        LayeredRecords(keys.enumerated().map { (key: $1, value: $0) }, count: keys.count)
     }
 
     @Test func changesStayInTheCopyThatMadeThem() {
@@ -35,6 +35,17 @@ import Testing
         second.set(7, for: "b")
         #expect(second.all == [7])
         #expect(second.count == 1)
+    }
+
+    @Test func aKeyGivenTwiceKeepsItsFirstPlaceAndItsLastValue() {
+        let seed = Self.layered(["a", "b", "a", "c", "b"])
+        #expect(seed.all == [2, 4, 3])
+        #expect(seed.count == 3)
+        #expect(seed["a"] == 2 && seed["b"] == 4 && seed["c"] == 3 && seed["d"] == nil)
+        var copy = seed
+        copy.removeAll()
+        copy.revert()
+        #expect(copy.all == [2, 4, 3] && copy.count == 3)
     }
 
     @Test func listingOrderMatchesAPlainStore() {
@@ -212,7 +223,7 @@ import Testing
         let sessions = try #require(seeds["default"]).zitadel.sessions.map(\.session)
         #expect(!sessions.isEmpty)
         for session in sessions {
-            #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(session)) == session, "\(session.id)")
+            #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(session, owners: []).bytes) == session, "\(session.id)")
         }
     }
 
@@ -232,12 +243,30 @@ import Testing
         full.metadata = ["tenant": Array("acme".utf8), "empty": [], "binary": [0, 255, 128]]
         full.userAgent = .init(fingerprintId: "fp", ip: nil, description: "",
                                header: ["accept-language": ["de-CH", "en"], "x-none": []])
-        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(full)) == full)
+        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(full, owners: ["t", nil, "u1"]).bytes) == full)
         var partial = ZitadelSession()
         partial.factors[.totp] = .init(verifiedAt: nil)
         partial.userAgent = .init()
-        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(partial)) == partial)
-        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(ZitadelSession())) == ZitadelSession())
+        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(partial, owners: [nil]).bytes) == partial)
+        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(ZitadelSession(), owners: []).bytes) == ZitadelSession())
         #expect(PackedZitadelSession.unpack([]) == ZitadelSession(), "no bytes: the empty session, no trap")
+    }
+
+    /// The record's token, creator and checked user live behind the packed session.
+    @Test func theRecordsOwnStringsAreKeptBehindTheSession() {
+        var session = ZitadelSession()
+        session.id = "400000000000000004"
+        session.factors.user = .init(verifiedAt: nil, id: "500000000000000004", loginName: "a@b", displayName: "A", organizationId: "o")
+        let record = ZitadelSessionStore.Record(sessionToken: "tok-bench-000004", creatorUserId: "800000000000000004", session: session)
+        #expect(record.session == session)
+        #expect(record.sessionToken == "tok-bench-000004" && record.creatorUserId == "800000000000000004")
+        #expect(record.checkedUserId == "500000000000000004")
+        #expect(record.hasSessionToken("tok-bench-000004") && !record.hasSessionToken("tok-bench-00000") && !record.hasSessionToken(""))
+        #expect(record.belongs(to: "800000000000000004") && record.belongs(to: "500000000000000004") && !record.belongs(to: "8"))
+        #expect(record.isCreated(by: "800000000000000004") && !record.isChecked(for: "800000000000000004"))
+
+        let bare = ZitadelSessionStore.Record(sessionToken: nil, creatorUserId: "", session: ZitadelSession())
+        #expect(bare.sessionToken == nil && bare.creatorUserId == "" && bare.checkedUserId == nil)
+        #expect(!bare.hasSessionToken("") && bare.isCreated(by: "") && !bare.isChecked(for: ""))
     }
 }
