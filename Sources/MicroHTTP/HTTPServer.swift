@@ -60,10 +60,11 @@ public struct TLSCredentials: Sendable {
 /// connection (MHD suspend/resume) for a delayed answer so no worker thread sleeps.
 public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
-    let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    /// Takes the request (it is not used after), so the handler may change it without a copy.
+    let handler: @Sendable (consuming HTTPRequest) -> HTTPResponse
     private let state = Mutex(DaemonState())
 
-    public init(configuration: HTTPServerConfiguration, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
+    public init(configuration: HTTPServerConfiguration, handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse) {
         self.configuration = configuration
         self.handler = handler
     }

@@ -77,6 +77,9 @@ public struct Router: Sendable {
     }
 
     private var literalRoutes: [String: Route] = [:]
+    /// Bit n set: some literal pattern is n UTF-8 bytes long (n < 128). A path of no such length
+    /// (`/v2/sessions/<id>`, say) skips hashing itself for the literal table.
+    private var literalLengths: (low: UInt64, high: UInt64) = (0, 0)
     private var patternRoutes: [Route] = []
     /// Every pattern is ASCII, so ASCII paths may be matched as bytes (see `matchASCII`).
     private var patternsAreASCII = true
@@ -114,6 +117,7 @@ public struct Router: Sendable {
             if !pattern.utf8.allSatisfy({ $0 < 0x80 }) { patternsAreASCII = false }
         }
         routes.append(Entry(method: method, pattern: pattern))
+        if isLiteral { Self.mark(pattern.utf8.count, in: &literalLengths) }
         route.set(handler, for: method)
         if method == "GET" && route.handler(for: "HEAD") == nil { route.set(handler, for: "HEAD") }
         if isLiteral {
@@ -125,8 +129,19 @@ public struct Router: Sendable {
         }
     }
 
+    private static func mark(_ length: Int, in lengths: inout (low: UInt64, high: UInt64)) {
+        if length < 64 { lengths.low |= 1 << UInt64(length) } else if length < 128 { lengths.high |= 1 << UInt64(length - 64) }
+    }
+
+    private func mayBeLiteral(_ path: String) -> Bool {
+        let length = path.utf8.count
+        if length < 64 { return literalLengths.low >> UInt64(length) & 1 == 1 }
+        if length < 128 { return literalLengths.high >> UInt64(length - 64) & 1 == 1 }
+        return true
+    }
+
     public func match(method: String, path: String) -> Match {
-        guard let route = literalRoutes[path] else {
+        guard mayBeLiteral(path), let route = literalRoutes[path] else {
             return matchPattern(method: method, path: path) ?? .notFound(errors: errors(forUnroutedPath: path))
         }
         let literal = resolve(route, method: method, parameters: PathParameters())

@@ -112,19 +112,20 @@ public final class SessionMockApp: Sendable {
         }
     }
 
-    /// Answers one request. Never throws and never traps on input.
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+    /// Answers one request. Never throws and never traps on input. Takes the request, so that
+    /// routing can add its path parameters without copying it.
+    public func handle(_ request: consuming HTTPRequest) -> HTTPResponse {
+        guard logger.logLevel <= .debug else { return route(request) }
+        let (method, path) = (request.method, request.path)
         let response = route(request)
-        if logger.logLevel <= .debug {
-            logger.debug("\(request.method) \(request.path) -> \(response.dropsConnection ? "dropped" : String(response.status))")
-        }
+        logger.debug("\(method) \(path) -> \(response.dropsConnection ? "dropped" : String(response.status))")
         return response
     }
 
     /// Base-URL isolation (contract §9): `/__scenario/NAME[@KEY]/<API path>`.
     static let scenarioPrefix = "/__scenario/"
 
-    private func route(_ request: HTTPRequest) -> HTTPResponse {
+    private func route(_ request: consuming HTTPRequest) -> HTTPResponse {
         if request.path.hasPrefix(Self.scenarioPrefix) { return routeScenarioPrefixed(request) }
         return routeUnprefixed(request)
     }
@@ -145,7 +146,7 @@ public final class SessionMockApp: Sendable {
         return routeUnprefixed(request)
     }
 
-    private func routeUnprefixed(_ request: HTTPRequest) -> HTTPResponse {
+    private func routeUnprefixed(_ request: consuming HTTPRequest) -> HTTPResponse {
         let match = router.match(method: request.method, path: request.path)
         if let refusal = Self.refusal(of: request) {
             return match.errors.response(to: refusal, for: request)
@@ -158,10 +159,7 @@ public final class SessionMockApp: Sendable {
         }
         switch match {
         case .handler(let handler, let parameters, _):
-            // Literal routes have no parameters: no copy of the request to set none.
-            if parameters.isEmpty && request.pathParameters.isEmpty { return handler(request) }
-            var request = request
-            request.pathParameters.merge(parameters)
+            if !parameters.isEmpty { request.pathParameters.merge(parameters) }
             return handler(request)
         case .methodNotAllowed(let allowed, let errors):
             var response = errors.response(to: .methodNotAllowed(allowed: allowed), for: request)

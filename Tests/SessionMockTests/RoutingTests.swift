@@ -23,6 +23,37 @@ import SessionMockTesting
         #expect(try result.json() == .object([("error", .string("not found")), ("path", .string(path))]))
     }
 
+    /// Literal paths of every length (the router skips its literal table for lengths no literal
+    /// has), beside a pattern that matches paths of those same lengths.
+    @Test func literalAndPatternRoutesOfEveryLengthAreFound() {
+        struct Shape: ErrorShape {
+            func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse { HTTPResponse(status: refusal.status) }
+        }
+        var router = Router(defaultErrors: Shape())
+        let literals = [1, 2, 63, 64, 65, 127, 128, 129, 300].map { "/" + String(repeating: "a", count: $0 - 1) }
+        for (index, path) in literals.enumerated() {
+            router.add("GET", path, errors: Shape()) { _ in HTTPResponse(status: 200 + index) }
+        }
+        router.add("GET", "/:name", errors: Shape()) { request in HTTPResponse(status: 299, body: Array((request.pathParameters["name"] ?? "").utf8)) }
+        for (index, path) in literals.enumerated() where path != "/" {
+            guard case .handler(let handler, let parameters, _) = router.match(method: "GET", path: path) else {
+                Issue.record("no route for \(path.utf8.count) bytes"); continue
+            }
+            #expect(parameters.isEmpty)
+            #expect(handler(HTTPRequest(method: "GET", path: path)).status == 200 + index)
+            let other = "/" + String(repeating: "b", count: path.utf8.count - 1)
+            guard case .handler(let pattern, let named, _) = router.match(method: "GET", path: other) else {
+                Issue.record("no pattern match for \(other.utf8.count) bytes"); continue
+            }
+            #expect(named["name"] == String(other.dropFirst()))
+            #expect(pattern(HTTPRequest(method: "GET", path: other)).status == 299)
+        }
+        guard case .methodNotAllowed(let allowed, _) = router.match(method: "POST", path: literals[5]) else {
+            Issue.record("POST on a GET route"); return
+        }
+        #expect(allowed == ["GET", "HEAD"])
+    }
+
     @Test(arguments: TestingSetup.allCases)
     func controlAPIServesItsOpenAPI(setup: TestingSetup) async throws {
         let mock = try Harness(setup)

@@ -52,15 +52,19 @@ public final class RequestJournal: Sendable {
         // Moved into the ring, not copied: a copy costs a retain and release of each of its
         // strings and arrays on every request.
         var pending: Entry? = consume entry
-        ring.withLock { ring in
-            guard let entry = pending.take() else { return }
+        // The entry a full ring drops is freed after the lock is let go, not while other
+        // requests wait for it.
+        let dropped = ring.withLock { ring -> Entry? in
+            guard var entry = pending.take() else { return nil }
             if ring.entries.count < capacity {
                 ring.entries.append(entry)
-            } else {
-                ring.entries[ring.next] = entry
-                ring.next = (ring.next + 1) % capacity
+                return nil
             }
+            defer { ring.next = (ring.next + 1) % capacity }
+            swap(&ring.entries[ring.next], &entry)
+            return entry
         }
+        _ = consume dropped
     }
 
     /// Oldest first.
