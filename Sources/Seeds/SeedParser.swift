@@ -227,8 +227,8 @@ public struct SeedParser: Sendable {
         seed.projects = stringArray(fields["projects"])
         let unique = uniqueEntries(array(fields["sessionChallenges"]), parse: { parser, entry in parser.challengeEntry(entry) },
                                    key: \.challenge.code, keyPath: ".challenge.code", clash: { "code '\($0)' is already used at \($1)" })
-        seed.sessionChallenges.reserveCapacity(unique.count)
-        for (entry, challenge) in unique {
+        seed.sessionChallenges.reserveCapacity(unique.entries.count)
+        for (entry, challenge) in zip(unique.nodes, unique.entries) {
             if let projects = seed.projects, let project = challenge.project, !projects.contains(project) {
                 fail(entry, appending: ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
             }
@@ -238,7 +238,7 @@ public struct SeedParser: Sendable {
                                   key: \.userId, keyPath: ".userId", clash: { "user id '\($0)' is already used at \($1)" })
         // login-with-email finds a user by email case-insensitively, within the caller's project.
         var byEmail: [String: (node: Node, project: String?)] = [:]
-        for (node, user) in users {
+        for (node, user) in zip(users.nodes, users.entries) {
             if let projects = seed.projects, let project = user.project, !projects.contains(project) {
                 fail(node, appending: ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
                 continue
@@ -303,40 +303,49 @@ public struct SeedParser: Sendable {
         var fresh = self
         fresh.issues = []
         let template = fresh
-        let parts = Parallel.chunks(count: entries.count) { range in
+        var parts = Parallel.chunks(count: entries.count) { range in
             var parser = template
             let parsed = entries[range].map { parse(&parser, $0) }
-            return (parsed, parser.issues)
+            return (parsed: parsed, issues: parser.issues)
         }
         var result: [Entry?] = []
         result.reserveCapacity(entries.count)
-        for (parsed, partIssues) in parts {
-            result += parsed
-            issues += partIssues.prefix(Self.maxIssues - issues.count)
+        // Entries are moved out of the parts, not copied: a session seed holds some twenty
+        // strings, and copying 100,000 of them (then freeing the originals) was a tenth of start-up.
+        for part in parts.indices {
+            issues += parts[part].issues.prefix(Self.maxIssues - issues.count)
+            var parsed: [Entry?] = []
+            swap(&parsed, &parts[part].parsed)
+            for index in parsed.indices { result.append(parsed[index].take()) }
         }
         return result
     }
 
-    /// The valid entries of an array whose entries must differ in `key`; a repeated key is an
-    /// issue at the later entry, naming the first.
+    /// The valid entries of an array whose entries must differ in `key`, with the node of each; a
+    /// repeated key is an issue at the later entry, naming the first.
     private mutating func uniqueEntries<Entry: Sendable>(
         _ entries: [Node], parse: @Sendable (inout SeedParser, Node) -> Entry?, key: (Entry) -> String,
         keyPath: String, clash: (_ key: String, _ firstPath: String) -> String
-    ) -> [(node: Node, entry: Entry)] {
+    ) -> (nodes: [Node], entries: [Entry]) {
+        var parsed = parseEntries(entries, parse)
         var firstByKey: [String: Node] = [:]
         firstByKey.reserveCapacity(entries.count)
-        var unique: [(node: Node, entry: Entry)] = []
+        var nodes: [Node] = []
+        nodes.reserveCapacity(entries.count)
+        var unique: [Entry] = []
         unique.reserveCapacity(entries.count)
-        for (node, parsed) in zip(entries, parseEntries(entries, parse)) {
-            guard let parsed else { continue }
-            if let first = firstByKey.updateValue(node, forKey: key(parsed)) {
-                firstByKey[key(parsed)] = first
-                fail(node, appending: keyPath, clash(key(parsed), path(first)))
+        for (index, node) in entries.enumerated() {
+            guard let entry = parsed[index].take() else { continue }
+            let entryKey = key(entry)
+            if let first = firstByKey.updateValue(node, forKey: entryKey) {
+                firstByKey[entryKey] = first
+                fail(node, appending: keyPath, clash(entryKey, path(first)))
                 continue
             }
-            unique.append((node, parsed))
+            nodes.append(node)
+            unique.append(entry)
         }
-        return unique
+        return (nodes, unique)
     }
 
     fileprivate mutating func challengeEntry(_ node: Node) -> SessionChallengeSeed? {
@@ -414,12 +423,12 @@ public struct SeedParser: Sendable {
         }
         seed.sessions = uniqueEntries(array(fields["sessions"]), parse: { parser, entry in parser.sessionEntry(entry) },
                                       key: \.session.id, keyPath: ".session.id", clash: { "session id '\($0)' is already used at \($1)" })
-            .map(\.entry)
+            .entries
         let users = uniqueEntries(array(fields["users"]), parse: { parser, entry in parser.user(entry) },
                                   key: \.userId, keyPath: ".userId", clash: { "user id '\($0)' is already used at \($1)" })
         // A user check finds login names case-insensitively, so two may not differ only in case.
         var byLoginName: [String: Node] = [:]
-        for (node, user) in users {
+        for (node, user) in zip(users.nodes, users.entries) {
             if let first = byLoginName.updateValue(node, forKey: user.loginName.lowercased()) {
                 byLoginName[user.loginName.lowercased()] = first
                 fail(node, appending: ".loginName", "login name '\(user.loginName)' is already used at \(path(first)) (login names match case-insensitively)")
