@@ -33,7 +33,7 @@ CHALLENGE_PATH='/users/session-challenge?code=K7PX-22QA'
 CHALLENGE_HEADER='X-WalletKit-Project-ID: proj_demo'
 SESSION_PATH='/v2/sessions/312909075212468632'
 SESSION_HEADER='Authorization: Bearer admin-pat'
-EVENTS=(raw_syscalls:sys_enter syscalls:sys_enter_epoll_wait syscalls:sys_enter_epoll_pwait
+EVENTS=(raw_syscalls:sys_enter syscalls:sys_enter_poll syscalls:sys_enter_epoll_wait syscalls:sys_enter_epoll_pwait
         syscalls:sys_enter_epoll_ctl syscalls:sys_enter_recvfrom syscalls:sys_enter_read
         syscalls:sys_enter_sendmsg syscalls:sys_enter_sendto syscalls:sys_enter_writev
         syscalls:sys_enter_write syscalls:sys_enter_setsockopt syscalls:sys_enter_accept4
