@@ -8,7 +8,7 @@ connection, or a non-200) counts as lost; that connection is replaced and the ru
     python3 bench/lost_requests.py PORT [--connections 300] [--rounds 20] [--runs 12] [--endpoint challenge|session]
 
 Found this way: libmicrohttpd 0.9.75 with epoll and a thread pool of two left 7 of 384,000 requests
-unanswered (bench/bare_mhd.c --epoll, and session-mock on epoll); with poll none of 252,000, with one
+unanswered (bench/bare_mhd.c --epoll, and session-mock on epoll); with poll none of 432,000, with one
 epoll thread none of 108,000. libmicrohttpd's error log says nothing about them. Exit status 1 when
 any request was lost.
 """
