@@ -8,25 +8,68 @@ public struct SessionChallengeStore: Sendable {
         var project: String?
         var challenge: SessionChallenge
         var timeline: [TimelineStep]
-        var fired: [Bool]
+        /// What polls and the login flow change about the challenge, out of line: most seeded
+        /// challenges never get any, and held inline it made every record twice the size.
+        private var progressBox: ProgressBox?
+
+        private struct Progress: Sendable {
+            var fired: [Bool] = []
+            var answeredPolls = 0
+            var createdAtMicros: Int64?
+            var expiresAtMicros: Int64?
+            var userId: String?
+            var spent = false
+        }
+
+        /// Never changed once made (a change makes a new one), so copies of a record share it safely.
+        private final class ProgressBox: Sendable {
+            let progress: Progress
+            init(_ progress: Progress) { self.progress = progress }
+        }
+
+        private var progress: Progress {
+            get { progressBox?.progress ?? Progress() }
+            set { progressBox = ProgressBox(newValue) }
+        }
+
+        /// Which timeline steps have fired.
+        var fired: [Bool] {
+            get { progress.fired }
+            set { progress.fired = newValue }
+        }
         /// Polls answered with 200 so far; `afterPolls` steps count these.
-        var answeredPolls = 0
+        var answeredPolls: Int {
+            get { progress.answeredPolls }
+            set { progress.answeredPolls = newValue }
+        }
         /// Scenario time the challenge was created by a client (nil: seeded); its `after` steps
         /// count from here.
-        var createdAtMicros: Int64?
+        var createdAtMicros: Int64? {
+            get { progress.createdAtMicros }
+            set { progress.createdAtMicros = newValue }
+        }
         /// Scenario time from which a created challenge reads `expired: true` (`challengeTtl`).
-        var expiresAtMicros: Int64?
+        var expiresAtMicros: Int64? {
+            get { progress.expiresAtMicros }
+            set { progress.expiresAtMicros = newValue }
+        }
         /// Who logs in with it: named by login-with-magic-link or by the approval.
-        var userId: String?
+        var userId: String? {
+            get { progress.userId }
+            set { progress.userId = newValue }
+        }
         /// verify-login has turned it into a session; it never logs in again.
-        var spent = false
+        var spent: Bool {
+            get { progress.spent }
+            set { progress.spent = newValue }
+        }
 
         init(_ seed: SessionChallengeSeed) {
             project = seed.project?.ownCopy
             challenge = SessionChallenge(id: seed.challenge.id.ownCopy, code: seed.challenge.code.ownCopy,
                                          expired: seed.challenge.expired, completed: seed.challenge.completed)
             timeline = seed.timeline
-            fired = Array(repeating: false, count: seed.timeline.count)
+            if !seed.timeline.isEmpty { fired = Array(repeating: false, count: seed.timeline.count) }
         }
 
         /// Fires the steps due at `elapsedMicros` and the expiry; whether anything changed.
