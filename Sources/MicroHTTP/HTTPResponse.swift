@@ -38,8 +38,8 @@ public struct HTTPResponse: Sendable {
         json(status, Array(body.utf8), headers: headers)
     }
 
-    /// Shared, so the common case allocates no header array per response.
-    private static let jsonHeaders = [HTTPField(name: "Content-Type", value: "application/json")]
+    /// The headers of a JSON answer; shared, so the common case allocates no header array per response.
+    public static let jsonHeaders = [HTTPField(name: "Content-Type", value: "application/json")]
 
     /// A connection closed without a reply, as a dropped request looks to a client.
     public static let drop = HTTPResponse(status: 0, dropsConnection: true)

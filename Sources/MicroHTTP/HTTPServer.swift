@@ -365,32 +365,39 @@ private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MH
     if let prepared = response.prepared, let engine = prepared.engineResponse() {
         return MHD_queue_response(connection, UInt32(response.status), engine)
     }
-    guard let mhdResponse = makeResponse(headers: response.headers, body: response.body, owner: nil) else { return .NO }
+    guard let mhdResponse = makeResponse(headers: response.headers, body: response.body) else { return .NO }
     let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     MHD_destroy_response(mhdResponse)  // the connection holds its own reference
     return result
 }
 
-/// Builds an MHD response. MHD copies the header strings; the body is copied too, unless `owner`
-/// holds it: then MHD sends from `owner`'s bytes and keeps `owner` alive until it frees the response.
-private func makeResponse(headers: [HTTPField], body: [UInt8], owner: PreparedResponse.Body?) -> OpaquePointer? {
-    let mhdResponse: OpaquePointer?
-    if let owner {
-        // A native array that is never mutated keeps its storage where it is for as long as it
-        // lives, and the retained owner keeps it alive: the address stays valid past the closure.
-        let retained = Unmanaged.passRetained(owner).toOpaque()
-        mhdResponse = owner.bytes.withUnsafeBytes { bytes in
-            MHD_create_response_from_buffer_with_free_callback_cls(
-                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
-                { cls in if let cls { Unmanaged<PreparedResponse.Body>.fromOpaque(cls).release() } }, retained)
-        }
-        if mhdResponse == nil { Unmanaged<PreparedResponse.Body>.fromOpaque(retained).release() }
-    } else {
-        mhdResponse = body.withUnsafeBytes { bytes in
-            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
-        }
+/// Builds an MHD response with its own copy of the body.
+private func makeResponse(headers: [HTTPField], body: [UInt8]) -> OpaquePointer? {
+    let mhdResponse = body.withUnsafeBytes { bytes in
+        MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
     }
-    guard let mhdResponse else { return nil }
+    return mhdResponse.map { adding(headers, to: $0) }
+}
+
+/// Builds an MHD response that sends from `owner`'s bytes and keeps `owner` alive until MHD frees it.
+private func makeResponse(headers: [HTTPField], sendingFrom owner: PreparedResponse.Body) -> OpaquePointer? {
+    // A native array that is never mutated keeps its storage where it is for as long as it
+    // lives, and the retained owner keeps it alive: the address stays valid past the closure.
+    let retained = Unmanaged.passRetained(owner).toOpaque()
+    let mhdResponse = owner.bytes.withUnsafeBytes { bytes in
+        MHD_create_response_from_buffer_with_free_callback_cls(
+            bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+            { cls in if let cls { Unmanaged<PreparedResponse.Body>.fromOpaque(cls).release() } }, retained)
+    }
+    guard let mhdResponse else {
+        Unmanaged<PreparedResponse.Body>.fromOpaque(retained).release()
+        return nil
+    }
+    return adding(headers, to: mhdResponse)
+}
+
+/// `mhdResponse` with `headers` added (MHD copies the strings).
+private func adding(_ headers: [HTTPField], to mhdResponse: OpaquePointer) -> OpaquePointer {
     for field in headers {
         withStackCString(field.name) { name in
             withStackCString(field.value) { value in _ = MHD_add_response_header(mhdResponse, name, value) }
@@ -428,7 +435,7 @@ public final class PreparedResponse: @unchecked Sendable {
     /// The MHD response, built on first use; two threads racing both build one and one is kept.
     fileprivate func engineResponse() -> OpaquePointer? {
         if let built = engine.load(ordering: .acquiring) { return built }
-        guard let made = makeResponse(headers: headers, body: [], owner: storage) else { return nil }
+        guard let made = makeResponse(headers: headers, sendingFrom: storage) else { return nil }
         let (exchanged, current) = engine.compareExchange(expected: nil, desired: made, ordering: .acquiringAndReleasing)
         if exchanged { return made }
         MHD_destroy_response(made)

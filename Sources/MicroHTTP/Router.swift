@@ -44,7 +44,6 @@ public struct Router: Sendable {
         var segments: [Substring]
         /// By method; a route has a handful, so a list beats hashing the method per request.
         var handlers: [(method: String, handler: Handler)]
-        var methods: [String]
         /// `segments` prepared for matching ASCII paths byte by byte.
         var parts: [Part]
         var errors: SharedErrorShape
@@ -52,10 +51,12 @@ public struct Router: Sendable {
         init(segments: [Substring], errors: SharedErrorShape) {
             self.segments = segments
             handlers = []
-            methods = []
             parts = segments.map { $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(Array($0.utf8)) }
             self.errors = errors
         }
+
+        /// In the order added, as `Allow` lists them.
+        var methods: [String] { handlers.map(\.method) }
 
         func handler(for method: String) -> Handler? {
             handlers.first { $0.method == method }?.handler
@@ -66,7 +67,6 @@ public struct Router: Sendable {
                 handlers[index].handler = handler
             } else {
                 handlers.append((method, handler))
-                methods.append(method)
             }
         }
     }
@@ -79,7 +79,7 @@ public struct Router: Sendable {
     private var literalRoutes: [String: Route] = [:]
     /// Bit n set: some literal pattern is n UTF-8 bytes long (n < 128). A path of no such length
     /// (`/v2/sessions/<id>`, say) skips hashing itself for the literal table.
-    private var literalLengths: (low: UInt64, high: UInt64) = (0, 0)
+    private var literalLengths: UInt128 = 0
     private var patternRoutes: [Route] = []
     /// Every pattern is ASCII, so ASCII paths may be matched as bytes (see `matchASCII`).
     private var patternsAreASCII = true
@@ -117,7 +117,7 @@ public struct Router: Sendable {
             if !pattern.utf8.allSatisfy({ $0 < 0x80 }) { patternsAreASCII = false }
         }
         routes.append(Entry(method: method, pattern: pattern))
-        if isLiteral { Self.mark(pattern.utf8.count, in: &literalLengths) }
+        if isLiteral, pattern.utf8.count < 128 { literalLengths |= 1 << pattern.utf8.count }
         route.set(handler, for: method)
         if method == "GET" && route.handler(for: "HEAD") == nil { route.set(handler, for: "HEAD") }
         if isLiteral {
@@ -129,15 +129,9 @@ public struct Router: Sendable {
         }
     }
 
-    private static func mark(_ length: Int, in lengths: inout (low: UInt64, high: UInt64)) {
-        if length < 64 { lengths.low |= 1 << UInt64(length) } else if length < 128 { lengths.high |= 1 << UInt64(length - 64) }
-    }
-
     private func mayBeLiteral(_ path: String) -> Bool {
         let length = path.utf8.count
-        if length < 64 { return literalLengths.low >> UInt64(length) & 1 == 1 }
-        if length < 128 { return literalLengths.high >> UInt64(length - 64) & 1 == 1 }
-        return true
+        return length >= 128 || literalLengths >> length & 1 == 1
     }
 
     public func match(method: String, path: String) -> Match {

@@ -6,9 +6,9 @@ import Synchronization
 ///
 /// Not the standard library's `AtomicLazyReference`: on Linux its `load` is not inlinable, so a
 /// call from another module runs unspecialised and looks up generic metadata on every read
-/// (measured at ~600 instructions per GetSession request). This class is not generic, and its
-/// `Atomic` is specialised here. A non-copyable struct, not a class, so that a record holding a few
-/// of these holds them inline (no allocation each).
+/// (measured at ~600 instructions per GetSession request). This type is not generic, and its
+/// `Atomic` is specialised here. It is a non-copyable struct, not a class, so that a record holding
+/// a few of these holds them inline (no allocation each).
 public struct OnceObject: ~Copyable, Sendable {
     // Holds one retain of the object once set (the `Unmanaged` is the only non-ARC code here);
     // `deinit` gives it back.

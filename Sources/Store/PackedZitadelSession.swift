@@ -10,7 +10,7 @@ import Seeds
 /// field order, strings and byte strings as a LEB128 length and their UTF-8, optionals behind a
 /// presence byte, integers as LEB128.
 enum PackedZitadelSession {
-    /// The session, then the record's own strings (`Owners`) behind it; `ownersStart` is where
+    /// The session, then the record's own strings (`owners`, each optional) behind it; `ownersStart` is where
     /// they begin.
     static func pack(_ session: ZitadelSession, owners: [String?]) -> (bytes: [UInt8], ownersStart: Int) {
         var w = Writer()
@@ -63,18 +63,22 @@ enum PackedZitadelSession {
 
     /// The `index`th of the strings packed behind the session (nil when absent).
     static func owner(_ index: Int, in bytes: [UInt8], from start: Int) -> String? {
-        var r = Reader(bytes: bytes, index: start)
-        for _ in 0..<index { r.skipOptionalString() }
+        var r = reader(atOwner: index, in: bytes, from: start)
         return r.optionalString()
     }
 
     /// Whether the `index`th string packed behind the session is `text`, compared in place.
     static func owner(_ index: Int, in bytes: [UInt8], from start: Int, equals text: String) -> Bool {
-        var r = Reader(bytes: bytes, index: start)
-        for _ in 0..<index { r.skipOptionalString() }
+        var r = reader(atOwner: index, in: bytes, from: start)
         guard r.present() else { return false }
         let count = min(Int(clamping: r.integer()), bytes.count - r.index)
         return bytes[r.index..<r.index + count].elementsEqual(text.utf8)
+    }
+
+    private static func reader(atOwner index: Int, in bytes: [UInt8], from start: Int) -> Reader {
+        var r = Reader(bytes: bytes, index: start)
+        for _ in 0..<index { r.skipOptionalString() }
+        return r
     }
 
     static func unpack(_ bytes: [UInt8]) -> ZitadelSession {

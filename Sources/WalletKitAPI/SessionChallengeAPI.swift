@@ -18,7 +18,7 @@ public enum SessionChallengeAPI {
             case .notFound: return .failure(.challengeNotFound)
             case .otherProject: return .failure(.forbidden)
             case .found(let challenge):
-                let made = store.answer(for: challenge) { PreparedResponse(headers: jsonHeaders, body: json($0)) }
+                let made = store.answer(for: challenge) { PreparedResponse(headers: HTTPResponse.jsonHeaders, body: json($0)) }
                 return .success(unsafeDowncast(made, to: PreparedResponse.self))  // only this endpoint fills the cache
             }
         }
@@ -27,8 +27,6 @@ public enum SessionChallengeAPI {
         case .failure(let error): return error.response
         }
     }
-
-    static let jsonHeaders = [HTTPField(name: "Content-Type", value: "application/json")]
 
     /// `{"id","code","expired","completed"}` in WalletKit's field order, all four always present.
     public static func json(_ challenge: SessionChallenge) -> [UInt8] {

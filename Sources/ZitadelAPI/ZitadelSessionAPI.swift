@@ -9,7 +9,7 @@ public enum ZitadelSessionAPI {
         HTTPField(name: "Pragma", value: "no-cache"),
     ]
     /// All headers of a REST 200, built once.
-    static let successResponseHeaders = [HTTPField(name: "Content-Type", value: "application/json")] + successHeaders
+    static let successResponseHeaders = HTTPResponse.jsonHeaders + successHeaders
 
     public struct Query: Sendable {
         public var sessionId: String
