@@ -28,7 +28,9 @@ package struct MockRequestPipeline: Sendable {
     /// delay asked for. Returns the answer and the scenario it was served from (for the journal).
     // An existential, not a generic: called from the API modules, a generic would run
     // unspecialised there and look up type metadata on every request.
-    package func run(_ request: HTTPRequest, shape: any MockErrorShape,
+    /// `subject` tells fault rules what the request names (its endpoint, challenge code, session,
+    /// login name); it is asked only when the scenario has a rule for this API.
+    package func run(_ request: HTTPRequest, shape: any MockErrorShape, subject: () -> FaultSubject,
              endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse) -> (HTTPResponse, scenario: String?) {
         let test = TestHeaders(request)
         // The header wins over a `/__scenario/NAME[@KEY]/` base URL (contract §9).
@@ -67,7 +69,7 @@ package struct MockRequestPipeline: Sendable {
 
         // Most requests meet no rule that could apply to their API: no matching at all then.
         if state.hasFaults(for: shape.api),
-           let rule = takeFault(state, request, api: shape.api) {
+           let rule = takeFault(state, request, api: shape.api, subject: subject()) {
             delay += rule.delayMs ?? 0
             if rule.drop {
                 var drop = HTTPResponse.drop
@@ -117,18 +119,12 @@ package struct MockRequestPipeline: Sendable {
         }
     }
 
-    /// The first fault rule of `state` for `request` that fires. The request's code and session
-    /// id are looked up once here rather than once per rule.
-    private func takeFault(_ state: ScenarioState, _ request: HTTPRequest, api: MockedAPI) -> FaultRule? {
-        let code = api == .walletKit ? request.queryValue("code") ?? request.pathParameters[Self.challengeCodeParameter] : nil
-        let sessionId = api == .zitadel ? request.pathParameters["sessionId"] : nil
-        return state.takeFault(for: api) { Self.matches($0.match, request, api: api, code: code, sessionId: sessionId) }
+    /// The first fault rule of `state` for `request` that fires.
+    private func takeFault(_ state: ScenarioState, _ request: HTTPRequest, api: MockedAPI, subject: FaultSubject) -> FaultRule? {
+        state.takeFault(for: api) { Self.matches($0.match, request, api: api, subject: subject) }
     }
 
-    /// `code` and `sessionId` are the request's `code` query value (WalletKit) and `sessionId`
-    /// path parameter (ZITADEL), nil for the other API.
-    package static func matches(_ match: FaultRule.Match, _ request: HTTPRequest, api: MockedAPI,
-                        code requestCode: String?, sessionId requestSessionId: String?) -> Bool {
+    package static func matches(_ match: FaultRule.Match, _ request: HTTPRequest, api: MockedAPI, subject: FaultSubject) -> Bool {
         if let wanted = match.api, wanted != api { return false }
         if let path = match.path {
             if path.hasSuffix("*") {
@@ -141,46 +137,40 @@ package struct MockRequestPipeline: Sendable {
         for (name, value) in match.query where request.queryValue(name) != value { return false }
         for (name, value) in match.headers where request.header(name) != value { return false }
         if let code = match.code {
-            guard api == .walletKit, requestCode == code else { return false }
+            guard api == .walletKit, subject.code == code else { return false }
         }
         if let sessionId = match.sessionId {
-            guard api == .zitadel, requestSessionId == sessionId else { return false }
+            guard api == .zitadel, subject.sessionId == sessionId else { return false }
         }
         if let rpc = match.rpc {
-            guard api == .zitadel, Self.zitadelRPC(method: request.method, path: request.path) == rpc else { return false }
+            guard api == .zitadel, subject.rpc == rpc else { return false }
         }
         if let loginName = match.loginName {
-            guard api == .zitadel, let named = request.pathParameters[Self.loginNameParameter],
-                  named.lowercased() == loginName.lowercased() else { return false }
+            guard api == .zitadel, let named = subject.loginName, named.lowercased() == loginName.lowercased() else { return false }
         }
         return true
     }
 
     /// Where the router puts the scenario a `/__scenario/NAME[@KEY]/…` path names.
     package static let prefixScenarioParameter = "__scenario"
+}
 
-    /// Where an endpoint puts the challenge code its request's body names (verify-login), for `match.code`.
-    package static let challengeCodeParameter = "session_challenge_code"
+/// What a request names that a fault rule may match (`match.rpc`, `code`, `sessionId`,
+/// `loginName`), as the endpoint's declaration reads it from the request.
+package struct FaultSubject: Sendable {
+    /// The ZITADEL RPC's method name, e.g. `GetSession`, on every transport.
+    package var rpc: String?
+    /// The WalletKit session challenge's code (query `code`, or verify-login's body).
+    package var code: String?
+    /// The ZITADEL session the request names.
+    package var sessionId: String?
+    /// The login name a ZITADEL user check names.
+    package var loginName: String?
 
-    /// Where an endpoint puts the login name its request's user check names, for `match.loginName`.
-    package static let loginNameParameter = "checks.user.loginName"
-
-    /// The Session Service RPC a request calls: the last path segment on the RPC paths, the REST
-    /// mapping (grpc-gateway's) elsewhere. Looked at only by rules that match `rpc`.
-    static func zitadelRPC(method: String, path: String) -> String? {
-        let service = "/zitadel.session.v2.SessionService/"
-        if path.hasPrefix(service) { return String(path.dropFirst(service.count)) }
-        switch (method, path) {
-        case ("POST", "/v2/sessions"): return "CreateSession"
-        case ("POST", "/v2/sessions/search"): return "ListSessions"
-        case (_, _) where path.hasPrefix("/v2/sessions/"):
-            switch method {
-            case "GET", "HEAD": return "GetSession"
-            case "PATCH": return "SetSession"
-            case "DELETE": return "DeleteSession"
-            default: return nil
-            }
-        default: return nil
-        }
+    package init(rpc: String? = nil, code: String? = nil, sessionId: String? = nil, loginName: String? = nil) {
+        self.rpc = rpc
+        self.code = code
+        self.sessionId = sessionId
+        self.loginName = loginName
     }
 }

@@ -2,12 +2,12 @@
 /// Reads seed files: one file is one scenario named after it; a folder is every `*.json` in it
 /// (JSON Schema files, `*.schema.json`, are skipped).
 public enum SeedLoader {
-    public static func load(path: String) throws(SeedError) -> [String: SeedDocument] {
+    public static func load(path: String, vocabulary: SeedVocabulary) throws(SeedError) -> [String: SeedDocument] {
         guard let isDirectory = SeedFiles.isDirectory(path) else {
             throw SeedError(file: path, reason: "no such file or folder")
         }
         guard isDirectory else {
-            let (name, seed) = try loadFile(path)
+            let (name, seed) = try loadFile(path, vocabulary: vocabulary)
             return [name: seed]
         }
         let files: [String]
@@ -22,7 +22,7 @@ public enum SeedLoader {
         var issues: [SeedIssue] = []
         for file in files {
             do {
-                let (name, seed) = try loadFile(SeedFiles.appendingPathComponent(path, file))
+                let (name, seed) = try loadFile(SeedFiles.appendingPathComponent(path, file), vocabulary: vocabulary)
                 seeds[name] = seed
             } catch {
                 issues += error.issues
@@ -32,7 +32,7 @@ public enum SeedLoader {
         return seeds
     }
 
-    public static func loadFile(_ path: String) throws(SeedError) -> (name: String, seed: SeedDocument) {
+    public static func loadFile(_ path: String, vocabulary: SeedVocabulary) throws(SeedError) -> (name: String, seed: SeedDocument) {
         guard let bytes = SeedFiles.contents(path) else {
             throw SeedError(file: path, reason: "cannot read file")
         }
@@ -40,7 +40,7 @@ public enum SeedLoader {
         guard ScenarioName.isValid(name) else {
             throw SeedError(file: path, reason: "scenario name '\(name)' (from the file name) may use letters, digits, '-', '_' and '.' only")
         }
-        return (name, try SeedParser.parse(bytes, file: path))
+        return (name, try SeedParser.parse(bytes, file: path, vocabulary: vocabulary))
     }
 
     public static func scenarioName(forFile path: String) -> String {
@@ -50,9 +50,9 @@ public enum SeedLoader {
 
     /// The scenario compiled into the binary (`Seeds/default.json`), so the executable serves
     /// without any file next to it.
-    public static func bundledDefault() -> [String: SeedDocument] {
+    public static func bundledDefault(vocabulary: SeedVocabulary) -> [String: SeedDocument] {
         do {
-            return ["default": try SeedParser.parse(Array(BundledSeeds.defaultJSON.utf8), file: "bundled default.json")]
+            return ["default": try SeedParser.parse(Array(BundledSeeds.defaultJSON.utf8), file: "bundled default.json", vocabulary: vocabulary)]
         } catch {
             fatalError("bundled default seed is invalid (Tests check this): \(error)")
         }

@@ -365,12 +365,10 @@ public struct FaultRule: Sendable {
         public var headers: [(name: String, value: String)] = []
         public var code: String?
         public var sessionId: String?
-        /// A Session Service RPC, on every transport (REST, Connect, gRPC-Web).
+        /// A ZITADEL RPC by method name (`GetSession`), on every transport (REST, Connect, gRPC-Web).
         public var rpc: String?
         /// The login name a CreateSession / SetSession user check names (case-insensitive).
         public var loginName: String?
-
-        public static let zitadelRPCs = ["CreateSession", "SetSession", "GetSession", "DeleteSession", "ListSessions"]
 
         /// False when the rule can never match a request to `api` (see `MockRequestPipeline.matches`).
         package func canMatch(_ api: MockedAPI) -> Bool {
@@ -386,4 +384,14 @@ public struct FaultRule: Sendable {
     public var delayMs: Int?
     public var drop = false
     public var times: Int?
+}
+
+/// The names a seed may use that the API modules declare (they sit above the seed layer, so the
+/// app hands their declarations down): the ZITADEL RPCs a fault rule's `match.rpc` may name.
+public struct SeedVocabulary: Sendable {
+    public var rpcs: [String]
+
+    public init(rpcs: [String]) {
+        self.rpcs = rpcs
+    }
 }

@@ -27,25 +27,29 @@ public struct SeedError: Error, Sendable, CustomStringConvertible {
 /// (building every path up front was a large part of loading a 100k-record seed).
 public struct SeedParser: Sendable {
     private let file: String
+    private let vocabulary: SeedVocabulary
     private let tape: JSONTape
     private var issues: [SeedIssue] = []
     private static let maxIssues = 100
     package typealias Node = Int
 
-    public static func parse(_ bytes: [UInt8], file: String) throws(SeedError) -> SeedDocument {
-        var parser = try SeedParser(bytes: bytes, file: file)
+    public static func parse(_ bytes: [UInt8], file: String, vocabulary: SeedVocabulary) throws(SeedError) -> SeedDocument {
+        var parser = try SeedParser(bytes: bytes, file: file, vocabulary: vocabulary)
         let document = parser.document(parser.tape.root)
         if !parser.issues.isEmpty { throw SeedError(issues: parser.issues) }
         return document
     }
 
-    public static func parse(_ root: JSONValue, file: String) throws(SeedError) -> SeedDocument {
-        try parse(root.serialized, file: file)
+    public static func parse(_ root: JSONValue, file: String, vocabulary: SeedVocabulary) throws(SeedError) -> SeedDocument {
+        try parse(root.serialized, file: file, vocabulary: vocabulary)
     }
+
+    /// A single entry holds no fault rule, so names nothing of the vocabulary.
+    private static let entryVocabulary = SeedVocabulary(rpcs: [])
 
     /// One `walletkit.sessionChallenges` entry on its own (the store API's PUT body).
     public static func parseChallengeEntry(_ value: JSONValue, file: String = "request body") throws(SeedError) -> SessionChallengeSeed {
-        var parser = try SeedParser(bytes: value.serialized, file: file)
+        var parser = try SeedParser(bytes: value.serialized, file: file, vocabulary: Self.entryVocabulary)
         let entry = parser.challengeEntry(parser.tape.root)
         if let entry, parser.issues.isEmpty { return entry }
         throw SeedError(issues: parser.issues)
@@ -53,7 +57,7 @@ public struct SeedParser: Sendable {
 
     /// One `zitadel.sessions` entry on its own (the store API's PUT body).
     public static func parseSessionEntry(_ value: JSONValue, file: String = "request body") throws(SeedError) -> ZitadelSessionSeed {
-        var parser = try SeedParser(bytes: value.serialized, file: file)
+        var parser = try SeedParser(bytes: value.serialized, file: file, vocabulary: Self.entryVocabulary)
         let entry = parser.sessionEntry(parser.tape.root)
         if let entry, parser.issues.isEmpty { return entry }
         throw SeedError(issues: parser.issues)
@@ -61,14 +65,15 @@ public struct SeedParser: Sendable {
 
     /// A `zitadel.sessions` entry given as JSON bytes (e.g. a stored `{"session":{…}}` body).
     public static func parseSessionEntry(bytes: [UInt8], file: String = "stored session") throws(SeedError) -> ZitadelSessionSeed {
-        var parser = try SeedParser(bytes: bytes, file: file)
+        var parser = try SeedParser(bytes: bytes, file: file, vocabulary: Self.entryVocabulary)
         let entry = parser.sessionEntry(parser.tape.root)
         if let entry, parser.issues.isEmpty { return entry }
         throw SeedError(issues: parser.issues)
     }
 
-    private init(bytes: [UInt8], file: String) throws(SeedError) {
+    private init(bytes: [UInt8], file: String, vocabulary: SeedVocabulary) throws(SeedError) {
         self.file = file
+        self.vocabulary = vocabulary
         do {
             tape = try JSONTape.parse(bytes)
         } catch {
@@ -618,8 +623,8 @@ public struct SeedParser: Sendable {
             rule.match.code = string(m["code"])
             rule.match.sessionId = string(m["sessionId"])
             if let rpcNode = m["rpc"], let rpc = string(rpcNode, nonEmpty: true) {
-                if FaultRule.Match.zitadelRPCs.contains(rpc) { rule.match.rpc = rpc }
-                else { fail(rpcNode, "unknown rpc '\(rpc)' (known: \(FaultRule.Match.zitadelRPCs.joined(separator: ", ")))") }
+                if vocabulary.rpcs.contains(rpc) { rule.match.rpc = rpc }
+                else { fail(rpcNode, "unknown rpc '\(rpc)' (known: \(vocabulary.rpcs.joined(separator: ", ")))") }
             }
             rule.match.loginName = string(m["loginName"], nonEmpty: true)
             if let query = m["query"] {

@@ -70,7 +70,7 @@ public final class SeedWatcher: @unchecked Sendable {
         let now = modificationTimes()
         for (file, time) in now where seen[file] != time {
             do {
-                let (name, seed) = try SeedLoader.loadFile(file)
+                let (name, seed) = try SeedLoader.loadFile(file, vocabulary: SessionMockApp.seedVocabulary)
                 registry.install(seed, as: name)
                 logger.info("reloaded scenario '\(name)' from \(file)")
                 report.yield(.reloaded(scenario: name))

@@ -39,60 +39,20 @@ public final class SessionMockApp: Sendable {
 
         let pipeline = MockRequestPipeline(registry: registry, testHeadersEnabled: options.testHeaders)
         let journal = self.journal
-        // The route table: each route, and each prefix an API owns, with the API whose error
-        // shape its refusals use.
+        // The route table: every declared endpoint's routes, and each prefix an API owns, with
+        // the API whose error shape its refusals use.
         var router = Router(defaultErrors: ControlErrorShape())
         router.claim(prefix: "/__admin/", errors: ControlErrorShape())
-        let walletKit = WalletKitErrorShape()
-        let zitadelREST = ZitadelRESTErrorShape()
-        let zitadelRPC = ZitadelRPC.ErrorShapeByContentType()
-        router.claim(prefix: "/users/", errors: walletKit)
-        router.claim(prefix: "/v2/", errors: zitadelREST)
-        router.claim(prefix: ZitadelRPC.servicePrefix, errors: zitadelRPC)
-        router.add("GET", "/users/session-challenge", errors: walletKit) { request in
-            Self.served(request, journal: journal) {
-                pipeline.run(request, shape: walletKit, endpoint: SessionChallengeAPI.getSessionChallenge)
-            }
+        for (prefix, errors) in WalletKitEndpoint.prefixes + ZitadelEndpoints.prefixes {
+            router.claim(prefix: prefix, errors: errors)
         }
-        for endpoint in WalletKitLoginAPI.Endpoint.allCases {
-            let shape = WalletKitErrorShape(endpoint: endpoint)
-            let handler = Self.handler(of: endpoint)
-            router.add("POST", endpoint.path, errors: shape) { request in
-                var request = request
-                if endpoint == .verifyLogin, let code = WalletKitLoginAPI.challengeCode(request) {
-                    request.pathParameters[MockRequestPipeline.challengeCodeParameter] = code
+        for endpoint in Self.endpoints {
+            for route in endpoint.routes {
+                let serve = route.serve
+                router.add(route.method, route.pattern, errors: route.errors) { request in
+                    Self.served(request, journal: journal) { serve(request, pipeline) }
                 }
-                return Self.served(request, journal: journal) { pipeline.run(request, shape: shape, endpoint: handler) }
             }
-        }
-        router.add("GET", "/v2/sessions/:sessionId", errors: zitadelREST) { request in
-            Self.served(request, journal: journal) {
-                pipeline.run(request, shape: zitadelREST, endpoint: ZitadelSessionAPI.getSession)
-            }
-        }
-        // The same endpoint over Connect and gRPC-Web.
-        let lifecycle: [(String, String, @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse)] = [
-            ("POST", "/v2/sessions", ZitadelLifecycleREST.createSession),
-            ("POST", "/v2/sessions/search", ZitadelLifecycleREST.listSessions),
-            ("PATCH", "/v2/sessions/:sessionId", ZitadelLifecycleREST.setSession),
-            ("DELETE", "/v2/sessions/:sessionId", ZitadelLifecycleREST.deleteSession),
-        ]
-        for (method, pattern, endpoint) in lifecycle {
-            router.add(method, pattern, errors: zitadelREST) { request in
-                var request = request
-                if let name = ZitadelLifecycleREST.checkedLoginName(request) {
-                    request.pathParameters[MockRequestPipeline.loginNameParameter] = name
-                }
-                return Self.served(request, journal: journal) { pipeline.run(request, shape: zitadelREST, endpoint: endpoint) }
-            }
-        }
-        for (path, handler) in ZitadelRPC.lifecycle {
-            router.add("POST", path, errors: zitadelRPC) { request in
-                Self.served(request, journal: journal) { handler(request, pipeline) }
-            }
-        }
-        router.add("POST", ZitadelRPC.getSessionPath, errors: zitadelRPC) { request in
-            Self.served(request, journal: journal) { ZitadelRPC.getSession(request, pipeline: pipeline) }
         }
         AdminAPI(registry: registry, journal: journal, startedAtNanos: WallClock.monotonicNanos(), buildInfo: .current)
             .register(on: &router)
@@ -101,16 +61,32 @@ public final class SessionMockApp: Sendable {
         self.router = router
     }
 
-    private static func handler(of endpoint: WalletKitLoginAPI.Endpoint) -> @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse {
-        switch endpoint {
-        case .createSessionChallenge: return WalletKitLoginAPI.createSessionChallenge
-        case .loginWithEmail: return WalletKitLoginAPI.loginWithEmail
-        case .loginWithMagicLink: return WalletKitLoginAPI.loginWithMagicLink
-        case .verifyLogin: return WalletKitLoginAPI.verifyLogin
-        case .refreshToken: return WalletKitLoginAPI.refreshToken
-        case .logout: return WalletKitLoginAPI.logout
-        }
+    /// Every mocked endpoint, as the API modules declare them.
+    package static let endpoints: [MockEndpoint] =
+        WalletKitEndpoint.all.map(\.mockEndpoint) + ZitadelEndpoints.all.map(\.mockEndpoint)
+
+    /// The declarations as `session-mock routes --endpoints` prints them (scripts read this).
+    public static var endpointsJSON: String {
+        JSONValue.array(endpoints.map { endpoint in
+            .object([
+                ("api", .string(endpoint.api.rawValue)),
+                ("name", .string(endpoint.name)),
+                ("vendorOperationId", .string(endpoint.vendorOperationId)),
+                ("faultKeys", .array(endpoint.faultKeys.map { .string($0) })),
+                ("permission", endpoint.permission.map { .string($0) } ?? .null),
+                ("routes", .array(endpoint.routes.map { route in
+                    .object([
+                        ("method", .string(route.method)),
+                        ("path", .string(route.openAPIPath)),
+                        ("transport", .string(route.transport.rawValue)),
+                    ])
+                })),
+            ])
+        }).serializedString
     }
+
+    /// What seeds may name of the declared endpoints (`match.rpc`).
+    public static let seedVocabulary = SeedVocabulary(rpcs: ZitadelEndpoints.rpcNames)
 
     /// Answers one request. Never throws and never traps on input. Takes the request, so that
     /// routing can add its path parameters without copying it.
@@ -122,7 +98,7 @@ public final class SessionMockApp: Sendable {
         return response
     }
 
-    /// Base-URL isolation (contract §9): `/__scenario/NAME[@KEY]/<API path>`.
+    /// Base-URL isolation: `/__scenario/NAME[@KEY]/<API path>`.
     static let scenarioPrefix = "/__scenario/"
 
     private func route(_ request: consuming HTTPRequest) -> HTTPResponse {
@@ -216,10 +192,12 @@ struct ControlErrorShape: ErrorShape {
 
 enum ConstantTime {
     /// Compares without an early exit, so timing does not tell how much of a guess was right.
+    /// The length difference is kept whole: folded into a byte, lengths 256 apart would compare
+    /// equal on their common bytes.
     static func equals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        var difference = a.count ^ b.count
         for i in 0..<max(a.count, b.count) {
-            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+            difference |= Int((i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0))
         }
         return difference == 0
     }

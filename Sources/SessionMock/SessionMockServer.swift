@@ -76,9 +76,9 @@ public final class SessionMockServer: Sendable {
         if let given = configuration.seeds {
             seeds = given
         } else if let path = configuration.seedsPath {
-            seeds = try SeedLoader.load(path: path)
+            seeds = try SeedLoader.load(path: path, vocabulary: SessionMockApp.seedVocabulary)
         } else {
-            seeds = SeedLoader.bundledDefault()
+            seeds = SeedLoader.bundledDefault(vocabulary: SessionMockApp.seedVocabulary)
         }
         let active = try activeScenario(configuration.scenario, in: seeds)
         return SessionMockApp(seeds: seeds, activeScenario: active, options: configuration.app, logger: configuration.logger)

@@ -87,18 +87,20 @@ public final class ScenarioState: Sendable {
 
     // Inlinable, so the API modules' calls are specialised: a generic call across modules would
     // look up type metadata on every request.
-    @inlinable public func withChallenges<R>(_ body: (inout SessionChallengeStore) throws -> R) rethrows -> R {
-        try contents.withLock { try body(&$0.challenges) }
+    @inlinable public func withChallenges<R, E: Error>(_ body: (inout SessionChallengeStore) throws(E) -> R) throws(E) -> R {
+        try contents.withLock { (value) throws(E) -> R in try body(&value.challenges) }
     }
 
     /// The copy's challenges and login state together: verify-login spends a challenge and
     /// issues a session in one step.
-    @inlinable public func withWalletKit<R>(_ body: (inout SessionChallengeStore, inout WalletKitLoginStore) throws -> R) rethrows -> R {
-        try contents.withLock { try body(&$0.challenges, &$0.logins) }
+    @inlinable public func withWalletKit<R, E: Error>(
+        _ body: (inout SessionChallengeStore, inout WalletKitLoginStore) throws(E) -> R
+    ) throws(E) -> R {
+        try contents.withLock { (value) throws(E) -> R in try body(&value.challenges, &value.logins) }
     }
 
-    @inlinable public func withSessions<R>(_ body: (inout ZitadelSessionStore) throws -> R) rethrows -> R {
-        try contents.withLock { try body(&$0.sessions) }
+    @inlinable public func withSessions<R, E: Error>(_ body: (inout ZitadelSessionStore) throws(E) -> R) throws(E) -> R {
+        try contents.withLock { (value) throws(E) -> R in try body(&value.sessions) }
     }
 
     /// Whether any seed fault rule could match a request to `api` (when not, `takeFault` is skipped).

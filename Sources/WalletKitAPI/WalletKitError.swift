@@ -3,7 +3,8 @@ import Seeds
 import JSON
 import MockPipeline
 
-/// WalletKit's `ErrorResponse`: `{"code": snake_case string or null, "error": text}`.
+/// WalletKit's `ErrorResponse`: `{"code": snake_case string or null, "error": text}`. Handlers
+/// throw it; the endpoint answers it with its HTTP status.
 public struct WalletKitError: Error, Sendable, Equatable {
     public var httpStatus: Int
     public var code: String?
@@ -28,7 +29,7 @@ public struct WalletKitError: Error, Sendable, Equatable {
 
     public var response: HTTPResponse { .json(httpStatus, json) }
 
-    // The rows of contract §1, in the order they are checked.
+    // GET /users/session-challenge's rows (docs/walletkit.md), in the order they are checked.
     public static let missingProjectId = WalletKitError(httpStatus: 401, code: "missing_project_id", error: "X-WalletKit-Project-ID header is required")
     public static let invalidProjectId = WalletKitError(httpStatus: 401, code: "invalid_project_id", error: "Invalid project ID")
     public static let missingCode = WalletKitError(httpStatus: 400, code: "missing_code", error: "Query parameter 'code' is required")
@@ -36,7 +37,7 @@ public struct WalletKitError: Error, Sendable, Equatable {
     public static let forbidden = WalletKitError(httpStatus: 403, code: "forbidden", error: "Session challenge belongs to another project")
     public static let internalError = WalletKitError(httpStatus: 500, code: nil, error: "Internal server error")
 
-    // The rows of contract §8.
+    // The login flow's rows (docs/walletkit.md).
     public static let challengeAlreadyUsed = WalletKitError(httpStatus: 400, code: "session_challenge_already_used", error: "Session challenge has already been used")
     public static let challengeNotCompleted = WalletKitError(httpStatus: 400, code: "session_challenge_not_completed", error: "Session challenge has not been completed")
     public static let challengeExpired = WalletKitError(httpStatus: 400, code: "session_challenge_expired", error: "Session challenge has expired")
@@ -47,7 +48,7 @@ public struct WalletKitError: Error, Sendable, Equatable {
     public static func missingField(_ name: String) -> WalletKitError {
         WalletKitError(httpStatus: 400, code: "missing_field", error: "'\(name)' is required")
     }
-    // Bodies the contract leaves open (README, "Decisions").
+    // Bodies WalletKit's spec leaves open (docs/decisions.md).
     public static let invalidBody = WalletKitError(httpStatus: 400, code: "invalid_body", error: "Request body must be a JSON object")
     public static func invalidField(_ name: String, _ reason: String) -> WalletKitError {
         WalletKitError(httpStatus: 400, code: "invalid_field", error: "'\(name)' \(reason)")
@@ -58,24 +59,6 @@ public struct WalletKitError: Error, Sendable, Equatable {
     }
     public static let badRequest = WalletKitError(httpStatus: 400, code: "bad_request", error: "Bad request")
     public static let forbiddenProject = WalletKitError(httpStatus: 403, code: "forbidden", error: "Forbidden")
-
-    /// What a fault rule or `X-Mock-Status` forces on `endpoint`: its first row with that status
-    /// (§1's header rows come first on every endpoint, so a 401 is `missing_project_id`).
-    public static func forced(status: Int, on endpoint: WalletKitLoginAPI.Endpoint? = nil) -> WalletKitError? {
-        switch status {
-        case 401: return .missingProjectId
-        case 400:
-            switch endpoint {
-            case nil: return .missingCode
-            case .loginWithEmail?, .loginWithMagicLink?: return .userNotFound
-            case .verifyLogin?: return .challengeNotCompleted
-            case .createSessionChallenge?, .refreshToken?, .logout?: return .badRequest
-            }
-        case 403: return endpoint == nil || endpoint == .verifyLogin ? .forbidden : .forbiddenProject
-        case 500: return .internalError
-        default: return nil
-        }
-    }
 
     public static func badRequest(code: String, _ text: String) -> WalletKitError {
         WalletKitError(httpStatus: 400, code: code, error: text)
@@ -88,10 +71,10 @@ public struct WalletKitError: Error, Sendable, Equatable {
 /// WalletKit's `ErrorResponse` for everything answered on its routes besides the handler's own
 /// rows: the router's refusals, the pipeline's 400s and forced statuses.
 package struct WalletKitErrorShape: MockErrorShape {
-    /// nil: `GET /users/session-challenge` (and refusals of paths no route has).
-    let endpoint: WalletKitLoginAPI.Endpoint?
+    /// `GET /users/session-challenge` for paths no route has.
+    let endpoint: WalletKitEndpoint
 
-    package init(endpoint: WalletKitLoginAPI.Endpoint? = nil) {
+    package init(endpoint: WalletKitEndpoint) {
         self.endpoint = endpoint
     }
 
@@ -110,6 +93,6 @@ package struct WalletKitErrorShape: MockErrorShape {
     }
 
     package func forced(status: Int) -> HTTPResponse? {
-        WalletKitError.forced(status: status, on: endpoint)?.response
+        endpoint.forced(status: status)?.response
     }
 }

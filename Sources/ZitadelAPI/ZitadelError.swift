@@ -3,9 +3,10 @@ import Seeds
 import JSON
 import MockPipeline
 
-/// A gRPC status as ZITADEL's REST gateway sends it (contract §2): `{"code","message","details"}`,
-/// `details` left out when the error has no ID.
-public struct ZitadelError: Sendable, Equatable {
+/// A ZITADEL error: a gRPC code, ZITADEL's text and error ID. Handlers throw it; each transport
+/// renders it in its own shape (REST: `{"code","message","details"}`, `details` left out when the
+/// error has no ID; Connect, gRPC-Web: see their protocol types).
+public struct ZitadelError: Error, Sendable, Equatable {
     public var httpStatus: Int
     /// gRPC code: 3 invalid argument, 5 not found, 7 permission denied, 13 internal, 16 unauthenticated.
     public var grpcCode: Int
@@ -43,7 +44,7 @@ public struct ZitadelError: Sendable, Equatable {
 
     public var response: HTTPResponse { .json(httpStatus, json) }
 
-    // The rows of contract §2, in the order they are checked.
+    // GetSession's rows (docs/zitadel.md), in the order they are checked.
     public static let authHeaderMissing = ZitadelError(httpStatus: 401, grpcCode: 16, text: "auth header missing", id: nil)
     public static let invalidAuthHeader = ZitadelError(httpStatus: 401, grpcCode: 16, text: "invalid auth header", id: "AUTH-toLo1")
     public static let tokenInvalid = ZitadelError(httpStatus: 401, grpcCode: 16, text: "Errors.Token.Invalid", id: "AUTH-7fs1e")
@@ -54,8 +55,8 @@ public struct ZitadelError: Sendable, Equatable {
     public static let noPermission = ZitadelError(httpStatus: 403, grpcCode: 7, text: "No matching permissions found", id: "AUTH-AWfge")
     public static let internalError = ZitadelError(httpStatus: 500, grpcCode: 13, text: "An internal error occurred", id: "QUERY-SAder")
 
-    // The session lifecycle's checks (contract §7): codes as the contract pins them, IDs and texts
-    // ZITADEL's (internal/command, internal/query, internal/domain); README "Session lifecycle errors".
+    // The session lifecycle's checks: codes as docs/zitadel.md lists them, IDs and texts ZITADEL's
+    // own (its internal/command, internal/query and internal/domain packages).
     public static let userNotFound = ZitadelError(httpStatus: 404, grpcCode: 5, text: "User could not be found", id: "QUERY-Dfbg2")
     public static let userChanged = ZitadelError(httpStatus: 400, grpcCode: 9, text: "user change not possible", id: nil)
     /// A check that needs a checked user, without one; ZITADEL has an ID per check.
@@ -108,7 +109,7 @@ extension ZitadelError {
     }
 }
 
-/// ZITADEL's REST gateway errors (§2's gRPC-status JSON) for everything answered on its REST
+/// ZITADEL's REST gateway errors (gRPC-status JSON) for everything answered on its REST
 /// routes besides the handler's own rows.
 package struct ZitadelRESTErrorShape: MockErrorShape {
     package init() {}

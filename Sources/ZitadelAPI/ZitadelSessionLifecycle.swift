@@ -9,27 +9,21 @@ import Seeds
 import Store
 import SwiftProtobuf
 
-/// CreateSession, SetSession, DeleteSession and ListSessions (contract §7): one implementation on
-/// the generated request and response messages, which REST, Connect and gRPC-Web only translate.
+/// CreateSession, SetSession, DeleteSession and ListSessions: one implementation on the generated
+/// request and response messages, which REST, Connect and gRPC-Web only translate.
 /// Each call runs under the scenario copy's lock and changes nothing unless it succeeds (but for
 /// the wrong-password count, which a failed check is what moves).
 enum ZitadelSessionLifecycle {
-    typealias Checked = ZitadelRPC.Checked
-
     // MARK: - The four RPCs
 
     static func create(_ request: Zitadel_Session_V2_CreateSessionRequest, authorization: String?, state: ScenarioState,
-                       now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_CreateSessionResponse> {
-        return state.withSessions { store in
-            let caller: ZitadelToken
-            switch authenticate(authorization, store) {
-            case .success(let found): caller = found
-            case .failure(let error): return .failure(error)
-            }
+                       now: Int64 = WallClock.nowMicros()) throws(ZitadelError) -> Zitadel_Session_V2_CreateSessionResponse {
+        try state.withSessions { store throws(ZitadelError) in
+            let caller = try authenticate(authorization, store)
             if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "CreateSessionRequest") {
-                return .failure(invalid)
+                throw invalid
             }
-            guard caller.permissions.contains("session.write") else { return .failure(.noPermission) }
+            guard caller.permissions.contains("session.write") else { throw .noPermission }
             let id = newSessionId(&store, now: now)
             var session = ZitadelSession()
             session.id = id
@@ -37,44 +31,40 @@ enum ZitadelSessionLifecycle {
             session.userAgent = userAgent(request.hasUserAgent ? request.userAgent : nil)
             for (key, value) in request.metadata { session.metadata[key] = [UInt8](value) }
             let change = Change(session: session, lifecycle: store.lifecycle, now: now)
-            return commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
-                          lifetime: request.hasLifetime ? request.lifetime : nil, sequence: 1, creator: caller.userId, store: &store)
-                .map { outcome in .with {
-                    $0.details = outcome.details
-                    $0.sessionID = id
-                    $0.sessionToken = outcome.token
-                    if let challenges = outcome.challenges { $0.challenges = challenges }
-                } }
+            let outcome = try commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
+                                     lifetime: request.hasLifetime ? request.lifetime : nil, sequence: 1, creator: caller.userId, store: &store)
+            return .with {
+                $0.details = outcome.details
+                $0.sessionID = id
+                $0.sessionToken = outcome.token
+                if let challenges = outcome.challenges { $0.challenges = challenges }
+            }
         }
     }
 
     static func set(_ request: Zitadel_Session_V2_SetSessionRequest, authorization: String?, state: ScenarioState,
-                    now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_SetSessionResponse> {
-        return state.withSessions { store in
-            let caller: ZitadelToken
-            switch authenticate(authorization, store, sessionId: request.sessionID, in: "SetSessionRequest") {
-            case .success(let found): caller = found
-            case .failure(let error): return .failure(error)
-            }
+                    now: Int64 = WallClock.nowMicros()) throws(ZitadelError) -> Zitadel_Session_V2_SetSessionResponse {
+        try state.withSessions { store throws(ZitadelError) in
+            let caller = try authenticate(authorization, store, sessionId: request.sessionID, in: "SetSessionRequest")
             if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "SetSessionRequest") {
-                return .failure(invalid)
+                throw invalid
             }
-            guard caller.permissions.contains("session.write") else { return .failure(.noPermission) }
-            guard let current = store.record(id: request.sessionID) else { return .failure(.sessionNotFound) }
+            guard caller.permissions.contains("session.write") else { throw .noPermission }
+            guard let current = store.record(id: request.sessionID) else { throw .sessionNotFound }
             let session = current.session
             var change = Change(session: session, lifecycle: store.lifecycle, now: now)
             for (key, value) in request.metadata {
                 // An empty value deletes the key, as ZITADEL's SetSession does.
                 change.session.metadata[key] = value.isEmpty ? nil : [UInt8](value)
             }
-            return commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
-                          lifetime: request.hasLifetime ? request.lifetime : nil, sequence: session.sequence &+ 1,
-                          creator: current.creatorUserId, store: &store)
-                .map { outcome in .with {
-                    $0.details = outcome.details
-                    $0.sessionToken = outcome.token
-                    if let challenges = outcome.challenges { $0.challenges = challenges }
-                } }
+            let outcome = try commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
+                                     lifetime: request.hasLifetime ? request.lifetime : nil, sequence: session.sequence &+ 1,
+                                     creator: current.creatorUserId, store: &store)
+            return .with {
+                $0.details = outcome.details
+                $0.sessionToken = outcome.token
+                if let challenges = outcome.challenges { $0.challenges = challenges }
+            }
         }
     }
 
@@ -83,11 +73,11 @@ enum ZitadelSessionLifecycle {
     private static func commit(
         _ change: Change, checks: Zitadel_Session_V2_Checks?, challenges: Zitadel_Session_V2_RequestChallenges?,
         lifetime: Google_Protobuf_Duration?, sequence: UInt64, creator: String?, store: inout ZitadelSessionStore
-    ) -> Checked<(details: Zitadel_Object_V2_Details, token: String, challenges: Zitadel_Session_V2_Challenges?)> {
+    ) throws(ZitadelError) -> (details: Zitadel_Object_V2_Details, token: String, challenges: Zitadel_Session_V2_Challenges?) {
         var change = change
         if let error = change.apply(checks, store: store) ?? change.request(challenges, store: store) {
             store.lifecycle.keepPasswordCounts(of: change.lifecycle)
-            return .failure(error)
+            throw error
         }
         let now = change.now
         if let lifetime { change.session.expirationDate = .absolute(RFC3339.format(micros: now + micros(lifetime))) }
@@ -96,42 +86,34 @@ enum ZitadelSessionLifecycle {
         let token = newSessionToken()
         store.lifecycle = change.lifecycle
         store.put(ZitadelSessionStore.Record(sessionToken: token, creatorUserId: creator, session: change.session))
-        return .success((details(of: change.session, store: store, now: now), token, change.issuedForResponse))
+        return (details(of: change.session, store: store, now: now), token, change.issuedForResponse)
     }
 
     static func delete(_ request: Zitadel_Session_V2_DeleteSessionRequest, authorization: String?, state: ScenarioState,
-                       now: Int64 = WallClock.nowMicros()) -> Checked<Zitadel_Session_V2_DeleteSessionResponse> {
-        return state.withSessions { store in
-            let caller: ZitadelToken
-            switch authenticate(authorization, store, sessionId: request.sessionID, in: "DeleteSessionRequest") {
-            case .success(let found): caller = found
-            case .failure(let error): return .failure(error)
-            }
+                       now: Int64 = WallClock.nowMicros()) throws(ZitadelError) -> Zitadel_Session_V2_DeleteSessionResponse {
+        try state.withSessions { store throws(ZitadelError) in
+            let caller = try authenticate(authorization, store, sessionId: request.sessionID, in: "DeleteSessionRequest")
             if request.hasSessionToken, !ZitadelSessionAPI.scalarCount(of: request.sessionToken, isIn: 1...200) {
-                return .failure(.invalidArgument("invalid DeleteSessionRequest.SessionToken: value length must be between 1 and 200 runes, inclusive"))
+                throw .invalidArgument("invalid DeleteSessionRequest.SessionToken: value length must be between 1 and 200 runes, inclusive")
             }
-            guard let current = store.record(id: request.sessionID) else { return .failure(.sessionNotFound) }
+            guard let current = store.record(id: request.sessionID) else { throw .sessionNotFound }
             let allowed = current.belongs(to: caller.userId)
                 || (request.hasSessionToken && current.hasSessionToken(request.sessionToken))
                 || caller.permissions.contains("session.delete")
-            guard allowed else { return .failure(.noPermission) }
+            guard allowed else { throw .noPermission }
             store.remove(id: request.sessionID)
             store.lifecycle.challenges[request.sessionID] = nil
             var ended = current.session
             ended.sequence = ended.sequence &+ 1
-            return .success(.with { $0.details = details(of: ended, store: store, now: now) })
+            return .with { $0.details = details(of: ended, store: store, now: now) }
         }
     }
 
     /// The sessions the caller may read (as GetSession would let it), filtered, sorted and paged.
     static func list(_ request: Zitadel_Session_V2_ListSessionsRequest, authorization: String?, state: ScenarioState,
-                     now: Int64 = WallClock.nowMicros()) -> Checked<(details: Zitadel_Object_V2_ListDetails, records: [ZitadelSessionStore.Record])> {
-        return state.withSessions { store in
-            let caller: ZitadelToken
-            switch authenticate(authorization, store) {
-            case .success(let found): caller = found
-            case .failure(let error): return .failure(error)
-            }
+                     now: Int64 = WallClock.nowMicros()) throws(ZitadelError) -> SessionListReply {
+        try state.withSessions { store throws(ZitadelError) in
+            let caller = try authenticate(authorization, store)
             var matches = store.all.filter {
                 caller.canReadAnySession || $0.belongs(to: caller.userId)
             }
@@ -147,7 +129,7 @@ enum ZitadelSessionLifecycle {
                     matches = matches.filter { $0.isCreated(by: id) }
                 case .userAgentQuery(let agent)?:
                     guard agent.hasFingerprintID, !agent.fingerprintID.isEmpty else {
-                        return .failure(.invalidArgument("invalid UserAgentQuery.FingerprintId: the calling token has no user agent to compare with"))
+                        throw .invalidArgument("invalid UserAgentQuery.FingerprintId: the calling token has no user agent to compare with")
                     }
                     matches = matches.filter { $0.session.userAgent?.fingerprintId == agent.fingerprintID }
                 case .creationDateQuery(let date)?:
@@ -157,7 +139,7 @@ enum ZitadelSessionLifecycle {
                     let bound = micros(date.expirationDate)
                     matches = matches.filter { compare(timestampMicros($0.session.expirationDate), bound, date.method) }
                 case nil:
-                    return .failure(.invalidArgument("invalid SearchQuery.Query: value is required"))
+                    throw .invalidArgument("invalid SearchQuery.Query: value is required")
                 }
             }
             let ascending = request.query.asc
@@ -176,7 +158,7 @@ enum ZitadelSessionLifecycle {
                 $0.totalResult = UInt64(total)
                 $0.timestamp = timestamp(now)
             }
-            return .success((details, page))
+            return SessionListReply(details: details, records: page)
         }
     }
 
@@ -397,19 +379,15 @@ enum ZitadelSessionLifecycle {
 
     // MARK: - Helpers
 
-    /// §2's auth rows, then (for the RPCs that name one) the session id's length rule.
+    /// The auth rows GetSession starts with, then (for the RPCs that name one) the session id's length rule.
     static func authenticate(_ authorization: String?, _ store: ZitadelSessionStore, sessionId: String? = nil,
-                             in message: String = "") -> Checked<ZitadelToken> {
-        let bearer: String
-        switch ZitadelSessionAPI.bearerToken(authorization) {
-        case .success(let found): bearer = found
-        case .failure(let error): return .failure(error)
-        }
-        guard let caller = store.token(bearer) else { return .failure(.tokenInvalid) }
+                             in message: String = "") throws(ZitadelError) -> ZitadelToken {
+        let bearer = try ZitadelSessionAPI.bearerToken(authorization)
+        guard let caller = store.token(bearer) else { throw .tokenInvalid }
         if let sessionId, !ZitadelSessionAPI.scalarCount(of: sessionId, isIn: 1...200) {
-            return .failure(.invalidArgument("invalid \(message).SessionId: value length must be between 1 and 200 runes, inclusive"))
+            throw .invalidArgument("invalid \(message).SessionId: value length must be between 1 and 200 runes, inclusive")
         }
-        return .success(caller)
+        return caller
     }
 
     static func details(of session: ZitadelSession, store: ZitadelSessionStore, now: Int64) -> Zitadel_Object_V2_Details {

@@ -177,7 +177,7 @@ struct Validate: ParsableCommand {
         var failed = false
         for path in paths {
             do {
-                let seeds = try SeedLoader.load(path: path)
+                let seeds = try SeedLoader.load(path: path, vocabulary: SessionMockApp.seedVocabulary)
                 for (name, seed) in seeds.sorted(by: { $0.key < $1.key }) {
                     writeLine("ok: \(path): scenario '\(name)': \(seed.walletKit.sessionChallenges.count) challenges, \(seed.walletKit.users.count) WalletKit users, \(seed.zitadel.sessions.count) sessions, \(seed.zitadel.tokens.count) tokens, \(seed.zitadel.users.count) ZITADEL users, \(seed.faults.count) faults", fd: 1)
                 }
@@ -208,8 +208,15 @@ struct Routes: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print every route the server answers, one `METHOD PATTERN` per line (GET routes answer HEAD too).")
 
+    @Flag(help: "Print the mocked endpoints' declarations instead, as JSON: API, name, vendor operation id, fault keys, permission, and each route's method, OpenAPI path and transport.")
+    var endpoints = false
+
     func run() throws {
-        let app = SessionMockApp(seeds: SeedLoader.bundledDefault(), activeScenario: "default")
+        if endpoints {
+            writeLine(SessionMockApp.endpointsJSON, fd: 1)
+            return
+        }
+        let app = SessionMockApp(seeds: SeedLoader.bundledDefault(vocabulary: SessionMockApp.seedVocabulary), activeScenario: "default")
         for route in app.routes { writeLine("\(route.method) \(route.pattern)", fd: 1) }
     }
 }

@@ -52,12 +52,12 @@ import Testing
     }
 
     @Test func walletKitForcedStatuses() {
-        #expect(WalletKitError.forced(status: 401) == .missingProjectId)
-        #expect(WalletKitError.forced(status: 400) == .missingCode)
-        #expect(WalletKitError.forced(status: 403) == .forbidden)
-        #expect(WalletKitError.forced(status: 500) == .internalError)
-        #expect(WalletKitError.forced(status: 404) == nil)
-        #expect(WalletKitError.forced(status: 200) == nil)
+        #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 401) == .missingProjectId)
+        #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 400) == .missingCode)
+        #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 403) == .forbidden)
+        #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 500) == .internalError)
+        #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 404) == nil)
+        #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 200) == nil)
         #expect(Self.text(WalletKitError.badRequest(code: "x_y", "bad \"q\"").json) == #"{"code":"x_y","error":"bad \"q\""}"#)
     }
 

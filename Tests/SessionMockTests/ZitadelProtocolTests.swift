@@ -16,7 +16,7 @@ import SessionMockTesting
 /// gRPC-Web (binary and text), in process and live against the bundled default scenario: every row
 /// of contract §2 in every encoding, answers decoded with the generated `zitadel.session.v2` types.
 @Suite struct ZitadelProtocolTests {
-    static let path = ZitadelRPC.getSessionPath
+    static let path = "/zitadel.session.v2.SessionService/GetSession"
     static let fullId = "312909075212468632"
 
     // MARK: - Every §2 row, every encoding

@@ -71,9 +71,9 @@ let altScenarioJSON = #"""
 """#
 
 let baseSeeds: [String: SeedDocument] = {
-    var seeds = SeedLoader.bundledDefault()
+    var seeds = SeedLoader.bundledDefault(vocabulary: SessionMockApp.seedVocabulary)
     do {
-        seeds["alt"] = try SeedParser.parse(Array(altScenarioJSON.utf8), file: "fuzz alt.json")
+        seeds["alt"] = try SeedParser.parse(Array(altScenarioJSON.utf8), file: "fuzz alt.json", vocabulary: SessionMockApp.seedVocabulary)
     } catch {
         fatalError("fuzz alt scenario is invalid: \(error)")
     }

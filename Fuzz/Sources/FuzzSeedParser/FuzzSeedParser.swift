@@ -49,7 +49,7 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = [UInt8](UnsafeRawBufferPointer(start: start, count: count))
     let seed: SeedDocument
     do {
-        seed = try SeedParser.parse(bytes, file: "fuzz.json")
+        seed = try SeedParser.parse(bytes, file: "fuzz.json", vocabulary: SessionMockApp.seedVocabulary)
     } catch {
         check(!error.issues.isEmpty, "SeedError without issues")
         _ = error.description

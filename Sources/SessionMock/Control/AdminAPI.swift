@@ -83,7 +83,7 @@ struct AdminAPI: Sendable {
             return Self.error(400, "scenario names use letters, digits, '-', '_' and '.' only (no '@')")
         }
         do {
-            let seed = try SeedParser.parse(request.body, file: "POST /__admin/scenarios/\(name)")
+            let seed = try SeedParser.parse(request.body, file: "POST /__admin/scenarios/\(name)", vocabulary: SessionMockApp.seedVocabulary)
             let existed = registry.names.contains(name)
             registry.install(seed, as: name)
             return .json(existed ? 200 : 201, JSONValue.object([("name", .string(name)), ("replaced", .bool(existed))]).serialized)

@@ -206,7 +206,7 @@ struct SessionChallengeCollection: StoreCollection {
         let projects = state.withChallenges { $0.projects }
         var section: [(key: String, value: JSONValue)] = [("sessionChallenges", list)]
         if let projects { section.insert(("projects", .array(projects.sorted().map(JSONValue.string))), at: 0) }
-        let seed = try SeedParser.parse(.object([("walletkit", .object(section))]), file: "request body")
+        let seed = try SeedParser.parse(.object([("walletkit", .object(section))]), file: "request body", vocabulary: SessionMockApp.seedVocabulary)
         state.withChallenges { store in
             store.removeAll()
             for entry in seed.walletKit.sessionChallenges { store.put(entry) }
@@ -276,7 +276,7 @@ struct ZitadelSessionCollection: StoreCollection {
     }
 
     func replace(with list: JSONValue, in state: ScenarioState) throws(SeedError) {
-        let seed = try SeedParser.parse(.object([("zitadel", .object([("sessions", list)]))]), file: "request body")
+        let seed = try SeedParser.parse(.object([("zitadel", .object([("sessions", list)]))]), file: "request body", vocabulary: SessionMockApp.seedVocabulary)
         let now = WallClock.nowMicros()
         state.withSessions { store in
             store.removeAll()

@@ -20,9 +20,11 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
 
     var shape: any MockErrorShape { ConnectErrorShape() }
 
-    func decode(_ request: HTTPRequest) -> ZitadelRPC.Decoded {
+    var encodesJSON: Bool { codec == .json }
+
+    func decode(_ request: HTTPRequest) throws(ZitadelError) -> ZitadelRPC.Call {
         if let version = request.header("Connect-Protocol-Version"), version.trimmingSpaces != "1" {
-            return .failure(.invalidArgument("Connect-Protocol-Version must be \"1\": got \"\(version)\""))
+            throw .invalidArgument("Connect-Protocol-Version must be \"1\": got \"\(version)\"")
         }
         var timeoutMicros: Int64?
         if let text = request.header("Connect-Timeout-Ms") {
@@ -30,23 +32,20 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
             guard (1...10).contains(digits.utf8.count), digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
                   let milliseconds = Int64(digits)
             else {
-                return .failure(.invalidArgument("Connect-Timeout-Ms must be 1 to 10 digits of milliseconds: got \"\(text)\""))
+                throw .invalidArgument("Connect-Timeout-Ms must be 1 to 10 digits of milliseconds: got \"\(text)\"")
             }
             timeoutMicros = milliseconds * 1000
         }
-        let body: [UInt8]
-        switch ZitadelRPC.decompress(request.body, encoding: request.header("Content-Encoding"), maxBytes: ZitadelRPC.maxMessageBytes) {
-        case .success(let bytes): body = bytes
-        case .failure(let error): return .failure(error)
-        }
-        return .success(ZitadelRPC.Call(payload: body, json: codec == .json, place: "the request body", timeoutMicros: timeoutMicros))
+        let body = try ZitadelRPC.decompress(
+            request.body, encoding: request.header("Content-Encoding"), maxBytes: ZitadelRPC.maxMessageBytes)
+        return ZitadelRPC.Call(payload: body, json: codec == .json, place: "the request body", timeoutMicros: timeoutMicros)
     }
 
-    func success(proto: [UInt8], json: [UInt8]) -> HTTPResponse {
+    func success(_ message: [UInt8]) -> HTTPResponse {
         HTTPResponse(
             status: 200,
             headers: [HTTPField(name: "Content-Type", value: codec.contentType)] + ZitadelSessionAPI.successHeaders,
-            body: codec == .json ? json : proto)
+            body: message)
     }
 
     func failure(_ error: ZitadelError) -> HTTPResponse {

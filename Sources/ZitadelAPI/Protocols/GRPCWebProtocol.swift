@@ -22,48 +22,47 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
 
     var shape: any MockErrorShape { GRPCWebErrorShape(framing: framing) }
 
-    func decode(_ request: HTTPRequest) -> ZitadelRPC.Decoded {
+    var encodesJSON: Bool { false }
+
+    func decode(_ request: HTTPRequest) throws(ZitadelError) -> ZitadelRPC.Call {
         var timeoutMicros: Int64?
         if let text = request.header("grpc-timeout") {
             guard let micros = Self.parseTimeout(text.trimmingSpaces) else {
-                return .failure(.invalidArgument("grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n): got \"\(text)\""))
+                throw .invalidArgument("grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n): got \"\(text)\"")
             }
             timeoutMicros = micros
         }
         var body = request.body
         if framing == .text {
             guard let decoded = Self.decodeBase64Chunks(body) else {
-                return .failure(.invalidArgument("the application/grpc-web-text body is not base64"))
+                throw .invalidArgument("the application/grpc-web-text body is not base64")
             }
             body = decoded
         }
         guard body.count >= 5 else {
-            return .failure(.invalidArgument("the request body is not one gRPC-Web frame: \(body.count) bytes, a frame needs at least 5"))
+            throw .invalidArgument("the request body is not one gRPC-Web frame: \(body.count) bytes, a frame needs at least 5")
         }
         let flags = body[0]
         let length = Int(body[1]) << 24 | Int(body[2]) << 16 | Int(body[3]) << 8 | Int(body[4])
         guard flags & 0x80 == 0, flags & 0x7E == 0 else {
-            return .failure(.invalidArgument("the request frame has flags 0x\(String(flags, radix: 16)); a request is one data frame (0x00, or 0x01 compressed)"))
+            throw .invalidArgument("the request frame has flags 0x\(String(flags, radix: 16)); a request is one data frame (0x00, or 0x01 compressed)")
         }
         guard length == body.count - 5 else {
-            return .failure(.invalidArgument("the request frame says \(length) bytes but \(body.count - 5) follow; a unary request is exactly one frame"))
+            throw .invalidArgument("the request frame says \(length) bytes but \(body.count - 5) follow; a unary request is exactly one frame")
         }
         var payload = Array(body[5...])
         if flags & 0x01 != 0 {
             let encoding = request.header("grpc-encoding")?.trimmingSpaces.lowercased() ?? ""
             guard !encoding.isEmpty, encoding != "identity" else {
-                return .failure(.invalidArgument("the request frame is flagged compressed but grpc-encoding names no compression"))
+                throw .invalidArgument("the request frame is flagged compressed but grpc-encoding names no compression")
             }
-            switch ZitadelRPC.decompress(payload, encoding: encoding, maxBytes: ZitadelRPC.maxMessageBytes) {
-            case .success(let bytes): payload = bytes
-            case .failure(let error): return .failure(error)
-            }
+            payload = try ZitadelRPC.decompress(payload, encoding: encoding, maxBytes: ZitadelRPC.maxMessageBytes)
         }
-        return .success(ZitadelRPC.Call(payload: payload, json: false, place: "the request frame", timeoutMicros: timeoutMicros))
+        return ZitadelRPC.Call(payload: payload, json: false, place: "the request frame", timeoutMicros: timeoutMicros)
     }
 
-    func success(proto: [UInt8], json: [UInt8]) -> HTTPResponse {
-        let frames = Self.frame(0x00, proto) + Self.frame(0x80, Self.trailers(code: 0, message: "", details: nil))
+    func success(_ message: [UInt8]) -> HTTPResponse {
+        let frames = Self.frame(0x00, message) + Self.frame(0x80, Self.trailers(code: 0, message: "", details: nil))
         return answer(frames, extraHeaders: ZitadelSessionAPI.successHeaders)
     }
 

@@ -1,0 +1,84 @@
+import MicroHTTP
+import MockPipeline
+import Seeds
+
+/// Every ZITADEL RPC the mock serves, each declared once (see `ZitadelEndpoint`).
+package enum ZitadelEndpoints {
+    package static let all: [ZitadelEndpoint] = sessionService
+
+    /// The names a seed's `match.rpc` may use.
+    package static var rpcNames: [String] { all.map(\.method) }
+
+    /// The path prefixes ZITADEL owns, so that a refusal under them (404, 405, 413, …) is
+    /// answered in ZITADEL's shape: REST's `/v2/`, and each service's RPC path.
+    package static var prefixes: [(prefix: String, errors: any ErrorShape)] {
+        var seen: Set<String> = []
+        let services = all.map(\.service).filter { seen.insert($0).inserted }
+        return [("/v2/", ZitadelRESTErrorShape())] + services.map { ("/\($0)/", ZitadelRPC.ErrorShapeByContentType()) }
+    }
+
+    static let sessionServiceName = "zitadel.session.v2.SessionService"
+
+    /// `zitadel.session.v2.SessionService` (proto/zitadel/session_service.proto).
+    static let sessionService: [ZitadelEndpoint] = [
+        ZitadelEndpoint(
+            service: sessionServiceName, method: "GetSession",
+            request: Zitadel_Session_V2_GetSessionRequest.self, response: Zitadel_Session_V2_GetSessionResponse.self,
+            rest: .init(method: "GET", path: "/v2/sessions/{sessionId}", body: nil, successStatus: 200),
+            permission: "session.read",
+            fields: .sessionId(\.sessionID).query(["sessionToken", "session_token"], \.sessionToken),
+            handle: ZitadelSessionAPI.getSession),
+        ZitadelEndpoint(
+            service: sessionServiceName, method: "CreateSession",
+            request: Zitadel_Session_V2_CreateSessionRequest.self, response: Zitadel_Session_V2_CreateSessionResponse.self,
+            rest: .init(method: "POST", path: "/v2/sessions", body: "*", successStatus: 201),
+            permission: "session.write",
+            fields: ZitadelRequestFields().loginName(\.checkedLoginName),
+            handle: { request, call throws(ZitadelError) in
+                MessageReply(try ZitadelSessionLifecycle.create(request, authorization: call.authorization, state: call.state))
+            }),
+        ZitadelEndpoint(
+            service: sessionServiceName, method: "ListSessions",
+            request: Zitadel_Session_V2_ListSessionsRequest.self, response: Zitadel_Session_V2_ListSessionsResponse.self,
+            rest: .init(method: "POST", path: "/v2/sessions/search", body: "*", successStatus: 200),
+            permission: "session.read",
+            fields: ZitadelRequestFields(),
+            handle: { request, call throws(ZitadelError) in
+                try ZitadelSessionLifecycle.list(request, authorization: call.authorization, state: call.state)
+            }),
+        ZitadelEndpoint(
+            service: sessionServiceName, method: "SetSession",
+            request: Zitadel_Session_V2_SetSessionRequest.self, response: Zitadel_Session_V2_SetSessionResponse.self,
+            rest: .init(method: "PATCH", path: "/v2/sessions/{sessionId}", body: "*", successStatus: 200),
+            permission: "session.write",
+            fields: .sessionId(\.sessionID).loginName(\.checkedLoginName),
+            handle: { request, call throws(ZitadelError) in
+                MessageReply(try ZitadelSessionLifecycle.set(request, authorization: call.authorization, state: call.state))
+            }),
+        ZitadelEndpoint(
+            service: sessionServiceName, method: "DeleteSession",
+            request: Zitadel_Session_V2_DeleteSessionRequest.self, response: Zitadel_Session_V2_DeleteSessionResponse.self,
+            rest: .init(method: "DELETE", path: "/v2/sessions/{sessionId}", body: "*", successStatus: 200),
+            permission: "session.delete",
+            fields: .sessionId(\.sessionID),
+            handle: { request, call throws(ZitadelError) in
+                MessageReply(try ZitadelSessionLifecycle.delete(request, authorization: call.authorization, state: call.state))
+            }),
+    ]
+}
+
+/// Requests whose checks may name a user by login name (CreateSession, SetSession).
+protocol UserChecking {
+    var checks: Zitadel_Session_V2_Checks { get }
+    var hasChecks: Bool { get }
+}
+
+extension UserChecking {
+    var checkedLoginName: String? {
+        guard hasChecks, case .loginName(let name)? = checks.user.search else { return nil }
+        return name
+    }
+}
+
+extension Zitadel_Session_V2_CreateSessionRequest: UserChecking {}
+extension Zitadel_Session_V2_SetSessionRequest: UserChecking {}
