@@ -30,9 +30,46 @@ public struct TestResponse: Sendable {
 
     public var text: String { String(decoding: body, as: UTF8.self) }
 
+    /// The first value of the header `name` (case-insensitive); nil when there is none.
     public func header(_ name: String) -> String? {
         headers.first { $0.name.caseInsensitiveEquals(name) }?.value
     }
+
+    /// Every value of the header `name` (case-insensitive), in order: a repeated header (two
+    /// `Set-Cookie`, `Vary` sent twice) gives each of its values.
+    public func headerValues(_ name: String) -> [String] {
+        HeaderFields(headers).values(name)
+    }
+
+    /// `headers` with lookups by name.
+    public var headerFields: HeaderFields { HeaderFields(headers) }
+}
+
+/// Header fields in order, each as it arrived: a name sent twice is two fields, never merged or
+/// dropped. `fields["Set-Cookie"]` is the first value of that name (case-insensitive), and
+/// `values("Set-Cookie")` all of them.
+public struct HeaderFields: Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral, CustomStringConvertible {
+    public var fields: [HTTPField]
+
+    public init(_ fields: [HTTPField] = []) { self.fields = fields }
+
+    public init(arrayLiteral elements: HTTPField...) { fields = elements }
+
+    public var startIndex: Int { fields.startIndex }
+    public var endIndex: Int { fields.endIndex }
+    public subscript(position: Int) -> HTTPField { fields[position] }
+
+    /// The first value of `name` (case-insensitive); nil when there is none.
+    public subscript(name: String) -> String? {
+        fields.first { $0.name.caseInsensitiveEquals(name) }?.value
+    }
+
+    /// Every value of `name` (case-insensitive), in order.
+    public func values(_ name: String) -> [String] {
+        fields.filter { $0.name.caseInsensitiveEquals(name) }.map(\.value)
+    }
+
+    public var description: String { fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n") }
 }
 
 public struct TestingError: Error, CustomStringConvertible, Sendable {
@@ -66,29 +103,30 @@ public final class SessionMockTestClient: Sendable {
     public func stop() { server?.stop() }
 
     /// Sends one request. `target` is the path with an optional `?query`, percent-encoded as on the
-    /// wire; headers keep their order.
+    /// wire; headers keep their order, and a name given twice is sent twice.
     public func execute(_ method: String, _ target: String, headers: [(String, String)] = [],
                         body: [UInt8] = []) async throws -> TestResponse {
         switch setup {
         case .router:
-            let response = app.handle(Self.request(method, target, headers: headers, body: body))
-            return TestResponse(
-                status: response.status, headers: response.headers,
-                body: method == "HEAD" ? [] : response.body,
-                delayMilliseconds: response.delayMilliseconds, dropped: response.dropsConnection)
+            return Self.answer(app.handle(Self.request(method, target, headers: headers, body: body)), method: method)
         case .live:
             guard let server else { throw TestingError(description: "no live server") }
-            var text = "\(method) \(target) HTTP/1.1\r\nHost: \(server.host):\(server.port)\r\nConnection: close\r\n"
-            for (name, value) in headers { text += "\(name): \(value)\r\n" }
-            if !body.isEmpty || ["POST", "PUT", "PATCH"].contains(method) { text += "Content-Length: \(body.count)\r\n" }
-            let bytes = Array((text + "\r\n").utf8) + body
-            let host = server.host
-            let port = server.port
-            let tls = server.scheme == "https"
-            let received = try await Self.onOwnThread { OS.exchange(host: host, port: port, send: bytes, timeoutSeconds: 30, tls: tls) }
-            guard let received else { throw TestingError(description: "\(method) \(target): no answer within 30 s") }
-            return try Self.parse(received, method: method)
+            return try await Self.exchange(host: server.host, port: server.port, tls: server.scheme == "https",
+                                           method, target, headers: headers, body: body)
         }
+    }
+
+    /// One HTTP/1.1 request on a connection of its own to any server (`Connection: close`), read
+    /// to the end: what `.live` does, headers sent and received in order, repeated names kept.
+    static func exchange(host: String, port: Int, tls: Bool, _ method: String, _ target: String,
+                         headers: [(String, String)], body: [UInt8]) async throws -> TestResponse {
+        var text = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if !body.isEmpty || ["POST", "PUT", "PATCH"].contains(method) { text += "Content-Length: \(body.count)\r\n" }
+        let bytes = Array((text + "\r\n").utf8) + body
+        let received = try await onOwnThread { OS.exchange(host: host, port: port, send: bytes, timeoutSeconds: 30, tls: tls) }
+        guard let received else { throw TestingError(description: "\(method) \(target): no answer within 30 s") }
+        return try parse(received, method: method)
     }
 
     public func get(_ target: String, headers: [(String, String)] = []) async throws -> TestResponse {
@@ -96,6 +134,14 @@ public final class SessionMockTestClient: Sendable {
     }
 
     // MARK: - In process
+
+    /// An app's answer as `.router` reports it: its headers as they are, in order, repeats kept.
+    static func answer(_ response: HTTPResponse, method: String) -> TestResponse {
+        TestResponse(
+            status: response.status, headers: response.headers,
+            body: method == "HEAD" ? [] : response.body,
+            delayMilliseconds: response.delayMilliseconds, dropped: response.dropsConnection)
+    }
 
     /// The request as the server hands it to the app: path and query percent-decoded (`+` is a
     /// space in the query), `invalidUTF8` set when a decoded byte sequence is not UTF-8.

@@ -64,6 +64,37 @@ public struct WalletKitLoginStore: Sendable {
         users.first { Self.serves($0, project: project) }?.userId
     }
 
+    /// Who verify-login, called for `project`, logs in with the approved challenge `code`: the user
+    /// the challenge names (`named`: by the approval or a magic link), else the project's first
+    /// seeded user, else a user id made from the code.
+    public func loginUserId(named: String?, project: String, code: String) -> String {
+        named ?? defaultUserId(project: project) ?? Self.userId(fromChallengeCode: code)
+    }
+
+    /// The same for a challenge `owner` owns, or (nil) one every project in `accepted` (nil: any
+    /// project) may log in with: nil when the user depends on which project verify-login is
+    /// called for.
+    public func loginUserId(named: String?, owner: String?, accepted: Set<String>?, code: String) -> String? {
+        if let named { return named }
+        if let owner { return loginUserId(named: nil, project: owner, code: code) }
+        // Every project a caller could send gets one of these answers: each accepted project's,
+        // or, when any project is accepted, each seeded user's project's and any other project's.
+        var answers: Set<String> = []
+        if let accepted {
+            for project in accepted { answers.insert(loginUserId(named: nil, project: project, code: code)) }
+        } else {
+            for project in Set(users.compactMap(\.project)) { answers.insert(loginUserId(named: nil, project: project, code: code)) }
+            answers.insert(users.first { $0.project == nil }?.userId ?? Self.userId(fromChallengeCode: code))
+        }
+        return answers.count == 1 ? answers.first : nil
+    }
+
+    /// `user_` and the code without dashes, lowercased (`K7PX-22QA` → `user_k7px22qa`): who a
+    /// challenge logs in when neither it nor its project names anyone.
+    public static func userId(fromChallengeCode code: String) -> String {
+        "user_" + code.filter { $0 != "-" }.lowercased()
+    }
+
     /// "Sends" `user` a code: the seeded `verificationCode`, else `codeLength` random digits. It
     /// replaces any code sent to the user before.
     public mutating func sendCode(to user: WalletKitUser, nowMicros: Int64) -> Message {

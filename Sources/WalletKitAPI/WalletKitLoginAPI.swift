@@ -73,7 +73,7 @@ public enum WalletKitLoginAPI {
                 case .loggedIn(let userId):
                     // A challenge nobody named a user for logs in the project's first seeded
                     // user, else a user id made from the challenge's code.
-                    let user = userId ?? logins.defaultUserId(project: project) ?? "user_" + code.filter { $0 != "-" }.lowercased()
+                    let user = logins.loginUserId(named: userId, project: project, code: code)
                     return logins.issueSession(project: project, userId: user, nowMicros: now)
                 }
             case .code(let userId, let code):

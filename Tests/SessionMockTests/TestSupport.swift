@@ -46,11 +46,16 @@ struct Harness {
     }
 
     func send(_ method: String, _ path: String, headers: [String: String] = [:], bytes: [UInt8]) async throws -> HTTPResult {
-        let response = try await client.execute(method, path, headers: headers.sorted { $0.key < $1.key }, body: bytes)
-        var fields: [String: String] = [:]
-        for field in response.headers where fields[field.name] == nil { fields[field.name] = field.value }
-        return HTTPResult(status: response.status, headers: fields, body: Data(response.body),
-                          delayMilliseconds: response.delayMilliseconds, dropped: response.dropped)
+        try await send(method, path, fields: headers.sorted { $0.key < $1.key }, bytes: bytes)
+    }
+
+    /// Headers in this order, a name given twice sent twice (a dictionary cannot repeat one).
+    func send(_ method: String, _ path: String, fields: [(String, String)], body: String? = nil) async throws -> HTTPResult {
+        try await send(method, path, fields: fields, bytes: body.map { Array($0.utf8) } ?? [])
+    }
+
+    func send(_ method: String, _ path: String, fields: [(String, String)], bytes: [UInt8]) async throws -> HTTPResult {
+        HTTPResult(try await client.execute(method, path, headers: fields, body: bytes))
     }
 
     // Demo values of Seeds/default.json.
@@ -60,17 +65,35 @@ struct Harness {
 
 struct HTTPResult: Sendable {
     var status: Int
-    var headers: [String: String]
+    /// Every field in order, repeated names kept; `headers["X"]` is the first value of `X`
+    /// (case-insensitive), `headers.values("X")` all of them.
+    var headers: HeaderFields
     var body: Data
     /// In process, the delay asked for (not waited); live 0.
     var delayMilliseconds = 0
     var dropped = false
 
+    init(status: Int, headers: HeaderFields, body: Data, delayMilliseconds: Int = 0, dropped: Bool = false) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.delayMilliseconds = delayMilliseconds
+        self.dropped = dropped
+    }
+
+    /// The harness's answer, every header field kept.
+    init(_ response: TestResponse) {
+        self.init(status: response.status, headers: HeaderFields(response.headers), body: Data(response.body),
+                  delayMilliseconds: response.delayMilliseconds, dropped: response.dropped)
+    }
+
     var text: String { String(decoding: body, as: UTF8.self) }
 
-    func header(_ name: String) -> String? {
-        headers.first { $0.key.lowercased() == name.lowercased() }?.value
-    }
+    /// The first value of `name` (case-insensitive).
+    func header(_ name: String) -> String? { headers[name] }
+
+    /// Every value of `name` (case-insensitive), in order.
+    func headerValues(_ name: String) -> [String] { headers.values(name) }
 
     /// The body parsed with the project's strict parser (so a non-JSON body fails the test).
     func json() throws -> JSONValue { try JSONParser.parse([UInt8](body)) }
@@ -83,6 +106,7 @@ struct HTTPResult: Sendable {
     }()
 
     /// Through URLSession, as a Foundation client sends it (a few live tests want exactly that).
+    /// Foundation hands over a repeated response header as one field, its values joined by ", ".
     static func fetch(_ method: String, _ url: URL, headers: [String: String], body: Data?) async throws -> HTTPResult {
         var request = URLRequest(url: url)
         request.httpMethod = method
@@ -90,11 +114,11 @@ struct HTTPResult: Sendable {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await session.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
-        var fields: [String: String] = [:]
+        var fields: [HTTPField] = []
         for (name, value) in http.allHeaderFields {
-            if let name = name as? String, let value = value as? String { fields[name] = value }
+            if let name = name as? String, let value = value as? String { fields.append(HTTPField(name: name, value: value)) }
         }
-        return HTTPResult(status: http.statusCode, headers: fields, body: data)
+        return HTTPResult(status: http.statusCode, headers: HeaderFields(fields), body: data)
     }
 }
 

@@ -8,7 +8,8 @@ import SessionMockTesting
 @testable import Store
 @testable import WalletKitAPI
 
-/// Contract §8, row by row, against the bundled default scenario: each test in process and live.
+/// The login flow's rows (docs/walletkit.md#the-login-flow), one by one, against the bundled default
+/// scenario: each test in process and live.
 @Suite struct WalletKitLoginTests {
     static let project = Harness.project
 
@@ -440,7 +441,8 @@ import SessionMockTesting
 }
 
 /// Live only: the flow through URLSession, decoded the way WalletKit's generated Swift SDK decodes
-/// (`Codable` models, dates with `yyyy-MM-dd'T'HH:mm:ss.SSSZZZZZ`, contract §8).
+/// (`Codable` models, dates with `yyyy-MM-dd'T'HH:mm:ss.SSSZZZZZ`, so the mock sends 3 fraction digits:
+/// docs/decisions.md#walletkit).
 @Suite struct WalletKitFoundationClientTests {
     struct Challenge: Codable { var id: String; var code: String; var expired: Bool; var completed: Bool }
     struct Session: Codable {

@@ -1729,7 +1729,8 @@ paths:
       summary: Approve a session challenge, as the user would on another device
       description: |
         The challenge reads `completed: true` from now on, and `POST /users/verify-login` with its code logs in `userId`
-        (else the user the challenge was made for by login-with-magic-link, else the project's first seeded user). A
+        (else the user the challenge was made for by login-with-magic-link, else the project's first seeded user, else
+        `user_` and the code without dashes, lowercased: `user_q7rm4kx2`). The answer's `userId` is that user. A
         `userId` is taken as given: it need not be in `walletkit.users`. Completing a completed (not yet verified)
         challenge again answers 200 and may name another user. Seeded and created challenges alike.
       parameters:
@@ -1757,7 +1758,11 @@ paths:
             example: {userId: usr_bob}
       responses:
         '200':
-          description: The challenge as the endpoint would send it now, its project and the user it will log in.
+          description: |
+            The challenge as the endpoint would send it now, its project and `userId`, the user verify-login will log in
+            with it. `userId` is absent only when that depends on verify-login's `X-WalletKit-Project-ID`: a challenge
+            without a project that names no user, whose accepted projects have different first seeded users (the default
+            seed's `ANY-PROJECT`: `usr_alice` in `proj_demo`, `usr_bob` in `proj_other`).
           content:
             application/json:
               schema:
@@ -3087,7 +3092,7 @@ components:
         session:
           $ref: '#/components/schemas/ZitadelSession'
     ChallengeCompleted:
-      description: 'A completed challenge as the endpoint would send it now, its project (absent: every project) and the user verify-login will log in (absent: the project''s first seeded user).'
+      description: 'A completed challenge as the endpoint would send it now, its project (absent: every project) and the user verify-login will log in (absent only when it depends on verify-login''s project: a challenge of every project that names no user).'
       type: object
       additionalProperties: false
       required: [challenge]

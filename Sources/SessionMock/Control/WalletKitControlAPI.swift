@@ -47,7 +47,9 @@ struct WalletKitControlAPI: Sendable {
 
     /// `POST …/session-challenges/{code}/complete` `[{"userId"}]`: the challenge reads
     /// `completed: true` and verify-login logs in that user (else the one it was made for, else
-    /// the project's first seeded user).
+    /// the project's first seeded user, else `user_<code>`). The answer names that user; only for a
+    /// challenge no project owns and no one named, when it depends on verify-login's project
+    /// header, it names none.
     private func complete(_ request: HTTPRequest, _ state: ScenarioState) -> HTTPResponse {
         let code = request.pathParameters["code"] ?? ""
         var userId: String?
@@ -65,15 +67,20 @@ struct WalletKitControlAPI: Sendable {
             }
         }
         let elapsed = state.elapsedMicros
-        switch state.withWalletKit({ challenges, _ in challenges.approve(code: code, userId: userId, elapsedMicros: elapsed) }) {
+        let result = state.withWalletKit { challenges, logins -> (approval: SessionChallengeStore.Approval, loginUser: String?) in
+            let approval = challenges.approve(code: code, userId: userId, elapsedMicros: elapsed)
+            guard case .completed(let project, _, let named) = approval else { return (approval, nil) }
+            return (approval, logins.loginUserId(named: named, owner: project, accepted: challenges.projects, code: code))
+        }
+        switch result.approval {
         case .notFound: return AdminAPI.error(404, "no session challenge with code '\(code)'")
         case .expired: return AdminAPI.error(409, "session challenge '\(code)' has expired: it can no longer be approved")
         case .alreadyUsed: return AdminAPI.error(409, "session challenge '\(code)' has already logged a user in")
-        case .completed(let project, let challenge, let user):
+        case .completed(let project, let challenge, _):
             guard case .object(var members) = SessionChallengeCollection.entry(project: project, challenge: challenge) else {
                 return AdminAPI.error(500, "unencodable challenge")
             }
-            if let user { members.append(("userId", .string(user))) }
+            if let user = result.loginUser { members.append(("userId", .string(user))) }
             return .json(200, JSONValue.object(members).serialized)
         }
     }
