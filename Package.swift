@@ -9,10 +9,10 @@ import PackageDescription
 //   MicroHTTP       HTTP over libmicrohttpd: server, request, response, router (knows no vendor)
 //   Seeds           the seed model (one Factor table), its validating parser, seed files
 //   Store           scenario state, isolated copies, timelines, fault firing (no wire encoding)
-//   MockPipeline    what every mocked request goes through before its endpoint, and the
-//                   error shape each API lends it
+//   MockPipeline    what every mocked request goes through before its endpoint, the error
+//                   shape each API lends it, and the declaration type the APIs register with
 //   WalletKitAPI    WalletKit's wire shapes, errors and handlers
-//   ZitadelAPI      ZITADEL Session Service: REST, Connect, gRPC-Web (never imports WalletKitAPI)
+//   ZitadelAPI      ZITADEL's RPCs, each declared once: REST, Connect, gRPC-Web (never imports WalletKitAPI)
 //   SessionMock     the app: route table, control API, journal, the server around it
 //   SessionMockTesting  one test surface, in process or over a socket
 //   session-mock    the CLI
@@ -43,7 +43,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // HMAC-SHA1 for TOTP codes (and, later, TLS); libmicrohttpd-dev already pulls it in.
+        // HMAC-SHA1 for TOTP codes, and the local CA's certificates; libmicrohttpd-dev already pulls it in.
         .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
         // glibc's malloc_trim, which the Glibc module does not export.
         .systemLibrary(name: "CPlatform"),
@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["Seeds", "Platform"]),
         .target(name: "MockPipeline", dependencies: ["MicroHTTP", "Store", "Seeds", "JSON"]),
 
-        .target(name: "WalletKitAPI", dependencies: ["MockPipeline", "MicroHTTP", "Store", "Seeds", "JSON"]),
+        .target(name: "WalletKitAPI", dependencies: ["MockPipeline", "MicroHTTP", "Store", "Seeds", "JSON", "Platform"]),
         .target(
             name: "ZitadelAPI",
             dependencies: [
@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "session-mock",
             dependencies: [
-                "SessionMock", "Seeds", "Platform",
+                "SessionMock", "MicroHTTP", "Seeds", "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
