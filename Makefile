@@ -7,6 +7,10 @@ SHARED ?= ../shared
 
 .PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker image image-test connect-client zitadel-sdk proto stamp openapi foundation-check
 
+# Swift sources that `format` and `lint` cover (generated files left out): scripts/swift_files.sh.
+SWIFT_FILES = $(shell bash scripts/swift_files.sh)
+.PHONY: format lint imports doc-links
+
 # Installs libmicrohttpd's, zlib's and GnuTLS's headers when pkg-config cannot find them (Debian/Ubuntu).
 deps:
 	@if ! pkg-config --exists libmicrohttpd zlib gnutls 2>/dev/null; then \
@@ -24,10 +28,15 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps bundle-check seed-schema swift-test foundation-check conformance openapi connect-client zitadel-sdk lint-docker
+test: deps bundle-check seed-schema swift-test foundation-check conformance openapi connect-client zitadel-sdk lint-docker lint doc-links
 
-swift-test:
-	swift test $(SWIFT_BUILD_FLAGS)
+# SwiftPM refuses imports from outside a target's dependency closure; scripts/check_imports.py
+# also refuses imports its direct dependencies do not list.
+swift-test: imports
+	swift test --explicit-target-dependency-import-check error $(SWIFT_BUILD_FLAGS)
+
+imports:
+	python3 scripts/check_imports.py
 
 # The executable links FoundationEssentials only: full Foundation would bring CoreFoundation and ICU.
 foundation-check: build
@@ -76,6 +85,13 @@ connect-client: build
 zitadel-sdk: build
 	VENV=$(VENV) SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/zitadel_sdk_check.sh
 
+# swift-format (ships with the toolchain) with .swift-format: `format` rewrites in place, `lint` fails on any finding.
+format:
+	swift format format --in-place --parallel $(SWIFT_FILES)
+
+lint:
+	swift format lint --strict --parallel $(SWIFT_FILES)
+
 # Regenerates the committed Swift and Python stubs from proto/ (needs protoc: apt-get install protobuf-compiler).
 proto:
 	bash scripts/generate_proto.sh
@@ -83,3 +99,7 @@ proto:
 # The control API's OpenAPI (served at /__admin/openapi.yaml): validated, then schemathesis against the server.
 openapi: build
 	bash scripts/check_openapi.sh
+
+# Every relative link and #anchor in README.md, CONTRIBUTING.md and docs/*.md resolves.
+doc-links:
+	python3 scripts/check_doc_links.py

@@ -91,7 +91,8 @@ package struct ZitadelEndpoint: Sendable {
 }
 
 /// Where a request message's fields come from besides the body, and what fault rules read
-/// from it.
+/// from it. Setters are closures, not key paths: a stored key path is applied through the
+/// runtime on every request.
 package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
     /// A field bound from a path parameter or query parameter of the REST mapping.
     package struct Binding: Sendable {
@@ -108,18 +109,20 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
     package init() {}
 
     /// The session the request names: the path's `{sessionId}` on REST, and `match.sessionId`.
-    package static func sessionId(_ keyPath: WritableKeyPath<Request, String> & Sendable) -> Self {
+    package static func sessionId(
+        get: @escaping @Sendable (Request) -> String, set: @escaping @Sendable (inout Request, String) -> Void
+    ) -> Self {
         var fields = Self()
-        fields.path = [Binding(names: ["sessionId"], set: { $0[keyPath: keyPath] = $1 })]
+        fields.path = [Binding(names: ["sessionId"], set: set)]
         fields.faultKeys = ["sessionId"]
-        fields.subject = { FaultSubject(sessionId: $0[keyPath: keyPath]) }
+        fields.subject = { FaultSubject(sessionId: get($0)) }
         return fields
     }
 
     /// A query parameter (GET mappings), by its JSON and proto names.
-    package func query(_ names: [String], _ keyPath: WritableKeyPath<Request, String> & Sendable) -> Self {
+    package func query(_ names: [String], set: @escaping @Sendable (inout Request, String) -> Void) -> Self {
         var fields = self
-        fields.query.append(Binding(names: names, set: { $0[keyPath: keyPath] = $1 }))
+        fields.query.append(Binding(names: names, set: set))
         return fields
     }
 
@@ -137,12 +140,16 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
     }
 }
 
-/// What a handler runs with: the request (headers) and the scenario copy it was routed to.
+/// What a handler runs with: the request's credentials and the scenario copy it was routed to.
 package struct ZitadelCall {
-    package let request: HTTPRequest
+    /// The `Authorization` header.
+    package let authorization: String?
     package let state: ScenarioState
 
-    package var authorization: String? { request.header("Authorization") }
+    init(_ request: HTTPRequest, state: ScenarioState) {
+        authorization = request.header("Authorization")
+        self.state = state
+    }
 }
 
 /// What a handler answers, encoded by the transport that carries it. A thrown encoding error

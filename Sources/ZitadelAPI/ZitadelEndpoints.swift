@@ -26,7 +26,8 @@ package enum ZitadelEndpoints {
             request: Zitadel_Session_V2_GetSessionRequest.self, response: Zitadel_Session_V2_GetSessionResponse.self,
             rest: .init(method: "GET", path: "/v2/sessions/{sessionId}", body: nil, successStatus: 200),
             permission: "session.read",
-            fields: .sessionId(\.sessionID).query(["sessionToken", "session_token"], \.sessionToken),
+            fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 })
+                .query(["sessionToken", "session_token"], set: { $0.sessionToken = $1 }),
             handle: ZitadelSessionAPI.getSession),
         ZitadelEndpoint(
             service: sessionServiceName, method: "CreateSession",
@@ -51,7 +52,7 @@ package enum ZitadelEndpoints {
             request: Zitadel_Session_V2_SetSessionRequest.self, response: Zitadel_Session_V2_SetSessionResponse.self,
             rest: .init(method: "PATCH", path: "/v2/sessions/{sessionId}", body: "*", successStatus: 200),
             permission: "session.write",
-            fields: .sessionId(\.sessionID).loginName(\.checkedLoginName),
+            fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 }).loginName(\.checkedLoginName),
             handle: { request, call throws(ZitadelError) in
                 MessageReply(try ZitadelSessionLifecycle.set(request, authorization: call.authorization, state: call.state))
             }),
@@ -60,7 +61,7 @@ package enum ZitadelEndpoints {
             request: Zitadel_Session_V2_DeleteSessionRequest.self, response: Zitadel_Session_V2_DeleteSessionResponse.self,
             rest: .init(method: "DELETE", path: "/v2/sessions/{sessionId}", body: "*", successStatus: 200),
             permission: "session.delete",
-            fields: .sessionId(\.sessionID),
+            fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 }),
             handle: { request, call throws(ZitadelError) in
                 MessageReply(try ZitadelSessionLifecycle.delete(request, authorization: call.authorization, state: call.state))
             }),

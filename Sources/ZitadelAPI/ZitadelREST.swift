@@ -14,24 +14,34 @@ enum ZitadelREST {
         rest: ZitadelEndpoint.RESTMapping, fields: ZitadelRequestFields<Request>,
         handle: (Request, ZitadelCall) throws(ZitadelError) -> Reply
     ) -> (HTTPResponse, scenario: String?) {
-        let decoded = Result { () throws(ZitadelError) in try message(Request.self, of: request, rest: rest, fields: fields) }
+        let decoded: Result<Request, ZitadelError>
+        do throws(ZitadelError) {
+            decoded = .success(try message(Request.self, of: request, rest: rest, fields: fields))
+        } catch {
+            decoded = .failure(error)
+        }
         return pipeline.run(
             request, shape: shape,
             subject: {
-                var subject = (try? decoded.get()).map(fields.subject) ?? FaultSubject()
+                var subject: FaultSubject
+                if case .success(let message) = decoded { subject = fields.subject(message) } else { subject = FaultSubject() }
                 subject.rpc = rpc
                 return subject
             },
             endpoint: { request, state in
+                let reply: Reply
                 do throws(ZitadelError) {
-                    let reply = try handle(try decoded.get(), ZitadelCall(request: request, state: state))
-                    do {
-                        return try reply.restResponse(status: rest.successStatus)
-                    } catch {
-                        return ZitadelError.internalError.response
+                    switch decoded {
+                    case .success(let message): reply = try handle(message, ZitadelCall(request, state: state))
+                    case .failure(let error): throw error
                     }
                 } catch {
                     return error.response
+                }
+                do {
+                    return try reply.restResponse(status: rest.successStatus)
+                } catch {
+                    return ZitadelError.internalError.response
                 }
             })
     }
@@ -53,9 +63,15 @@ enum ZitadelREST {
         for binding in fields.path {
             binding.set(&message, request.pathParameters[binding.names[0]] ?? "")
         }
-        for binding in fields.query {
-            if let value = binding.names.lazy.compactMap({ request.queryValue($0) }).first {
-                binding.set(&message, value)
+        // A plain loop: a lazy collection would capture (copy) the request.
+        if !request.query.isEmpty {
+            for binding in fields.query {
+                for name in binding.names {
+                    if let value = request.queryValue(name) {
+                        binding.set(&message, value)
+                        break
+                    }
+                }
             }
         }
         return message

@@ -109,7 +109,7 @@ enum ZitadelRPC {
             endpoint: { request, state in
                 do throws(ZitadelError) {
                     let message = try decoded.get().message
-                    let reply = try handle(message, ZitadelCall(request: request, state: state))
+                    let reply = try handle(message, ZitadelCall(request, state: state))
                     do {
                         return wire.success(try wire.encodesJSON ? reply.json() : reply.proto())
                     } catch {
