@@ -6,7 +6,7 @@ The seed keeps the default scenario's benchmark records (challenge K7PX-22QA of 
 generated records shaped like them:
 
   challenges:  code "BENCH-%06d" (i = 0..N-1), id "sc_bench_%06d", project proj_demo
-  sessions:    id str(400000000000000000 + i), a user + password + webAuthN session like the §2 example
+  sessions:    id str(400000000000000000 + i), a user + password + webAuthN session like 312909075212468632
   tokens:      admin-pat (session.read) and "bench-pat-%04d" (no permissions, creators of the sessions)
 
 Usage: gen_seed.py OUT.json [--sessions N] [--challenges N] [--tokens N]

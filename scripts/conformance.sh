@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Schemathesis against the vendors' own specs, limited to the operations session-mock fakes:
-# WalletKit `users_get-session-challenge` and its login flow (contract §8: create-session-challenge,
+# WalletKit `users_get-session-challenge` and its login flow (create-session-challenge,
 # login-with-email, login-with-magic-link, verify-login, refresh-token, logout), and ZITADEL's five
 # Session Service operations.
 # Called by `make conformance` after `swift build`.
@@ -8,7 +8,8 @@
 # Environment:
 #   SESSION_MOCK_BIN          path to a built session-mock (default: `swift build --show-bin-path`)
 #   SWIFT_BUILD_FLAGS         extra flags for that `swift build --show-bin-path` (default: none)
-#   SHARED                    folder holding contracts/ (default: ../shared, relative to the repo root)
+#   SHARED                    folder holding the vendors' specs in contracts/ (default: ../shared, relative to
+#                             the repo root)
 #   CONFORMANCE_MAX_EXAMPLES  test cases per operation (default: 200)
 #   CONFORMANCE_SEED          schemathesis random seed (default: 20250306, so runs repeat)
 set -euo pipefail
@@ -189,16 +190,18 @@ HOOKS
 
 # --- Checks that cannot hold for this mock --------------------------------------------------------
 # positive_data_acceptance: the vendor specs type `code`, `sessionId` and `sessionToken` as bare
-#   strings, but the real services (and the pinned contract) answer 400 to an empty `code`, an unknown
-#   challenge code, an empty sessionToken or a sessionId over 200 chars (ZITADEL's proto validation).
+#   strings, but the real services (and the mock: docs/walletkit.md, docs/zitadel.md) answer 400 to an
+#   empty `code`, an unknown challenge code, an empty sessionToken or a sessionId over 200 chars
+#   (ZITADEL's proto validation).
 WALLETKIT_EXCLUDED="positive_data_acceptance"
 ZITADEL_EXCLUDED="positive_data_acceptance"
-# The lifecycle operations (contract §7), besides positive_data_acceptance as above:
+# The lifecycle operations (docs/zitadel.md#the-session-lifecycle), besides positive_data_acceptance as
+# above:
 # negative_data_rejection: the swagger marks each body required, but grpc-gateway (ZITADEL's REST
 #   layer) decodes a missing body (io.EOF) as the empty message, and so does the mock; the only
 #   "invalid" request this check sends that the mock accepts is that one.
 # response_schema_conformance (CreateSession only): the swagger documents 200, but ZITADEL's gateway
-#   answers 201 (the proto's http_response.success_code) and the contract pins 201, so the success
+#   answers 201 (the proto's http_response.success_code) and so does the mock, so the success
 #   body is checked against the `default` (rpcStatus) schema. ZitadelLifecycleTests checks it instead.
 # allow_header_conformance (ListSessions only): `/v2/sessions/search` is also `/v2/sessions/{sessionId}`
 #   with the id "search" (grpc-gateway matches GET, PATCH and DELETE there to GetSession, SetSession and
@@ -207,13 +210,13 @@ ZITADEL_EXCLUDED="positive_data_acceptance"
 CREATE_EXCLUDED="positive_data_acceptance,negative_data_rejection,response_schema_conformance"
 LIFECYCLE_EXCLUDED="positive_data_acceptance,negative_data_rejection"
 LIST_EXCLUDED="$LIFECYCLE_EXCLUDED,allow_header_conformance"
-# The login flow (contract §8), per operation (create-session-challenge and logout: every check holds;
-# logout gets a fresh access token per case, see the hooks above):
+# The login flow (docs/walletkit.md#the-login-flow), per operation (create-session-challenge and logout:
+# every check holds; logout gets a fresh access token per case, see the hooks above):
 # positive_data_acceptance (login-with-email, login-with-magic-link): the vendor types `email` as a bare
 #   string, but an email no seeded user of the project has is 400 user_not_found, and an empty one 400
-#   missing_field (contract §8: "unknown email → 400", "missing fields → 400"), one over 254 bytes 400 invalid_field.
+#   missing_field, one over 254 bytes 400 invalid_field (docs/walletkit.md#the-login-flow).
 # positive_data_acceptance (verify-login): the vendor's body requires no member and types each as a
-#   nullable string, but every login that does not verify is a 400 (contract §8): neither form
+#   nullable string, but every login that does not verify is a 400: neither form
 #   (missing_field), both forms (conflicting_fields), only a login method the mock does not fake
 #   (unsupported_login_method), a challenge that is unknown, not completed, expired or spent, a wrong or
 #   spent verification code, an unknown user_id.

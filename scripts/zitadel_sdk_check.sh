@@ -24,7 +24,8 @@ run_check() {
     PYTHONDONTWRITEBYTECODE=1 PYTHONWARNINGS=ignore "$VENV/bin/python" scripts/zitadel_sdk/check.py "$2"
 }
 run_check "plain HTTP, $url" "$url"
-# Base-URL isolation (contract §9): the SDK's host with a /__scenario/NAME@KEY prefix, a private copy.
+# Base-URL isolation (docs/testing.md#isolation-by-base-url-__scenarionamekey): the SDK's host with a
+# /__scenario/NAME@KEY prefix, a private copy.
 run_check "base URL $url/__scenario/default@sdk-worker" "$url/__scenario/default@sdk-worker"
 
 # HTTPS with the CA `session-mock cert` writes, trusted the way Python clients trust one (SSL_CERT_FILE /

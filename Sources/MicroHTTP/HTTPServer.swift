@@ -14,7 +14,7 @@ public struct HTTPServerError: Error, CustomStringConvertible {
 }
 
 /// libmicrohttpd limits. The defaults suit a local mock polled by test suites; each one is
-/// documented in the README (Robustness).
+/// documented in docs/cli.md#robustness-limits.
 public struct HTTPServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     public var port: Int = 8080

@@ -33,7 +33,8 @@ package struct MockRequestPipeline: Sendable {
     package func run(_ request: HTTPRequest, shape: any MockErrorShape, subject: () -> FaultSubject,
              endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse) -> (HTTPResponse, scenario: String?) {
         let test = TestHeaders(request)
-        // The header wins over a `/__scenario/NAME[@KEY]/` base URL (contract §9).
+        // The header wins over a `/__scenario/NAME[@KEY]/` base URL
+        // (docs/testing.md#isolation-by-base-url-__scenarionamekey).
         var selector = test.scenario?.trimmingSpaces
         if selector == nil, !request.pathParameters.isEmpty, let prefixed = request.pathParameters[Self.prefixScenarioParameter] {
             guard !prefixed.hasSuffix("@") else {

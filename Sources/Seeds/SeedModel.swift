@@ -340,12 +340,13 @@ public struct ZitadelSession: Sendable, Equatable {
     }
 }
 
-/// The two mocked APIs; fault rules and error shapes are chosen by it.
+/// The mocked APIs, one per vendor; fault rules and error shapes are chosen by it.
 public enum MockedAPI: String, Sendable, CaseIterable {
     case walletKit = "walletkit"
     case zitadel = "zitadel"
 
-    /// The error statuses the API documents for its endpoint (contract §1, §2).
+    /// The error statuses the API's endpoints document: what `X-Mock-Status` and a fault `status`
+    /// without `body` may name (docs/testing.md#faults-and-test-headers).
     public var documentedErrorStatuses: [Int] {
         switch self {
         case .walletKit: return [400, 401, 403, 500]

@@ -24,7 +24,7 @@ public struct SeedError: Error, Sendable, CustomStringConvertible {
 /// limit) so one run of `validate` shows everything wrong in a file.
 ///
 /// Reads a `JSONTape`, so a value's JSON path is worked out only when something is wrong with it
-/// (building every path up front was a large part of loading a 100k-record seed).
+/// (building every path up front would be a large part of loading a 100k-record seed).
 public struct SeedParser: Sendable {
     private let file: String
     private let vocabulary: SeedVocabulary
@@ -316,7 +316,7 @@ public struct SeedParser: Sendable {
         var result: [Entry?] = []
         result.reserveCapacity(entries.count)
         // Entries are moved out of the parts, not copied: a session seed holds some twenty
-        // strings, and copying 100,000 of them (then freeing the originals) was a tenth of start-up.
+        // strings, and copying 100,000 of them (then freeing the originals) would cost a tenth of start-up.
         for part in parts.indices {
             issues += parts[part].issues.prefix(Self.maxIssues - issues.count)
             var parsed: [Entry?] = []

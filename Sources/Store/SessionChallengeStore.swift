@@ -9,7 +9,7 @@ public struct SessionChallengeStore: Sendable {
         var challenge: SessionChallenge
         var timeline: [TimelineStep]
         /// What polls and the login flow change about the challenge, out of line: most seeded
-        /// challenges never get any, and held inline it made every record twice the size.
+        /// challenges never get any, and held inline it would make every record twice the size.
         private var progressBox: ProgressBox?
 
         private struct Progress: Sendable {
@@ -95,7 +95,8 @@ public struct SessionChallengeStore: Sendable {
         }
     }
 
-    /// What verify-login finds for a challenge code, in contract §8's order.
+    /// What verify-login finds for a challenge code, in the order it checks: unknown, another
+    /// project, already used, expired, not completed (docs/walletkit.md#the-login-flow).
     public enum LoginLookup: Sendable, Equatable {
         case notFound
         case otherProject
@@ -177,10 +178,10 @@ public struct SessionChallengeStore: Sendable {
         return challenge
     }
 
-    /// Contract §8's challenge code alphabet.
+    /// The alphabet of created challenge codes: A–Z and 2–9 (docs/decisions.md#walletkit-login-flow).
     public static let codeAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ23456789".utf8)
 
-    /// verify-login with a challenge code: checks it in contract §8's order and, when it logs in,
+    /// verify-login with a challenge code: checks it in `LoginLookup`'s order and, when it logs in,
     /// spends it in the same step (so two concurrent verifies issue one session).
     public mutating func logIn(code: String, project: String, elapsedMicros: Int64) -> LoginLookup {
         guard var record = records[code] else { return .notFound }

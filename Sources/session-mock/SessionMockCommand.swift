@@ -15,7 +15,13 @@ import Seeds
 struct SessionMockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session-mock",
-        abstract: "A local fake of WalletKit's session challenge and ZITADEL's GetSession, for integration tests.",
+        abstract: "A local fake of WalletKit's and ZITADEL's login APIs, for integration tests.",
+        discussion: """
+        WalletKit: the session challenge and its login flow (create-session-challenge, login-with-email, \
+        login-with-magic-link, verify-login, refresh-token, logout). ZITADEL Session Service v2: CreateSession, \
+        SetSession, GetSession, ListSessions and DeleteSession, over REST, Connect and gRPC-Web. The control API \
+        under /__admin resets state, switches scenarios and reads the request journal.
+        """,
         version: "\(BuildInfo.current.version) (\(BuildInfo.current.commit))",
         subcommands: [Serve.self, Validate.self, Health.self, Routes.self, Cert.self],
         defaultSubcommand: Serve.self)
@@ -144,7 +150,7 @@ extension Serve {
 struct Cert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a local CA (ca.pem, ca-key.pem) and a server certificate it signed (server.pem, server-key.pem) for serve --tls-cert/--tls-key.",
-        discussion: "The server certificate names localhost, 127.0.0.1 and ::1, plus each --host. Keys are written with mode 0600. Trust ca.pem in the client (see the README) and keep verifying certificates.")
+        discussion: "The server certificate names localhost, 127.0.0.1 and ::1, plus each --host. Keys are written with mode 0600. Trust ca.pem in the client (see docs/tls.md) and keep verifying certificates.")
 
     @Option(help: "Folder to write into (created if missing).") var out: String
     @Option(help: "Days the certificates are valid.") var days = 365
@@ -169,7 +175,7 @@ struct Cert: ParsableCommand {
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check seed files (or folders of them); exit 2 on the first bad one, listing every problem.")
+        abstract: "Check seed files (or folders of them), listing every problem; exit 2 if any is bad.")
 
     @Argument(help: "Seed files or folders.") var paths: [String]
 

@@ -8,7 +8,7 @@ import SwiftProtobuf
 @testable import SessionMock
 @testable import ZitadelAPI
 
-/// Contract §9: HTTPS with a local CA (live only: TLS exists only on a socket), and base-URL
+/// HTTPS with a local CA (docs/tls.md; live only: TLS exists only on a socket), and base-URL
 /// isolation (in process and live).
 @Suite struct HTTPSTests {
     /// One CA and server certificate for the suite, written where curl can read them.
@@ -55,7 +55,7 @@ import SwiftProtobuf
         #expect(walletKit.exitCode == 0)
         #expect(walletKit.output == #"{"id":"sc_01HZX3","code":"K7PX-22QA","expired":false,"completed":false}"#)
         let zitadel = try Self.curl(["-H", "Authorization: Bearer admin-pat", base + "/v2/sessions/312909075212468632"])
-        #expect(zitadel.exitCode == 0 && zitadel.output == ZitadelContractTests.contractExample)
+        #expect(zitadel.exitCode == 0 && zitadel.output == ZitadelContractTests.documentedExample)
         let connect = try Self.curl(["-H", "Authorization: Bearer admin-pat", "-H", "Content-Type: application/json",
                                      "--data", #"{"sessionId":"312909075212468632"}"#, base + "/zitadel.session.v2.SessionService/GetSession"])
         #expect(connect.exitCode == 0 && connect.output.hasPrefix(#"{"session":{"id":"312909075212468632""#), "\(connect.output)")
@@ -130,7 +130,8 @@ extension HTTPResult {
     }
 }
 
-/// `/__scenario/NAME[@KEY]/…` (contract §9), in process and live, every API and transport.
+/// `/__scenario/NAME[@KEY]/…` (docs/testing.md#isolation-by-base-url-__scenarionamekey), in process
+/// and live, every API and transport.
 @Suite struct ScenarioPrefixTests {
     @Test(arguments: TestingSetup.allCases)
     func twoWorkersByBaseURLNeverSeeEachOther(setup: TestingSetup) async throws {

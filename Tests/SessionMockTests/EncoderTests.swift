@@ -11,7 +11,8 @@ import Testing
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// Byte-exact response bodies (contract §1, §2) and the JSON reader/writer under them.
+/// Byte-exact response bodies (the session challenge and GetSession examples of docs/walletkit.md and
+/// docs/zitadel.md) and the JSON reader/writer under them.
 @Suite struct EncoderTests {
     static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
@@ -105,18 +106,18 @@ import Testing
         #expect(ZitadelError.forced(status: 418) == nil)
     }
 
-    // MARK: - ZITADEL session (contract §2 example)
+    // MARK: - ZITADEL session (the documented example)
 
-    /// The example of contract §2, compact.
-    static let contractExample = #"{"session":{"id":"312909075212468632","creationDate":"2025-03-06T14:42:07.731226Z","changeDate":"2025-03-06T14:42:08.152937Z","sequence":"4","factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","id":"312909037640286104","loginName":"minnie@example.com","displayName":"Minnie Mouse","organizationId":"312908994858385304"},"password":{"verifiedAt":"2025-03-06T14:42:08.152937Z"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:08.152937Z","userVerified":true}},"metadata":{"tenant":"YWNtZQ=="},"userAgent":{"fingerprintId":"fp-8c2f","ip":"203.0.113.7","description":"Chrome 122 on macOS","header":{"accept-language":{"values":["de-CH","en"]}}},"expirationDate":"2025-03-07T02:42:07.731226Z"}}"#
+    /// The full session of docs/zitadel.md#curl-examples (`312909075212468632`), compact.
+    static let documentedExample = #"{"session":{"id":"312909075212468632","creationDate":"2025-03-06T14:42:07.731226Z","changeDate":"2025-03-06T14:42:08.152937Z","sequence":"4","factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","id":"312909037640286104","loginName":"minnie@example.com","displayName":"Minnie Mouse","organizationId":"312908994858385304"},"password":{"verifiedAt":"2025-03-06T14:42:08.152937Z"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:08.152937Z","userVerified":true}},"metadata":{"tenant":"YWNtZQ=="},"userAgent":{"fingerprintId":"fp-8c2f","ip":"203.0.113.7","description":"Chrome 122 on macOS","header":{"accept-language":{"values":["de-CH","en"]}}},"expirationDate":"2025-03-07T02:42:07.731226Z"}}"#
 
-    @Test func contractExampleRoundTripsByteForByte() throws {
-        let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(Self.contractExample))
+    @Test func documentedExampleRoundTripsByteForByte() throws {
+        let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(Self.documentedExample))
         #expect(entry.sessionToken == nil)
-        #expect(Self.body(entry.session) == Self.contractExample)
+        #expect(Self.body(entry.session) == Self.documentedExample)
         // Stored, the response is encoded once and sent as is.
         let store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: [entry]), now: 0)
-        #expect(store.record(id: "312909075212468632").map { Self.text($0.responseBody) } == Self.contractExample)
+        #expect(store.record(id: "312909075212468632").map { Self.text($0.responseBody) } == Self.documentedExample)
     }
 
     @Test func fieldOrderIsProtoOrderWhateverTheSeedOrder() throws {
@@ -131,7 +132,7 @@ import Testing
           "sequence":4,"change_date":"2025-03-06T14:42:08.152937Z","creation_date":"2025-03-06T14:42:07.731226Z","id":"312909075212468632"}}
         """#
         let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(shuffled))
-        #expect(Self.body(entry.session) == Self.contractExample)
+        #expect(Self.body(entry.session) == Self.documentedExample)
     }
 
     // MARK: - proto3 omission rules

@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func storedSessionReadsBackFromItsBody() throws {
-        let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(EncoderTests.contractExample))
+        let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(EncoderTests.documentedExample))
         let store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: [entry]), now: StoreTests.now)
         let record = try #require(store.record(id: entry.session.id))
         #expect(record.session == entry.session)

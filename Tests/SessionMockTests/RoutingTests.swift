@@ -11,7 +11,8 @@ import SessionMockTesting
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// Contract §3 and HTTP behaviour: unknown routes, HEAD, keep-alive, never HTML, never a crash.
+/// Routing and HTTP behaviour (docs/decisions.md#everything-else, docs/cli.md#robustness-limits):
+/// unknown routes, HEAD, keep-alive, never HTML, never a crash.
 @Suite struct RoutingTests {
     @Test(arguments: TestingSetup.allCases, ["/", "/nope", "/__admin/nope", "/users", "/v2"])
     func unknownPathsElsewhereAreJSON404WithPath(setup: TestingSetup, path: String) async throws {

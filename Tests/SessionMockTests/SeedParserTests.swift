@@ -10,7 +10,7 @@ import Testing
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// Seed validation (contract §4): every bad seed names the file, the JSON path and the reason.
+/// Seed validation (docs/seeds.md#errors): every bad seed names the file, the JSON path and the reason.
 @Suite struct SeedParserTests {
     static let file = "bad-seed.json"
 
@@ -572,7 +572,8 @@ import Testing
     }
 }
 
-/// `zitadel.users` and `zitadel.instanceId` (contract §7), and the TOTP codes a user check accepts.
+/// `zitadel.users` and `zitadel.instanceId` (docs/seeds.md#zitadel-users), and the TOTP codes a user
+/// check accepts.
 @Suite struct ZitadelUserSeedTests {
     @Test func usersAreParsedWithEveryField() throws {
         let seed = try SeedParser.parse(Array(#"""

@@ -9,7 +9,8 @@ import Testing
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// Inputs that once crashed or slipped through validation.
+/// Edge inputs of seed parsing: each is refused with a reason or sent as docs/seeds.md#values says,
+/// never a crash and never a silent pass.
 @Suite struct SeedRegressionTests {
     @Test(arguments: ["200000000d", "999999999999d", "36600000h1h"])
     func hugeDurationsAreRefusedNotTrapped(text: String) {

@@ -9,7 +9,7 @@ import Testing
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// RFC 3339 timestamps, `now±duration` and durations (contract §4).
+/// RFC 3339 timestamps, `now±duration` and durations (docs/seeds.md#values).
 @Suite struct SeedTimeTests {
     /// 2025-03-06T14:42:07.731226Z in microseconds since the epoch.
     static let now: Int64 = 1_741_272_127_731_226

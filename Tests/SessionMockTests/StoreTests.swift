@@ -10,7 +10,7 @@ import Testing
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// The stores behind the endpoints and the scenario registry (contract §4, §5).
+/// The stores behind the endpoints and the scenario registry (docs/seeds.md, docs/control-api.md).
 @Suite struct StoreTests {
     static func challenge(_ code: String, expired: Bool = false, completed: Bool = false) -> SessionChallenge {
         SessionChallenge(id: "id-" + code, code: code, expired: expired, completed: completed)

@@ -11,7 +11,8 @@ import SessionMockTesting
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// Contract §1, row by row, against the bundled default scenario: each test in process and live.
+/// The session challenge's rows (docs/walletkit.md#get-userssession-challengecode), one by one,
+/// against the bundled default scenario: each test in process and live.
 @Suite struct WalletKitContractTests {
     let path = "/users/session-challenge"
 

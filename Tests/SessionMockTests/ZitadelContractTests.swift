@@ -11,18 +11,19 @@ import SessionMockTesting
 @testable import WalletKitAPI
 @testable import ZitadelAPI
 
-/// Contract §2, row by row, against the bundled default scenario: each test in process and live.
+/// GetSession's rows (docs/zitadel.md#getsession-get-v2sessionssessionidsessiontoken), one by one,
+/// against the bundled default scenario: each test in process and live.
 @Suite struct ZitadelContractTests {
-    static let contractExample = #"{"session":{"id":"312909075212468632","creationDate":"2025-03-06T14:42:07.731226Z","changeDate":"2025-03-06T14:42:08.152937Z","sequence":"4","factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","id":"312909037640286104","loginName":"minnie@example.com","displayName":"Minnie Mouse","organizationId":"312908994858385304"},"password":{"verifiedAt":"2025-03-06T14:42:08.152937Z"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:08.152937Z","userVerified":true}},"metadata":{"tenant":"YWNtZQ=="},"userAgent":{"fingerprintId":"fp-8c2f","ip":"203.0.113.7","description":"Chrome 122 on macOS","header":{"accept-language":{"values":["de-CH","en"]}}},"expirationDate":"2025-03-07T02:42:07.731226Z"}}"#
+    static let documentedExample = #"{"session":{"id":"312909075212468632","creationDate":"2025-03-06T14:42:07.731226Z","changeDate":"2025-03-06T14:42:08.152937Z","sequence":"4","factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","id":"312909037640286104","loginName":"minnie@example.com","displayName":"Minnie Mouse","organizationId":"312908994858385304"},"password":{"verifiedAt":"2025-03-06T14:42:08.152937Z"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:08.152937Z","userVerified":true}},"metadata":{"tenant":"YWNtZQ=="},"userAgent":{"fingerprintId":"fp-8c2f","ip":"203.0.113.7","description":"Chrome 122 on macOS","header":{"accept-language":{"values":["de-CH","en"]}}},"expirationDate":"2025-03-07T02:42:07.731226Z"}}"#
     let full = "/v2/sessions/312909075212468632"
 
     @Test(arguments: TestingSetup.allCases)
-    func returnsTheContractExampleByteForByte(setup: TestingSetup) async throws {
+    func returnsTheDocumentedExampleByteForByte(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
         let result = try await mock.get(full, headers: Harness.admin)
         #expect(result.status == 200)
-        #expect(result.text == Self.contractExample)
+        #expect(result.text == Self.documentedExample)
         #expect(result.header("Content-Type") == "application/json")
         #expect(result.header("Cache-Control") == "no-store")
         #expect(result.header("Pragma") == "no-cache")
@@ -143,7 +144,7 @@ import SessionMockTesting
         defer { mock.stop() }
         let result = try await mock.get("\(full)?\(name)=tok-full", headers: ["Authorization": "Bearer stranger-pat"])
         #expect(result.status == 200)
-        #expect(result.text == Self.contractExample)
+        #expect(result.text == Self.documentedExample)
     }
 
     @Test(arguments: TestingSetup.allCases)
@@ -217,10 +218,10 @@ import SessionMockTesting
         defer { mock.stop() }
         let result = try await mock.get(full, headers: ["Authorization": "Bearer admin-pat", "x-zitadel-orgid": "123"])
         #expect(result.status == 200)
-        #expect(result.text == Self.contractExample)
+        #expect(result.text == Self.documentedExample)
     }
 
-    // Contract §7: PATCH and DELETE are SetSession and DeleteSession now.
+    // PATCH and DELETE are SetSession and DeleteSession (docs/zitadel.md#the-session-lifecycle).
     @Test(arguments: TestingSetup.allCases, ["POST", "PUT"])
     func otherMethodsAre405(setup: TestingSetup, method: String) async throws {
         let mock = try Harness(setup)

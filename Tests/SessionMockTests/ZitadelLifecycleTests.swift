@@ -8,7 +8,8 @@ import SwiftProtobuf
 @testable import SessionMock
 @testable import ZitadelAPI
 
-/// Contract §7 over REST against the bundled default scenario, each test in process and live.
+/// The session lifecycle (docs/zitadel.md#the-session-lifecycle) over REST against the bundled default
+/// scenario, each test in process and live.
 @Suite struct ZitadelLifecycleTests {
     static let login = ["Authorization": "Bearer login-pat"]
     static let admin = ["Authorization": "Bearer admin-pat"]
@@ -94,7 +95,7 @@ import SwiftProtobuf
         for (headers, status, body) in cases {
             let result = try await mock.send("POST", "/v2/sessions", headers: headers, body: "{}")
             #expect(result.status == status && result.text == body, "\(headers): \(result.text)")
-            // §7: the auth rows come before the request's own rules.
+            // The auth rows come before the request's own rules.
             let invalid = try await mock.send("POST", "/v2/sessions", headers: headers, body: #"{"lifetime":"-5s"}"#)
             if status == 401 { #expect(invalid.text == body, "\(headers): \(invalid.text)") }
         }
@@ -410,7 +411,7 @@ extension ZitadelLifecycleTests {
     }
 }
 
-/// Contract §7: fault rules by `rpc` and `loginName`, and `X-Mock-Status`, on every transport.
+/// The lifecycle's fault rules by `rpc` and `loginName`, and `X-Mock-Status`, on every transport.
 @Suite struct ZitadelLifecycleFaultTests {
     static let seed = #"""
     {"zitadel":{"tokens":[{"token":"t","userId":"svc","permissions":["session.write","session.read"]}],
@@ -467,7 +468,7 @@ extension ZitadelLifecycleTests {
     }
 }
 
-/// The §7 error rows in every RPC encoding: the same code, message and ErrorDetail as over REST.
+/// The lifecycle's error rows in every RPC encoding: the same code, message and ErrorDetail as over REST.
 @Suite struct ZitadelLifecycleRPCErrorTests {
     struct Row: Sendable, CustomTestStringConvertible {
         var name: String

@@ -14,15 +14,16 @@ import SessionMockTesting
 
 /// `POST /zitadel.session.v2.SessionService/GetSession` over Connect (JSON and binary protobuf) and
 /// gRPC-Web (binary and text), in process and live against the bundled default scenario: every row
-/// of contract §2 in every encoding, answers decoded with the generated `zitadel.session.v2` types.
+/// of GetSession's table (docs/zitadel.md) in every encoding, answers decoded with the generated
+/// `zitadel.session.v2` types.
 @Suite struct ZitadelProtocolTests {
     static let path = "/zitadel.session.v2.SessionService/GetSession"
     static let fullId = "312909075212468632"
 
-    // MARK: - Every §2 row, every encoding
+    // MARK: - Every GetSession row, every encoding
 
-    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases.flatMap { encoding in RPCContractRow.all.map { RPCCase(encoding: encoding, row: $0) } })
-    func contractRow(setup: TestingSetup, call: RPCCase) async throws {
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases.flatMap { encoding in GetSessionRPCRow.all.map { RPCCase(encoding: encoding, row: $0) } })
+    func getSessionRow(setup: TestingSetup, call: RPCCase) async throws {
         let (encoding, row) = (call.encoding, call.row)
         let mock = try Harness(setup)
         defer { mock.stop() }
@@ -59,7 +60,7 @@ import SessionMockTesting
         let result = try await post(mock, contentType: "application/json", body: Data(#"{"sessionId":"312909075212468632"}"#.utf8),
                                     headers: ["Authorization": "Bearer admin-pat", "Connect-Protocol-Version": "1"])
         #expect(result.status == 200)
-        #expect(result.text == ZitadelContractTests.contractExample)
+        #expect(result.text == ZitadelContractTests.documentedExample)
         #expect(result.header("Content-Type") == "application/json")
         #expect(result.header("Cache-Control") == "no-store")
         #expect(result.header("Pragma") == "no-cache")
@@ -458,10 +459,10 @@ import SessionMockTesting
 
 // MARK: - The four encodings, as a client would speak them
 
-/// One contract row in one encoding.
+/// One GetSession row in one encoding.
 struct RPCCase: Sendable, CustomTestStringConvertible {
     let encoding: RPCEncoding
-    let row: RPCContractRow
+    let row: GetSessionRPCRow
     var testDescription: String { "\(encoding.rawValue): \(row)" }
 }
 
@@ -644,9 +645,9 @@ struct GRPCWebFrames {
     }
 }
 
-// MARK: - Contract §2, row by row
+// MARK: - GetSession's rows, one by one
 
-struct RPCContractRow: Sendable, CustomTestStringConvertible {
+struct GetSessionRPCRow: Sendable, CustomTestStringConvertible {
     enum Expected: Sendable {
         case session(String)
         case error(code: Int, message: String, detailId: String?)
@@ -671,36 +672,36 @@ struct RPCContractRow: Sendable, CustomTestStringConvertible {
     var headers: [String: String] { authorization.map { ["Authorization": $0] } ?? [:] }
 
     static let full = ZitadelProtocolTests.fullId
-    static let all: [RPCContractRow] = [
-        RPCContractRow(name: "no Authorization header", sessionId: full, authorization: nil,
+    static let all: [GetSessionRPCRow] = [
+        GetSessionRPCRow(name: "no Authorization header", sessionId: full, authorization: nil,
                     expected: .error(code: 16, message: "auth header missing", detailId: nil)),
-        RPCContractRow(name: "header not Bearer", sessionId: full, authorization: "Basic YWRtaW46cGF0",
+        GetSessionRPCRow(name: "header not Bearer", sessionId: full, authorization: "Basic YWRtaW46cGF0",
                     expected: .error(code: 16, message: "invalid auth header (AUTH-toLo1)", detailId: "AUTH-toLo1")),
-        RPCContractRow(name: "token not in the seed", sessionId: full, authorization: "Bearer nope",
+        GetSessionRPCRow(name: "token not in the seed", sessionId: full, authorization: "Bearer nope",
                     expected: .error(code: 16, message: "Errors.Token.Invalid (AUTH-7fs1e)", detailId: "AUTH-7fs1e")),
-        RPCContractRow(name: "sessionId over 200 chars", sessionId: String(repeating: "a", count: 201), authorization: "Bearer admin-pat",
+        GetSessionRPCRow(name: "sessionId over 200 chars", sessionId: String(repeating: "a", count: 201), authorization: "Bearer admin-pat",
                     expected: .error(code: 3, message: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive", detailId: nil)),
-        RPCContractRow(name: "sessionId empty", sessionId: "", authorization: "Bearer admin-pat",
+        GetSessionRPCRow(name: "sessionId empty", sessionId: "", authorization: "Bearer admin-pat",
                     expected: .error(code: 3, message: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive", detailId: nil)),
-        RPCContractRow(name: "sessionToken given but empty", sessionId: full, sessionToken: "", authorization: "Bearer admin-pat",
+        GetSessionRPCRow(name: "sessionToken given but empty", sessionId: full, sessionToken: "", authorization: "Bearer admin-pat",
                     expected: .error(code: 3, message: "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive", detailId: nil)),
-        RPCContractRow(name: "sessionToken over 500 chars", sessionId: full, sessionToken: String(repeating: "t", count: 501), authorization: "Bearer admin-pat",
+        GetSessionRPCRow(name: "sessionToken over 500 chars", sessionId: full, sessionToken: String(repeating: "t", count: 501), authorization: "Bearer admin-pat",
                     expected: .error(code: 3, message: "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive", detailId: nil)),
-        RPCContractRow(name: "no session with that id", sessionId: "nope", authorization: "Bearer admin-pat",
+        GetSessionRPCRow(name: "no session with that id", sessionId: "nope", authorization: "Bearer admin-pat",
                     expected: .error(code: 5, message: "Session does not exist (QUERY-SFeaa)", detailId: "QUERY-SFeaa")),
-        RPCContractRow(name: "200 runes of a multi-byte character are within the limit", sessionId: String(repeating: "ü", count: 200), authorization: "Bearer admin-pat",
+        GetSessionRPCRow(name: "200 runes of a multi-byte character are within the limit", sessionId: String(repeating: "ü", count: 200), authorization: "Bearer admin-pat",
                     expected: .error(code: 5, message: "Session does not exist (QUERY-SFeaa)", detailId: "QUERY-SFeaa")),
-        RPCContractRow(name: "sessionToken wrong (even for admins)", sessionId: full, sessionToken: "wrong", authorization: "Bearer admin-pat",
+        GetSessionRPCRow(name: "sessionToken wrong (even for admins)", sessionId: full, sessionToken: "wrong", authorization: "Bearer admin-pat",
                     expected: .error(code: 7, message: "Permission denied (QUERY-dsfr3)", detailId: "QUERY-dsfr3")),
-        RPCContractRow(name: "caller without permission", sessionId: full, authorization: "Bearer stranger-pat",
+        GetSessionRPCRow(name: "caller without permission", sessionId: full, authorization: "Bearer stranger-pat",
                     expected: .error(code: 7, message: "No matching permissions found (AUTH-AWfge)", detailId: "AUTH-AWfge")),
-        RPCContractRow(name: "forced 500 (fault rule)", sessionId: "boom-1", authorization: "Bearer admin-pat",
+        GetSessionRPCRow(name: "forced 500 (fault rule)", sessionId: "boom-1", authorization: "Bearer admin-pat",
                     expected: .error(code: 13, message: "An internal error occurred (QUERY-SAder)", detailId: "QUERY-SAder")),
-        RPCContractRow(name: "200 with session.read", sessionId: full, authorization: "Bearer admin-pat", expected: .session(full)),
-        RPCContractRow(name: "200 for the creator", sessionId: full, authorization: "Bearer creator-pat", expected: .session(full)),
-        RPCContractRow(name: "200 for the checked user", sessionId: full, authorization: "bearer user-pat", expected: .session(full)),
-        RPCContractRow(name: "200 with the right sessionToken", sessionId: full, sessionToken: "tok-full", authorization: "Bearer stranger-pat", expected: .session(full)),
-        RPCContractRow(name: "200 for an expired session", sessionId: "expired-1", authorization: "Bearer admin-pat", expected: .session("expired-1")),
+        GetSessionRPCRow(name: "200 with session.read", sessionId: full, authorization: "Bearer admin-pat", expected: .session(full)),
+        GetSessionRPCRow(name: "200 for the creator", sessionId: full, authorization: "Bearer creator-pat", expected: .session(full)),
+        GetSessionRPCRow(name: "200 for the checked user", sessionId: full, authorization: "bearer user-pat", expected: .session(full)),
+        GetSessionRPCRow(name: "200 with the right sessionToken", sessionId: full, sessionToken: "tok-full", authorization: "Bearer stranger-pat", expected: .session(full)),
+        GetSessionRPCRow(name: "200 for an expired session", sessionId: "expired-1", authorization: "Bearer admin-pat", expected: .session("expired-1")),
     ]
 }
 

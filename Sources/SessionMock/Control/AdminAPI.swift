@@ -4,7 +4,7 @@ import Platform
 import Seeds
 import Store
 
-/// The control API under `/__admin` (contract §5): health, reset, journal, scenarios.
+/// The control API under `/__admin` (docs/control-api.md): health, reset, journal, scenarios.
 struct AdminAPI: Sendable {
     let registry: ScenarioRegistry
     let journal: RequestJournal

@@ -6,7 +6,7 @@ import Store
 import WalletKitAPI
 import ZitadelAPI
 
-/// The store at run time (contract §5): `/__admin/walletkit/session-challenges[/{code}]` and
+/// The store at run time (docs/control-api.md#store-routes): `/__admin/walletkit/session-challenges[/{code}]` and
 /// `/__admin/zitadel/sessions[/{id}]`, each with `?scenario=NAME[@KEY]`. Input is validated
 /// exactly like seed content; a refused body changes nothing.
 struct StoreAPI: Sendable {
@@ -124,7 +124,7 @@ struct StoreAPI: Sendable {
         return body
     }
 
-    /// The contract's PATCH is a merge patch of the wire object. A patch whose keys are all entry
+    /// A PATCH is an RFC 7396 merge patch of the wire object. A patch whose keys are all entry
     /// keys (e.g. `{"project": …}` or `{"challenge": {…}}`) patches the whole seed entry instead;
     /// the wire objects have none of those keys, so the two cannot be confused.
     static func patched(entry: JSONValue, wireKey: String, entryKeys: Set<String>, with patch: JSONValue) -> JSONValue {
@@ -174,7 +174,7 @@ struct SessionChallengeCollection: StoreCollection {
     static func entry(project: String?, challenge: SessionChallenge) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = []
         if let project { members.append(("project", .string(project))) }
-        // The wire object exactly as the endpoint sends it.
+        // The wire object exactly as the WalletKit endpoints send it.
         members.append(("challenge", (try? JSONParser.parse(SessionChallengeAPI.json(challenge))) ?? .null))
         return .object(members)
     }
