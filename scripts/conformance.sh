@@ -233,11 +233,13 @@ declare -A LOGIN_EXCLUDED=(
 )
 
 declare -a SUMMARY=()
+declare -a RAN=()
 FAILED=0
 
 run_operation() {
     local spec="$1" operation="$2" excluded="$3" header="$4" phases="${5:-examples,coverage,fuzzing}"
     local log="$WORK/$operation.log" rc=0
+    RAN+=("$operation")
     echo
     echo "conformance: ---- $operation ($(basename "$spec")) ----"
     (
@@ -274,6 +276,15 @@ for operation in SessionService_SetSession SessionService_DeleteSession; do
     run_operation "$ZITADEL_SPEC" "$operation" "$LIFECYCLE_EXCLUDED" "Authorization: Bearer admin-pat" coverage,fuzzing
 done
 run_operation "$ZITADEL_SPEC" SessionService_ListSessions "$LIST_EXCLUDED" "Authorization: Bearer admin-pat" coverage,fuzzing
+
+# Every endpoint the server declares (`session-mock routes --endpoints`) has its run above.
+while read -r operation; do
+    if ! printf '%s\n' "${RAN[@]}" | grep -qx "$operation"; then
+        echo "conformance: the declared endpoint $operation is not run against its vendor spec" >&2
+        SUMMARY+=("$operation: not run")
+        FAILED=1
+    fi
+done < <("$BIN" routes --endpoints | "$VENV/bin/python" -c 'import json, sys; print("\n".join(e["vendorOperationId"] for e in json.load(sys.stdin)))')
 
 echo
 summary="$(printf '%s; ' "${SUMMARY[@]}")"
