@@ -5,18 +5,19 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundle-seeds bundle-check seed-schema lint-docker image image-test connect-client zitadel-sdk proto stamp openapi foundation-check
+.PHONY: run test deps build release swift-test conformance bundled-files generated-check seed-schema lint-docker image image-test connect-client zitadel-sdk swift-protos stamp openapi foundation-check
 
 # Swift sources that `format` and `lint` cover (generated files left out): scripts/swift_files.sh.
 SWIFT_FILES = $(shell bash scripts/swift_files.sh)
 .PHONY: format lint imports doc-links
 
-# Installs libmicrohttpd's, zlib's and GnuTLS's headers when pkg-config cannot find them (Debian/Ubuntu).
+# Installs libmicrohttpd's, zlib's and GnuTLS's headers when pkg-config cannot find them, and protoc
+# (generated-check regenerates the protos) when it is missing (Debian/Ubuntu).
 deps:
-	@if ! pkg-config --exists libmicrohttpd zlib gnutls 2>/dev/null; then \
-		echo "installing libmicrohttpd-dev, zlib1g-dev, libgnutls28-dev and pkg-config"; \
+	@if ! pkg-config --exists libmicrohttpd zlib gnutls 2>/dev/null || ! command -v protoc >/dev/null; then \
+		echo "installing libmicrohttpd-dev, zlib1g-dev, libgnutls28-dev, pkg-config and protobuf-compiler"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libmicrohttpd-dev zlib1g-dev libgnutls28-dev pkg-config; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libmicrohttpd-dev zlib1g-dev libgnutls28-dev pkg-config protobuf-compiler; \
 	fi
 
 build: deps
@@ -28,7 +29,7 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps bundle-check seed-schema swift-test foundation-check conformance openapi connect-client zitadel-sdk lint-docker lint doc-links
+test: deps generated-check seed-schema swift-test foundation-check conformance openapi connect-client zitadel-sdk lint-docker lint doc-links
 
 # SwiftPM refuses imports from outside a target's dependency closure; scripts/check_imports.py
 # also refuses imports its direct dependencies do not list.
@@ -42,12 +43,14 @@ imports:
 foundation-check: build
 	SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/check_no_foundation.sh
 
-# The default scenario is compiled into the binary; this regenerates that copy from Seeds/default.json.
-bundle-seeds:
+# The default scenario and the control API's OpenAPI are compiled into the binary; this regenerates those
+# copies (Sources/Seeds/BundledSeeds.swift, Sources/SessionMock/Control/BundledOpenAPI.swift).
+bundled-files:
 	python3 scripts/bundle_seeds.py
 
-bundle-check:
-	python3 scripts/bundle_seeds.py --check
+# Every committed generated file (bundled-files' and swift-protos' output) is what its generator makes now.
+generated-check:
+	VENV=$(VENV) bash scripts/check_generated.sh
 
 # Schemathesis against the vendors' own specs, limited to the two mocked operations.
 conformance: build
@@ -92,9 +95,10 @@ format:
 lint:
 	swift format lint --strict --parallel $(SWIFT_FILES)
 
-# Regenerates the committed Swift and Python stubs from proto/ (needs protoc: apt-get install protobuf-compiler).
-proto:
-	bash scripts/generate_proto.sh
+# Regenerates the committed Swift (and the Connect client check's Python stubs) from proto/
+# (needs protoc: apt-get install protobuf-compiler); the protos are listed in scripts/generate_proto.sh.
+swift-protos:
+	VENV=$(VENV) bash scripts/generate_proto.sh
 
 # The control API's OpenAPI (served at /__admin/openapi.yaml): validated, then schemathesis against the server.
 openapi: build

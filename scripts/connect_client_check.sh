@@ -11,9 +11,8 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
 # The runtime and its message library (protobuf-py, which connectrpc's generated code targets),
-# plus the two protoc plugins scripts/generate_proto.sh uses to regenerate the stubs.
-"$VENV/bin/pip" install --quiet --disable-pip-version-check \
-    connectrpc==0.13.0 protobuf-py==0.7.0 protoc-gen-py==0.7.0 protoc-gen-connectrpc==0.13.0
+# plus the two protoc plugins scripts/generate_proto.sh uses to regenerate the stubs: one pinned list.
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/connect_client/requirements.txt
 
 NAME=$(basename "$0" .sh)
 # shellcheck source=scripts/server_lib.sh

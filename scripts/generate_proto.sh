@@ -1,45 +1,98 @@
 #!/usr/bin/env bash
-# Regenerates the committed Swift (and Python client stubs) from proto/.
+# Regenerates the committed code made from proto/ (`make swift-protos`; commit the output):
 #   Swift:  Sources/ZitadelAPI/Proto/*.pb.swift, with protoc-gen-swift built from the very
 #           swift-protobuf checkout the package resolved (so generated code and runtime match).
-#   Python: scripts/connect_client/gen/, with protoc-gen-py and protoc-gen-connectrpc from .venv.
-# Needs protoc (Debian: protobuf-compiler). Run it after editing proto/ and commit the output.
+#   Python: scripts/connect_client/gen/ (the Connect client check's stubs), with protoc-gen-py and
+#           protoc-gen-connectrpc installed into $VENV from scripts/connect_client/requirements.txt.
+# --out DIR: write both under DIR at the same relative paths instead (scripts/check_generated.sh diffs them).
+# Needs protoc (Debian: protobuf-compiler) and python3 -m venv. Env: VENV (default .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The protos compiled into ZitadelAPI, relative to proto/: every .proto under proto/, each listed once.
+# A new service (e.g. zitadel/user_service.proto) is one more line here, plus the files it imports.
+protos=(
+    zitadel/session_service.proto
+    zitadel/object.proto
+    zitadel/timestamp_query.proto
+    zitadel/error_detail.proto
+    google/rpc/status.proto
+)
+# The Python client gets the zitadel/ ones (connectrpc reads google.rpc.Status itself).
+python_protos=()
+for p in "${protos[@]}"; do if [[ $p == zitadel/* ]]; then python_protos+=("$p"); fi; done
+
+root=.
+if [ "${1:-}" = --out ]; then
+    root=${2:?usage: generate_proto.sh [--out DIR]}
+elif [ $# -gt 0 ]; then
+    echo "usage: generate_proto.sh [--out DIR]" >&2
+    exit 2
+fi
+
+unlisted=$(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort | grep -vxF -f <(printf '%s\n' "${protos[@]}") || true)
+if [ -n "$unlisted" ]; then
+    printf 'generate_proto.sh: not in its protos list (add them, one line each):\n%s\n' "$unlisted" >&2
+    exit 1
+fi
 if ! command -v protoc >/dev/null; then
-    echo "protoc not found: apt-get install protobuf-compiler" >&2
+    echo "generate_proto.sh: protoc not found: apt-get install protobuf-compiler (macOS: brew install protobuf)" >&2
     exit 1
 fi
 
-[ -d .build/checkouts/swift-protobuf ] || swift package resolve >/dev/null
-checkout=.build/checkouts/swift-protobuf
-[ -d "$checkout" ] || { echo "no $checkout: run swift build first" >&2; exit 1; }
-version=$(git -C "$checkout" describe --tags --exact-match 2>/dev/null || git -C "$checkout" rev-parse HEAD)
-work=${SWIFT_PROTOBUF_BUILD_DIR:-/tmp/swift-protobuf-$version}
-if [ ! -x "$work/.build/release/protoc-gen-swift" ]; then
-    rm -rf "$work"
-    cp -R "$checkout" "$work"
-    (cd "$work" && swift build -c release --product protoc-gen-swift)
-fi
+# swift-protobuf as resolved (resolving first if needed): version and checkout path.
+version="" checkout=""
+read -r version checkout < <(swift package show-dependencies --format json | python3 -c '
+import json, sys
+for dep in json.load(sys.stdin)["dependencies"]:
+    if dep["identity"] == "swift-protobuf":
+        print(dep["version"], dep["path"])') || true
+[ -d "${checkout:-}" ] || { echo "generate_proto.sh: no swift-protobuf checkout (swift package resolve)" >&2; exit 1; }
+[[ $version =~ ^[0-9] ]] || version=$(git -C "$checkout" rev-parse HEAD)
 
-out=Sources/ZitadelAPI/Proto
-mkdir -p "$out"
-protoc -I proto \
-    --plugin=protoc-gen-swift="$work/.build/release/protoc-gen-swift" \
+# The plugin: built once per version, in debug (half the cold build time of release; its run time on
+# these few files is negligible), from the checkout into a scratch folder of its own under .build/.
+# Not `swift build --product protoc-gen-swift` in this package: that leaves every executable of the
+# dependencies (swift-protobuf's C++ protoc among them: many minutes) in later plain `swift build`s.
+plugin_build=.build/protoc-gen-swift/$version
+plugin=$plugin_build/debug/protoc-gen-swift
+if [ ! -x "$plugin" ]; then
+    echo "generate_proto.sh: building protoc-gen-swift $version into $plugin_build (once; about a minute)" >&2
+    mkdir -p "$plugin_build"
+    if ! swift build --package-path "$checkout" --scratch-path "$plugin_build" --disable-index-store \
+        --product protoc-gen-swift >"$plugin_build/build.log" 2>&1; then
+        cat "$plugin_build/build.log" >&2
+        exit 1
+    fi
+fi
+# The well-known types (google/protobuf/*.proto) from the same checkout, not protoc's own include folder.
+includes=(-I proto)
+[ -d "$checkout/Protos/Sources/SwiftProtobuf/google/protobuf" ] && includes+=(-I "$checkout/Protos/Sources/SwiftProtobuf")
+
+# Both generated into a scratch folder first, then moved over the old output (files of removed protos go too).
+stage=$(mktemp -d "${TMPDIR:-/tmp}/generate-proto.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+swift_out=Sources/ZitadelAPI/Proto
+mkdir -p "$stage/$swift_out"
+protoc "${includes[@]}" \
+    --plugin=protoc-gen-swift="$plugin" \
     --swift_opt=FileNaming=DropPath --swift_opt=Visibility=Internal \
-    --swift_out="$out" \
-    zitadel/session_service.proto zitadel/object.proto zitadel/timestamp_query.proto zitadel/error_detail.proto google/rpc/status.proto
-echo "generated Swift with protoc-gen-swift $version into $out"
+    --swift_out="$stage/$swift_out" \
+    "${protos[@]}"
 
-if [ -x .venv/bin/protoc-gen-py ] && [ -x .venv/bin/protoc-gen-connectrpc ]; then
-    py=scripts/connect_client/gen
-    rm -rf "$py" && mkdir -p "$py"
-    protoc -I proto \
-        --plugin=protoc-gen-py=.venv/bin/protoc-gen-py --py_out="$py" \
-        --plugin=protoc-gen-connectrpc=.venv/bin/protoc-gen-connectrpc --connectrpc_out="$py" \
-        zitadel/session_service.proto zitadel/object.proto zitadel/timestamp_query.proto zitadel/error_detail.proto
-    echo "generated Python client stubs into $py"
-else
-    echo "skipped Python stubs: run scripts/connect_client_check.sh once to install the plugins" >&2
-fi
+venv=${VENV:-.venv}
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/connect_client/requirements.txt
+py_out=scripts/connect_client/gen
+mkdir -p "$stage/$py_out"
+protoc "${includes[@]}" \
+    --plugin=protoc-gen-py="$venv/bin/protoc-gen-py" --py_out="$stage/$py_out" \
+    --plugin=protoc-gen-connectrpc="$venv/bin/protoc-gen-connectrpc" --connectrpc_out="$stage/$py_out" \
+    "${python_protos[@]}"
+
+for out in "$swift_out" "$py_out"; do
+    rm -rf "${root:?}/$out"
+    mkdir -p "$(dirname "$root/$out")"
+    mv "$stage/$out" "$root/$out"
+done
+echo "generated Swift (protoc-gen-swift $version) into $root/$swift_out and Python client stubs into $root/$py_out"

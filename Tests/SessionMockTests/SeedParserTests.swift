@@ -418,7 +418,7 @@ import Testing
         while text.hasSuffix("\n") { text.removeLast() }
         var bundled = BundledSeeds.defaultJSON
         while bundled.hasSuffix("\n") { bundled.removeLast() }
-        #expect(text == bundled, "Seeds/default.json changed: run `make bundle-seeds`")
+        #expect(text == bundled, "Seeds/default.json changed: run `make bundled-files`")
     }
 
     @Test func snakeCaseAliasesAreAccepted() throws {

@@ -10,7 +10,7 @@
 
 /// ZITADEL's Session Service v2 as session-mock answers it: the five RPCs and their messages. Field numbers and names are ZITADEL's own (the wire format); options, validation
 /// rules and HTTP annotations are left out. The generated Swift is committed under
-/// Sources/SessionMock/Zitadel/Proto/ (see scripts/generate_proto.sh).
+/// Sources/ZitadelAPI/Proto/ (make swift-protos).
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
