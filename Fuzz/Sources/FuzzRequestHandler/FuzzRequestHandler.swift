@@ -22,6 +22,7 @@
 // journal cleared and `default` made active again, so every input starts from the same state and a
 // crash reproduces from its input alone; an input that installed or replaced a scenario gets a
 // fresh app. (Inputs that only hit 404/405 skip the reset, which re-encodes every seed session.)
+
 #if canImport(Glibc)
 import Glibc
 #endif

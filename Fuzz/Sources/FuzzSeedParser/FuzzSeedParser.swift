@@ -8,6 +8,7 @@
 //   challenge's WalletKit JSON re-parse with `JSONParser`.
 // - The app built from the seed answers a GET for each of its challenges and sessions, and the
 //   store API listings, with a status in 100...599 (or a drop) and JSON that parses.
+
 import MicroHTTP
 import JSON
 import Platform
