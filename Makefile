@@ -90,10 +90,10 @@ zitadel-sdk: build
 
 # swift-format (ships with the toolchain) with .swift-format: `format` rewrites in place, `lint` fails on any finding.
 format:
-	swift format format --in-place --parallel $(SWIFT_FILES)
+	@swift format format --in-place --parallel $(SWIFT_FILES)
 
 lint:
-	swift format lint --strict --parallel $(SWIFT_FILES)
+	@swift format lint --strict --parallel $(SWIFT_FILES)
 
 # Regenerates the committed Swift (and the Connect client check's Python stubs) from proto/
 # (needs protoc: apt-get install protobuf-compiler); the protos are listed in scripts/generate_proto.sh.

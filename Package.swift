@@ -25,7 +25,9 @@ let package = Package(
         // (`SessionMock` carries the layers under the app, so seeds and stores can be built too).
         .library(
             name: "SessionMock",
-            targets: ["SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds", "JSON", "Platform"]
+            targets: [
+                "SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds", "JSON", "Platform",
+            ]
         ),
         .library(name: "SessionMockTesting", targets: ["SessionMockTesting"]),
         .library(name: "MicroHTTP", targets: ["MicroHTTP"]),
@@ -55,7 +57,10 @@ let package = Package(
         .target(name: "Store", dependencies: ["Seeds", "Platform"]),
         .target(name: "MockPipeline", dependencies: ["MicroHTTP", "Store", "Seeds", "JSON"]),
 
-        .target(name: "WalletKitAPI", dependencies: ["MockPipeline", "MicroHTTP", "Store", "Seeds", "JSON", "Platform"]),
+        .target(
+            name: "WalletKitAPI",
+            dependencies: ["MockPipeline", "MicroHTTP", "Store", "Seeds", "JSON", "Platform"]
+        ),
         .target(
             name: "ZitadelAPI",
             dependencies: [

@@ -8,7 +8,7 @@ let package = Package(
     name: "session-mock-fuzz",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "session-mock", path: ".."),
+        .package(name: "session-mock", path: "..")
     ],
     targets: [
         // `<Target>_main` entry points that start libFuzzer's driver (see FuzzerEntry.c).

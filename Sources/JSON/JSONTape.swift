@@ -184,7 +184,11 @@ public struct JSONTape: Sendable {
         }
         while i < raw.endIndex {
             let byte = raw[i]
-            guard byte == 92 else { out.append(byte); i += 1; continue }
+            guard byte == 92 else {
+                out.append(byte)
+                i += 1
+                continue
+            }
             let escape = raw[i + 1]
             i += 2
             switch escape {
@@ -237,9 +241,15 @@ private struct TapeBuilder {
     }
 
     package func error(_ reason: String) -> JSONSyntaxError {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for byte in buffer[..<min(index, buffer.count)] {
-            if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
         }
         return JSONSyntaxError(line: line, column: column, reason: reason)
     }
@@ -257,7 +267,13 @@ private struct TapeBuilder {
         skipWhitespace()
         guard index < buffer.count else { throw error("unexpected end of input") }
         let me = nodes.count
-        var node = JSONTape.Node(kind: .null, keyEscaped: keyEscaped, start: UInt32(index), keyStart: keyStart, keyEnd: keyEnd)
+        var node = JSONTape.Node(
+            kind: .null,
+            keyEscaped: keyEscaped,
+            start: UInt32(index),
+            keyStart: keyStart,
+            keyEnd: keyEnd
+        )
         switch buffer[index] {
         case UInt8(ascii: "{"):
             node.kind = .object
@@ -274,9 +290,18 @@ private struct TapeBuilder {
             node.end = end
             node.escaped = escaped
             nodes.append(node)
-        case UInt8(ascii: "t"): try literal("true"); node.kind = .true; nodes.append(node)
-        case UInt8(ascii: "f"): try literal("false"); node.kind = .false; nodes.append(node)
-        case UInt8(ascii: "n"): try literal("null"); node.kind = .null; nodes.append(node)
+        case UInt8(ascii: "t"):
+            try literal("true")
+            node.kind = .true
+            nodes.append(node)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            node.kind = .false
+            nodes.append(node)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            node.kind = .null
+            nodes.append(node)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try number()
             node.kind = .number
@@ -289,7 +314,9 @@ private struct TapeBuilder {
 
     package mutating func literal(_ word: String) throws(JSONSyntaxError) {
         for byte in word.utf8 {
-            guard index < buffer.count, buffer[index] == byte else { throw error("invalid literal, expected '\(word)'") }
+            guard index < buffer.count, buffer[index] == byte else {
+                throw error("invalid literal, expected '\(word)'")
+            }
             index += 1
         }
     }
@@ -304,26 +331,36 @@ private struct TapeBuilder {
         defer { depth -= 1 }
         index += 1
         skipWhitespace()
-        if index < buffer.count, buffer[index] == UInt8(ascii: "}") { index += 1; return }
+        if index < buffer.count, buffer[index] == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
         let firstMember = memberStack.count
         defer { memberStack.removeSubrange(firstMember...) }
         var seen: Set<String>?
         while true {
             skipWhitespace()
-            guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else {
+                throw error("expected a string key")
+            }
             let keyQuote = index
             let (keyStart, keyEnd, keyEscaped) = try string()
             // Small objects: compare with the keys before; large ones keep a set.
             let count = memberStack.count - firstMember
             var duplicate = false
             if count < 16 {
-                for k in firstMember..<memberStack.count where sameKey(nodes[memberStack[k]], keyStart, keyEnd, keyEscaped) {
+                for k in firstMember..<memberStack.count
+                where sameKey(nodes[memberStack[k]], keyStart, keyEnd, keyEscaped) {
                     duplicate = true
                     break
                 }
             } else {
                 if seen == nil {
-                    seen = Set(memberStack[firstMember...].map { keyText(nodes[$0].keyStart, nodes[$0].keyEnd, nodes[$0].keyEscaped) })
+                    seen = Set(
+                        memberStack[firstMember...].map {
+                            keyText(nodes[$0].keyStart, nodes[$0].keyEnd, nodes[$0].keyEscaped)
+                        }
+                    )
                 }
                 duplicate = seen!.insert(keyText(keyStart, keyEnd, keyEscaped)).inserted == false
             }
@@ -332,14 +369,22 @@ private struct TapeBuilder {
                 throw error("duplicate key '\(keyText(keyStart, keyEnd, keyEscaped))'")
             }
             skipWhitespace()
-            guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
+            guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else {
+                throw error("expected ':' after key")
+            }
             index += 1
             memberStack.append(nodes.count)
             try value(keyStart: keyStart, keyEnd: keyEnd, keyEscaped: keyEscaped)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in object") }
-            if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
-            if buffer[index] == UInt8(ascii: "}") { index += 1; return }
+            if buffer[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if buffer[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
             throw error("expected ',' or '}' in object")
         }
     }
@@ -362,13 +407,22 @@ private struct TapeBuilder {
         defer { depth -= 1 }
         index += 1
         skipWhitespace()
-        if index < buffer.count, buffer[index] == UInt8(ascii: "]") { index += 1; return }
+        if index < buffer.count, buffer[index] == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
         while true {
             try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in array") }
-            if buffer[index] == UInt8(ascii: ",") { index += 1; continue }
-            if buffer[index] == UInt8(ascii: "]") { index += 1; return }
+            if buffer[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if buffer[index] == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
             throw error("expected ',' or ']' in array")
         }
     }
@@ -386,13 +440,19 @@ private struct TapeBuilder {
         }
         if index < buffer.count, buffer[index] == UInt8(ascii: ".") {
             index += 1
-            guard index < buffer.count, isDigit(buffer[index]) else { throw error("invalid number: digit expected after '.'") }
+            guard index < buffer.count, isDigit(buffer[index]) else {
+                throw error("invalid number: digit expected after '.'")
+            }
             while index < buffer.count, isDigit(buffer[index]) { index += 1 }
         }
         if index < buffer.count, buffer[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
-            if index < buffer.count, buffer[index] == UInt8(ascii: "+") || buffer[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < buffer.count, isDigit(buffer[index]) else { throw error("invalid number: digit expected in exponent") }
+            if index < buffer.count, buffer[index] == UInt8(ascii: "+") || buffer[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard index < buffer.count, isDigit(buffer[index]) else {
+                throw error("invalid number: digit expected in exponent")
+            }
             while index < buffer.count, isDigit(buffer[index]) { index += 1 }
         }
     }
@@ -432,7 +492,7 @@ private struct TapeBuilder {
         index += 1
         switch escape {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
             return
         case UInt8(ascii: "u"):
             let scalar = try hex4()

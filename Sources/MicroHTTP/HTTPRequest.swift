@@ -27,8 +27,12 @@ public struct HTTPRequest: Sendable {
     public var invalidUTF8 = false
 
     public init(
-        method: String, path: String, query: [HTTPField] = [], headers: [HTTPField] = [],
-        body: [UInt8] = [], pathParameters: PathParameters = [:]
+        method: String,
+        path: String,
+        query: [HTTPField] = [],
+        headers: [HTTPField] = [],
+        body: [UInt8] = [],
+        pathParameters: PathParameters = [:]
     ) {
         self.method = method
         self.path = path
@@ -78,7 +82,10 @@ public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLitera
 
     /// Adds `other`'s values; where both have a name, `other`'s wins.
     public mutating func merge(_ other: PathParameters) {
-        if fields.isEmpty { self = other; return }
+        if fields.isEmpty {
+            self = other
+            return
+        }
         for field in other.fields { self[field.name] = field.value }
     }
 }
@@ -87,7 +94,8 @@ extension String {
     /// ASCII case-insensitive comparison without allocating (header names are ASCII).
     @inlinable
     public func caseInsensitiveEquals(_ other: String) -> Bool {
-        let a = self.utf8, b = other.utf8
+        let a = self.utf8
+        let b = other.utf8
         guard a.count == b.count else { return false }
         // Native strings (all of ours) expose their bytes: compare the buffers directly, much
         // cheaper than stepping two UTF8View iterators.
@@ -108,7 +116,8 @@ extension String {
 @inlinable
 func asciiCaseInsensitiveEqual(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
     for index in 0..<x.count {
-        let a = x[index], b = y[index]
+        let a = x[index]
+        let b = y[index]
         if a == b { continue }
         let la = (a >= 65 && a <= 90) ? a | 0x20 : a
         let lb = (b >= 65 && b <= 90) ? b | 0x20 : b
@@ -125,7 +134,8 @@ extension String {
         // without stepping through Characters.
         let utf8 = self.utf8
         if let first = utf8.first, let last = utf8.last,
-           first != 0x20, first != 0x09, last != 0x20, last != 0x09 {
+            first != 0x20, first != 0x09, last != 0x20, last != 0x09
+        {
             return self
         }
         var s = Substring(self)

@@ -13,8 +13,11 @@ public struct HTTPResponse: Sendable {
     public private(set) var prepared: PreparedResponse?
 
     public init(
-        status: Int, headers: [HTTPField] = [], body: [UInt8] = [],
-        delayMilliseconds: Int = 0, dropsConnection: Bool = false
+        status: Int,
+        headers: [HTTPField] = [],
+        body: [UInt8] = [],
+        delayMilliseconds: Int = 0,
+        dropsConnection: Bool = false
     ) {
         self.status = status
         self.headers = headers

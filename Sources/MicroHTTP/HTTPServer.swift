@@ -1,6 +1,6 @@
 import CMicroHTTPD
-import Platform
 import Dispatch
+import Platform
 import Synchronization
 
 #if canImport(Glibc)
@@ -64,7 +64,10 @@ public final class HTTPServer: Sendable {
     let handler: @Sendable (consuming HTTPRequest) -> HTTPResponse
     private let state = Mutex(DaemonState())
 
-    public init(configuration: HTTPServerConfiguration, handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse) {
+    public init(
+        configuration: HTTPServerConfiguration,
+        handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
+    ) {
         self.configuration = configuration
         self.handler = handler
     }
@@ -83,20 +86,34 @@ public final class HTTPServer: Sendable {
         // now and then leaves a keep-alive request unanswered for good (7 in 384,000 requests over
         // 300 connections, bench/lost_requests.py; bare libmicrohttpd too, and never with poll or
         // with one epoll thread). poll costs the same per request at 64 to 1000 connections.
-        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_POLL.rawValue
+        var flags =
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_POLL.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         if configuration.engineLog != nil { flags |= MHD_USE_ERROR_LOG.rawValue }
         // MHD reads the PEM strings while it starts; they stay alive until the call returns.
-        let tls = configuration.tls.map { (key: Array($0.keyPEM.utf8CString), cert: Array($0.certificatePEM.utf8CString), priorities: Array($0.priorities.utf8CString)) }
+        let tls = configuration.tls.map {
+            (
+                key: Array($0.keyPEM.utf8CString), cert: Array($0.certificatePEM.utf8CString),
+                priorities: Array($0.priorities.utf8CString)
+            )
+        }
         if tls != nil { flags |= MHD_USE_TLS.rawValue }
         let daemon: OpaquePointer? = address.withSockaddr { sockaddr in
             var options: [MHD_OptionItem] = [
                 MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: sockaddr)),
                 MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threadCount, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
-                MHD_OptionItem(option: .CONNECTION_TIMEOUT, value: configuration.connectionTimeoutSeconds, ptr_value: nil),
-                MHD_OptionItem(option: .CONNECTION_MEMORY_LIMIT, value: configuration.connectionMemoryLimit, ptr_value: nil),
+                MHD_OptionItem(
+                    option: .CONNECTION_TIMEOUT,
+                    value: configuration.connectionTimeoutSeconds,
+                    ptr_value: nil
+                ),
+                MHD_OptionItem(
+                    option: .CONNECTION_MEMORY_LIMIT,
+                    value: configuration.connectionMemoryLimit,
+                    ptr_value: nil
+                ),
                 MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: 1024, ptr_value: nil),
             ]
             // The daemon keeps an unretained pointer to self; `stop()` (also run by deinit)
@@ -105,16 +122,41 @@ public final class HTTPServer: Sendable {
             func start() -> OpaquePointer? {
                 options.append(MHD_OptionItem(option: .END, value: 0, ptr_value: nil))
                 return options.withUnsafeBufferPointer {
-                    session_mock_start_daemon(UInt32(flags), acceptPolicy, accessHandler, context, requestCompleted, $0.baseAddress)
+                    session_mock_start_daemon(
+                        UInt32(flags),
+                        acceptPolicy,
+                        accessHandler,
+                        context,
+                        requestCompleted,
+                        $0.baseAddress
+                    )
                 }
             }
             guard let tls else { return start() }
             return tls.key.withUnsafeBufferPointer { key in
                 tls.cert.withUnsafeBufferPointer { cert in
                     tls.priorities.withUnsafeBufferPointer { priorities in
-                        options.append(MHD_OptionItem(option: .HTTPS_MEM_KEY, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: key.baseAddress)))
-                        options.append(MHD_OptionItem(option: .HTTPS_MEM_CERT, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: cert.baseAddress)))
-                        options.append(MHD_OptionItem(option: .HTTPS_PRIORITIES, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: priorities.baseAddress)))
+                        options.append(
+                            MHD_OptionItem(
+                                option: .HTTPS_MEM_KEY,
+                                value: 0,
+                                ptr_value: UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            )
+                        )
+                        options.append(
+                            MHD_OptionItem(
+                                option: .HTTPS_MEM_CERT,
+                                value: 0,
+                                ptr_value: UnsafeMutableRawPointer(mutating: cert.baseAddress)
+                            )
+                        )
+                        options.append(
+                            MHD_OptionItem(
+                                option: .HTTPS_PRIORITIES,
+                                value: 0,
+                                ptr_value: UnsafeMutableRawPointer(mutating: priorities.baseAddress)
+                            )
+                        )
                         return start()
                     }
                 }
@@ -122,9 +164,15 @@ public final class HTTPServer: Sendable {
         }
         guard let daemon else {
             if configuration.tls != nil {
-                throw HTTPServerError(description: "cannot serve HTTPS on \(configuration.host):\(configuration.port): the address is in use or libmicrohttpd refused the TLS certificate, key or priorities (\(String(cString: strerror(errno))))")
+                throw HTTPServerError(
+                    description:
+                        "cannot serve HTTPS on \(configuration.host):\(configuration.port): the address is in use or libmicrohttpd refused the TLS certificate, key or priorities (\(String(cString: strerror(errno))))"
+                )
             }
-            throw HTTPServerError(description: "cannot listen on \(configuration.host):\(configuration.port) (\(String(cString: strerror(errno))))")
+            throw HTTPServerError(
+                description:
+                    "cannot listen on \(configuration.host):\(configuration.port) (\(String(cString: strerror(errno))))"
+            )
         }
         let bound = Int(session_mock_daemon_port(daemon))
         state.withLock {
@@ -219,7 +267,14 @@ private let acceptPolicy: MHD_AcceptPolicyCallback = { cls, _, _ in
 }
 
 private let accessHandler: MHD_AccessHandlerCallback = {
-    cls, connection, url, method, _, uploadData, uploadDataSize, requestContext in
+    cls,
+    connection,
+    url,
+    method,
+    _,
+    uploadData,
+    uploadDataSize,
+    requestContext in
     guard let cls, let connection, let requestContext, let uploadDataSize else { return .NO }
     let server = Unmanaged<HTTPServer>.fromOpaque(cls).takeUnretainedValue()
 
@@ -295,13 +350,19 @@ private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, requestCo
 }
 
 /// Copies method, path, query and headers out of MHD (the body comes separately).
-private func copyRequest(_ connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?) -> HTTPRequest {
+private func copyRequest(
+    _ connection: OpaquePointer,
+    url: UnsafePointer<CChar>?,
+    method: UnsafePointer<CChar>?
+) -> HTTPRequest {
     var invalidUTF8 = false
     var request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "GET",
-        path: url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) } ?? "/",
+        path: url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) }
+            ?? "/",
         query: fields(of: connection, kind: .GET_ARGUMENT_KIND, invalidUTF8: &invalidUTF8),
-        headers: fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8))
+        headers: fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8)
+    )
     request.invalidUTF8 = invalidUTF8
     return request
 }
@@ -315,14 +376,28 @@ private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUT
     var collected = FieldCollector()
     collected.fields.reserveCapacity(count)
     withUnsafeMutablePointer(to: &collected) { pointer in
-        _ = MHD_get_connection_values_n(connection, kind, { cls, _, key, keySize, value, valueSize in
-            guard let cls, let key else { return .YES }
-            let collector = cls.assumingMemoryBound(to: FieldCollector.self)
-            let name = decodeText(UnsafeRawBufferPointer(start: key, count: keySize), invalid: &collector.pointee.invalidUTF8)
-            let text = value.map { decodeText(UnsafeRawBufferPointer(start: $0, count: valueSize), invalid: &collector.pointee.invalidUTF8) } ?? ""
-            collector.pointee.fields.append(HTTPField(name: name, value: text))
-            return .YES
-        }, pointer)
+        _ = MHD_get_connection_values_n(
+            connection,
+            kind,
+            { cls, _, key, keySize, value, valueSize in
+                guard let cls, let key else { return .YES }
+                let collector = cls.assumingMemoryBound(to: FieldCollector.self)
+                let name = decodeText(
+                    UnsafeRawBufferPointer(start: key, count: keySize),
+                    invalid: &collector.pointee.invalidUTF8
+                )
+                let text =
+                    value.map {
+                        decodeText(
+                            UnsafeRawBufferPointer(start: $0, count: valueSize),
+                            invalid: &collector.pointee.invalidUTF8
+                        )
+                    } ?? ""
+                collector.pointee.fields.append(HTTPField(name: name, value: text))
+                return .YES
+            },
+            pointer
+        )
     }
     if collected.invalidUTF8 { invalidUTF8 = true }
     return collected.fields
@@ -374,7 +449,11 @@ private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MH
 /// Builds an MHD response with its own copy of the body.
 private func makeResponse(headers: [HTTPField], body: [UInt8]) -> OpaquePointer? {
     let mhdResponse = body.withUnsafeBytes { bytes in
-        MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+        MHD_create_response_from_buffer(
+            bytes.count,
+            UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+            .RESPMEM_MUST_COPY
+        )
     }
     return mhdResponse.map { adding(headers, to: $0) }
 }
@@ -386,8 +465,11 @@ private func makeResponse(headers: [HTTPField], sendingFrom owner: PreparedRespo
     let retained = Unmanaged.passRetained(owner).toOpaque()
     let mhdResponse = owner.bytes.withUnsafeBytes { bytes in
         MHD_create_response_from_buffer_with_free_callback_cls(
-            bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
-            { cls in if let cls { Unmanaged<PreparedResponse.Body>.fromOpaque(cls).release() } }, retained)
+            bytes.count,
+            UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+            { cls in if let cls { Unmanaged<PreparedResponse.Body>.fromOpaque(cls).release() } },
+            retained
+        )
     }
     guard let mhdResponse else {
         Unmanaged<PreparedResponse.Body>.fromOpaque(retained).release()
@@ -436,7 +518,11 @@ public final class PreparedResponse: @unchecked Sendable {
     fileprivate func engineResponse() -> OpaquePointer? {
         if let built = engine.load(ordering: .acquiring) { return built }
         guard let made = makeResponse(headers: headers, sendingFrom: storage) else { return nil }
-        let (exchanged, current) = engine.compareExchange(expected: nil, desired: made, ordering: .acquiringAndReleasing)
+        let (exchanged, current) = engine.compareExchange(
+            expected: nil,
+            desired: made,
+            ordering: .acquiringAndReleasing
+        )
         if exchanged { return made }
         MHD_destroy_response(made)
         return current

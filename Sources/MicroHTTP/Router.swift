@@ -102,7 +102,8 @@ public struct Router: Sendable {
 
     /// Registers `handler` for `method` on `pattern`, answering refusals in `errors`. A GET route
     /// also answers HEAD (libmicrohttpd leaves the body out of HEAD answers itself).
-    public mutating func add(_ method: String, _ pattern: String, errors: any ErrorShape, _ handler: @escaping Handler) {
+    public mutating func add(_ method: String, _ pattern: String, errors: any ErrorShape, _ handler: @escaping Handler)
+    {
         let segments = pattern.split(separator: "/", omittingEmptySubsequences: false)
         let isLiteral = !segments.contains { $0.hasPrefix(":") }
         var route: Route
@@ -158,8 +159,10 @@ public struct Router: Sendable {
         if patternRoutes.isEmpty { return nil }
         // Paths are ASCII in practice: match their bytes without splitting the String into
         // Characters. Anything else takes the general path below (same results, just slower).
-        if patternsAreASCII, let fast = path.utf8.withContiguousStorageIfAvailable({ matchASCII(method: method, path: $0) }),
-           let fast {
+        if patternsAreASCII,
+            let fast = path.utf8.withContiguousStorageIfAvailable({ matchASCII(method: method, path: $0) }),
+            let fast
+        {
             return fast
         }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
@@ -168,7 +171,10 @@ public struct Router: Sendable {
             var matched = true
             for (pattern, actual) in zip(route.segments, segments) {
                 if pattern.hasPrefix(":") {
-                    if actual.isEmpty { matched = false; break }
+                    if actual.isEmpty {
+                        matched = false
+                        break
+                    }
                     parameters[String(pattern.dropFirst())] = String(actual)
                 } else if pattern != actual {
                     matched = false
@@ -204,7 +210,7 @@ public struct Router: Sendable {
             }
             starts[segmentCount] = path.count + 1
             func segment(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: path[starts[i] ..< starts[i + 1] - 1])
+                UnsafeBufferPointer(rebasing: path[starts[i]..<starts[i + 1] - 1])
             }
             for route in patternRoutes where route.parts.count == segmentCount {
                 var matched = true

@@ -18,7 +18,11 @@ package struct MockEndpoint: Sendable {
     package var routes: [MockRoute]
 
     package init(
-        api: MockedAPI, name: String, vendorOperationId: String, faultKeys: [String], permission: String?,
+        api: MockedAPI,
+        name: String,
+        vendorOperationId: String,
+        faultKeys: [String],
+        permission: String?,
         routes: [MockRoute]
     ) {
         self.api = api
@@ -48,7 +52,8 @@ package struct MockRoute: Sendable {
         case rpc
     }
 
-    package init(method: String, pattern: String, transport: Transport, errors: any ErrorShape, serve: @escaping Serve) {
+    package init(method: String, pattern: String, transport: Transport, errors: any ErrorShape, serve: @escaping Serve)
+    {
         self.method = method
         self.pattern = pattern
         self.transport = transport

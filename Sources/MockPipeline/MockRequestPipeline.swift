@@ -30,15 +30,26 @@ package struct MockRequestPipeline: Sendable {
     // unspecialised there and look up type metadata on every request.
     /// `subject` tells fault rules what the request names (its endpoint, challenge code, session,
     /// login name); it is asked only when the scenario has a rule for this API.
-    package func run(_ request: HTTPRequest, shape: any MockErrorShape, subject: () -> FaultSubject,
-             endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse) -> (HTTPResponse, scenario: String?) {
+    package func run(
+        _ request: HTTPRequest,
+        shape: any MockErrorShape,
+        subject: () -> FaultSubject,
+        endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse
+    ) -> (HTTPResponse, scenario: String?) {
         let test = TestHeaders(request)
         // The header wins over a `/__scenario/NAME[@KEY]/` base URL
         // (docs/testing.md#isolation-by-base-url-__scenarionamekey).
         var selector = test.scenario?.trimmingSpaces
-        if selector == nil, !request.pathParameters.isEmpty, let prefixed = request.pathParameters[Self.prefixScenarioParameter] {
+        if selector == nil, !request.pathParameters.isEmpty,
+            let prefixed = request.pathParameters[Self.prefixScenarioParameter]
+        {
             guard !prefixed.hasSuffix("@") else {
-                return (shape.badRequest(code: "unknown_scenario", "'\(prefixed)' has no key after '@': use /__scenario/NAME/ or /__scenario/NAME@KEY/"), nil)
+                return (
+                    shape.badRequest(
+                        code: "unknown_scenario",
+                        "'\(prefixed)' has no key after '@': use /__scenario/NAME/ or /__scenario/NAME@KEY/"
+                    ), nil
+                )
             }
             selector = prefixed
         }
@@ -52,14 +63,24 @@ package struct MockRequestPipeline: Sendable {
         if testHeadersEnabled {
             if let text = test.delay {
                 guard let ms = Int(text.trimmingSpaces), (0...600_000).contains(ms) else {
-                    return (shape.badRequest(code: "invalid_mock_header", "X-Mock-Delay-Ms must be a whole number of milliseconds from 0 to 600000"), state.name)
+                    return (
+                        shape.badRequest(
+                            code: "invalid_mock_header",
+                            "X-Mock-Delay-Ms must be a whole number of milliseconds from 0 to 600000"
+                        ), state.name
+                    )
                 }
                 delay = ms
             }
             if let text = test.status {
                 guard let status = Int(text.trimmingSpaces), status == 200 || shape.forced(status: status) != nil else {
                     let documented = shape.api.documentedErrorStatuses.map(String.init).joined(separator: ", ")
-                    return (shape.badRequest(code: "invalid_mock_header", "X-Mock-Status must be 200 or a documented error status of this endpoint: \(documented)"), state.name)
+                    return (
+                        shape.badRequest(
+                            code: "invalid_mock_header",
+                            "X-Mock-Status must be 200 or a documented error status of this endpoint: \(documented)"
+                        ), state.name
+                    )
                 }
                 if status != 200, var forced = shape.forced(status: status) {
                     forced.delayMilliseconds = delay
@@ -70,7 +91,8 @@ package struct MockRequestPipeline: Sendable {
 
         // Most requests meet no rule that could apply to their API: no matching at all then.
         if state.hasFaults(for: shape.api),
-           let rule = takeFault(state, request, api: shape.api, subject: subject()) {
+            let rule = takeFault(state, request, api: shape.api, subject: subject())
+        {
             delay += rule.delayMs ?? 0
             if rule.drop {
                 var drop = HTTPResponse.drop
@@ -82,7 +104,8 @@ package struct MockRequestPipeline: Sendable {
                 if let body = rule.body {
                     response = .json(status, body.serialized)
                 } else {
-                    response = shape.forced(status: status)
+                    response =
+                        shape.forced(status: status)
                         ?? .json(status, JSONValue.object([("error", .string("fault status \(status)"))]).serialized)
                 }
                 response.delayMilliseconds = delay
@@ -121,11 +144,21 @@ package struct MockRequestPipeline: Sendable {
     }
 
     /// The first fault rule of `state` for `request` that fires.
-    private func takeFault(_ state: ScenarioState, _ request: HTTPRequest, api: MockedAPI, subject: FaultSubject) -> FaultRule? {
+    private func takeFault(
+        _ state: ScenarioState,
+        _ request: HTTPRequest,
+        api: MockedAPI,
+        subject: FaultSubject
+    ) -> FaultRule? {
         state.takeFault(for: api) { Self.matches($0.match, request, api: api, subject: subject) }
     }
 
-    package static func matches(_ match: FaultRule.Match, _ request: HTTPRequest, api: MockedAPI, subject: FaultSubject) -> Bool {
+    package static func matches(
+        _ match: FaultRule.Match,
+        _ request: HTTPRequest,
+        api: MockedAPI,
+        subject: FaultSubject
+    ) -> Bool {
         if let wanted = match.api, wanted != api { return false }
         if let path = match.path {
             if path.hasSuffix("*") {
@@ -147,7 +180,9 @@ package struct MockRequestPipeline: Sendable {
             guard api == .zitadel, subject.rpc == rpc else { return false }
         }
         if let loginName = match.loginName {
-            guard api == .zitadel, let named = subject.loginName, named.lowercased() == loginName.lowercased() else { return false }
+            guard api == .zitadel, let named = subject.loginName, named.lowercased() == loginName.lowercased() else {
+                return false
+            }
         }
         return true
     }

@@ -1,10 +1,10 @@
+import CPlatform
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-import CPlatform
 
 /// The few libc calls the rest of session-mock needs (reading a file, listing a folder, writing
 /// to a file descriptor, a plain-socket GET, the core count, handing freed heap back). The ones
@@ -128,7 +128,13 @@ public enum OS {
     /// nothing answers within the timeout. For health checks in images without curl.
     /// With `tls`, over TLS without checking the certificate: a health check asks whether the
     /// server answers, not who it is (clients are the ones that verify).
-    public static func httpGet(host: String, port: Int, path: String, timeoutSeconds: Double, tls: Bool = false) -> [UInt8]? {
+    public static func httpGet(
+        host: String,
+        port: Int,
+        path: String,
+        timeoutSeconds: Double,
+        tls: Bool = false
+    ) -> [UInt8]? {
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
         return exchange(host: host, port: port, send: Array(request.utf8), timeoutSeconds: timeoutSeconds, tls: tls)
     }
@@ -136,7 +142,13 @@ public enum OS {
     /// Connects, sends `bytes`, and reads until the peer closes: everything it sent back (empty
     /// when it closed without a word), or nil when it could not connect or send, or went quiet
     /// for longer than the timeout.
-    public static func exchange(host: String, port: Int, send bytes: [UInt8], timeoutSeconds: Double, tls: Bool = false) -> [UInt8]? {
+    public static func exchange(
+        host: String,
+        port: Int,
+        send bytes: [UInt8],
+        timeoutSeconds: Double,
+        tls: Bool = false
+    ) -> [UInt8]? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var info: UnsafeMutablePointer<addrinfo>?
@@ -145,7 +157,10 @@ public enum OS {
         let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: Int(timeoutSeconds), tv_usec: Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1_000_000))
+        var timeout = timeval(
+            tv_sec: Int(timeoutSeconds),
+            tv_usec: Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1_000_000)
+        )
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else { return nil }

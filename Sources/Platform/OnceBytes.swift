@@ -19,7 +19,11 @@ public struct OnceObject: ~Copyable, Sendable {
     public func get(orMake make: () -> AnyObject & Sendable) -> AnyObject & Sendable {
         if let object = stored.load(ordering: .acquiring) { return object.takeUnretainedValue() }
         let made = Unmanaged<AnyObject & Sendable>.passRetained(make())
-        let (exchanged, current) = stored.compareExchange(expected: nil, desired: made, ordering: .acquiringAndReleasing)
+        let (exchanged, current) = stored.compareExchange(
+            expected: nil,
+            desired: made,
+            ordering: .acquiringAndReleasing
+        )
         guard !exchanged, let current else { return made.takeUnretainedValue() }
         made.release()
         return current.takeUnretainedValue()

@@ -18,13 +18,21 @@ public enum OneTimePassword {
         let status = secret.withUnsafeBytes { key in
             message.withUnsafeBytes { text in
                 digest.withUnsafeMutableBytes { out in
-                    gnutls_hmac_fast(GNUTLS_MAC_SHA1, key.baseAddress, key.count, text.baseAddress, text.count, out.baseAddress)
+                    gnutls_hmac_fast(
+                        GNUTLS_MAC_SHA1,
+                        key.baseAddress,
+                        key.count,
+                        text.baseAddress,
+                        text.count,
+                        out.baseAddress
+                    )
                 }
             }
         }
         precondition(status == 0, "gnutls_hmac_fast(SHA1) failed: \(status)")
         let offset = Int(digest[19] & 0x0F)
-        let binary = (UInt32(digest[offset] & 0x7F) << 24) | (UInt32(digest[offset + 1]) << 16)
+        let binary =
+            (UInt32(digest[offset] & 0x7F) << 24) | (UInt32(digest[offset + 1]) << 16)
             | (UInt32(digest[offset + 2]) << 8) | UInt32(digest[offset + 3])
         let code = String(binary % 1_000_000)
         return String(repeating: "0", count: 6 - code.count) + code

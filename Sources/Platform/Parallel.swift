@@ -7,8 +7,11 @@ import Synchronization
 package enum Parallel {
     /// Calls `body` on consecutive ranges covering `0..<count` (concurrently when there is enough
     /// work) and returns the results in range order.
-    package static func chunks<Result: Sendable>(count: Int, minimumChunk: Int = 4096,
-                                         _ body: @Sendable (Range<Int>) -> Result) -> [Result] {
+    package static func chunks<Result: Sendable>(
+        count: Int,
+        minimumChunk: Int = 4096,
+        _ body: @Sendable (Range<Int>) -> Result
+    ) -> [Result] {
         let chunkCount = min(OS.coreCount * 4, count / minimumChunk)
         guard chunkCount > 1 else { return [body(0..<count)] }
         let results = Mutex<[Result?]>(Array(repeating: nil, count: chunkCount))

@@ -42,27 +42,53 @@ public enum TLSCertificates {
         let ca = try Certificate()
         try ca.describe(commonName: "session-mock local CA", key: caKey, notBefore: notBefore, notAfter: notAfter)
         try check("setting the CA's basic constraints", gnutls_x509_crt_set_basic_constraints(ca.handle, 1, 0))
-        try check("setting the CA's key usage", gnutls_x509_crt_set_key_usage(ca.handle, UInt32(GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN)))
+        try check(
+            "setting the CA's key usage",
+            gnutls_x509_crt_set_key_usage(ca.handle, UInt32(GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN))
+        )
         let caKeyId = try caKey.keyId()
-        try check("setting the CA's key id", caKeyId.withUnsafeBytes { gnutls_x509_crt_set_subject_key_id(ca.handle, $0.baseAddress, $0.count) })
-        try check("self-signing the CA", gnutls_x509_crt_sign2(ca.handle, ca.handle, caKey.handle, GNUTLS_DIG_SHA256, 0))
+        try check(
+            "setting the CA's key id",
+            caKeyId.withUnsafeBytes { gnutls_x509_crt_set_subject_key_id(ca.handle, $0.baseAddress, $0.count) }
+        )
+        try check(
+            "self-signing the CA",
+            gnutls_x509_crt_sign2(ca.handle, ca.handle, caKey.handle, GNUTLS_DIG_SHA256, 0)
+        )
 
         let serverKey = try PrivateKey()
         let server = try Certificate()
         try server.describe(commonName: "localhost", key: serverKey, notBefore: notBefore, notAfter: notAfter)
         try check("setting the server's basic constraints", gnutls_x509_crt_set_basic_constraints(server.handle, 0, -1))
-        try check("setting the server's key usage", gnutls_x509_crt_set_key_usage(server.handle, UInt32(GNUTLS_KEY_DIGITAL_SIGNATURE)))
-        try check("setting the server's key purpose", gnutls_x509_crt_set_key_purpose_oid(server.handle, GNUTLS_KP_TLS_WWW_SERVER, 0))
+        try check(
+            "setting the server's key usage",
+            gnutls_x509_crt_set_key_usage(server.handle, UInt32(GNUTLS_KEY_DIGITAL_SIGNATURE))
+        )
+        try check(
+            "setting the server's key purpose",
+            gnutls_x509_crt_set_key_purpose_oid(server.handle, GNUTLS_KP_TLS_WWW_SERVER, 0)
+        )
         let serverKeyId = try serverKey.keyId()
-        try check("setting the server's key id", serverKeyId.withUnsafeBytes { gnutls_x509_crt_set_subject_key_id(server.handle, $0.baseAddress, $0.count) })
-        try check("setting the authority key id", caKeyId.withUnsafeBytes { gnutls_x509_crt_set_authority_key_id(server.handle, $0.baseAddress, $0.count) })
+        try check(
+            "setting the server's key id",
+            serverKeyId.withUnsafeBytes { gnutls_x509_crt_set_subject_key_id(server.handle, $0.baseAddress, $0.count) }
+        )
+        try check(
+            "setting the authority key id",
+            caKeyId.withUnsafeBytes { gnutls_x509_crt_set_authority_key_id(server.handle, $0.baseAddress, $0.count) }
+        )
         var names: [String] = []
         for name in ["localhost", "127.0.0.1", "::1"] + hosts where !names.contains(name) { names.append(name) }
         for name in names { try server.addSubjectAltName(name) }
-        try check("signing the server certificate", gnutls_x509_crt_sign2(server.handle, ca.handle, caKey.handle, GNUTLS_DIG_SHA256, 0))
+        try check(
+            "signing the server certificate",
+            gnutls_x509_crt_sign2(server.handle, ca.handle, caKey.handle, GNUTLS_DIG_SHA256, 0)
+        )
 
-        return Issued(authority: PEMPair(certificate: try ca.pem(), key: try caKey.pem()),
-                      server: PEMPair(certificate: try server.pem(), key: try serverKey.pem()))
+        return Issued(
+            authority: PEMPair(certificate: try ca.pem(), key: try caKey.pem()),
+            server: PEMPair(certificate: try server.pem(), key: try serverKey.pem())
+        )
     }
 
     /// Checks that `certificate` (PEM, a chain may follow) and `key` (PEM) load and belong
@@ -77,12 +103,21 @@ public enum TLSCertificates {
             keyBytes.withUnsafeMutableBufferPointer { keyBuffer in
                 var certDatum = gnutls_datum_t(data: certBuffer.baseAddress, size: UInt32(certBuffer.count))
                 var keyDatum = gnutls_datum_t(data: keyBuffer.baseAddress, size: UInt32(keyBuffer.count))
-                return gnutls_certificate_set_x509_key_mem2(credentials, &certDatum, &keyDatum, GNUTLS_X509_FMT_PEM, nil, 0)
+                return gnutls_certificate_set_x509_key_mem2(
+                    credentials,
+                    &certDatum,
+                    &keyDatum,
+                    GNUTLS_X509_FMT_PEM,
+                    nil,
+                    0
+                )
             }
         }
         guard status >= 0 else {
             if status == GNUTLS_E_CERTIFICATE_KEY_MISMATCH {
-                throw TLSError("the TLS key does not belong to the certificate (\(String(cString: gnutls_strerror(status))))")
+                throw TLSError(
+                    "the TLS key does not belong to the certificate (\(String(cString: gnutls_strerror(status))))"
+                )
             }
             throw TLSError("cannot load the TLS certificate and key", status)
         }
@@ -118,7 +153,17 @@ public enum TLSCertificates {
         func pem() throws(TLSError) -> String {
             var buffer = [UInt8](repeating: 0, count: 8192)
             var size = buffer.count
-            try check("exporting a key", gnutls_x509_privkey_export_pkcs8(handle, GNUTLS_X509_FMT_PEM, nil, UInt32(GNUTLS_PKCS_PLAIN.rawValue), &buffer, &size))
+            try check(
+                "exporting a key",
+                gnutls_x509_privkey_export_pkcs8(
+                    handle,
+                    GNUTLS_X509_FMT_PEM,
+                    nil,
+                    UInt32(GNUTLS_PKCS_PLAIN.rawValue),
+                    &buffer,
+                    &size
+                )
+            )
             return String(decoding: buffer.prefix(size), as: UTF8.self)
         }
     }
@@ -141,13 +186,25 @@ public enum TLSCertificates {
             var serial = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
             serial[0] &= 0x7F  // a positive DER integer
             serial[0] |= 0x01  // and no leading zero byte
-            try check("setting the serial", serial.withUnsafeBytes { gnutls_x509_crt_set_serial(handle, $0.baseAddress, $0.count) })
+            try check(
+                "setting the serial",
+                serial.withUnsafeBytes { gnutls_x509_crt_set_serial(handle, $0.baseAddress, $0.count) }
+            )
             try check("setting the start date", Int32(gnutls_x509_crt_set_activation_time(handle, notBefore)))
             try check("setting the end date", Int32(gnutls_x509_crt_set_expiration_time(handle, notAfter)))
             let name = Array(commonName.utf8)
-            try check("setting the common name", name.withUnsafeBytes {
-                gnutls_x509_crt_set_dn_by_oid(handle, GNUTLS_OID_X520_COMMON_NAME, 0, $0.baseAddress, UInt32($0.count))
-            })
+            try check(
+                "setting the common name",
+                name.withUnsafeBytes {
+                    gnutls_x509_crt_set_dn_by_oid(
+                        handle,
+                        GNUTLS_OID_X520_COMMON_NAME,
+                        0,
+                        $0.baseAddress,
+                        UInt32($0.count)
+                    )
+                }
+            )
             try check("setting the key", gnutls_x509_crt_set_key(handle, key.handle))
         }
 
@@ -156,12 +213,36 @@ public enum TLSCertificates {
             var v6 = in6_addr()
             let status: Int32
             if inet_pton(AF_INET, name, &v4) == 1 {
-                status = withUnsafeBytes(of: &v4) { gnutls_x509_crt_set_subject_alt_name(handle, GNUTLS_SAN_IPADDRESS, $0.baseAddress, UInt32($0.count), UInt32(GNUTLS_FSAN_APPEND)) }
+                status = withUnsafeBytes(of: &v4) {
+                    gnutls_x509_crt_set_subject_alt_name(
+                        handle,
+                        GNUTLS_SAN_IPADDRESS,
+                        $0.baseAddress,
+                        UInt32($0.count),
+                        UInt32(GNUTLS_FSAN_APPEND)
+                    )
+                }
             } else if inet_pton(AF_INET6, name, &v6) == 1 {
-                status = withUnsafeBytes(of: &v6) { gnutls_x509_crt_set_subject_alt_name(handle, GNUTLS_SAN_IPADDRESS, $0.baseAddress, UInt32($0.count), UInt32(GNUTLS_FSAN_APPEND)) }
+                status = withUnsafeBytes(of: &v6) {
+                    gnutls_x509_crt_set_subject_alt_name(
+                        handle,
+                        GNUTLS_SAN_IPADDRESS,
+                        $0.baseAddress,
+                        UInt32($0.count),
+                        UInt32(GNUTLS_FSAN_APPEND)
+                    )
+                }
             } else {
                 let bytes = Array(name.utf8)
-                status = bytes.withUnsafeBytes { gnutls_x509_crt_set_subject_alt_name(handle, GNUTLS_SAN_DNSNAME, $0.baseAddress, UInt32($0.count), UInt32(GNUTLS_FSAN_APPEND)) }
+                status = bytes.withUnsafeBytes {
+                    gnutls_x509_crt_set_subject_alt_name(
+                        handle,
+                        GNUTLS_SAN_DNSNAME,
+                        $0.baseAddress,
+                        UInt32($0.count),
+                        UInt32(GNUTLS_FSAN_APPEND)
+                    )
+                }
             }
             try check("adding the name '\(name)'", status)
         }

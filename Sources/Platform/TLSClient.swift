@@ -12,7 +12,8 @@ enum TLSClient {
         guard gnutls_certificate_allocate_credentials(&credentials) >= 0 else { return nil }
         defer { gnutls_certificate_free_credentials(credentials) }
         guard gnutls_set_default_priority(session) >= 0,
-              gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, UnsafeMutableRawPointer(credentials)) >= 0 else { return nil }
+            gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, UnsafeMutableRawPointer(credentials)) >= 0
+        else { return nil }
         let name = Array(serverName.utf8)
         _ = name.withUnsafeBytes { gnutls_server_name_set(session, GNUTLS_NAME_DNS, $0.baseAddress, $0.count) }
         gnutls_transport_set_int2(session, fd, fd)

@@ -1,9 +1,10 @@
+import Platform
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Platform
 
 /// The few file-system calls the seed loader and watcher need, straight on libc: Foundation's
 /// `FileManager` and `NSString` path helpers would link full Foundation (and ICU) into the binary.

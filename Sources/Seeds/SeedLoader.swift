@@ -1,4 +1,3 @@
-
 /// Reads seed files: one file is one scenario named after it; a folder is every `*.json` in it
 /// (JSON Schema files, `*.schema.json`, are skipped).
 public enum SeedLoader {
@@ -32,13 +31,19 @@ public enum SeedLoader {
         return seeds
     }
 
-    public static func loadFile(_ path: String, vocabulary: SeedVocabulary) throws(SeedError) -> (name: String, seed: SeedDocument) {
+    public static func loadFile(
+        _ path: String,
+        vocabulary: SeedVocabulary
+    ) throws(SeedError) -> (name: String, seed: SeedDocument) {
         guard let bytes = SeedFiles.contents(path) else {
             throw SeedError(file: path, reason: "cannot read file")
         }
         let name = scenarioName(forFile: path)
         guard ScenarioName.isValid(name) else {
-            throw SeedError(file: path, reason: "scenario name '\(name)' (from the file name) may use letters, digits, '-', '_' and '.' only")
+            throw SeedError(
+                file: path,
+                reason: "scenario name '\(name)' (from the file name) may use letters, digits, '-', '_' and '.' only"
+            )
         }
         return (name, try SeedParser.parse(bytes, file: path, vocabulary: vocabulary))
     }
@@ -52,7 +57,13 @@ public enum SeedLoader {
     /// without any file next to it.
     public static func bundledDefault(vocabulary: SeedVocabulary) -> [String: SeedDocument] {
         do {
-            return ["default": try SeedParser.parse(Array(BundledSeeds.defaultJSON.utf8), file: "bundled default.json", vocabulary: vocabulary)]
+            return [
+                "default": try SeedParser.parse(
+                    Array(BundledSeeds.defaultJSON.utf8),
+                    file: "bundled default.json",
+                    vocabulary: vocabulary
+                )
+            ]
         } catch {
             fatalError("bundled default seed is invalid (Tests check this): \(error)")
         }
@@ -62,8 +73,10 @@ public enum SeedLoader {
 /// What a scenario may be called: a seed file's name without `.json`, or a name given at run time.
 public enum ScenarioName {
     public static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 128 && name.utf8.allSatisfy {
-            ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 || $0 == 46
-        }
+        !name.isEmpty && name.utf8.count <= 128
+            && name.utf8.allSatisfy {
+                ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95
+                    || $0 == 46
+            }
     }
 }

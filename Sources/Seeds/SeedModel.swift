@@ -271,7 +271,13 @@ public struct ZitadelSession: Sendable, Equatable {
         public var displayName: String = ""
         public var organizationId: String = ""
 
-        public init(verifiedAt: SeedTimestamp? = nil, id: String = "", loginName: String = "", displayName: String = "", organizationId: String = "") {
+        public init(
+            verifiedAt: SeedTimestamp? = nil,
+            id: String = "",
+            loginName: String = "",
+            displayName: String = "",
+            organizationId: String = ""
+        ) {
             self.verifiedAt = verifiedAt
             self.id = id
             self.loginName = loginName
@@ -303,7 +309,12 @@ public struct ZitadelSession: Sendable, Equatable {
         public var description: String?
         public var header: [String: [String]] = [:]
 
-        public init(fingerprintId: String? = nil, ip: String? = nil, description: String? = nil, header: [String: [String]] = [:]) {
+        public init(
+            fingerprintId: String? = nil,
+            ip: String? = nil,
+            description: String? = nil,
+            header: [String: [String]] = [:]
+        ) {
             self.fingerprintId = fingerprintId
             self.ip = ip
             self.description = description
@@ -375,7 +386,7 @@ public struct FaultRule: Sendable {
         package func canMatch(_ api: MockedAPI) -> Bool {
             if let wanted = self.api, wanted != api { return false }
             if code != nil, api != .walletKit { return false }
-            if (sessionId != nil || rpc != nil || loginName != nil), api != .zitadel { return false }
+            if sessionId != nil || rpc != nil || loginName != nil, api != .zitadel { return false }
             return true
         }
     }

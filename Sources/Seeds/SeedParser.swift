@@ -33,14 +33,22 @@ public struct SeedParser: Sendable {
     private static let maxIssues = 100
     package typealias Node = Int
 
-    public static func parse(_ bytes: [UInt8], file: String, vocabulary: SeedVocabulary) throws(SeedError) -> SeedDocument {
+    public static func parse(
+        _ bytes: [UInt8],
+        file: String,
+        vocabulary: SeedVocabulary
+    ) throws(SeedError) -> SeedDocument {
         var parser = try SeedParser(bytes: bytes, file: file, vocabulary: vocabulary)
         let document = parser.document(parser.tape.root)
         if !parser.issues.isEmpty { throw SeedError(issues: parser.issues) }
         return document
     }
 
-    public static func parse(_ root: JSONValue, file: String, vocabulary: SeedVocabulary) throws(SeedError) -> SeedDocument {
+    public static func parse(
+        _ root: JSONValue,
+        file: String,
+        vocabulary: SeedVocabulary
+    ) throws(SeedError) -> SeedDocument {
         try parse(root.serialized, file: file, vocabulary: vocabulary)
     }
 
@@ -48,7 +56,10 @@ public struct SeedParser: Sendable {
     private static let entryVocabulary = SeedVocabulary(rpcs: [])
 
     /// One `walletkit.sessionChallenges` entry on its own (the store API's PUT body).
-    public static func parseChallengeEntry(_ value: JSONValue, file: String = "request body") throws(SeedError) -> SessionChallengeSeed {
+    public static func parseChallengeEntry(
+        _ value: JSONValue,
+        file: String = "request body"
+    ) throws(SeedError) -> SessionChallengeSeed {
         var parser = try SeedParser(bytes: value.serialized, file: file, vocabulary: Self.entryVocabulary)
         let entry = parser.challengeEntry(parser.tape.root)
         if let entry, parser.issues.isEmpty { return entry }
@@ -56,7 +67,10 @@ public struct SeedParser: Sendable {
     }
 
     /// One `zitadel.sessions` entry on its own (the store API's PUT body).
-    public static func parseSessionEntry(_ value: JSONValue, file: String = "request body") throws(SeedError) -> ZitadelSessionSeed {
+    public static func parseSessionEntry(
+        _ value: JSONValue,
+        file: String = "request body"
+    ) throws(SeedError) -> ZitadelSessionSeed {
         var parser = try SeedParser(bytes: value.serialized, file: file, vocabulary: Self.entryVocabulary)
         let entry = parser.sessionEntry(parser.tape.root)
         if let entry, parser.issues.isEmpty { return entry }
@@ -64,7 +78,10 @@ public struct SeedParser: Sendable {
     }
 
     /// A `zitadel.sessions` entry given as JSON bytes (e.g. a stored `{"session":{…}}` body).
-    public static func parseSessionEntry(bytes: [UInt8], file: String = "stored session") throws(SeedError) -> ZitadelSessionSeed {
+    public static func parseSessionEntry(
+        bytes: [UInt8],
+        file: String = "stored session"
+    ) throws(SeedError) -> ZitadelSessionSeed {
         var parser = try SeedParser(bytes: bytes, file: file, vocabulary: Self.entryVocabulary)
         let entry = parser.sessionEntry(parser.tape.root)
         if let entry, parser.issues.isEmpty { return entry }
@@ -112,11 +129,17 @@ public struct SeedParser: Sendable {
     }
 
     private mutating func fail(_ node: Node, appending suffix: String, _ reason: String) {
-        if issues.count < Self.maxIssues { issues.append(SeedIssue(file: file, path: path(node) + suffix, reason: reason)) }
+        if issues.count < Self.maxIssues {
+            issues.append(SeedIssue(file: file, path: path(node) + suffix, reason: reason))
+        }
     }
 
     private static func child(_ path: String, _ key: String) -> String {
-        let plain = !key.isEmpty && key.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 36 }
+        let plain =
+            !key.isEmpty
+            && key.utf8.allSatisfy {
+                ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 36
+            }
         return plain ? "\(path).\(key)" : "\(path)[\(JSONValue.string(key).serializedString)]"
     }
 
@@ -132,7 +155,10 @@ public struct SeedParser: Sendable {
         var result = Fields(object: node, table: table)
         for member in tape.members(node) {
             guard let slot = table.slot(of: member, in: tape) else {
-                fail(member, "unknown field '\(tape.key(member))' (known: \(table.names.sorted().joined(separator: ", ")))")
+                fail(
+                    member,
+                    "unknown field '\(tape.key(member))' (known: \(table.names.sorted().joined(separator: ", ")))"
+                )
                 continue
             }
             guard result.slots[slot] == Fields.absent else {
@@ -164,7 +190,10 @@ public struct SeedParser: Sendable {
             fail(field, "expected a string, found \(typeName(field))")
             return nil
         }
-        if nonEmpty && text.isEmpty { fail(field, "must not be empty"); return nil }
+        if nonEmpty && text.isEmpty {
+            fail(field, "must not be empty")
+            return nil
+        }
         return text
     }
 
@@ -185,7 +214,10 @@ public struct SeedParser: Sendable {
     private mutating func integer(_ field: Node?, range: ClosedRange<Int>) -> Int? {
         guard let field else { return nil }
         guard let text = tape.numberText(field), let number = Int(text), range.contains(number) else {
-            fail(field, "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \(tape.value(field).serializedString)")
+            fail(
+                field,
+                "expected a whole number from \(range.lowerBound) to \(range.upperBound), found \(tape.value(field).serializedString)"
+            )
             return nil
         }
         return number
@@ -209,7 +241,9 @@ public struct SeedParser: Sendable {
         guard let field, let text = string(field) else { return nil }
         switch SeedTimestamp.parse(text) {
         case .success(let timestamp): return timestamp
-        case .failure(let error): fail(field, error.description); return nil
+        case .failure(let error):
+            fail(field, error.description)
+            return nil
         }
     }
 
@@ -230,27 +264,50 @@ public struct SeedParser: Sendable {
         var seed = WalletKitSeed()
         guard let fields = object(node, .walletKit) else { return seed }
         seed.projects = stringArray(fields["projects"])
-        let unique = uniqueEntries(array(fields["sessionChallenges"]), parse: { parser, entry in parser.challengeEntry(entry) },
-                                   key: \.challenge.code, keyPath: ".challenge.code", clash: { "code '\($0)' is already used at \($1)" })
+        let unique = uniqueEntries(
+            array(fields["sessionChallenges"]),
+            parse: { parser, entry in parser.challengeEntry(entry) },
+            key: \.challenge.code,
+            keyPath: ".challenge.code",
+            clash: { "code '\($0)' is already used at \($1)" }
+        )
         seed.sessionChallenges.reserveCapacity(unique.entries.count)
         for (entry, challenge) in zip(unique.nodes, unique.entries) {
             if let projects = seed.projects, let project = challenge.project, !projects.contains(project) {
-                fail(entry, appending: ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
+                fail(
+                    entry,
+                    appending: ".project",
+                    "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))"
+                )
             }
             seed.sessionChallenges.append(challenge)
         }
-        let users = uniqueEntries(array(fields["users"]), parse: { parser, entry in parser.walletKitUser(entry) },
-                                  key: \.userId, keyPath: ".userId", clash: { "user id '\($0)' is already used at \($1)" })
+        let users = uniqueEntries(
+            array(fields["users"]),
+            parse: { parser, entry in parser.walletKitUser(entry) },
+            key: \.userId,
+            keyPath: ".userId",
+            clash: { "user id '\($0)' is already used at \($1)" }
+        )
         // login-with-email finds a user by email case-insensitively, within the caller's project.
         var byEmail: [String: (node: Node, project: String?)] = [:]
         for (node, user) in zip(users.nodes, users.entries) {
             if let projects = seed.projects, let project = user.project, !projects.contains(project) {
-                fail(node, appending: ".project", "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))")
+                fail(
+                    node,
+                    appending: ".project",
+                    "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))"
+                )
                 continue
             }
             let email = user.email.lowercased()
-            if let first = byEmail[email], first.project == nil || user.project == nil || first.project == user.project {
-                fail(node, appending: ".email", "email '\(user.email)' is already used at \(path(first.node)) for the same project (emails match case-insensitively)")
+            if let first = byEmail[email], first.project == nil || user.project == nil || first.project == user.project
+            {
+                fail(
+                    node,
+                    appending: ".email",
+                    "email '\(user.email)' is already used at \(path(first.node)) for the same project (emails match case-insensitively)"
+                )
                 continue
             }
             if byEmail[email] == nil { byEmail[email] = (node, user.project) }
@@ -269,9 +326,11 @@ public struct SeedParser: Sendable {
         var email = string(fields["email"], required: fields.missing("email"), nonEmpty: true)
         if let text = email, let field = fields["email"] {
             if text.utf8.count > Self.maxEmailLength {
-                fail(field, "longer than \(Self.maxEmailLength) bytes"); email = nil
+                fail(field, "longer than \(Self.maxEmailLength) bytes")
+                email = nil
             } else if !text.contains("@") {
-                fail(field, "not an email address (no '@')"); email = nil
+                fail(field, "not an email address (no '@')")
+                email = nil
             }
         }
         let project = string(fields["project"], nonEmpty: true)
@@ -287,9 +346,14 @@ public struct SeedParser: Sendable {
             guard let field = fields[key], let text = string(field) else { return nil }
             switch SeedDuration.parse(text) {
             case .success(let duration):
-                if positive && duration.micros == 0 { fail(field, "must be longer than 0"); return nil }
+                if positive && duration.micros == 0 {
+                    fail(field, "must be longer than 0")
+                    return nil
+                }
                 return duration
-            case .failure(let error): fail(field, error.description); return nil
+            case .failure(let error):
+                fail(field, error.description)
+                return nil
             }
         }
         if let ttl = duration("challengeTtl", positive: true) { settings.challengeTtl = ttl }
@@ -304,7 +368,10 @@ public struct SeedParser: Sendable {
 
     /// Parses the entries of a large array on every core (each part with a parser of its own;
     /// their issues are kept in document order), a small one inline.
-    private mutating func parseEntries<Entry: Sendable>(_ entries: [Node], _ parse: @Sendable (inout SeedParser, Node) -> Entry?) -> [Entry?] {
+    private mutating func parseEntries<Entry: Sendable>(
+        _ entries: [Node],
+        _ parse: @Sendable (inout SeedParser, Node) -> Entry?
+    ) -> [Entry?] {
         var fresh = self
         fresh.issues = []
         let template = fresh
@@ -329,8 +396,11 @@ public struct SeedParser: Sendable {
     /// The valid entries of an array whose entries must differ in `key`, with the node of each; a
     /// repeated key is an issue at the later entry, naming the first.
     private mutating func uniqueEntries<Entry: Sendable>(
-        _ entries: [Node], parse: @Sendable (inout SeedParser, Node) -> Entry?, key: (Entry) -> String,
-        keyPath: String, clash: (_ key: String, _ firstPath: String) -> String
+        _ entries: [Node],
+        parse: @Sendable (inout SeedParser, Node) -> Entry?,
+        key: (Entry) -> String,
+        keyPath: String,
+        clash: (_ key: String, _ firstPath: String) -> String
     ) -> (nodes: [Node], entries: [Entry]) {
         var parsed = parseEntries(entries, parse)
         var firstByKey: [String: Node] = [:]
@@ -389,7 +459,9 @@ public struct SeedParser: Sendable {
             guard let text = string(after) else { return nil }
             switch SeedDuration.parse(text) {
             case .success(let duration): trigger = .after(duration)
-            case .failure(let error): fail(after, error.description); return nil
+            case .failure(let error):
+                fail(after, error.description)
+                return nil
             }
         case (nil, nil):
             fail(node, "a timeline step needs 'afterPolls' or 'after'")
@@ -403,7 +475,11 @@ public struct SeedParser: Sendable {
             return nil
         }
         guard let changes = object(set, .timelineSet) else { return nil }
-        let step = TimelineStep(trigger: trigger, setExpired: bool(changes["expired"]), setCompleted: bool(changes["completed"]))
+        let step = TimelineStep(
+            trigger: trigger,
+            setExpired: bool(changes["expired"]),
+            setCompleted: bool(changes["completed"])
+        )
         if step.setExpired == nil && step.setCompleted == nil {
             fail(set, "sets nothing: give 'expired' and/or 'completed'")
             return nil
@@ -426,17 +502,32 @@ public struct SeedParser: Sendable {
             }
             seed.tokens.append(token)
         }
-        seed.sessions = uniqueEntries(array(fields["sessions"]), parse: { parser, entry in parser.sessionEntry(entry) },
-                                      key: \.session.id, keyPath: ".session.id", clash: { "session id '\($0)' is already used at \($1)" })
+        seed.sessions =
+            uniqueEntries(
+                array(fields["sessions"]),
+                parse: { parser, entry in parser.sessionEntry(entry) },
+                key: \.session.id,
+                keyPath: ".session.id",
+                clash: { "session id '\($0)' is already used at \($1)" }
+            )
             .entries
-        let users = uniqueEntries(array(fields["users"]), parse: { parser, entry in parser.user(entry) },
-                                  key: \.userId, keyPath: ".userId", clash: { "user id '\($0)' is already used at \($1)" })
+        let users = uniqueEntries(
+            array(fields["users"]),
+            parse: { parser, entry in parser.user(entry) },
+            key: \.userId,
+            keyPath: ".userId",
+            clash: { "user id '\($0)' is already used at \($1)" }
+        )
         // A user check finds login names case-insensitively, so two may not differ only in case.
         var byLoginName: [String: Node] = [:]
         for (node, user) in zip(users.nodes, users.entries) {
             if let first = byLoginName.updateValue(node, forKey: user.loginName.lowercased()) {
                 byLoginName[user.loginName.lowercased()] = first
-                fail(node, appending: ".loginName", "login name '\(user.loginName)' is already used at \(path(first)) (login names match case-insensitively)")
+                fail(
+                    node,
+                    appending: ".loginName",
+                    "login name '\(user.loginName)' is already used at \(path(first)) (login names match case-insensitively)"
+                )
                 continue
             }
             seed.users.append(user)
@@ -465,8 +556,12 @@ public struct SeedParser: Sendable {
         var passkeyIds: [String] = []
         for entry in array(fields["passkeys"]) {
             guard let passkey = object(entry, .passkey),
-                  let id = string(passkey["id"], required: passkey.missing("id"), nonEmpty: true) else { continue }
-            if passkeyIds.contains(id) { fail(entry, appending: ".id", "passkey id '\(id)' is given twice"); continue }
+                let id = string(passkey["id"], required: passkey.missing("id"), nonEmpty: true)
+            else { continue }
+            if passkeyIds.contains(id) {
+                fail(entry, appending: ".id", "passkey id '\(id)' is given twice")
+                continue
+            }
             passkeyIds.append(id)
         }
         var intents: [ZitadelUser.IDPIntent] = []
@@ -526,7 +621,9 @@ public struct SeedParser: Sendable {
         else { return nil }
         var session = ZitadelSession()
         if let id = string(fields["id"], required: fields.missing("id"), nonEmpty: true) {
-            if id.unicodeScalars.count > 200 { fail(fields.missing("id"), "longer than 200 characters, ZITADEL's limit") }
+            if id.unicodeScalars.count > 200 {
+                fail(fields.missing("id"), "longer than 200 characters, ZITADEL's limit")
+            }
             session.id = id
         }
         session.creationDate = timestamp(fields["creationDate"])
@@ -538,7 +635,10 @@ public struct SeedParser: Sendable {
             if let text, !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let number = UInt64(text) {
                 session.sequence = number
             } else {
-                fail(sequence, "expected an unsigned 64-bit integer as a string (\"4\"), found \(tape.value(sequence).serializedString)")
+                fail(
+                    sequence,
+                    "expected an unsigned 64-bit integer as a string (\"4\"), found \(tape.value(sequence).serializedString)"
+                )
             }
         }
         if let factors = fields["factors"] { session.factors = self.factors(factors) }
@@ -574,7 +674,10 @@ public struct SeedParser: Sendable {
                 factors.user = user
             case .webAuthN:
                 guard let f = object(node, .webAuthNFactor) else { continue }
-                factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedAt(f), userVerified: bool(f["userVerified"]) ?? false)
+                factors.webAuthN = ZitadelSession.WebAuthNFactor(
+                    verifiedAt: verifiedAt(f),
+                    userVerified: bool(f["userVerified"]) ?? false
+                )
             default:
                 guard let f = object(node, .verifiedFactor) else { continue }
                 factors[factor] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedAt(f))
@@ -586,7 +689,10 @@ public struct SeedParser: Sendable {
     /// A factor is present only once verified, so its `verifiedAt` is required.
     private mutating func verifiedAt(_ fields: Fields) -> SeedTimestamp? {
         guard let field = fields["verifiedAt"] else {
-            fail(fields.missing("verifiedAt"), "required: a factor is present only once verified (leave the factor out instead)")
+            fail(
+                fields.missing("verifiedAt"),
+                "required: a factor is present only once verified (leave the factor out instead)"
+            )
             return nil
         }
         return timestamp(field)
@@ -615,16 +721,22 @@ public struct SeedParser: Sendable {
         var rule = FaultRule()
         if let match = fields["match"], let m = object(match, .faultMatch) {
             if let apiNode = m["api"], let api = string(apiNode) {
-                if let known = MockedAPI(rawValue: api.lowercased()) { rule.match.api = known }
-                else { fail(apiNode, "unknown api '\(api)' (known: walletkit, zitadel)") }
+                if let known = MockedAPI(rawValue: api.lowercased()) {
+                    rule.match.api = known
+                } else {
+                    fail(apiNode, "unknown api '\(api)' (known: walletkit, zitadel)")
+                }
             }
             rule.match.path = string(m["path"], nonEmpty: true)
             rule.match.method = string(m["method"], nonEmpty: true)?.uppercased()
             rule.match.code = string(m["code"])
             rule.match.sessionId = string(m["sessionId"])
             if let rpcNode = m["rpc"], let rpc = string(rpcNode, nonEmpty: true) {
-                if vocabulary.rpcs.contains(rpc) { rule.match.rpc = rpc }
-                else { fail(rpcNode, "unknown rpc '\(rpc)' (known: \(vocabulary.rpcs.joined(separator: ", ")))") }
+                if vocabulary.rpcs.contains(rpc) {
+                    rule.match.rpc = rpc
+                } else {
+                    fail(rpcNode, "unknown rpc '\(rpc)' (known: \(vocabulary.rpcs.joined(separator: ", ")))")
+                }
             }
             rule.match.loginName = string(m["loginName"], nonEmpty: true)
             if let query = m["query"] {
@@ -657,7 +769,10 @@ public struct SeedParser: Sendable {
         if let status = rule.status, rule.body == nil, !(200...299).contains(status) {
             let apis = rule.match.api.map { [$0] } ?? MockedAPI.allCases
             if !apis.allSatisfy({ $0.documentedErrorStatuses.contains(status) }) {
-                fail(fields["status"]!, "\(status) is not a documented error of \(apis.map(\.rawValue).joined(separator: "/")) (documented: \(apis.map { "\($0.rawValue) \($0.documentedErrorStatuses.map(String.init).joined(separator: ","))" }.joined(separator: "; "))); give a 'body' for other statuses")
+                fail(
+                    fields["status"]!,
+                    "\(status) is not a documented error of \(apis.map(\.rawValue).joined(separator: "/")) (documented: \(apis.map { "\($0.rawValue) \($0.documentedErrorStatuses.map(String.init).joined(separator: ","))" }.joined(separator: "; "))); give a 'body' for other statuses"
+                )
             }
         }
         return issues.count == issuesBefore ? rule : nil
@@ -693,7 +808,8 @@ package final class KeyTable: Sendable {
     }
 
     package func slot(of member: Int, in tape: JSONTape) -> Int? {
-        for spelling in spellings where tape.keyEquals(member, pool: pool, offset: spelling.offset, count: spelling.count) {
+        for spelling in spellings
+        where tape.keyEquals(member, pool: pool, offset: spelling.offset, count: spelling.count) {
             return spelling.slot
         }
         return nil
@@ -707,26 +823,59 @@ package final class KeyTable: Sendable {
     package static let document = KeyTable(["$schema", "description", "walletkit", "zitadel", "faults"], aliases: [:])
     package static let walletKit = KeyTable(["projects", "sessionChallenges", "users", "settings"], aliases: [:])
     package static let walletKitUser = KeyTable(["userId", "email", "project", "verificationCode"], aliases: [:])
-    package static let walletKitSettings = KeyTable(["challengeTtl", "accessTokenTtl", "refreshTokenTtl", "codeLength", "newChallengeTimeline"], aliases: [:])
+    package static let walletKitSettings = KeyTable(
+        ["challengeTtl", "accessTokenTtl", "refreshTokenTtl", "codeLength", "newChallengeTimeline"],
+        aliases: [:]
+    )
     package static let challengeEntry = KeyTable(["project", "challenge", "timeline"], aliases: [:])
     package static let challenge = KeyTable(["id", "code", "expired", "completed"], aliases: [:])
     package static let timelineStep = KeyTable(["afterPolls", "after", "set"], aliases: [:])
     package static let timelineSet = KeyTable(["expired", "completed"], aliases: [:])
     package static let zitadel = KeyTable(["tokens", "sessions", "users", "instanceId"], aliases: [:])
-    package static let user = KeyTable(["userId", "loginName", "displayName", "organizationId", "password", "totpSecret", "otpCode", "recoveryCodes", "passkeys", "idpIntents", "locked", "lockoutAfter"], aliases: [:])
+    package static let user = KeyTable(
+        [
+            "userId", "loginName", "displayName", "organizationId", "password", "totpSecret", "otpCode",
+            "recoveryCodes", "passkeys", "idpIntents", "locked", "lockoutAfter",
+        ],
+        aliases: [:]
+    )
     package static let passkey = KeyTable(["id"], aliases: [:])
     package static let idpIntent = KeyTable(["id", "token"], aliases: [:])
     package static let token = KeyTable(["token", "userId", "permissions"], aliases: [:])
     package static let sessionEntry = KeyTable(["sessionToken", "creatorUserId", "session"], aliases: [:])
-    package static let session = KeyTable(["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"], aliases: ["creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent", "expiration_date": "expirationDate"])
-    package static let factors = KeyTable(Factor.allCases.map(\.rawValue), aliases: Factor.allCases.filter { $0.protoName != $0.rawValue }.map { ($0.protoName, $0.rawValue) })
-    package static let userFactor = KeyTable(["verifiedAt", "id", "loginName", "displayName", "organizationId"], aliases: ["verified_at": "verifiedAt", "login_name": "loginName", "display_name": "displayName", "organization_id": "organizationId"])
-    package static let webAuthNFactor = KeyTable(["verifiedAt", "userVerified"], aliases: ["verified_at": "verifiedAt", "user_verified": "userVerified"])
+    package static let session = KeyTable(
+        ["id", "creationDate", "changeDate", "sequence", "factors", "metadata", "userAgent", "expirationDate"],
+        aliases: [
+            "creation_date": "creationDate", "change_date": "changeDate", "user_agent": "userAgent",
+            "expiration_date": "expirationDate",
+        ]
+    )
+    package static let factors = KeyTable(
+        Factor.allCases.map(\.rawValue),
+        aliases: Factor.allCases.filter { $0.protoName != $0.rawValue }.map { ($0.protoName, $0.rawValue) }
+    )
+    package static let userFactor = KeyTable(
+        ["verifiedAt", "id", "loginName", "displayName", "organizationId"],
+        aliases: [
+            "verified_at": "verifiedAt", "login_name": "loginName", "display_name": "displayName",
+            "organization_id": "organizationId",
+        ]
+    )
+    package static let webAuthNFactor = KeyTable(
+        ["verifiedAt", "userVerified"],
+        aliases: ["verified_at": "verifiedAt", "user_verified": "userVerified"]
+    )
     package static let verifiedFactor = KeyTable(["verifiedAt"], aliases: ["verified_at": "verifiedAt"])
-    package static let userAgent = KeyTable(["fingerprintId", "ip", "description", "header"], aliases: ["fingerprint_id": "fingerprintId"])
+    package static let userAgent = KeyTable(
+        ["fingerprintId", "ip", "description", "header"],
+        aliases: ["fingerprint_id": "fingerprintId"]
+    )
     package static let headerValues = KeyTable(["values"], aliases: [:])
     package static let fault = KeyTable(["match", "status", "body", "delayMs", "drop", "times"], aliases: [:])
-    package static let faultMatch = KeyTable(["api", "path", "method", "query", "headers", "code", "sessionId", "rpc", "loginName"], aliases: [:])
+    package static let faultMatch = KeyTable(
+        ["api", "path", "method", "query", "headers", "code", "sessionId", "rpc", "loginName"],
+        aliases: [:]
+    )
 }
 
 /// The members of one seed object, one slot per key of its table, held inline (no allocation

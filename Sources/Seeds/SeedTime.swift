@@ -1,9 +1,10 @@
+import JSON
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JSON
 
 /// A timestamp in a seed: absolute (sent back exactly as written when it is in UTC) or relative to
 /// the moment the seed is loaded or reset (`now`, `now+15m`, `now-2h`).
@@ -27,15 +28,21 @@ public enum SeedTimestamp: Sendable, Equatable {
             }
         }
         guard let parsed = RFC3339.parse(text) else {
-            return .failure(SeedTimeError("'\(text)' is not an RFC 3339 timestamp (2025-03-06T14:42:07Z) nor now±duration"))
+            return .failure(
+                SeedTimeError("'\(text)' is not an RFC 3339 timestamp (2025-03-06T14:42:07Z) nor now±duration")
+            )
         }
         guard (-62_135_596_800_000_000...253_402_300_799_999_999).contains(parsed.micros) else {
             return .failure(SeedTimeError("'\(text)' is outside years 0001-9999 in UTC"))
         }
         // `…T…Z` goes out as written; other spellings (offsets, lowercase t/z) are converted,
         // as the wire is always RFC 3339 UTC with `Z`.
-        let canonical = parsed.isUTC && text.hasSuffix("Z") && text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T")
-        return .success(.absolute(canonical ? text : RFC3339.format(micros: parsed.micros, nanos: parsed.nanosRemainder)))
+        let canonical =
+            parsed.isUTC && text.hasSuffix("Z")
+            && text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T")
+        return .success(
+            .absolute(canonical ? text : RFC3339.format(micros: parsed.micros, nanos: parsed.nanosRemainder))
+        )
     }
 
     /// The text to send, resolving a relative time against `now` (microseconds since the epoch).
@@ -78,12 +85,24 @@ public struct SeedDuration: Sendable, Equatable {
             }
             guard digits > 0 else { return .failure(invalid) }
             let unit: Int64
-            if chars.starts(with: "ms".utf8) { unit = 1000; chars = chars.dropFirst(2) }
-            else if chars.first == UInt8(ascii: "s") { unit = 1_000_000; chars = chars.dropFirst() }
-            else if chars.first == UInt8(ascii: "m") { unit = 60_000_000; chars = chars.dropFirst() }
-            else if chars.first == UInt8(ascii: "h") { unit = 3_600_000_000; chars = chars.dropFirst() }
-            else if chars.first == UInt8(ascii: "d") { unit = 86_400_000_000; chars = chars.dropFirst() }
-            else { return .failure(invalid) }
+            if chars.starts(with: "ms".utf8) {
+                unit = 1000
+                chars = chars.dropFirst(2)
+            } else if chars.first == UInt8(ascii: "s") {
+                unit = 1_000_000
+                chars = chars.dropFirst()
+            } else if chars.first == UInt8(ascii: "m") {
+                unit = 60_000_000
+                chars = chars.dropFirst()
+            } else if chars.first == UInt8(ascii: "h") {
+                unit = 3_600_000_000
+                chars = chars.dropFirst()
+            } else if chars.first == UInt8(ascii: "d") {
+                unit = 86_400_000_000
+                chars = chars.dropFirst()
+            } else {
+                return .failure(invalid)
+            }
             let (part, overflow) = number.multipliedReportingOverflow(by: unit)
             guard !overflow, part <= maxMicros, total + part <= maxMicros else {
                 return .failure(SeedTimeError("'\(text)' is longer than 100 years"))
@@ -120,11 +139,12 @@ public enum RFC3339 {
             return value
         }
         guard b.count >= 20, let year = num(0, 4), b[4] == 45, let month = num(5, 2), b[7] == 45,
-              let day = num(8, 2), b[10] | 0x20 == UInt8(ascii: "t"), let hour = num(11, 2), b[13] == 58,
-              let minute = num(14, 2), b[16] == 58, let second = num(17, 2)
+            let day = num(8, 2), b[10] | 0x20 == UInt8(ascii: "t"), let hour = num(11, 2), b[13] == 58,
+            let minute = num(14, 2), b[16] == 58, let second = num(17, 2)
         else { return nil }
         guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
-              hour < 24, minute < 60, second < 61 else { return nil }
+            hour < 24, minute < 60, second < 61
+        else { return nil }
         var i = 19
         var fractionNanos: Int64 = 0
         if i < b.count, b[i] == UInt8(ascii: ".") {
@@ -145,7 +165,8 @@ public enum RFC3339 {
             isUTC = true
             i += 1
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-            guard let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let om = num(i + 4, 2), oh < 24, om < 60 else { return nil }
+            guard let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let om = num(i + 4, 2), oh < 24, om < 60
+            else { return nil }
             offsetSeconds = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "+") ? 1 : -1)
             isUTC = offsetSeconds == 0 && b[i] == UInt8(ascii: "+")
             i += 6
@@ -155,8 +176,11 @@ public enum RFC3339 {
         guard i == b.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetSeconds)
-        return Parsed(micros: seconds * 1_000_000 + fractionNanos / 1000,
-                      nanosRemainder: Int32(fractionNanos % 1000), isUTC: isUTC)
+        return Parsed(
+            micros: seconds * 1_000_000 + fractionNanos / 1000,
+            nanosRemainder: Int32(fractionNanos % 1000),
+            isUTC: isUTC
+        )
     }
 
     /// `2025-03-06T14:42:07.731226Z`: UTC, six fraction digits (nine when nanoseconds are given).

@@ -28,11 +28,16 @@ public final class SessionMockApp: Sendable {
     let logger: Logger
     private let router: Router
 
-    public init(seeds: [String: SeedDocument], activeScenario: String, options: Options = Options(),
-                logger: Logger = Logger(label: "session-mock")) {
+    public init(
+        seeds: [String: SeedDocument],
+        activeScenario: String,
+        options: Options = Options(),
+        logger: Logger = Logger(label: "session-mock")
+    ) {
         self.options = options
         self.logger = logger
-        registry = ScenarioRegistry(seeds: seeds, active: activeScenario, maxIsolatedCopies: options.maxIsolatedCopies) {
+        registry = ScenarioRegistry(seeds: seeds, active: activeScenario, maxIsolatedCopies: options.maxIsolatedCopies)
+        {
             [logger] key in logger.info("evicted isolated scenario copy \(key) (over --max-isolated-copies)")
         }
         journal = RequestJournal(capacity: options.journalSize)
@@ -67,22 +72,29 @@ public final class SessionMockApp: Sendable {
 
     /// The declarations as `session-mock routes --endpoints` prints them (scripts read this).
     public static var endpointsJSON: String {
-        JSONValue.array(endpoints.map { endpoint in
-            .object([
-                ("api", .string(endpoint.api.rawValue)),
-                ("name", .string(endpoint.name)),
-                ("vendorOperationId", .string(endpoint.vendorOperationId)),
-                ("faultKeys", .array(endpoint.faultKeys.map { .string($0) })),
-                ("permission", endpoint.permission.map { .string($0) } ?? .null),
-                ("routes", .array(endpoint.routes.map { route in
-                    .object([
-                        ("method", .string(route.method)),
-                        ("path", .string(route.openAPIPath)),
-                        ("transport", .string(route.transport.rawValue)),
-                    ])
-                })),
-            ])
-        }).serializedString
+        JSONValue.array(
+            endpoints.map { endpoint in
+                .object([
+                    ("api", .string(endpoint.api.rawValue)),
+                    ("name", .string(endpoint.name)),
+                    ("vendorOperationId", .string(endpoint.vendorOperationId)),
+                    ("faultKeys", .array(endpoint.faultKeys.map { .string($0) })),
+                    ("permission", endpoint.permission.map { .string($0) } ?? .null),
+                    (
+                        "routes",
+                        .array(
+                            endpoint.routes.map { route in
+                                .object([
+                                    ("method", .string(route.method)),
+                                    ("path", .string(route.openAPIPath)),
+                                    ("transport", .string(route.transport.rawValue)),
+                                ])
+                            }
+                        )
+                    ),
+                ])
+            }
+        ).serializedString
     }
 
     /// What seeds may name of the declared endpoints (`match.rpc`).
@@ -129,9 +141,13 @@ public final class SessionMockApp: Sendable {
         }
         // The path is only looked at when an admin token is set (rarely, and never on the hot path).
         if let token = options.adminToken, request.path.hasPrefix("/__admin"), request.path != "/__admin/health",
-           !authorized(request, token: token) {
-            return .json(401, #"{"error":"admin token required: send Authorization: Bearer <token>"}"#,
-                         headers: [HTTPField(name: "WWW-Authenticate", value: "Bearer")])
+            !authorized(request, token: token)
+        {
+            return .json(
+                401,
+                #"{"error":"admin token required: send Authorization: Bearer <token>"}"#,
+                headers: [HTTPField(name: "WWW-Authenticate", value: "Bearer")]
+            )
         }
         switch match {
         case .handler(let handler, let parameters, _):
@@ -170,15 +186,27 @@ public final class SessionMockApp: Sendable {
     }
 
     /// Runs a mocked endpoint and records the exchange in the journal.
-    private static func served(_ request: HTTPRequest, journal: RequestJournal,
-                               _ body: () -> (HTTPResponse, scenario: String?)) -> HTTPResponse {
+    private static func served(
+        _ request: HTTPRequest,
+        journal: RequestJournal,
+        _ body: () -> (HTTPResponse, scenario: String?)
+    ) -> HTTPResponse {
         let started = WallClock.monotonicNanos()
         let (response, scenario) = body()
         let latency = Int64((WallClock.monotonicNanos() &- started) / 1000) + Int64(response.delayMilliseconds) * 1000
-        journal.record(RequestJournal.Entry(
-            timeMicros: WallClock.nowMicros(), scenario: scenario, method: request.method, path: request.path,
-            query: request.query, headers: request.headers, status: response.status,
-            latencyMicros: latency, dropped: response.dropsConnection))
+        journal.record(
+            RequestJournal.Entry(
+                timeMicros: WallClock.nowMicros(),
+                scenario: scenario,
+                method: request.method,
+                path: request.path,
+                query: request.query,
+                headers: request.headers,
+                status: response.status,
+                latencyMicros: latency,
+                dropped: response.dropsConnection
+            )
+        )
         return response
     }
 }
@@ -186,7 +214,10 @@ public final class SessionMockApp: Sendable {
 /// The control API's errors, and those of paths no API owns: `{"error","path"}`.
 struct ControlErrorShape: ErrorShape {
     func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
-        .json(refusal.status, JSONValue.object([("error", .string(refusal.message)), ("path", .string(request.path))]).serialized)
+        .json(
+            refusal.status,
+            JSONValue.object([("error", .string(refusal.message)), ("path", .string(request.path))]).serialized
+        )
     }
 }
 

@@ -62,7 +62,12 @@ public final class SessionMockServer: Sendable {
         host = configuration.host
         scheme = configuration.http.tls == nil ? "http" : "https"
         if configuration.watch, let path = configuration.seedsPath {
-            watcher = SeedWatcher(path: path, registry: app.registry, logger: configuration.logger, interval: configuration.watchInterval)
+            watcher = SeedWatcher(
+                path: path,
+                registry: app.registry,
+                logger: configuration.logger,
+                interval: configuration.watchInterval
+            )
         } else {
             watcher = nil
         }
@@ -81,7 +86,12 @@ public final class SessionMockServer: Sendable {
             seeds = SeedLoader.bundledDefault(vocabulary: SessionMockApp.seedVocabulary)
         }
         let active = try activeScenario(configuration.scenario, in: seeds)
-        return SessionMockApp(seeds: seeds, activeScenario: active, options: configuration.app, logger: configuration.logger)
+        return SessionMockApp(
+            seeds: seeds,
+            activeScenario: active,
+            options: configuration.app,
+            logger: configuration.logger
+        )
     }
 
     public func stop() {
@@ -90,10 +100,18 @@ public final class SessionMockServer: Sendable {
     }
 
     /// The scenario served by default; an explicit name that no seed defines is an error.
-    public static func activeScenario(_ requested: String?, in seeds: [String: SeedDocument]) throws(SeedError) -> String {
+    public static func activeScenario(
+        _ requested: String?,
+        in seeds: [String: SeedDocument]
+    ) throws(SeedError) -> String {
         if let requested {
             guard seeds[requested] != nil else {
-                throw SeedError(file: "--scenario", path: "$", reason: "no seed defines scenario '\(requested)' (known: \(seeds.keys.sorted().joined(separator: ", ")))")
+                throw SeedError(
+                    file: "--scenario",
+                    path: "$",
+                    reason:
+                        "no seed defines scenario '\(requested)' (known: \(seeds.keys.sorted().joined(separator: ", ")))"
+                )
             }
             return requested
         }

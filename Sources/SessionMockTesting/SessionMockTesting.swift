@@ -48,7 +48,9 @@ public struct TestResponse: Sendable {
 /// Header fields in order, each as it arrived: a name sent twice is two fields, never merged or
 /// dropped. `fields["Set-Cookie"]` is the first value of that name (case-insensitive), and
 /// `values("Set-Cookie")` all of them.
-public struct HeaderFields: Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral, CustomStringConvertible {
+public struct HeaderFields: Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral,
+    CustomStringConvertible
+{
     public var fields: [HTTPField]
 
     public init(_ fields: [HTTPField] = []) { self.fields = fields }
@@ -104,27 +106,47 @@ public final class SessionMockTestClient: Sendable {
 
     /// Sends one request. `target` is the path with an optional `?query`, percent-encoded as on the
     /// wire; headers keep their order, and a name given twice is sent twice.
-    public func execute(_ method: String, _ target: String, headers: [(String, String)] = [],
-                        body: [UInt8] = []) async throws -> TestResponse {
+    public func execute(
+        _ method: String,
+        _ target: String,
+        headers: [(String, String)] = [],
+        body: [UInt8] = []
+    ) async throws -> TestResponse {
         switch setup {
         case .router:
             return Self.answer(app.handle(Self.request(method, target, headers: headers, body: body)), method: method)
         case .live:
             guard let server else { throw TestingError(description: "no live server") }
-            return try await Self.exchange(host: server.host, port: server.port, tls: server.scheme == "https",
-                                           method, target, headers: headers, body: body)
+            return try await Self.exchange(
+                host: server.host,
+                port: server.port,
+                tls: server.scheme == "https",
+                method,
+                target,
+                headers: headers,
+                body: body
+            )
         }
     }
 
     /// One HTTP/1.1 request on a connection of its own to any server (`Connection: close`), read
     /// to the end: what `.live` does, headers sent and received in order, repeated names kept.
-    static func exchange(host: String, port: Int, tls: Bool, _ method: String, _ target: String,
-                         headers: [(String, String)], body: [UInt8]) async throws -> TestResponse {
+    static func exchange(
+        host: String,
+        port: Int,
+        tls: Bool,
+        _ method: String,
+        _ target: String,
+        headers: [(String, String)],
+        body: [UInt8]
+    ) async throws -> TestResponse {
         var text = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         if !body.isEmpty || ["POST", "PUT", "PATCH"].contains(method) { text += "Content-Length: \(body.count)\r\n" }
         let bytes = Array((text + "\r\n").utf8) + body
-        let received = try await onOwnThread { OS.exchange(host: host, port: port, send: bytes, timeoutSeconds: 30, tls: tls) }
+        let received = try await onOwnThread {
+            OS.exchange(host: host, port: port, send: bytes, timeoutSeconds: 30, tls: tls)
+        }
         guard let received else { throw TestingError(description: "\(method) \(target): no answer within 30 s") }
         return try parse(received, method: method)
     }
@@ -138,9 +160,12 @@ public final class SessionMockTestClient: Sendable {
     /// An app's answer as `.router` reports it: its headers as they are, in order, repeats kept.
     static func answer(_ response: HTTPResponse, method: String) -> TestResponse {
         TestResponse(
-            status: response.status, headers: response.headers,
+            status: response.status,
+            headers: response.headers,
             body: method == "HEAD" ? [] : response.body,
-            delayMilliseconds: response.delayMilliseconds, dropped: response.dropsConnection)
+            delayMilliseconds: response.delayMilliseconds,
+            dropped: response.dropsConnection
+        )
     }
 
     /// The request as the server hands it to the app: path and query percent-decoded (`+` is a
@@ -153,13 +178,21 @@ public final class SessionMockTestClient: Sendable {
         if parts.count > 1 {
             for pair in parts[1].split(separator: "&") {
                 let nameValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                query.append(HTTPField(
-                    name: decode(nameValue[0], plus: true, invalid: &invalid),
-                    value: nameValue.count > 1 ? decode(nameValue[1], plus: true, invalid: &invalid) : ""))
+                query.append(
+                    HTTPField(
+                        name: decode(nameValue[0], plus: true, invalid: &invalid),
+                        value: nameValue.count > 1 ? decode(nameValue[1], plus: true, invalid: &invalid) : ""
+                    )
+                )
             }
         }
-        var request = HTTPRequest(method: method, path: path, query: query,
-                                  headers: headers.map { HTTPField(name: $0.0, value: $0.1) }, body: body)
+        var request = HTTPRequest(
+            method: method,
+            path: path,
+            query: query,
+            headers: headers.map { HTTPField(name: $0.0, value: $0.1) },
+            body: body
+        )
         request.invalidUTF8 = invalid
         return request
     }
@@ -169,7 +202,8 @@ public final class SessionMockTestClient: Sendable {
         var utf8 = Array(text.utf8)[...]
         while let byte = utf8.popFirst() {
             if byte == UInt8(ascii: "%"), utf8.count >= 2,
-               let high = hexValue(utf8[utf8.startIndex]), let low = hexValue(utf8[utf8.startIndex + 1]) {
+                let high = hexValue(utf8[utf8.startIndex]), let low = hexValue(utf8[utf8.startIndex + 1])
+            {
                 bytes.append(high << 4 | low)
                 utf8 = utf8.dropFirst(2)
             } else if plus && byte == UInt8(ascii: "+") {
@@ -199,20 +233,32 @@ public final class SessionMockTestClient: Sendable {
         if bytes.isEmpty { return TestResponse(status: 0, headers: [], body: [], delayMilliseconds: 0, dropped: true) }
         let separator = Array("\r\n\r\n".utf8)
         guard let end = bytes.firstRange(of: separator) else {
-            throw TestingError(description: "an answer without a complete header block: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+            throw TestingError(
+                description:
+                    "an answer without a complete header block: \(String(decoding: bytes.prefix(200), as: UTF8.self))"
+            )
         }
-        let lines = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: false)
+        let lines = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).split(
+            separator: "\r\n",
+            omittingEmptySubsequences: false
+        )
         let statusWords = lines[0].split(separator: " ", maxSplits: 2)
         guard statusWords.count >= 2, statusWords[0] == "HTTP/1.1", let status = Int(statusWords[1]) else {
             throw TestingError(description: "not an HTTP/1.1 status line: \(lines[0])")
         }
         var headers: [HTTPField] = []
         for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { throw TestingError(description: "a header line without ':': \(line)") }
-            headers.append(HTTPField(name: String(line[..<colon]), value: String(line[line.index(after: colon)...]).trimmingSpaces))
+            guard let colon = line.firstIndex(of: ":") else {
+                throw TestingError(description: "a header line without ':': \(line)")
+            }
+            headers.append(
+                HTTPField(name: String(line[..<colon]), value: String(line[line.index(after: colon)...]).trimmingSpaces)
+            )
         }
         var body = Array(bytes[end.upperBound...])
-        if let length = headers.first(where: { $0.name.caseInsensitiveEquals("Content-Length") }).flatMap({ Int($0.value) }) {
+        if let length = headers.first(where: { $0.name.caseInsensitiveEquals("Content-Length") }).flatMap({
+            Int($0.value)
+        }) {
             if method == "HEAD" {
                 body = []
             } else if body.count != length {

@@ -1,4 +1,3 @@
-
 /// Records by key, in listing order, as one scenario copy sees them: the seed's records (built once
 /// and shared read-only by the live scenario, every reset and every `NAME@KEY` copy) under this
 /// copy's own changes. So a reset or a new private copy of a 100,000-record seed costs nothing,

@@ -90,8 +90,13 @@ enum PackedZitadelSession {
         session.expirationDate = r.timestamp()
         session.sequence = r.integer()
         if r.present() {
-            session.factors.user = ZitadelSession.UserFactor(verifiedAt: r.timestamp(), id: r.string(), loginName: r.string(),
-                                                             displayName: r.string(), organizationId: r.string())
+            session.factors.user = ZitadelSession.UserFactor(
+                verifiedAt: r.timestamp(),
+                id: r.string(),
+                loginName: r.string(),
+                displayName: r.string(),
+                organizationId: r.string()
+            )
         }
         if r.present() {
             session.factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: r.timestamp(), userVerified: r.bool())
@@ -108,7 +113,11 @@ enum PackedZitadelSession {
             }
         }
         if r.present() {
-            var agent = ZitadelSession.UserAgent(fingerprintId: r.optionalString(), ip: r.optionalString(), description: r.optionalString())
+            var agent = ZitadelSession.UserAgent(
+                fingerprintId: r.optionalString(),
+                ip: r.optionalString(),
+                description: r.optionalString()
+            )
             let headerCount = Int(r.integer())
             for _ in 0..<headerCount {
                 let name = r.string()

@@ -1,5 +1,5 @@
-import Synchronization
 import Seeds
+import Synchronization
 
 /// All scenarios: their seeds, the live state of each, which one is active, and the private
 /// copies made for `X-Mock-Scenario: NAME@KEY` (bounded, least recently used evicted).
@@ -31,8 +31,12 @@ public final class ScenarioRegistry: Sendable {
     /// Called with the key of each evicted isolated copy (the server logs it).
     private let onEvict: @Sendable (String) -> Void
 
-    public init(seeds: [String: SeedDocument], active: String, maxIsolatedCopies: Int = 1000,
-                onEvict: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        seeds: [String: SeedDocument],
+        active: String,
+        maxIsolatedCopies: Int = 1000,
+        onEvict: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         let bases = seeds.mapValues { ScenarioBase(seed: $0) }
         var live: [String: ScenarioState] = [:]
         for (name, base) in bases { live[name] = ScenarioState(name: name, base: base) }
@@ -65,7 +69,8 @@ public final class ScenarioRegistry: Sendable {
                 return .success(copy.state)
             }
             if state.isolated.count >= maxIsolatedCopies,
-               let oldest = state.isolated.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                let oldest = state.isolated.min(by: { $0.value.lastUse < $1.value.lastUse })
+            {
                 state.isolated.removeValue(forKey: oldest.key)
                 evicted = oldest.key
             }

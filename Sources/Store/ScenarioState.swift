@@ -1,6 +1,6 @@
-import Synchronization
-import Seeds
 import Platform
+import Seeds
+import Synchronization
 
 /// A seed made ready to serve, once: its stores built (every session body encoded) and its fault
 /// rules. Immutable, so the live scenario, each reset and each `NAME@KEY` copy start from it
@@ -75,11 +75,14 @@ public final class ScenarioState: Sendable {
         loadedAtNanos = WallClock.monotonicNanos()
         var sessions = base.sessions
         sessions.revert(now: WallClock.nowMicros())  // `now`-relative times count from this copy
-        contents = Mutex(Contents(
-            challenges: base.challenges,
-            logins: base.logins,
-            sessions: sessions,
-            faultFires: Array(repeating: 0, count: base.faults.count)))
+        contents = Mutex(
+            Contents(
+                challenges: base.challenges,
+                logins: base.logins,
+                sessions: sessions,
+                faultFires: Array(repeating: 0, count: base.faults.count)
+            )
+        )
     }
 
     /// Microseconds since this copy was loaded or reset.
@@ -87,7 +90,9 @@ public final class ScenarioState: Sendable {
 
     // Inlinable, so the API modules' calls are specialised: a generic call across modules would
     // look up type metadata on every request.
-    @inlinable public func withChallenges<R, E: Error>(_ body: (inout SessionChallengeStore) throws(E) -> R) throws(E) -> R {
+    @inlinable public func withChallenges<R, E: Error>(
+        _ body: (inout SessionChallengeStore) throws(E) -> R
+    ) throws(E) -> R {
         try contents.withLock { (value) throws(E) -> R in try body(&value.challenges) }
     }
 
@@ -99,7 +104,8 @@ public final class ScenarioState: Sendable {
         try contents.withLock { (value) throws(E) -> R in try body(&value.challenges, &value.logins) }
     }
 
-    @inlinable public func withSessions<R, E: Error>(_ body: (inout ZitadelSessionStore) throws(E) -> R) throws(E) -> R {
+    @inlinable public func withSessions<R, E: Error>(_ body: (inout ZitadelSessionStore) throws(E) -> R) throws(E) -> R
+    {
         try contents.withLock { (value) throws(E) -> R in try body(&value.sessions) }
     }
 

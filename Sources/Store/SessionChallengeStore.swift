@@ -1,5 +1,5 @@
-import Seeds
 import Platform
+import Seeds
 
 /// WalletKit session challenges of one scenario copy, by code (O(1) lookups). A value type:
 /// `ScenarioState` owns it behind a lock.
@@ -66,8 +66,12 @@ public struct SessionChallengeStore: Sendable {
 
         init(_ seed: SessionChallengeSeed) {
             project = seed.project?.ownCopy
-            challenge = SessionChallenge(id: seed.challenge.id.ownCopy, code: seed.challenge.code.ownCopy,
-                                         expired: seed.challenge.expired, completed: seed.challenge.completed)
+            challenge = SessionChallenge(
+                id: seed.challenge.id.ownCopy,
+                code: seed.challenge.code.ownCopy,
+                expired: seed.challenge.expired,
+                completed: seed.challenge.completed
+            )
             timeline = seed.timeline
             if !seed.timeline.isEmpty { fired = Array(repeating: false, count: seed.timeline.count) }
         }
@@ -130,7 +134,10 @@ public struct SessionChallengeStore: Sendable {
     private var lastAnswer: (challenge: SessionChallenge, answer: AnyObject & Sendable)?
 
     /// `make(challenge)`, reusing the previous answer when the challenge is the same.
-    package mutating func answer(for challenge: SessionChallenge, _ make: (SessionChallenge) -> AnyObject & Sendable) -> AnyObject & Sendable {
+    package mutating func answer(
+        for challenge: SessionChallenge,
+        _ make: (SessionChallenge) -> AnyObject & Sendable
+    ) -> AnyObject & Sendable {
         if let lastAnswer, lastAnswer.challenge == challenge { return lastAnswer.answer }
         let answer = make(challenge)
         lastAnswer = (challenge, answer)
@@ -139,8 +146,10 @@ public struct SessionChallengeStore: Sendable {
 
     public init(seed: WalletKitSeed) {
         projects = seed.projects.map(Set.init)
-        records = LayeredRecords(seed.sessionChallenges.lazy.map(Record.init).map { (key: $0.challenge.code, value: $0) },
-                                 count: seed.sessionChallenges.count)
+        records = LayeredRecords(
+            seed.sessionChallenges.lazy.map(Record.init).map { (key: $0.challenge.code, value: $0) },
+            count: seed.sessionChallenges.count
+        )
     }
 
     public func acceptsProject(_ project: String) -> Bool {
@@ -163,14 +172,27 @@ public struct SessionChallengeStore: Sendable {
 
     /// A new challenge of `project` (and of `userId`, for a magic link): a code `XXXX-XXXX` of
     /// A–Z and 2–9 that no challenge of this copy has, expiring `settings.challengeTtl` from now.
-    public mutating func create(project: String, userId: String?, elapsedMicros: Int64, settings: WalletKitSettings) -> SessionChallenge {
+    public mutating func create(
+        project: String,
+        userId: String?,
+        elapsedMicros: Int64,
+        settings: WalletKitSettings
+    ) -> SessionChallenge {
         var code: String
         repeat {
-            code = RandomText.string(count: 4, from: Self.codeAlphabet) + "-" + RandomText.string(count: 4, from: Self.codeAlphabet)
+            code =
+                RandomText.string(count: 4, from: Self.codeAlphabet) + "-"
+                + RandomText.string(count: 4, from: Self.codeAlphabet)
         } while records[code] != nil
-        let challenge = SessionChallenge(id: "sc_" + RandomText.string(count: 24, from: RandomText.lowercaseAlphanumerics),
-                                         code: code, expired: false, completed: false)
-        var record = Record(SessionChallengeSeed(project: project, challenge: challenge, timeline: settings.newChallengeTimeline))
+        let challenge = SessionChallenge(
+            id: "sc_" + RandomText.string(count: 24, from: RandomText.lowercaseAlphanumerics),
+            code: code,
+            expired: false,
+            completed: false
+        )
+        var record = Record(
+            SessionChallengeSeed(project: project, challenge: challenge, timeline: settings.newChallengeTimeline)
+        )
         record.createdAtMicros = elapsedMicros
         record.expiresAtMicros = elapsedMicros + settings.challengeTtl.micros
         record.userId = userId
@@ -200,8 +222,14 @@ public struct SessionChallengeStore: Sendable {
     public mutating func approve(code: String, userId: String?, elapsedMicros: Int64) -> Approval {
         guard var record = records[code] else { return .notFound }
         _ = record.advance(elapsedMicros: elapsedMicros)
-        if record.spent { records.replace(record, for: code); return .alreadyUsed }
-        if record.challenge.expired { records.replace(record, for: code); return .expired }
+        if record.spent {
+            records.replace(record, for: code)
+            return .alreadyUsed
+        }
+        if record.challenge.expired {
+            records.replace(record, for: code)
+            return .expired
+        }
         record.challenge.completed = true
         if let userId { record.userId = userId }
         records.replace(record, for: code)

@@ -1,5 +1,5 @@
-import Seeds
 import Platform
+import Seeds
 
 /// WalletKit's login state of one scenario copy (contract §8): the seeded users, the codes
 /// login-with-email "sent", and the sessions verify-login issued with their tokens. A value type:
@@ -83,7 +83,9 @@ public struct WalletKitLoginStore: Sendable {
         if let accepted {
             for project in accepted { answers.insert(loginUserId(named: nil, project: project, code: code)) }
         } else {
-            for project in Set(users.compactMap(\.project)) { answers.insert(loginUserId(named: nil, project: project, code: code)) }
+            for project in Set(users.compactMap(\.project)) {
+                answers.insert(loginUserId(named: nil, project: project, code: code))
+            }
             answers.insert(users.first { $0.project == nil }?.userId ?? Self.userId(fromChallengeCode: code))
         }
         return answers.count == 1 ? answers.first : nil
@@ -115,9 +117,19 @@ public struct WalletKitLoginStore: Sendable {
     /// A new session of `userId` in `project`, with fresh tokens.
     public mutating func issueSession(project: String, userId: String, nowMicros: Int64) -> Session {
         var id: String
-        repeat { id = "ses_" + RandomText.string(count: 24, from: RandomText.lowercaseAlphanumerics) } while sessions[id] != nil
-        var session = Session(id: id, createdAtMicros: nowMicros, projectId: project, userId: userId,
-                              accessToken: "", accessTokenExpiresAtMicros: 0, refreshToken: "", refreshTokenExpiresAtMicros: 0)
+        repeat {
+            id = "ses_" + RandomText.string(count: 24, from: RandomText.lowercaseAlphanumerics)
+        } while sessions[id] != nil
+        var session = Session(
+            id: id,
+            createdAtMicros: nowMicros,
+            projectId: project,
+            userId: userId,
+            accessToken: "",
+            accessTokenExpiresAtMicros: 0,
+            refreshToken: "",
+            refreshTokenExpiresAtMicros: 0
+        )
         rotateTokens(of: &session, nowMicros: nowMicros)
         sessions[id] = session
         sessionOrder.append(id)
@@ -141,9 +153,10 @@ public struct WalletKitLoginStore: Sendable {
 
     /// refresh-token: new tokens for the session whose current, unexpired refresh token this is.
     /// The old pair stops working in the same step, so a token used twice at once refreshes once.
-    public mutating func refresh(sessionId: String, refreshToken: String, project: String, nowMicros: Int64) -> Session? {
+    public mutating func refresh(sessionId: String, refreshToken: String, project: String, nowMicros: Int64) -> Session?
+    {
         guard sessionByRefreshToken[refreshToken] == sessionId, var session = sessions[sessionId],
-              session.projectId == project, !session.loggedOut, nowMicros < session.refreshTokenExpiresAtMicros
+            session.projectId == project, !session.loggedOut, nowMicros < session.refreshTokenExpiresAtMicros
         else { return nil }
         rotateTokens(of: &session, nowMicros: nowMicros)
         sessions[sessionId] = session
@@ -154,7 +167,7 @@ public struct WalletKitLoginStore: Sendable {
     /// are refused from then on.
     public mutating func logOut(accessToken: String, project: String, nowMicros: Int64) -> Bool {
         guard let id = sessionByAccessToken[accessToken], var session = sessions[id], session.projectId == project,
-              nowMicros < session.accessTokenExpiresAtMicros
+            nowMicros < session.accessTokenExpiresAtMicros
         else { return false }
         sessionByAccessToken[session.accessToken] = nil
         sessionByRefreshToken[session.refreshToken] = nil

@@ -1,5 +1,5 @@
-import Seeds
 import Platform
+import Seeds
 
 /// ZITADEL sessions and accepted bearer tokens of one scenario copy. A session's wire forms are
 /// made by the API module on first use and kept with the record (`OnceBytes`), so a read after
@@ -27,7 +27,10 @@ public struct ZitadelSessionStore: Sendable {
             // sharing its strings would pin the seed's memory (see `String.ownCopy`). The packed
             // bytes are a copy of their own.
             id = session.id.ownCopy
-            let packed = PackedZitadelSession.pack(session, owners: [sessionToken, creatorUserId, session.checkedUserId])
+            let packed = PackedZitadelSession.pack(
+                session,
+                owners: [sessionToken, creatorUserId, session.checkedUserId]
+            )
             self.packed = packed.bytes
             ownersStart = UInt32(packed.ownersStart)
         }
@@ -78,7 +81,11 @@ public struct ZitadelSessionStore: Sendable {
         // Resolving and packing every session is most of the work: done on every core for a large seed.
         let parts = Parallel.chunks(count: seed.sessions.count) { range in
             seed.sessions[range].map { entry in
-                Record(sessionToken: entry.sessionToken, creatorUserId: entry.creatorUserId, session: entry.session.resolved(now: now))
+                Record(
+                    sessionToken: entry.sessionToken,
+                    creatorUserId: entry.creatorUserId,
+                    session: entry.session.resolved(now: now)
+                )
             }
         }
         records = LayeredRecords(parts.joined().lazy.map { (key: $0.id, value: $0) }, count: seed.sessions.count)
@@ -92,7 +99,9 @@ public struct ZitadelSessionStore: Sendable {
     public func user(id: String) -> ZitadelUser? { users.byId[id] }
 
     /// Login names match case-insensitively, as ZITADEL's user check does.
-    public func user(loginName: String) -> ZitadelUser? { users.byLoginName[loginName.lowercased()].flatMap { users.byId[$0] } }
+    public func user(loginName: String) -> ZitadelUser? {
+        users.byLoginName[loginName.lowercased()].flatMap { users.byId[$0] }
+    }
 
     /// Stores a record made by the session lifecycle (CreateSession, SetSession).
     public mutating func put(_ record: Record) {
@@ -103,7 +112,10 @@ public struct ZitadelSessionStore: Sendable {
 
     public mutating func put(_ seed: ZitadelSessionSeed, now: Int64) {
         let session = seed.session.resolved(now: now)
-        records.set(Record(sessionToken: seed.sessionToken, creatorUserId: seed.creatorUserId, session: session), for: session.id)
+        records.set(
+            Record(sessionToken: seed.sessionToken, creatorUserId: seed.creatorUserId, session: session),
+            for: session.id
+        )
     }
 
     @discardableResult
@@ -168,4 +180,3 @@ extension ZitadelSessionStore {
         public init() {}
     }
 }
-

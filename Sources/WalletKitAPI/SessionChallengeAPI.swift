@@ -1,11 +1,14 @@
-import MicroHTTP
 import JSON
+import MicroHTTP
 import Seeds
 import Store
 
 /// `GET /users/session-challenge?code=…`: the checks of docs/walletkit.md's table in their order.
 public enum SessionChallengeAPI {
-    public static func getSessionChallenge(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse {
+    public static func getSessionChallenge(
+        _ request: HTTPRequest,
+        state: ScenarioState
+    ) throws(WalletKitError) -> HTTPResponse {
         guard let project = request.walletKitProject else { throw .missingProjectId }
         let code = request.queryValue("code") ?? ""
         let elapsed = state.elapsedMicros
@@ -17,7 +20,9 @@ public enum SessionChallengeAPI {
             case .notFound: throw .challengeNotFound
             case .otherProject: throw .forbidden
             case .found(let challenge):
-                let made = store.answer(for: challenge) { PreparedResponse(headers: HTTPResponse.jsonHeaders, body: json($0)) }
+                let made = store.answer(for: challenge) {
+                    PreparedResponse(headers: HTTPResponse.jsonHeaders, body: json($0))
+                }
                 return unsafeDowncast(made, to: PreparedResponse.self)  // only this endpoint fills the cache
             }
         }

@@ -30,41 +30,74 @@ public struct WalletKitEndpoint: Sendable, CustomStringConvertible {
     ]
 
     public static let getSessionChallenge = WalletKitEndpoint(
-        method: "GET", path: "/users/session-challenge", operationId: "users_get-session-challenge",
-        forcedBadRequest: .missingCode, forcedForbidden: .forbidden,
+        method: "GET",
+        path: "/users/session-challenge",
+        operationId: "users_get-session-challenge",
+        forcedBadRequest: .missingCode,
+        forcedForbidden: .forbidden,
         challengeCode: { $0.queryValue("code") },
-        handle: SessionChallengeAPI.getSessionChallenge)
+        handle: SessionChallengeAPI.getSessionChallenge
+    )
 
     public static let createSessionChallenge = WalletKitEndpoint(
-        method: "POST", path: "/users/create-session-challenge", operationId: "users_create-session-challenge",
-        forcedBadRequest: .badRequest, forcedForbidden: .forbiddenProject, challengeCode: nil,
-        handle: WalletKitLoginAPI.createSessionChallenge)
+        method: "POST",
+        path: "/users/create-session-challenge",
+        operationId: "users_create-session-challenge",
+        forcedBadRequest: .badRequest,
+        forcedForbidden: .forbiddenProject,
+        challengeCode: nil,
+        handle: WalletKitLoginAPI.createSessionChallenge
+    )
 
     public static let loginWithEmail = WalletKitEndpoint(
-        method: "POST", path: "/users/login-with-email", operationId: "users_login-with-email",
-        forcedBadRequest: .userNotFound, forcedForbidden: .forbiddenProject, challengeCode: nil,
-        handle: WalletKitLoginAPI.loginWithEmail)
+        method: "POST",
+        path: "/users/login-with-email",
+        operationId: "users_login-with-email",
+        forcedBadRequest: .userNotFound,
+        forcedForbidden: .forbiddenProject,
+        challengeCode: nil,
+        handle: WalletKitLoginAPI.loginWithEmail
+    )
 
     public static let loginWithMagicLink = WalletKitEndpoint(
-        method: "POST", path: "/users/login-with-magic-link", operationId: "users_login-with-magic-link",
-        forcedBadRequest: .userNotFound, forcedForbidden: .forbiddenProject, challengeCode: nil,
-        handle: WalletKitLoginAPI.loginWithMagicLink)
+        method: "POST",
+        path: "/users/login-with-magic-link",
+        operationId: "users_login-with-magic-link",
+        forcedBadRequest: .userNotFound,
+        forcedForbidden: .forbiddenProject,
+        challengeCode: nil,
+        handle: WalletKitLoginAPI.loginWithMagicLink
+    )
 
     public static let verifyLogin = WalletKitEndpoint(
-        method: "POST", path: "/users/verify-login", operationId: "users_verify-login",
-        forcedBadRequest: .challengeNotCompleted, forcedForbidden: .forbidden,
+        method: "POST",
+        path: "/users/verify-login",
+        operationId: "users_verify-login",
+        forcedBadRequest: .challengeNotCompleted,
+        forcedForbidden: .forbidden,
         challengeCode: WalletKitLoginAPI.challengeCode,
-        handle: WalletKitLoginAPI.verifyLogin)
+        handle: WalletKitLoginAPI.verifyLogin
+    )
 
     public static let refreshToken = WalletKitEndpoint(
-        method: "POST", path: "/users/refresh-token", operationId: "users_refresh-token",
-        forcedBadRequest: .badRequest, forcedForbidden: .forbiddenProject, challengeCode: nil,
-        handle: WalletKitLoginAPI.refreshToken)
+        method: "POST",
+        path: "/users/refresh-token",
+        operationId: "users_refresh-token",
+        forcedBadRequest: .badRequest,
+        forcedForbidden: .forbiddenProject,
+        challengeCode: nil,
+        handle: WalletKitLoginAPI.refreshToken
+    )
 
     public static let logout = WalletKitEndpoint(
-        method: "POST", path: "/users/logout", operationId: "users_logout",
-        forcedBadRequest: .badRequest, forcedForbidden: .forbiddenProject, challengeCode: nil,
-        handle: WalletKitLoginAPI.logout)
+        method: "POST",
+        path: "/users/logout",
+        operationId: "users_logout",
+        forcedBadRequest: .badRequest,
+        forcedForbidden: .forbiddenProject,
+        challengeCode: nil,
+        handle: WalletKitLoginAPI.logout
+    )
 
     /// What `X-Mock-Status` or a fault rule's status forces here: the endpoint's first row with
     /// that status (the project header rows come first on every endpoint, so 401 is
@@ -84,26 +117,37 @@ public struct WalletKitEndpoint: Sendable, CustomStringConvertible {
     func serve(_ request: HTTPRequest, pipeline: MockRequestPipeline) -> (HTTPResponse, scenario: String?) {
         let shape = WalletKitErrorShape(endpoint: self)
         return pipeline.run(
-            request, shape: shape, subject: { FaultSubject(code: challengeCode?(request)) },
+            request,
+            shape: shape,
+            subject: { FaultSubject(code: challengeCode?(request)) },
             endpoint: { request, state in
                 do throws(WalletKitError) {
                     return try handle(request, state)
                 } catch {
                     return error.response
                 }
-            })
+            }
+        )
     }
 
     /// The endpoint as the app's route table takes it.
     package var mockEndpoint: MockEndpoint {
         MockEndpoint(
-            api: .walletKit, name: operationId, vendorOperationId: operationId,
-            faultKeys: challengeCode == nil ? [] : ["code"], permission: nil,
+            api: .walletKit,
+            name: operationId,
+            vendorOperationId: operationId,
+            faultKeys: challengeCode == nil ? [] : ["code"],
+            permission: nil,
             routes: [
                 MockRoute(
-                    method: method, pattern: path, transport: .rest, errors: WalletKitErrorShape(endpoint: self),
-                    serve: { request, pipeline in serve(request, pipeline: pipeline) })
-            ])
+                    method: method,
+                    pattern: path,
+                    transport: .rest,
+                    errors: WalletKitErrorShape(endpoint: self),
+                    serve: { request, pipeline in serve(request, pipeline: pipeline) }
+                )
+            ]
+        )
     }
 
     /// The prefix WalletKit owns: refusals under it are answered as WalletKit's `ErrorResponse`.

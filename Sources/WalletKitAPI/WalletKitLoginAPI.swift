@@ -1,5 +1,5 @@
-import MicroHTTP
 import JSON
+import MicroHTTP
 import Platform
 import Seeds
 import Store
@@ -12,12 +12,16 @@ public enum WalletKitLoginAPI {
     /// The body's `session_challenge_code` (verify-login), read before the pipeline for `match.code`.
     public static func challengeCode(_ request: HTTPRequest) -> String? {
         guard case .object(let members)? = try? JSONParser.parse(request.body),
-              case .string(let code)? = members.first(where: { $0.key == "session_challenge_code" })?.value else { return nil }
+            case .string(let code)? = members.first(where: { $0.key == "session_challenge_code" })?.value
+        else { return nil }
         return code
     }
 
     /// `POST /users/create-session-challenge`: a new challenge of the caller's project.
-    public static func createSessionChallenge(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse {
+    public static func createSessionChallenge(
+        _ request: HTTPRequest,
+        state: ScenarioState
+    ) throws(WalletKitError) -> HTTPResponse {
         let elapsed = state.elapsedMicros
         let challenge = try answer(request, state) { challenges, logins, project throws(WalletKitError) in
             challenges.create(project: project, userId: nil, elapsedMicros: elapsed, settings: logins.settings)
@@ -26,7 +30,10 @@ public enum WalletKitLoginAPI {
     }
 
     /// `POST /users/login-with-email` `{"email"}`: "sends" the user a code (see the outbox).
-    public static func loginWithEmail(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse {
+    public static func loginWithEmail(
+        _ request: HTTPRequest,
+        state: ScenarioState
+    ) throws(WalletKitError) -> HTTPResponse {
         let now = WallClock.nowMicros()
         let email = Result { () throws(WalletKitError) in try RequestBody(request).email() }
         let userId = try answer(request, state) { _, logins, project throws(WalletKitError) in
@@ -40,24 +47,37 @@ public enum WalletKitLoginAPI {
     }
 
     /// `POST /users/login-with-magic-link` `{"email"}`: a new challenge that logs that user in.
-    public static func loginWithMagicLink(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse {
+    public static func loginWithMagicLink(
+        _ request: HTTPRequest,
+        state: ScenarioState
+    ) throws(WalletKitError) -> HTTPResponse {
         let elapsed = state.elapsedMicros
         let email = Result { () throws(WalletKitError) in try RequestBody(request).email() }
         let challenge = try answer(request, state) { challenges, logins, project throws(WalletKitError) in
             let user = try user(try email.get(), in: logins, project: project)
-            return challenges.create(project: project, userId: user.userId, elapsedMicros: elapsed, settings: logins.settings)
+            return challenges.create(
+                project: project,
+                userId: user.userId,
+                elapsedMicros: elapsed,
+                settings: logins.settings
+            )
         }
         return .json(200, SessionChallengeAPI.json(challenge))
     }
 
     /// The user a login-with-email or login-with-magic-link body names, in the caller's project.
-    private static func user(_ email: String, in logins: WalletKitLoginStore, project: String) throws(WalletKitError) -> WalletKitUser {
+    private static func user(
+        _ email: String,
+        in logins: WalletKitLoginStore,
+        project: String
+    ) throws(WalletKitError) -> WalletKitUser {
         guard let user = logins.user(email: email, project: project) else { throw .userNotFound }
         return user
     }
 
     /// `POST /users/verify-login`: `{"session_challenge_code"}` or `{"user_id","verification_code"}`.
-    public static func verifyLogin(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse {
+    public static func verifyLogin(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse
+    {
         let elapsed = state.elapsedMicros
         let now = WallClock.nowMicros()
         let form = Result { () throws(WalletKitError) in try RequestBody(request).loginForm() }
@@ -86,7 +106,8 @@ public enum WalletKitLoginAPI {
     }
 
     /// `POST /users/refresh-token` `{"session_id","refresh_token"}`: the session with new tokens.
-    public static func refreshToken(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse {
+    public static func refreshToken(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse
+    {
         let now = WallClock.nowMicros()
         let fields = Result { () throws(WalletKitError) in
             let body = RequestBody(request)
@@ -94,7 +115,13 @@ public enum WalletKitLoginAPI {
         }
         let session = try answer(request, state) { _, logins, project throws(WalletKitError) in
             let (sessionId, refreshToken) = try fields.get()
-            guard let session = logins.refresh(sessionId: sessionId, refreshToken: refreshToken, project: project, nowMicros: now)
+            guard
+                let session = logins.refresh(
+                    sessionId: sessionId,
+                    refreshToken: refreshToken,
+                    project: project,
+                    nowMicros: now
+                )
             else { throw .invalidRefreshToken }
             return session
         }
@@ -107,7 +134,9 @@ public enum WalletKitLoginAPI {
         let token = request.header("Authorization").flatMap(BearerToken.parse)
         let now = WallClock.nowMicros()
         try answer(request, state) { _, logins, project throws(WalletKitError) in
-            guard let token, logins.logOut(accessToken: token, project: project, nowMicros: now) else { throw .invalidAccessToken }
+            guard let token, logins.logOut(accessToken: token, project: project, nowMicros: now) else {
+                throw .invalidAccessToken
+            }
         }
         return HTTPResponse(status: 204)
     }
@@ -116,8 +145,10 @@ public enum WalletKitLoginAPI {
     /// project under the copy's lock (the body is read before, outside it); the caller encodes
     /// the answer outside the lock again.
     private static func answer<Value>(
-        _ request: HTTPRequest, _ state: ScenarioState,
-        _ decide: (inout SessionChallengeStore, inout WalletKitLoginStore, _ project: String) throws(WalletKitError) -> Value
+        _ request: HTTPRequest,
+        _ state: ScenarioState,
+        _ decide: (inout SessionChallengeStore, inout WalletKitLoginStore, _ project: String) throws(WalletKitError) ->
+            Value
     ) throws(WalletKitError) -> Value {
         guard let project = request.walletKitProject else { throw .missingProjectId }
         return try state.withWalletKit { challenges, logins throws(WalletKitError) -> Value in
@@ -182,8 +213,12 @@ struct RequestBody {
     func optionalString(_ name: String) throws(WalletKitError) -> String? {
         guard members != nil else { throw .invalidBody }
         guard let value = value(name) else { return nil }
-        guard case .string(let text) = value else { throw .invalidField(name, "must be a string, not \(value.typeName)") }
-        guard text.utf8.count <= Self.maxFieldBytes else { throw .invalidField(name, "must be at most \(Self.maxFieldBytes) bytes") }
+        guard case .string(let text) = value else {
+            throw .invalidField(name, "must be a string, not \(value.typeName)")
+        }
+        guard text.utf8.count <= Self.maxFieldBytes else {
+            throw .invalidField(name, "must be at most \(Self.maxFieldBytes) bytes")
+        }
         return text
     }
 
@@ -216,7 +251,9 @@ struct RequestBody {
         case (let challenge?, nil, nil): return .challenge(code: challenge)
         case (nil, let userId?, let code?): return .code(userId: userId, code: code)
         case (nil, nil, nil):
-            let other = ["siwe_message", "signature", "passkey_credential_assertion_response"].first { value($0) != nil }
+            let other = ["siwe_message", "signature", "passkey_credential_assertion_response"].first {
+                value($0) != nil
+            }
             if let other { throw .unsupportedLoginMethod(other) }
             throw .missingField("session_challenge_code' or 'user_id' and 'verification_code")
         case (nil, nil, _?): throw .missingField("user_id")

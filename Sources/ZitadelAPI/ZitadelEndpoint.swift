@@ -54,8 +54,13 @@ package struct ZitadelEndpoint: Sendable {
     /// what fault rules read from the message; `handle` is the one implementation every
     /// transport runs.
     package init<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message, Reply: ZitadelReply>(
-        service: String, method: String, request: Request.Type, response: Response.Type,
-        rest: RESTMapping, permission: String?, fields: ZitadelRequestFields<Request>,
+        service: String,
+        method: String,
+        request: Request.Type,
+        response: Response.Type,
+        rest: RESTMapping,
+        permission: String?,
+        fields: ZitadelRequestFields<Request>,
         handle: @escaping @Sendable (Request, ZitadelCall) throws(ZitadelError) -> Reply
     ) {
         self.service = service
@@ -67,7 +72,15 @@ package struct ZitadelEndpoint: Sendable {
         faultKeys = fields.faultKeys
         let restShape = ZitadelRESTErrorShape()
         serveREST = { request, pipeline in
-            ZitadelREST.serve(request, pipeline: pipeline, shape: restShape, rpc: method, rest: rest, fields: fields, handle: handle)
+            ZitadelREST.serve(
+                request,
+                pipeline: pipeline,
+                shape: restShape,
+                rpc: method,
+                rest: rest,
+                fields: fields,
+                handle: handle
+            )
         }
         serveRPC = { request, pipeline in
             ZitadelRPC.serve(request, pipeline: pipeline, rpc: method, fields: fields, handle: handle)
@@ -77,16 +90,28 @@ package struct ZitadelEndpoint: Sendable {
     /// The endpoint as the app's route table takes it: its REST route and its RPC path.
     package var mockEndpoint: MockEndpoint {
         MockEndpoint(
-            api: .zitadel, name: "\(service)/\(method)", vendorOperationId: vendorOperationId,
-            faultKeys: ["rpc"] + faultKeys, permission: permission,
+            api: .zitadel,
+            name: "\(service)/\(method)",
+            vendorOperationId: vendorOperationId,
+            faultKeys: ["rpc"] + faultKeys,
+            permission: permission,
             routes: [
                 MockRoute(
-                    method: rest.method, pattern: rest.routerPattern, transport: .rest, errors: ZitadelRESTErrorShape(),
-                    serve: serveREST),
+                    method: rest.method,
+                    pattern: rest.routerPattern,
+                    transport: .rest,
+                    errors: ZitadelRESTErrorShape(),
+                    serve: serveREST
+                ),
                 MockRoute(
-                    method: "POST", pattern: rpcPath, transport: .rpc, errors: ZitadelRPC.ErrorShapeByContentType(),
-                    serve: serveRPC),
-            ])
+                    method: "POST",
+                    pattern: rpcPath,
+                    transport: .rpc,
+                    errors: ZitadelRPC.ErrorShapeByContentType(),
+                    serve: serveRPC
+                ),
+            ]
+        )
     }
 }
 
@@ -110,7 +135,8 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
 
     /// The session the request names: the path's `{sessionId}` on REST, and `match.sessionId`.
     package static func sessionId(
-        get: @escaping @Sendable (Request) -> String, set: @escaping @Sendable (inout Request, String) -> Void
+        get: @escaping @Sendable (Request) -> String,
+        set: @escaping @Sendable (inout Request, String) -> Void
     ) -> Self {
         var fields = Self()
         fields.path = [Binding(names: ["sessionId"], set: set)]

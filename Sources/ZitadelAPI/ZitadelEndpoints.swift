@@ -22,49 +22,70 @@ package enum ZitadelEndpoints {
     /// `zitadel.session.v2.SessionService` (proto/zitadel/session_service.proto).
     static let sessionService: [ZitadelEndpoint] = [
         ZitadelEndpoint(
-            service: sessionServiceName, method: "GetSession",
-            request: Zitadel_Session_V2_GetSessionRequest.self, response: Zitadel_Session_V2_GetSessionResponse.self,
+            service: sessionServiceName,
+            method: "GetSession",
+            request: Zitadel_Session_V2_GetSessionRequest.self,
+            response: Zitadel_Session_V2_GetSessionResponse.self,
             rest: .init(method: "GET", path: "/v2/sessions/{sessionId}", body: nil, successStatus: 200),
             permission: "session.read",
             fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 })
                 .query(["sessionToken", "session_token"], set: { $0.sessionToken = $1 }),
-            handle: ZitadelSessionAPI.getSession),
+            handle: ZitadelSessionAPI.getSession
+        ),
         ZitadelEndpoint(
-            service: sessionServiceName, method: "CreateSession",
-            request: Zitadel_Session_V2_CreateSessionRequest.self, response: Zitadel_Session_V2_CreateSessionResponse.self,
+            service: sessionServiceName,
+            method: "CreateSession",
+            request: Zitadel_Session_V2_CreateSessionRequest.self,
+            response: Zitadel_Session_V2_CreateSessionResponse.self,
             rest: .init(method: "POST", path: "/v2/sessions", body: "*", successStatus: 201),
             permission: "session.write",
             fields: ZitadelRequestFields().loginName(\.checkedLoginName),
             handle: { request, call throws(ZitadelError) in
-                MessageReply(try ZitadelSessionLifecycle.create(request, authorization: call.authorization, state: call.state))
-            }),
+                MessageReply(
+                    try ZitadelSessionLifecycle.create(request, authorization: call.authorization, state: call.state)
+                )
+            }
+        ),
         ZitadelEndpoint(
-            service: sessionServiceName, method: "ListSessions",
-            request: Zitadel_Session_V2_ListSessionsRequest.self, response: Zitadel_Session_V2_ListSessionsResponse.self,
+            service: sessionServiceName,
+            method: "ListSessions",
+            request: Zitadel_Session_V2_ListSessionsRequest.self,
+            response: Zitadel_Session_V2_ListSessionsResponse.self,
             rest: .init(method: "POST", path: "/v2/sessions/search", body: "*", successStatus: 200),
             permission: "session.read",
             fields: ZitadelRequestFields(),
             handle: { request, call throws(ZitadelError) in
                 try ZitadelSessionLifecycle.list(request, authorization: call.authorization, state: call.state)
-            }),
+            }
+        ),
         ZitadelEndpoint(
-            service: sessionServiceName, method: "SetSession",
-            request: Zitadel_Session_V2_SetSessionRequest.self, response: Zitadel_Session_V2_SetSessionResponse.self,
+            service: sessionServiceName,
+            method: "SetSession",
+            request: Zitadel_Session_V2_SetSessionRequest.self,
+            response: Zitadel_Session_V2_SetSessionResponse.self,
             rest: .init(method: "PATCH", path: "/v2/sessions/{sessionId}", body: "*", successStatus: 200),
             permission: "session.write",
             fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 }).loginName(\.checkedLoginName),
             handle: { request, call throws(ZitadelError) in
-                MessageReply(try ZitadelSessionLifecycle.set(request, authorization: call.authorization, state: call.state))
-            }),
+                MessageReply(
+                    try ZitadelSessionLifecycle.set(request, authorization: call.authorization, state: call.state)
+                )
+            }
+        ),
         ZitadelEndpoint(
-            service: sessionServiceName, method: "DeleteSession",
-            request: Zitadel_Session_V2_DeleteSessionRequest.self, response: Zitadel_Session_V2_DeleteSessionResponse.self,
+            service: sessionServiceName,
+            method: "DeleteSession",
+            request: Zitadel_Session_V2_DeleteSessionRequest.self,
+            response: Zitadel_Session_V2_DeleteSessionResponse.self,
             rest: .init(method: "DELETE", path: "/v2/sessions/{sessionId}", body: "*", successStatus: 200),
             permission: "session.delete",
             fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 }),
             handle: { request, call throws(ZitadelError) in
-                MessageReply(try ZitadelSessionLifecycle.delete(request, authorization: call.authorization, state: call.state))
-            }),
+                MessageReply(
+                    try ZitadelSessionLifecycle.delete(request, authorization: call.authorization, state: call.state)
+                )
+            }
+        ),
     ]
 }
 

@@ -1,7 +1,7 @@
-import MicroHTTP
-import Seeds
 import JSON
+import MicroHTTP
 import MockPipeline
+import Seeds
 
 /// A ZITADEL error: a gRPC code, ZITADEL's text and error ID. Handlers throw it; each transport
 /// renders it in its own shape (REST: `{"code","message","details"}`, `details` left out when the
@@ -45,33 +45,128 @@ public struct ZitadelError: Error, Sendable, Equatable {
     public var response: HTTPResponse { .json(httpStatus, json) }
 
     // GetSession's rows (docs/zitadel.md), in the order they are checked.
-    public static let authHeaderMissing = ZitadelError(httpStatus: 401, grpcCode: 16, text: "auth header missing", id: nil)
-    public static let invalidAuthHeader = ZitadelError(httpStatus: 401, grpcCode: 16, text: "invalid auth header", id: "AUTH-toLo1")
-    public static let tokenInvalid = ZitadelError(httpStatus: 401, grpcCode: 16, text: "Errors.Token.Invalid", id: "AUTH-7fs1e")
-    public static let invalidSessionId = ZitadelError(httpStatus: 400, grpcCode: 3, text: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive", id: nil)
-    public static let invalidSessionToken = ZitadelError(httpStatus: 400, grpcCode: 3, text: "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive", id: nil)
-    public static let sessionNotFound = ZitadelError(httpStatus: 404, grpcCode: 5, text: "Session does not exist", id: "QUERY-SFeaa")
-    public static let wrongSessionToken = ZitadelError(httpStatus: 403, grpcCode: 7, text: "Permission denied", id: "QUERY-dsfr3")
-    public static let noPermission = ZitadelError(httpStatus: 403, grpcCode: 7, text: "No matching permissions found", id: "AUTH-AWfge")
-    public static let internalError = ZitadelError(httpStatus: 500, grpcCode: 13, text: "An internal error occurred", id: "QUERY-SAder")
+    public static let authHeaderMissing = ZitadelError(
+        httpStatus: 401,
+        grpcCode: 16,
+        text: "auth header missing",
+        id: nil
+    )
+    public static let invalidAuthHeader = ZitadelError(
+        httpStatus: 401,
+        grpcCode: 16,
+        text: "invalid auth header",
+        id: "AUTH-toLo1"
+    )
+    public static let tokenInvalid = ZitadelError(
+        httpStatus: 401,
+        grpcCode: 16,
+        text: "Errors.Token.Invalid",
+        id: "AUTH-7fs1e"
+    )
+    public static let invalidSessionId = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 3,
+        text: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive",
+        id: nil
+    )
+    public static let invalidSessionToken = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 3,
+        text: "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive",
+        id: nil
+    )
+    public static let sessionNotFound = ZitadelError(
+        httpStatus: 404,
+        grpcCode: 5,
+        text: "Session does not exist",
+        id: "QUERY-SFeaa"
+    )
+    public static let wrongSessionToken = ZitadelError(
+        httpStatus: 403,
+        grpcCode: 7,
+        text: "Permission denied",
+        id: "QUERY-dsfr3"
+    )
+    public static let noPermission = ZitadelError(
+        httpStatus: 403,
+        grpcCode: 7,
+        text: "No matching permissions found",
+        id: "AUTH-AWfge"
+    )
+    public static let internalError = ZitadelError(
+        httpStatus: 500,
+        grpcCode: 13,
+        text: "An internal error occurred",
+        id: "QUERY-SAder"
+    )
 
     // The session lifecycle's checks: codes as docs/zitadel.md lists them, IDs and texts ZITADEL's
     // own (its internal/command, internal/query and internal/domain packages).
-    public static let userNotFound = ZitadelError(httpStatus: 404, grpcCode: 5, text: "User could not be found", id: "QUERY-Dfbg2")
-    public static let userChanged = ZitadelError(httpStatus: 400, grpcCode: 9, text: "user change not possible", id: nil)
+    public static let userNotFound = ZitadelError(
+        httpStatus: 404,
+        grpcCode: 5,
+        text: "User could not be found",
+        id: "QUERY-Dfbg2"
+    )
+    public static let userChanged = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 9,
+        text: "user change not possible",
+        id: nil
+    )
     /// A check that needs a checked user, without one; ZITADEL has an ID per check.
     public static func userMissing(_ id: String) -> ZitadelError {
         ZitadelError(httpStatus: 400, grpcCode: 9, text: "User ID missing", id: id)
     }
-    public static let passwordInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Password is invalid", id: "COMMAND-3M0fs")
-    public static let userLocked = ZitadelError(httpStatus: 400, grpcCode: 9, text: "User is locked", id: "COMMAND-JLK35")
+    public static let passwordInvalid = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 3,
+        text: "Password is invalid",
+        id: "COMMAND-3M0fs"
+    )
+    public static let userLocked = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 9,
+        text: "User is locked",
+        id: "COMMAND-JLK35"
+    )
     public static let totpInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Invalid code", id: "EVENT-8isk2")
-    public static let otpNotRequested = ZitadelError(httpStatus: 400, grpcCode: 9, text: "Code not found", id: "COMMAND-S34gh")
-    public static let otpInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Code is invalid", id: "CODE-woT0xc")
-    public static let recoveryCodeInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Invalid recovery code", id: "DOMAIN-6uvh0")
-    public static let webAuthNNotRequested = ZitadelError(httpStatus: 400, grpcCode: 9, text: "Session without WebAuthN challenge", id: "COMMAND-Ioqu5")
-    public static let webAuthNInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Error on validating login credentials", id: "WEBAU-3M9si")
-    public static let intentInvalid = ZitadelError(httpStatus: 400, grpcCode: 3, text: "Intent has not succeeded", id: "COMMAND-Df4bw")
+    public static let otpNotRequested = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 9,
+        text: "Code not found",
+        id: "COMMAND-S34gh"
+    )
+    public static let otpInvalid = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 3,
+        text: "Code is invalid",
+        id: "CODE-woT0xc"
+    )
+    public static let recoveryCodeInvalid = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 3,
+        text: "Invalid recovery code",
+        id: "DOMAIN-6uvh0"
+    )
+    public static let webAuthNNotRequested = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 9,
+        text: "Session without WebAuthN challenge",
+        id: "COMMAND-Ioqu5"
+    )
+    public static let webAuthNInvalid = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 3,
+        text: "Error on validating login credentials",
+        id: "WEBAU-3M9si"
+    )
+    public static let intentInvalid = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 3,
+        text: "Intent has not succeeded",
+        id: "COMMAND-Df4bw"
+    )
 
     /// What a fault rule or `X-Mock-Status` forces: the first row of the table with that status.
     public static func forced(status: Int) -> ZitadelError? {
@@ -89,7 +184,12 @@ public struct ZitadelError: Error, Sendable, Equatable {
         ZitadelError(httpStatus: 400, grpcCode: 3, text: text, id: nil)
     }
 
-    public static let methodNotAllowed = ZitadelError(httpStatus: 405, grpcCode: 12, text: "Method Not Allowed", id: nil)
+    public static let methodNotAllowed = ZitadelError(
+        httpStatus: 405,
+        grpcCode: 12,
+        text: "Method Not Allowed",
+        id: nil
+    )
     public static let notFound = ZitadelError(httpStatus: 404, grpcCode: 5, text: "Not Found", id: nil)
 }
 
@@ -100,11 +200,19 @@ extension ZitadelError {
     package static func refusal(_ refusal: Refusal, rpc: Bool, path: String) -> ZitadelError {
         switch refusal {
         case .notFound:
-            return rpc ? ZitadelError(httpStatus: 404, grpcCode: 12, text: "unknown procedure \(path)", id: nil) : .notFound
+            return rpc
+                ? ZitadelError(httpStatus: 404, grpcCode: 12, text: "unknown procedure \(path)", id: nil) : .notFound
         case .methodNotAllowed:
-            return rpc ? ZitadelError(httpStatus: 405, grpcCode: 12, text: "\(path) is called with POST", id: nil) : .methodNotAllowed
+            return rpc
+                ? ZitadelError(httpStatus: 405, grpcCode: 12, text: "\(path) is called with POST", id: nil)
+                : .methodNotAllowed
         default:
-            return ZitadelError(httpStatus: refusal.status, grpcCode: refusal.isSizeLimit ? 8 : 3, text: refusal.message, id: nil)
+            return ZitadelError(
+                httpStatus: refusal.status,
+                grpcCode: refusal.isSizeLimit ? 8 : 3,
+                text: refusal.message,
+                id: nil
+            )
         }
     }
 }

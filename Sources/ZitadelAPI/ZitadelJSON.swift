@@ -25,7 +25,10 @@ public enum ZitadelJSON {
         fields.string("id", session.id, &w)
         fields.timestamp("creationDate", session.creationDate, &w)
         fields.timestamp("changeDate", session.changeDate, &w)
-        if session.sequence != 0 { fields.key("sequence", &w); w.string(String(session.sequence)) }
+        if session.sequence != 0 {
+            fields.key("sequence", &w)
+            w.string(String(session.sequence))
+        }
         if !session.factors.isEmpty {
             fields.key("factors", &w)
             writeFactors(session.factors, to: &w)
@@ -43,9 +46,18 @@ public enum ZitadelJSON {
             fields.key("userAgent", &w)
             var a = ObjectWriter(&w)
             // `optional string` fields: present (even empty) when set.
-            if let v = agent.fingerprintId { a.key("fingerprintId", &w); w.string(v) }
-            if let v = agent.ip { a.key("ip", &w); w.string(v) }
-            if let v = agent.description { a.key("description", &w); w.string(v) }
+            if let v = agent.fingerprintId {
+                a.key("fingerprintId", &w)
+                w.string(v)
+            }
+            if let v = agent.ip {
+                a.key("ip", &w)
+                w.string(v)
+            }
+            if let v = agent.description {
+                a.key("description", &w)
+                w.string(v)
+            }
             if !agent.header.isEmpty {
                 a.key("header", &w)
                 var h = ObjectWriter(&w)
@@ -87,7 +99,10 @@ public enum ZitadelJSON {
                     x.string("organizationId", user.organizationId, &w)
                 }
             case .webAuthN:
-                if factors.webAuthN?.userVerified == true { x.key("userVerified", &w); w.raw("true") }
+                if factors.webAuthN?.userVerified == true {
+                    x.key("userVerified", &w)
+                    w.raw("true")
+                }
             default:
                 break
             }
@@ -141,7 +156,9 @@ extension ZitadelSessionStore.Record {
 
     /// GetSession's REST 200 as the server sends it, headers included; made on the first read.
     var preparedResponse: PreparedResponse {
-        let made = engineResponse.get { PreparedResponse(headers: ZitadelSessionAPI.successResponseHeaders, body: responseBody) }
+        let made = engineResponse.get {
+            PreparedResponse(headers: ZitadelSessionAPI.successResponseHeaders, body: responseBody)
+        }
         // Only this getter fills the slot.
         return unsafeDowncast(made, to: PreparedResponse.self)
     }

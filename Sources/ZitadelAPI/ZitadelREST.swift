@@ -10,8 +10,12 @@ import SwiftProtobuf
 /// gateway's gRPC-status JSON.
 enum ZitadelREST {
     static func serve<Request: SwiftProtobuf.Message, Reply: ZitadelReply>(
-        _ request: HTTPRequest, pipeline: MockRequestPipeline, shape: ZitadelRESTErrorShape, rpc: String,
-        rest: ZitadelEndpoint.RESTMapping, fields: ZitadelRequestFields<Request>,
+        _ request: HTTPRequest,
+        pipeline: MockRequestPipeline,
+        shape: ZitadelRESTErrorShape,
+        rpc: String,
+        rest: ZitadelEndpoint.RESTMapping,
+        fields: ZitadelRequestFields<Request>,
         handle: (Request, ZitadelCall) throws(ZitadelError) -> Reply
     ) -> (HTTPResponse, scenario: String?) {
         let decoded: Result<Request, ZitadelError>
@@ -21,10 +25,15 @@ enum ZitadelREST {
             decoded = .failure(error)
         }
         return pipeline.run(
-            request, shape: shape,
+            request,
+            shape: shape,
             subject: {
                 var subject: FaultSubject
-                if case .success(let message) = decoded { subject = fields.subject(message) } else { subject = FaultSubject() }
+                if case .success(let message) = decoded {
+                    subject = fields.subject(message)
+                } else {
+                    subject = FaultSubject()
+                }
                 subject.rpc = rpc
                 return subject
             },
@@ -43,13 +52,17 @@ enum ZitadelREST {
                 } catch {
                     return ZitadelError.internalError.response
                 }
-            })
+            }
+        )
     }
 
     /// The request message of a REST call. A body that is not the message's proto3 JSON, or has
     /// unknown fields or wrong types, is 400 code 3.
     static func message<Request: SwiftProtobuf.Message>(
-        _ type: Request.Type, of request: HTTPRequest, rest: ZitadelEndpoint.RESTMapping, fields: ZitadelRequestFields<Request>
+        _ type: Request.Type,
+        of request: HTTPRequest,
+        rest: ZitadelEndpoint.RESTMapping,
+        fields: ZitadelRequestFields<Request>
     ) throws(ZitadelError) -> Request {
         var message = Request()
         if rest.body != nil, !request.body.isEmpty {

@@ -13,7 +13,10 @@ public enum ZitadelSessionAPI {
     /// All headers of a REST 200, built once.
     static let successResponseHeaders = HTTPResponse.jsonHeaders + successHeaders
 
-    static func getSession(_ message: Zitadel_Session_V2_GetSessionRequest, _ call: ZitadelCall) throws(ZitadelError) -> SessionReply {
+    static func getSession(
+        _ message: Zitadel_Session_V2_GetSessionRequest,
+        _ call: ZitadelCall
+    ) throws(ZitadelError) -> SessionReply {
         let bearer = try bearerToken(call.authorization)
         let sessionToken = message.hasSessionToken ? message.sessionToken : nil
         return try call.state.withSessions { store throws(ZitadelError) in

@@ -1,13 +1,14 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import JSON
 import Platform
 import Seeds
 import Store
 import SwiftProtobuf
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// CreateSession, SetSession, DeleteSession and ListSessions: one implementation on the generated
 /// request and response messages, which REST, Connect and gRPC-Web only translate.
@@ -16,11 +17,20 @@ import SwiftProtobuf
 enum ZitadelSessionLifecycle {
     // MARK: - The four RPCs
 
-    static func create(_ request: Zitadel_Session_V2_CreateSessionRequest, authorization: String?, state: ScenarioState,
-                       now: Int64 = WallClock.nowMicros()) throws(ZitadelError) -> Zitadel_Session_V2_CreateSessionResponse {
+    static func create(
+        _ request: Zitadel_Session_V2_CreateSessionRequest,
+        authorization: String?,
+        state: ScenarioState,
+        now: Int64 = WallClock.nowMicros()
+    ) throws(ZitadelError) -> Zitadel_Session_V2_CreateSessionResponse {
         try state.withSessions { store throws(ZitadelError) in
             let caller = try authenticate(authorization, store)
-            if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "CreateSessionRequest") {
+            if let invalid = validate(
+                checks: request.checks,
+                challenges: request.challenges,
+                lifetime: request.hasLifetime ? request.lifetime : nil,
+                in: "CreateSessionRequest"
+            ) {
                 throw invalid
             }
             guard caller.permissions.contains("session.write") else { throw .noPermission }
@@ -31,8 +41,15 @@ enum ZitadelSessionLifecycle {
             session.userAgent = userAgent(request.hasUserAgent ? request.userAgent : nil)
             for (key, value) in request.metadata { session.metadata[key] = [UInt8](value) }
             let change = Change(session: session, lifecycle: store.lifecycle, now: now)
-            let outcome = try commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
-                                     lifetime: request.hasLifetime ? request.lifetime : nil, sequence: 1, creator: caller.userId, store: &store)
+            let outcome = try commit(
+                change,
+                checks: request.hasChecks ? request.checks : nil,
+                challenges: request.hasChallenges ? request.challenges : nil,
+                lifetime: request.hasLifetime ? request.lifetime : nil,
+                sequence: 1,
+                creator: caller.userId,
+                store: &store
+            )
             return .with {
                 $0.details = outcome.details
                 $0.sessionID = id
@@ -42,11 +59,20 @@ enum ZitadelSessionLifecycle {
         }
     }
 
-    static func set(_ request: Zitadel_Session_V2_SetSessionRequest, authorization: String?, state: ScenarioState,
-                    now: Int64 = WallClock.nowMicros()) throws(ZitadelError) -> Zitadel_Session_V2_SetSessionResponse {
+    static func set(
+        _ request: Zitadel_Session_V2_SetSessionRequest,
+        authorization: String?,
+        state: ScenarioState,
+        now: Int64 = WallClock.nowMicros()
+    ) throws(ZitadelError) -> Zitadel_Session_V2_SetSessionResponse {
         try state.withSessions { store throws(ZitadelError) in
             let caller = try authenticate(authorization, store, sessionId: request.sessionID, in: "SetSessionRequest")
-            if let invalid = validate(checks: request.checks, challenges: request.challenges, lifetime: request.hasLifetime ? request.lifetime : nil, in: "SetSessionRequest") {
+            if let invalid = validate(
+                checks: request.checks,
+                challenges: request.challenges,
+                lifetime: request.hasLifetime ? request.lifetime : nil,
+                in: "SetSessionRequest"
+            ) {
                 throw invalid
             }
             guard caller.permissions.contains("session.write") else { throw .noPermission }
@@ -57,9 +83,15 @@ enum ZitadelSessionLifecycle {
                 // An empty value deletes the key, as ZITADEL's SetSession does.
                 change.session.metadata[key] = value.isEmpty ? nil : [UInt8](value)
             }
-            let outcome = try commit(change, checks: request.hasChecks ? request.checks : nil, challenges: request.hasChallenges ? request.challenges : nil,
-                                     lifetime: request.hasLifetime ? request.lifetime : nil, sequence: session.sequence &+ 1,
-                                     creator: current.creatorUserId, store: &store)
+            let outcome = try commit(
+                change,
+                checks: request.hasChecks ? request.checks : nil,
+                challenges: request.hasChallenges ? request.challenges : nil,
+                lifetime: request.hasLifetime ? request.lifetime : nil,
+                sequence: session.sequence &+ 1,
+                creator: current.creatorUserId,
+                store: &store
+            )
             return .with {
                 $0.details = outcome.details
                 $0.sessionToken = outcome.token
@@ -71,9 +103,16 @@ enum ZitadelSessionLifecycle {
     /// What CreateSession and SetSession share: the checks and challenges on `change`, then, only
     /// if all succeed, the new sequence, change date, lifetime and token, stored in one go.
     private static func commit(
-        _ change: Change, checks: Zitadel_Session_V2_Checks?, challenges: Zitadel_Session_V2_RequestChallenges?,
-        lifetime: Google_Protobuf_Duration?, sequence: UInt64, creator: String?, store: inout ZitadelSessionStore
-    ) throws(ZitadelError) -> (details: Zitadel_Object_V2_Details, token: String, challenges: Zitadel_Session_V2_Challenges?) {
+        _ change: Change,
+        checks: Zitadel_Session_V2_Checks?,
+        challenges: Zitadel_Session_V2_RequestChallenges?,
+        lifetime: Google_Protobuf_Duration?,
+        sequence: UInt64,
+        creator: String?,
+        store: inout ZitadelSessionStore
+    ) throws(ZitadelError) -> (
+        details: Zitadel_Object_V2_Details, token: String, challenges: Zitadel_Session_V2_Challenges?
+    ) {
         var change = change
         if let error = change.apply(checks, store: store) ?? change.request(challenges, store: store) {
             store.lifecycle.keepPasswordCounts(of: change.lifecycle)
@@ -89,15 +128,27 @@ enum ZitadelSessionLifecycle {
         return (details(of: change.session, store: store, now: now), token, change.issuedForResponse)
     }
 
-    static func delete(_ request: Zitadel_Session_V2_DeleteSessionRequest, authorization: String?, state: ScenarioState,
-                       now: Int64 = WallClock.nowMicros()) throws(ZitadelError) -> Zitadel_Session_V2_DeleteSessionResponse {
+    static func delete(
+        _ request: Zitadel_Session_V2_DeleteSessionRequest,
+        authorization: String?,
+        state: ScenarioState,
+        now: Int64 = WallClock.nowMicros()
+    ) throws(ZitadelError) -> Zitadel_Session_V2_DeleteSessionResponse {
         try state.withSessions { store throws(ZitadelError) in
-            let caller = try authenticate(authorization, store, sessionId: request.sessionID, in: "DeleteSessionRequest")
+            let caller = try authenticate(
+                authorization,
+                store,
+                sessionId: request.sessionID,
+                in: "DeleteSessionRequest"
+            )
             if request.hasSessionToken, !ZitadelSessionAPI.scalarCount(of: request.sessionToken, isIn: 1...200) {
-                throw .invalidArgument("invalid DeleteSessionRequest.SessionToken: value length must be between 1 and 200 runes, inclusive")
+                throw .invalidArgument(
+                    "invalid DeleteSessionRequest.SessionToken: value length must be between 1 and 200 runes, inclusive"
+                )
             }
             guard let current = store.record(id: request.sessionID) else { throw .sessionNotFound }
-            let allowed = current.belongs(to: caller.userId)
+            let allowed =
+                current.belongs(to: caller.userId)
                 || (request.hasSessionToken && current.hasSessionToken(request.sessionToken))
                 || caller.permissions.contains("session.delete")
             guard allowed else { throw .noPermission }
@@ -110,8 +161,12 @@ enum ZitadelSessionLifecycle {
     }
 
     /// The sessions the caller may read (as GetSession would let it), filtered, sorted and paged.
-    static func list(_ request: Zitadel_Session_V2_ListSessionsRequest, authorization: String?, state: ScenarioState,
-                     now: Int64 = WallClock.nowMicros()) throws(ZitadelError) -> SessionListReply {
+    static func list(
+        _ request: Zitadel_Session_V2_ListSessionsRequest,
+        authorization: String?,
+        state: ScenarioState,
+        now: Int64 = WallClock.nowMicros()
+    ) throws(ZitadelError) -> SessionListReply {
         try state.withSessions { store throws(ZitadelError) in
             let caller = try authenticate(authorization, store)
             var matches = store.all.filter {
@@ -129,7 +184,9 @@ enum ZitadelSessionLifecycle {
                     matches = matches.filter { $0.isCreated(by: id) }
                 case .userAgentQuery(let agent)?:
                     guard agent.hasFingerprintID, !agent.fingerprintID.isEmpty else {
-                        throw .invalidArgument("invalid UserAgentQuery.FingerprintId: the calling token has no user agent to compare with")
+                        throw .invalidArgument(
+                            "invalid UserAgentQuery.FingerprintId: the calling token has no user agent to compare with"
+                        )
                     }
                     matches = matches.filter { $0.session.userAgent?.fingerprintId == agent.fingerprintID }
                 case .creationDateQuery(let date)?:
@@ -146,7 +203,9 @@ enum ZitadelSessionLifecycle {
             // Each creation date parsed once, not once per comparison.
             let keyed = matches.map { (created: timestampMicros($0.session.creationDate) ?? 0, record: $0) }
                 .sorted { first, second in
-                    if first.created != second.created { return ascending ? first.created < second.created : first.created > second.created }
+                    if first.created != second.created {
+                        return ascending ? first.created < second.created : first.created > second.created
+                    }
                     return ascending ? first.record.id < second.record.id : first.record.id > second.record.id
                 }
             matches = keyed.map(\.record)
@@ -203,28 +262,45 @@ enum ZitadelSessionLifecycle {
                 factor.organizationId = user.organizationId
                 session.factors.user = factor
             }
-            let others = checks.hasPassword || checks.hasWebAuthN || checks.hasIdpIntent || checks.hasTotp
+            let others =
+                checks.hasPassword || checks.hasWebAuthN || checks.hasIdpIntent || checks.hasTotp
                 || checks.hasOtpSms || checks.hasOtpEmail || checks.hasRecoveryCode
             guard others else { return nil }
             guard let userId = session.factors.user?.id, let user = store.user(id: userId) else {
                 // ZITADEL raises it per check, each with its own ID; the first check asked for names it.
-                let id = checks.hasPassword ? "COMMAND-Sfw3f" : checks.hasWebAuthN ? "COMMAND-eeR2e"
-                    : checks.hasIdpIntent ? "COMMAND-Sfw3r" : checks.hasTotp ? "COMMAND-8N9ds"
-                    : checks.hasOtpSms || checks.hasOtpEmail ? "COMMAND-S453v" : "COMMAND-4m9s2"
+                let id =
+                    checks.hasPassword
+                    ? "COMMAND-Sfw3f"
+                    : checks.hasWebAuthN
+                        ? "COMMAND-eeR2e"
+                        : checks.hasIdpIntent
+                            ? "COMMAND-Sfw3r"
+                            : checks.hasTotp
+                                ? "COMMAND-8N9ds"
+                                : checks.hasOtpSms || checks.hasOtpEmail ? "COMMAND-S453v" : "COMMAND-4m9s2"
                 return .userMissing(id)
             }
             if checks.hasPassword, let error = checkPassword(checks.password.password, of: user) { return error }
-            if checks.hasWebAuthN, let error = checkWebAuthN(checks.webAuthN.credentialAssertionData, of: user) { return error }
+            if checks.hasWebAuthN, let error = checkWebAuthN(checks.webAuthN.credentialAssertionData, of: user) {
+                return error
+            }
             if checks.hasIdpIntent {
                 let intent = checks.idpIntent
-                guard user.idpIntents.contains(ZitadelUser.IDPIntent(id: intent.idpIntentID, token: intent.idpIntentToken)) else {
+                guard
+                    user.idpIntents.contains(
+                        ZitadelUser.IDPIntent(id: intent.idpIntentID, token: intent.idpIntentToken)
+                    )
+                else {
                     return .intentInvalid
                 }
                 session.factors[.intent] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)
             }
             if checks.hasTotp {
                 guard let secret = user.totpSecret.flatMap(Base32.decode),
-                      (-1...1).contains(where: { OneTimePassword.totp(secret: secret, unixSeconds: now / 1_000_000, stepOffset: $0) == checks.totp.code })
+                    (-1...1).contains(where: {
+                        OneTimePassword.totp(secret: secret, unixSeconds: now / 1_000_000, stepOffset: $0)
+                            == checks.totp.code
+                    })
                 else { return .totpInvalid }
                 session.factors[.totp] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)
             }
@@ -232,7 +308,8 @@ enum ZitadelSessionLifecycle {
             if checks.hasOtpEmail, let error = checkOTP(checks.otpEmail.code, sms: false, of: user) { return error }
             if checks.hasRecoveryCode {
                 let key = user.userId + "\u{0}" + checks.recoveryCode.code
-                guard user.recoveryCodes.contains(checks.recoveryCode.code), !lifecycle.usedRecoveryCodes.contains(key) else {
+                guard user.recoveryCodes.contains(checks.recoveryCode.code), !lifecycle.usedRecoveryCodes.contains(key)
+                else {
                     return .recoveryCodeInvalid
                 }
                 lifecycle.usedRecoveryCodes.insert(key)
@@ -256,40 +333,59 @@ enum ZitadelSessionLifecycle {
 
         private mutating func checkOTP(_ code: String, sms: Bool, of user: ZitadelUser) -> ZitadelError? {
             let issued = lifecycle.challenges[session.id] ?? ZitadelSessionStore.IssuedChallenges()
-            guard let expected = (sms ? issued.otpSms : issued.otpEmail) ?? user.otpCode else { return .otpNotRequested }
+            guard let expected = (sms ? issued.otpSms : issued.otpEmail) ?? user.otpCode else {
+                return .otpNotRequested
+            }
             guard code == expected else { return .otpInvalid }
             // A code issued to this session is used up; the seed's fixed code is not.
-            if sms { lifecycle.challenges[session.id]?.otpSms = nil } else { lifecycle.challenges[session.id]?.otpEmail = nil }
+            if sms {
+                lifecycle.challenges[session.id]?.otpSms = nil
+            } else {
+                lifecycle.challenges[session.id]?.otpEmail = nil
+            }
             session.factors[sms ? .otpSms : .otpEmail] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)
             return nil
         }
 
         /// The assertion's `clientDataJSON` must carry this session's challenge and its credential
         /// be one of the user's passkeys. Signatures are not verified (the mock holds no keys).
-        private mutating func checkWebAuthN(_ assertion: Google_Protobuf_Struct, of user: ZitadelUser) -> ZitadelError? {
-            guard let issued = lifecycle.challenges[session.id], let challenge = issued.webAuthN else { return .webAuthNNotRequested }
+        private mutating func checkWebAuthN(_ assertion: Google_Protobuf_Struct, of user: ZitadelUser) -> ZitadelError?
+        {
+            guard let issued = lifecycle.challenges[session.id], let challenge = issued.webAuthN else {
+                return .webAuthNNotRequested
+            }
             let credentialId: String? = {
                 if case .stringValue(let id)? = assertion.fields["id"]?.kind { return id }
                 if case .stringValue(let id)? = assertion.fields["rawId"]?.kind { return id }
                 return nil
             }()
             guard case .structValue(let response)? = assertion.fields["response"]?.kind,
-                  case .stringValue(let clientData)? = response.fields["clientDataJSON"]?.kind,
-                  let bytes = base64URLDecode(clientData),
-                  let json = try? JSONParser.parse(bytes),
-                  json["challenge"] == .string(challenge),
-                  let credentialId, user.passkeyIds.contains(credentialId)
+                case .stringValue(let clientData)? = response.fields["clientDataJSON"]?.kind,
+                let bytes = base64URLDecode(clientData),
+                let json = try? JSONParser.parse(bytes),
+                json["challenge"] == .string(challenge),
+                let credentialId, user.passkeyIds.contains(credentialId)
             else { return .webAuthNInvalid }
             lifecycle.challenges[session.id]?.webAuthN = nil
-            session.factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: verifiedNow, userVerified: issued.webAuthNUserVerification)
+            session.factors.webAuthN = ZitadelSession.WebAuthNFactor(
+                verifiedAt: verifiedNow,
+                userVerified: issued.webAuthNUserVerification
+            )
             return nil
         }
 
         /// Challenges need a checked user; each replaces one issued earlier.
-        mutating func request(_ challenges: Zitadel_Session_V2_RequestChallenges?, store: ZitadelSessionStore) -> ZitadelError? {
-            guard let challenges, challenges.hasWebAuthN || challenges.hasOtpSms || challenges.hasOtpEmail else { return nil }
+        mutating func request(
+            _ challenges: Zitadel_Session_V2_RequestChallenges?,
+            store: ZitadelSessionStore
+        ) -> ZitadelError? {
+            guard let challenges, challenges.hasWebAuthN || challenges.hasOtpSms || challenges.hasOtpEmail else {
+                return nil
+            }
             guard let userId = session.factors.user?.id, let user = store.user(id: userId) else {
-                return .userMissing(challenges.hasOtpSms ? "COMMAND-JKL3g" : challenges.hasOtpEmail ? "COMMAND-JK3gp" : "COMMAND-eeR2e")
+                return .userMissing(
+                    challenges.hasOtpSms ? "COMMAND-JKL3g" : challenges.hasOtpEmail ? "COMMAND-JK3gp" : "COMMAND-eeR2e"
+                )
             }
             var issued = lifecycle.challenges[session.id] ?? ZitadelSessionStore.IssuedChallenges()
             var out = Zitadel_Session_V2_Challenges()
@@ -298,21 +394,28 @@ enum ZitadelSessionLifecycle {
                 let requirement = challenges.webAuthN.userVerificationRequirement
                 issued.webAuthN = challenge
                 issued.webAuthNUserVerification = requirement == .required
-                let verification = switch requirement {
-                case .required: "required"
-                case .discouraged: "discouraged"
-                default: "preferred"
-                }
+                let verification =
+                    switch requirement {
+                    case .required: "required"
+                    case .discouraged: "discouraged"
+                    default: "preferred"
+                    }
                 let options: Google_Protobuf_Struct = [
                     "publicKey": .init(structValue: [
-                        "allowCredentials": .init(listValue: Google_Protobuf_ListValue(values: user.passkeyIds.map { id in
-                            .init(structValue: ["id": .init(stringValue: id), "type": .init(stringValue: "public-key")])
-                        })),
+                        "allowCredentials": .init(
+                            listValue: Google_Protobuf_ListValue(
+                                values: user.passkeyIds.map { id in
+                                    .init(structValue: [
+                                        "id": .init(stringValue: id), "type": .init(stringValue: "public-key"),
+                                    ])
+                                }
+                            )
+                        ),
                         "challenge": .init(stringValue: challenge),
                         "rpId": .init(stringValue: challenges.webAuthN.domain),
                         "timeout": .init(numberValue: 300_000),
                         "userVerification": .init(stringValue: verification),
-                    ]),
+                    ])
                 ]
                 out.webAuthN = .with { $0.publicKeyCredentialRequestOptions = options }
             }
@@ -334,11 +437,18 @@ enum ZitadelSessionLifecycle {
 
     // MARK: - Request rules (the swagger's lengths), checked before anything else changes
 
-    static func validate(checks: Zitadel_Session_V2_Checks, challenges: Zitadel_Session_V2_RequestChallenges,
-                         lifetime: Google_Protobuf_Duration?, in message: String) -> ZitadelError? {
+    static func validate(
+        checks: Zitadel_Session_V2_Checks,
+        challenges: Zitadel_Session_V2_RequestChallenges,
+        lifetime: Google_Protobuf_Duration?,
+        in message: String
+    ) -> ZitadelError? {
         func length(_ text: String, _ range: ClosedRange<Int>, _ field: String) -> ZitadelError? {
-            ZitadelSessionAPI.scalarCount(of: text, isIn: range) ? nil
-                : .invalidArgument("invalid \(field): value length must be between \(range.lowerBound) and \(range.upperBound) runes, inclusive")
+            ZitadelSessionAPI.scalarCount(of: text, isIn: range)
+                ? nil
+                : .invalidArgument(
+                    "invalid \(field): value length must be between \(range.lowerBound) and \(range.upperBound) runes, inclusive"
+                )
         }
         if checks.hasUser {
             switch checks.user.search {
@@ -347,29 +457,45 @@ enum ZitadelSessionLifecycle {
             case nil: return .invalidArgument("invalid CheckUser.Search: value is required")
             }
         }
-        if checks.hasPassword, let error = length(checks.password.password, 1...200, "CheckPassword.Password") { return error }
+        if checks.hasPassword, let error = length(checks.password.password, 1...200, "CheckPassword.Password") {
+            return error
+        }
         if checks.hasTotp, let error = length(checks.totp.code, 6...6, "CheckTOTP.Code") { return error }
-        if checks.hasOtpSms, checks.otpSms.code.isEmpty { return .invalidArgument("invalid CheckOTP.Code: value length must be at least 1 runes") }
-        if checks.hasOtpEmail, checks.otpEmail.code.isEmpty { return .invalidArgument("invalid CheckOTP.Code: value length must be at least 1 runes") }
-        if checks.hasRecoveryCode, let error = length(checks.recoveryCode.code, 1...200, "CheckRecoveryCode.Code") { return error }
+        if checks.hasOtpSms, checks.otpSms.code.isEmpty {
+            return .invalidArgument("invalid CheckOTP.Code: value length must be at least 1 runes")
+        }
+        if checks.hasOtpEmail, checks.otpEmail.code.isEmpty {
+            return .invalidArgument("invalid CheckOTP.Code: value length must be at least 1 runes")
+        }
+        if checks.hasRecoveryCode, let error = length(checks.recoveryCode.code, 1...200, "CheckRecoveryCode.Code") {
+            return error
+        }
         if checks.hasIdpIntent {
             if let error = length(checks.idpIntent.idpIntentID, 1...200, "CheckIDPIntent.IdpIntentId") { return error }
-            if let error = length(checks.idpIntent.idpIntentToken, 1...200, "CheckIDPIntent.IdpIntentToken") { return error }
+            if let error = length(checks.idpIntent.idpIntentToken, 1...200, "CheckIDPIntent.IdpIntentToken") {
+                return error
+            }
         }
         if checks.hasWebAuthN, !checks.webAuthN.hasCredentialAssertionData {
             return .invalidArgument("invalid CheckWebAuthN.CredentialAssertionData: value is required")
         }
         if challenges.hasWebAuthN {
-            if let error = length(challenges.webAuthN.domain, 1...200, "RequestChallenges_WebAuthN.Domain") { return error }
+            if let error = length(challenges.webAuthN.domain, 1...200, "RequestChallenges_WebAuthN.Domain") {
+                return error
+            }
             let requirement = challenges.webAuthN.userVerificationRequirement
             if requirement == .unspecified || (requirement.rawValue < 0 || requirement.rawValue > 3) {
-                return .invalidArgument("invalid RequestChallenges_WebAuthN.UserVerificationRequirement: value must not be in list [0]")
+                return .invalidArgument(
+                    "invalid RequestChallenges_WebAuthN.UserVerificationRequirement: value must not be in list [0]"
+                )
             }
         }
         if let lifetime {
             let total = micros(lifetime)
             if total <= 0 { return .invalidArgument("invalid \(message).Lifetime: value must be greater than 0s") }
-            if total > maxLifetimeMicros { return .invalidArgument("invalid \(message).Lifetime: value must be at most 100 years") }
+            if total > maxLifetimeMicros {
+                return .invalidArgument("invalid \(message).Lifetime: value must be at most 100 years")
+            }
         }
         return nil
     }
@@ -380,17 +506,24 @@ enum ZitadelSessionLifecycle {
     // MARK: - Helpers
 
     /// The auth rows GetSession starts with, then (for the RPCs that name one) the session id's length rule.
-    static func authenticate(_ authorization: String?, _ store: ZitadelSessionStore, sessionId: String? = nil,
-                             in message: String = "") throws(ZitadelError) -> ZitadelToken {
+    static func authenticate(
+        _ authorization: String?,
+        _ store: ZitadelSessionStore,
+        sessionId: String? = nil,
+        in message: String = ""
+    ) throws(ZitadelError) -> ZitadelToken {
         let bearer = try ZitadelSessionAPI.bearerToken(authorization)
         guard let caller = store.token(bearer) else { throw .tokenInvalid }
         if let sessionId, !ZitadelSessionAPI.scalarCount(of: sessionId, isIn: 1...200) {
-            throw .invalidArgument("invalid \(message).SessionId: value length must be between 1 and 200 runes, inclusive")
+            throw .invalidArgument(
+                "invalid \(message).SessionId: value length must be between 1 and 200 runes, inclusive"
+            )
         }
         return caller
     }
 
-    static func details(of session: ZitadelSession, store: ZitadelSessionStore, now: Int64) -> Zitadel_Object_V2_Details {
+    static func details(of session: ZitadelSession, store: ZitadelSessionStore, now: Int64) -> Zitadel_Object_V2_Details
+    {
         .with {
             $0.sequence = session.sequence
             $0.changeDate = timestamp(now)
@@ -411,7 +544,10 @@ enum ZitadelSessionLifecycle {
 
     /// 18-digit decimal ids, counting up from the clock so that they also grow across restarts.
     static func newSessionId(_ store: inout ZitadelSessionStore, now: Int64) -> String {
-        var number = max(store.lifecycle.lastSessionNumber + 1, 300_000_000_000_000_000 + UInt64(max(0, now)) % 100_000_000_000_000_000)
+        var number = max(
+            store.lifecycle.lastSessionNumber + 1,
+            300_000_000_000_000_000 + UInt64(max(0, now)) % 100_000_000_000_000_000
+        )
         while store.record(id: String(number)) != nil { number += 1 }
         store.lifecycle.lastSessionNumber = number
         return String(number)
@@ -441,7 +577,8 @@ enum ZitadelSessionLifecycle {
     }
 
     static func micros(_ duration: Google_Protobuf_Duration) -> Int64 {
-        duration.seconds.multipliedReportingOverflow(by: 1_000_000).overflow ? Int64.max : duration.seconds * 1_000_000 + Int64(duration.nanos / 1000)
+        duration.seconds.multipliedReportingOverflow(by: 1_000_000).overflow
+            ? Int64.max : duration.seconds * 1_000_000 + Int64(duration.nanos / 1000)
     }
 
     static func micros(_ timestamp: Google_Protobuf_Timestamp) -> Int64 {

@@ -1,9 +1,10 @@
+import Platform
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials  // URLComponents; full Foundation would link ICU
 #else
 import Foundation
 #endif
-import Platform
 
 /// A minimal HTTP/1.1 GET over a plain socket (or GnuTLS for `https://`): the Docker HEALTHCHECK
 /// must work in an image without curl, and FoundationNetworking would pull libcurl into the
@@ -16,11 +17,20 @@ enum HealthProbe {
         let tls = components.scheme == "https"
         let port = components.port ?? (tls ? 443 : 80)
         if healthy(host: host, port: port, tls: tls, timeoutSeconds: timeoutSeconds) { return true }
-        return !tls && components.port != nil && healthy(host: host, port: port, tls: true, timeoutSeconds: timeoutSeconds)
+        return !tls && components.port != nil
+            && healthy(host: host, port: port, tls: true, timeoutSeconds: timeoutSeconds)
     }
 
     private static func healthy(host: String, port: Int, tls: Bool, timeoutSeconds: Double) -> Bool {
-        guard let received = OS.httpGet(host: host, port: port, path: "/__admin/health", timeoutSeconds: timeoutSeconds, tls: tls) else { return false }
+        guard
+            let received = OS.httpGet(
+                host: host,
+                port: port,
+                path: "/__admin/health",
+                timeoutSeconds: timeoutSeconds,
+                tls: tls
+            )
+        else { return false }
         let text = String(decoding: received, as: UTF8.self)
         return text.hasPrefix("HTTP/1.1 200") && text.contains("\"status\":\"ok\"")
     }

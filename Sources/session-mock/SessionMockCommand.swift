@@ -1,6 +1,8 @@
 import ArgumentParser
 import Logging
 import MicroHTTP
+import Platform
+import Seeds
 import SessionMock
 
 #if canImport(Glibc)
@@ -8,8 +10,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Platform
-import Seeds
 
 @main
 struct SessionMockCommand: ParsableCommand {
@@ -17,14 +17,15 @@ struct SessionMockCommand: ParsableCommand {
         commandName: "session-mock",
         abstract: "A local fake of WalletKit's and ZITADEL's login APIs, for integration tests.",
         discussion: """
-        WalletKit: the session challenge and its login flow (create-session-challenge, login-with-email, \
-        login-with-magic-link, verify-login, refresh-token, logout). ZITADEL Session Service v2: CreateSession, \
-        SetSession, GetSession, ListSessions and DeleteSession, over REST, Connect and gRPC-Web. The control API \
-        under /__admin resets state, switches scenarios and reads the request journal.
-        """,
+            WalletKit: the session challenge and its login flow (create-session-challenge, login-with-email, \
+            login-with-magic-link, verify-login, refresh-token, logout). ZITADEL Session Service v2: CreateSession, \
+            SetSession, GetSession, ListSessions and DeleteSession, over REST, Connect and gRPC-Web. The control API \
+            under /__admin resets state, switches scenarios and reads the request journal.
+            """,
         version: "\(BuildInfo.current.version) (\(BuildInfo.current.commit))",
         subcommands: [Serve.self, Validate.self, Health.self, Routes.self, Cert.self],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 }
 
 /// Environment variables stand in for flags (handy in Docker); a flag given wins.
@@ -41,24 +42,33 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the mocked endpoints and the control API.",
         discussion: """
-        Environment variables SESSION_MOCK_HOST, SESSION_MOCK_PORT, SESSION_MOCK_SEEDS, SESSION_MOCK_SCENARIO,
-        SESSION_MOCK_LOG_LEVEL, SESSION_MOCK_ADMIN_TOKEN, SESSION_MOCK_TLS_CERT and SESSION_MOCK_TLS_KEY are used for
-        flags that are not given.
-        """)
+            Environment variables SESSION_MOCK_HOST, SESSION_MOCK_PORT, SESSION_MOCK_SEEDS, SESSION_MOCK_SCENARIO,
+            SESSION_MOCK_LOG_LEVEL, SESSION_MOCK_ADMIN_TOKEN, SESSION_MOCK_TLS_CERT and SESSION_MOCK_TLS_KEY are used for
+            flags that are not given.
+            """
+    )
 
     @Option(help: "Address to listen on.") var host: String?
     @Option(help: "Port to listen on; 0 picks a free one.") var port: Int?
     @Option(help: "A seed file or a folder of seed files (default: the bundled default scenario).") var seeds: String?
     @Option(help: "The scenario served when a request names none (default: 'default').") var scenario: String?
-    @Flag(help: "Reload seed files when they change; a bad file is logged and the old state keeps serving.") var watch = false
-    @Option(help: "Require 'Authorization: Bearer <token>' on /__admin (all but /__admin/health).") var adminToken: String?
-    @Option(help: "trace, debug, info, notice, warning, error or critical. Debug logs one line per request.") var logLevel: String?
+    @Flag(help: "Reload seed files when they change; a bad file is logged and the old state keeps serving.") var watch =
+        false
+    @Option(help: "Require 'Authorization: Bearer <token>' on /__admin (all but /__admin/health).") var adminToken:
+        String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical. Debug logs one line per request.")
+    var logLevel: String?
     @Flag(help: "Ignore X-Mock-Status and X-Mock-Delay-Ms.") var noTestHeaders = false
     @Option(help: "Requests kept in the journal.") var journalSize = 10_000
-    @Option(help: "Private NAME@KEY scenario copies kept; the least recently used is evicted.") var maxIsolatedCopies = 1000
+    @Option(help: "Private NAME@KEY scenario copies kept; the least recently used is evicted.") var maxIsolatedCopies =
+        1000
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
-    @Option(help: "Per-connection request buffer in KiB (default 32). Requests larger than it get libmicrohttpd's own 414/431 instead of a JSON one; every KiB costs CPU on every request.") var requestBufferKib: Int?
-    @Option(help: "Serve HTTPS with this PEM certificate (chain); needs --tls-key. `session-mock cert` makes one.") var tlsCert: String?
+    @Option(
+        help:
+            "Per-connection request buffer in KiB (default 32). Requests larger than it get libmicrohttpd's own 414/431 instead of a JSON one; every KiB costs CPU on every request."
+    ) var requestBufferKib: Int?
+    @Option(help: "Serve HTTPS with this PEM certificate (chain); needs --tls-key. `session-mock cert` makes one.")
+    var tlsCert: String?
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
 
     func run() throws {
@@ -88,11 +98,16 @@ struct Serve: ParsableCommand {
         configuration.app.journalSize = max(0, journalSize)
         configuration.app.maxIsolatedCopies = max(1, maxIsolatedCopies)
         if let threads { configuration.http.threadCount = max(1, threads) }
-        if let requestBufferKib { configuration.http.connectionMemoryLimit = min(max(16, requestBufferKib), 4096) * 1024 }
+        if let requestBufferKib {
+            configuration.http.connectionMemoryLimit = min(max(16, requestBufferKib), 4096) * 1024
+        }
         configuration.logger = logger
         configuration.watch = watch
         do {
-            configuration.http.tls = try Self.tlsCredentials(cert: tlsCert ?? env("SESSION_MOCK_TLS_CERT"), key: tlsKey ?? env("SESSION_MOCK_TLS_KEY"))
+            configuration.http.tls = try Self.tlsCredentials(
+                cert: tlsCert ?? env("SESSION_MOCK_TLS_CERT"),
+                key: tlsKey ?? env("SESSION_MOCK_TLS_KEY")
+            )
         } catch {
             writeLine("error: \(error)", fd: 2)
             throw ExitCode(1)
@@ -115,7 +130,9 @@ struct Serve: ParsableCommand {
             writeLine("error: \(error)", fd: 2)
             throw ExitCode(1)
         }
-        logger.info("serving scenarios \(server.app.registry.names.joined(separator: ", ")); active: \(server.app.registry.activeName)")
+        logger.info(
+            "serving scenarios \(server.app.registry.names.joined(separator: ", ")); active: \(server.app.registry.activeName)"
+        )
         writeLine("session-mock listening on \(server.baseURL)", fd: 1)
 
         var received: Int32 = 0
@@ -136,7 +153,10 @@ extension Serve {
         case (let cert?, let key?):
             guard let certBytes = OS.readFile(cert) else { throw TLSError("cannot read the TLS certificate '\(cert)'") }
             guard let keyBytes = OS.readFile(key) else { throw TLSError("cannot read the TLS key '\(key)'") }
-            let credentials = TLSCredentials(certificatePEM: String(decoding: certBytes, as: UTF8.self), keyPEM: String(decoding: keyBytes, as: UTF8.self))
+            let credentials = TLSCredentials(
+                certificatePEM: String(decoding: certBytes, as: UTF8.self),
+                keyPEM: String(decoding: keyBytes, as: UTF8.self)
+            )
             do {
                 try TLSCertificates.validate(certificate: credentials.certificatePEM, key: credentials.keyPEM)
             } catch {
@@ -149,12 +169,16 @@ extension Serve {
 
 struct Cert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a local CA (ca.pem, ca-key.pem) and a server certificate it signed (server.pem, server-key.pem) for serve --tls-cert/--tls-key.",
-        discussion: "The server certificate names localhost, 127.0.0.1 and ::1, plus each --host. Keys are written with mode 0600. Trust ca.pem in the client (see docs/tls.md) and keep verifying certificates.")
+        abstract:
+            "Write a local CA (ca.pem, ca-key.pem) and a server certificate it signed (server.pem, server-key.pem) for serve --tls-cert/--tls-key.",
+        discussion:
+            "The server certificate names localhost, 127.0.0.1 and ::1, plus each --host. Keys are written with mode 0600. Trust ca.pem in the client (see docs/tls.md) and keep verifying certificates."
+    )
 
     @Option(help: "Folder to write into (created if missing).") var out: String
     @Option(help: "Days the certificates are valid.") var days = 365
-    @Option(parsing: .singleValue, help: "Another DNS name or IP address for the server certificate (repeatable).") var host: [String] = []
+    @Option(parsing: .singleValue, help: "Another DNS name or IP address for the server certificate (repeatable).")
+    var host: [String] = []
 
     func run() throws {
         guard (1...36500).contains(days) else { throw ValidationError("--days must be 1-36500") }
@@ -175,7 +199,8 @@ struct Cert: ParsableCommand {
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check seed files (or folders of them), listing every problem; exit 2 if any is bad.")
+        abstract: "Check seed files (or folders of them), listing every problem; exit 2 if any is bad."
+    )
 
     @Argument(help: "Seed files or folders.") var paths: [String]
 
@@ -185,7 +210,10 @@ struct Validate: ParsableCommand {
             do {
                 let seeds = try SeedLoader.load(path: path, vocabulary: SessionMockApp.seedVocabulary)
                 for (name, seed) in seeds.sorted(by: { $0.key < $1.key }) {
-                    writeLine("ok: \(path): scenario '\(name)': \(seed.walletKit.sessionChallenges.count) challenges, \(seed.walletKit.users.count) WalletKit users, \(seed.zitadel.sessions.count) sessions, \(seed.zitadel.tokens.count) tokens, \(seed.zitadel.users.count) ZITADEL users, \(seed.faults.count) faults", fd: 1)
+                    writeLine(
+                        "ok: \(path): scenario '\(name)': \(seed.walletKit.sessionChallenges.count) challenges, \(seed.walletKit.users.count) WalletKit users, \(seed.zitadel.sessions.count) sessions, \(seed.zitadel.tokens.count) tokens, \(seed.zitadel.users.count) ZITADEL users, \(seed.faults.count) faults",
+                        fd: 1
+                    )
                 }
             } catch {
                 failed = true
@@ -198,7 +226,9 @@ struct Validate: ParsableCommand {
 
 struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Ask a running session-mock for /__admin/health; exit 0 when healthy, 1 otherwise (a HEALTHCHECK that needs no curl).")
+        abstract:
+            "Ask a running session-mock for /__admin/health; exit 0 when healthy, 1 otherwise (a HEALTHCHECK that needs no curl)."
+    )
 
     @Option(help: "Base URL of the server.") var url = "http://127.0.0.1:8080"
     @Option(help: "Seconds to wait for an answer.") var timeout = 2.0
@@ -212,9 +242,13 @@ struct Health: ParsableCommand {
 
 struct Routes: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print every route the server answers, one `METHOD PATTERN` per line (GET routes answer HEAD too).")
+        abstract: "Print every route the server answers, one `METHOD PATTERN` per line (GET routes answer HEAD too)."
+    )
 
-    @Flag(help: "Print the mocked endpoints' declarations instead, as JSON: API, name, vendor operation id, fault keys, permission, and each route's method, OpenAPI path and transport.")
+    @Flag(
+        help:
+            "Print the mocked endpoints' declarations instead, as JSON: API, name, vendor operation id, fault keys, permission, and each route's method, OpenAPI path and transport."
+    )
     var endpoints = false
 
     func run() throws {
@@ -222,8 +256,10 @@ struct Routes: ParsableCommand {
             writeLine(SessionMockApp.endpointsJSON, fd: 1)
             return
         }
-        let app = SessionMockApp(seeds: SeedLoader.bundledDefault(vocabulary: SessionMockApp.seedVocabulary), activeScenario: "default")
+        let app = SessionMockApp(
+            seeds: SeedLoader.bundledDefault(vocabulary: SessionMockApp.seedVocabulary),
+            activeScenario: "default"
+        )
         for route in app.routes { writeLine("\(route.method) \(route.pattern)", fd: 1) }
     }
 }
-

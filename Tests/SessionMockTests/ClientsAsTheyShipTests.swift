@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import SessionMockTesting
 import SwiftProtobuf
+import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import Platform
@@ -24,7 +25,9 @@ import SwiftProtobuf
 
     static func tlsHarness() throws -> Harness {
         let issued = certificates.issued
-        return try Harness(.live) { $0.http.tls = TLSCredentials(certificatePEM: issued.server.certificate, keyPEM: issued.server.key) }
+        return try Harness(.live) {
+            $0.http.tls = TLSCredentials(certificatePEM: issued.server.certificate, keyPEM: issued.server.key)
+        }
     }
 
     struct CurlResult {
@@ -51,17 +54,27 @@ import SwiftProtobuf
         defer { mock.stop() }
         #expect(mock.baseURL.hasPrefix("https://127.0.0.1:"))
         let base = "https://localhost:\(mock.server.port)"
-        let walletKit = try Self.curl(["-H", "X-WalletKit-Project-ID: proj_demo", base + "/users/session-challenge?code=K7PX-22QA"])
+        let walletKit = try Self.curl([
+            "-H", "X-WalletKit-Project-ID: proj_demo", base + "/users/session-challenge?code=K7PX-22QA",
+        ])
         #expect(walletKit.exitCode == 0)
         #expect(walletKit.output == #"{"id":"sc_01HZX3","code":"K7PX-22QA","expired":false,"completed":false}"#)
         let zitadel = try Self.curl(["-H", "Authorization: Bearer admin-pat", base + "/v2/sessions/312909075212468632"])
         #expect(zitadel.exitCode == 0 && zitadel.output == ZitadelContractTests.documentedExample)
-        let connect = try Self.curl(["-H", "Authorization: Bearer admin-pat", "-H", "Content-Type: application/json",
-                                     "--data", #"{"sessionId":"312909075212468632"}"#, base + "/zitadel.session.v2.SessionService/GetSession"])
-        #expect(connect.exitCode == 0 && connect.output.hasPrefix(#"{"session":{"id":"312909075212468632""#), "\(connect.output)")
+        let connect = try Self.curl([
+            "-H", "Authorization: Bearer admin-pat", "-H", "Content-Type: application/json",
+            "--data", #"{"sessionId":"312909075212468632"}"#, base + "/zitadel.session.v2.SessionService/GetSession",
+        ])
+        #expect(
+            connect.exitCode == 0 && connect.output.hasPrefix(#"{"session":{"id":"312909075212468632""#),
+            "\(connect.output)"
+        )
         let health = try Self.curl(["-w", "%{http_code}", "https://127.0.0.1:\(mock.server.port)/__admin/health"])
         #expect(health.exitCode == 0 && health.output.hasPrefix(#"{"status":"ok""#) && health.output.hasSuffix("200"))
-        let ipv6Name = try Self.curl(["--connect-to", "[::1]:\(mock.server.port):127.0.0.1:\(mock.server.port)", "https://[::1]:\(mock.server.port)/__admin/health"])
+        let ipv6Name = try Self.curl([
+            "--connect-to", "[::1]:\(mock.server.port):127.0.0.1:\(mock.server.port)",
+            "https://[::1]:\(mock.server.port)/__admin/health",
+        ])
         #expect(ipv6Name.exitCode == 0, "the certificate names ::1 too")
     }
 
@@ -81,8 +94,12 @@ import SwiftProtobuf
         defer { mock.stop() }
         let url = "https://localhost:\(mock.server.port)/users/session-challenge?code=PENDING"
         // 256 transfers, at most 64 at once; each reports its status and whether it opened a connection.
-        let result = try Self.curl(["--parallel", "--parallel-max", "64", "-H", "X-WalletKit-Project-ID: proj_demo",
-                                    "-w", "%{http_code} %{num_connects}\\n"] + Array(repeating: ["-o", "/dev/null", url], count: 256).flatMap { $0 })
+        let result = try Self.curl(
+            [
+                "--parallel", "--parallel-max", "64", "-H", "X-WalletKit-Project-ID: proj_demo",
+                "-w", "%{http_code} %{num_connects}\\n",
+            ] + Array(repeating: ["-o", "/dev/null", url], count: 256).flatMap { $0 }
+        )
         #expect(result.exitCode == 0)
         let lines = result.output.split(separator: "\n")
         #expect(lines.count == 256)
@@ -96,7 +113,10 @@ import SwiftProtobuf
         defer { mock.stop() }
         let port = mock.server.port
         let plain = try await HTTPResult.fetchPlain(port: port)
-        #expect(plain == nil || plain?.hasPrefix("HTTP/1.1 200") == false, "plain HTTP gets no answer on the HTTPS port")
+        #expect(
+            plain == nil || plain?.hasPrefix("HTTP/1.1 200") == false,
+            "plain HTTP gets no answer on the HTTPS port"
+        )
         // A client that sends half a ClientHello and goes quiet holds one connection only.
         let stalled = try RawConnection(port: port)
         try stalled.sendBytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])
@@ -110,15 +130,24 @@ import SwiftProtobuf
     @Test func badOrMismatchedCredentialsAreRefusedWithTheReason() throws {
         let other = try TLSCertificates.issue(days: 1, hosts: [])
         #expect(throws: TLSError.self) {
-            try TLSCertificates.validate(certificate: Self.certificates.issued.server.certificate, key: other.server.key)
+            try TLSCertificates.validate(
+                certificate: Self.certificates.issued.server.certificate,
+                key: other.server.key
+            )
         }
         do {
-            try TLSCertificates.validate(certificate: Self.certificates.issued.server.certificate, key: other.server.key)
+            try TLSCertificates.validate(
+                certificate: Self.certificates.issued.server.certificate,
+                key: other.server.key
+            )
         } catch {
             #expect(error.description.contains("does not belong to the certificate"))
         }
         #expect(throws: TLSError.self) { try TLSCertificates.validate(certificate: "junk", key: "junk") }
-        try TLSCertificates.validate(certificate: Self.certificates.issued.server.certificate, key: Self.certificates.issued.server.key)
+        try TLSCertificates.validate(
+            certificate: Self.certificates.issued.server.certificate,
+            key: Self.certificates.issued.server.key
+        )
     }
 }
 
@@ -141,68 +170,139 @@ extension HTTPResult {
         // WalletKit: a challenge created under one base URL exists only there.
         var codes: [String] = []
         for base in workers {
-            let created = try await mock.send("POST", base + "/users/create-session-challenge", headers: Harness.project)
-            guard case .string(let code)? = try created.json()["code"] else { Issue.record("\(created.text)"); return }
+            let created = try await mock.send(
+                "POST",
+                base + "/users/create-session-challenge",
+                headers: Harness.project
+            )
+            guard case .string(let code)? = try created.json()["code"] else {
+                Issue.record("\(created.text)")
+                return
+            }
             codes.append(code)
         }
         for (index, base) in workers.enumerated() {
-            #expect(try await mock.get(base + "/users/session-challenge?code=\(codes[index])", headers: Harness.project).status == 200)
-            #expect(try await mock.get(base + "/users/session-challenge?code=\(codes[1 - index])", headers: Harness.project).status == 400)
+            #expect(
+                try await mock.get(base + "/users/session-challenge?code=\(codes[index])", headers: Harness.project)
+                    .status == 200
+            )
+            #expect(
+                try await mock.get(base + "/users/session-challenge?code=\(codes[1 - index])", headers: Harness.project)
+                    .status == 400
+            )
         }
-        #expect(try await mock.get("/users/session-challenge?code=\(codes[0])", headers: Harness.project.merging(["X-Mock-Scenario": "default@w1"]) { $1 }).status == 200,
-                "exactly the effect of X-Mock-Scenario")
+        #expect(
+            try await mock.get(
+                "/users/session-challenge?code=\(codes[0])",
+                headers: Harness.project.merging(["X-Mock-Scenario": "default@w1"]) { $1 }
+            ).status == 200,
+            "exactly the effect of X-Mock-Scenario"
+        )
         // ZITADEL over REST, Connect JSON and gRPC-Web: sessions created per worker.
         let login = ["Authorization": "Bearer login-pat"]
         let rest = try await mock.send("POST", workers[0] + "/v2/sessions", headers: login, body: "{}")
         #expect(rest.status == 201)
         guard case .string(let restId)? = try rest.json()["sessionId"] else { return }
-        let connect = try await mock.send("POST", workers[1] + "/zitadel.session.v2.SessionService/CreateSession",
-                                          headers: login.merging(["Content-Type": "application/json"]) { $1 }, body: "{}")
+        let connect = try await mock.send(
+            "POST",
+            workers[1] + "/zitadel.session.v2.SessionService/CreateSession",
+            headers: login.merging(["Content-Type": "application/json"]) { $1 },
+            body: "{}"
+        )
         #expect(connect.status == 200)
         guard case .string(let connectId)? = try connect.json()["sessionId"] else { return }
         let admin = Harness.admin
         #expect(try await mock.get(workers[0] + "/v2/sessions/\(restId)", headers: admin).status == 200)
         #expect(try await mock.get(workers[1] + "/v2/sessions/\(restId)", headers: admin).status == 404)
-        #expect(try await mock.get("/v2/sessions/\(restId)", headers: admin).status == 404, "not in the scenario itself")
-        let grpcWeb = try await mock.send("POST", workers[1] + "/zitadel.session.v2.SessionService/GetSession",
-                                          headers: admin.merging(["Content-Type": "application/grpc-web+proto"]) { $1 },
-                                          bytes: GRPCWebProtocol.frame(0, try { var request = Zitadel_Session_V2_GetSessionRequest(); request.sessionID = connectId; return try request.serializedBytes() }()))
+        #expect(
+            try await mock.get("/v2/sessions/\(restId)", headers: admin).status == 404,
+            "not in the scenario itself"
+        )
+        let grpcWeb = try await mock.send(
+            "POST",
+            workers[1] + "/zitadel.session.v2.SessionService/GetSession",
+            headers: admin.merging(["Content-Type": "application/grpc-web+proto"]) { $1 },
+            bytes: GRPCWebProtocol.frame(
+                0,
+                try {
+                    var request = Zitadel_Session_V2_GetSessionRequest()
+                    request.sessionID = connectId
+                    return try request.serializedBytes()
+                }()
+            )
+        )
         let frames = try #require(GRPCWebFrames.parse([UInt8](grpcWeb.body)))
         #expect(String(decoding: frames.trailer, as: UTF8.self).hasPrefix("grpc-status:0"), "the session, read in w2")
         #expect(frames.data.map { String(decoding: $0, as: UTF8.self).contains(connectId) } == true)
         // The journal has the path without the prefix and the worker's scenario.
         let journal = try await mock.get("/__admin/requests?scenario=default@w1&path=/v2/sessions")
-        guard case .array(let entries)? = try journal.json()["requests"] else { Issue.record("\(journal.text)"); return }
-        #expect(entries.count == 1 && entries[0]["path"] == .string("/v2/sessions") && entries[0]["scenario"] == .string("default@w1"))
+        guard case .array(let entries)? = try journal.json()["requests"] else {
+            Issue.record("\(journal.text)")
+            return
+        }
+        #expect(
+            entries.count == 1 && entries[0]["path"] == .string("/v2/sessions")
+                && entries[0]["scenario"] == .string("default@w1")
+        )
     }
 
     @Test(arguments: TestingSetup.allCases)
     func theHeaderWinsAndBadPrefixesAreRefusedInTheAPIsShape(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let created = try await mock.send("POST", "/__scenario/default@h/users/create-session-challenge", headers: Harness.project)
-        guard case .string(let code)? = try created.json()["code"] else { Issue.record("\(created.text)"); return }
-        let headerWins = try await mock.get("/__scenario/default@h/users/session-challenge?code=\(code)",
-                                            headers: Harness.project.merging(["X-Mock-Scenario": "default@other"]) { $1 })
+        let created = try await mock.send(
+            "POST",
+            "/__scenario/default@h/users/create-session-challenge",
+            headers: Harness.project
+        )
+        guard case .string(let code)? = try created.json()["code"] else {
+            Issue.record("\(created.text)")
+            return
+        }
+        let headerWins = try await mock.get(
+            "/__scenario/default@h/users/session-challenge?code=\(code)",
+            headers: Harness.project.merging(["X-Mock-Scenario": "default@other"]) { $1 }
+        )
         #expect(headerWins.status == 400, "X-Mock-Scenario names another copy, and it wins")
-        let unknown = try await mock.get("/__scenario/nope/users/session-challenge?code=K7PX-22QA", headers: Harness.project)
+        let unknown = try await mock.get(
+            "/__scenario/nope/users/session-challenge?code=K7PX-22QA",
+            headers: Harness.project
+        )
         #expect(unknown.status == 400)
-        #expect(unknown.text == #"{"code":"unknown_scenario","error":"unknown scenario 'nope'; known scenarios: default"}"#)
+        #expect(
+            unknown.text == #"{"code":"unknown_scenario","error":"unknown scenario 'nope'; known scenarios: default"}"#
+        )
         let unknownZitadel = try await mock.get("/__scenario/nope/v2/sessions/1", headers: Harness.admin)
         #expect(unknownZitadel.status == 400)
         #expect(unknownZitadel.text == #"{"code":3,"message":"unknown scenario 'nope'; known scenarios: default"}"#)
-        let noKey = try await mock.get("/__scenario/default@/users/session-challenge?code=K7PX-22QA", headers: Harness.project)
+        let noKey = try await mock.get(
+            "/__scenario/default@/users/session-challenge?code=K7PX-22QA",
+            headers: Harness.project
+        )
         #expect(noKey.status == 400)
-        #expect(noKey.text == #"{"code":"unknown_scenario","error":"'default@' has no key after '@': use /__scenario/NAME/ or /__scenario/NAME@KEY/"}"#)
-        for path in ["/__scenario/default/__admin/health", "/__scenario/default", "/__scenario//users/session-challenge", "/__scenario/",
-                     "/__scenario/default/__scenario/default/users/session-challenge"] {
+        #expect(
+            noKey.text
+                == #"{"code":"unknown_scenario","error":"'default@' has no key after '@': use /__scenario/NAME/ or /__scenario/NAME@KEY/"}"#
+        )
+        for path in [
+            "/__scenario/default/__admin/health", "/__scenario/default", "/__scenario//users/session-challenge",
+            "/__scenario/",
+            "/__scenario/default/__scenario/default/users/session-challenge",
+        ] {
             let result = try await mock.get(path, headers: Harness.project)
             #expect(result.status == 404, "\(path)")
-            #expect(result.text == JSONValue.object([("error", .string("not found")), ("path", .string(path))]).serializedString, "\(path)")
+            #expect(
+                result.text
+                    == JSONValue.object([("error", .string("not found")), ("path", .string(path))]).serializedString,
+                "\(path)"
+            )
         }
         let unknownPath = try await mock.get("/__scenario/default/users/nope", headers: Harness.project)
         #expect(unknownPath.text == #"{"code":"not_found","error":"Not found"}"#, "the API's own 404 after the prefix")
-        let live = try await mock.get("/__scenario/default/users/session-challenge?code=K7PX-22QA", headers: Harness.project)
+        let live = try await mock.get(
+            "/__scenario/default/users/session-challenge?code=K7PX-22QA",
+            headers: Harness.project
+        )
         #expect(live.text == #"{"id":"sc_01HZX3","code":"K7PX-22QA","expired":false,"completed":false}"#)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftProtobuf
 import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -23,12 +24,24 @@ import Testing
     // MARK: - WalletKit
 
     @Test func sessionChallengeJSON() {
-        #expect(Self.text(SessionChallengeAPI.json(SessionChallenge(id: "sc_01HZX3", code: "K7PX-22QA", expired: false, completed: false)))
-                == #"{"id":"sc_01HZX3","code":"K7PX-22QA","expired":false,"completed":false}"#)
-        #expect(Self.text(SessionChallengeAPI.json(SessionChallenge(id: "a\"b", code: "c\\d", expired: true, completed: true)))
-                == #"{"id":"a\"b","code":"c\\d","expired":true,"completed":true}"#)
-        #expect(Self.text(SessionChallengeAPI.json(SessionChallenge(id: "x", code: "y", expired: true, completed: false)))
-                == #"{"id":"x","code":"y","expired":true,"completed":false}"#)
+        #expect(
+            Self.text(
+                SessionChallengeAPI.json(
+                    SessionChallenge(id: "sc_01HZX3", code: "K7PX-22QA", expired: false, completed: false)
+                )
+            )
+                == #"{"id":"sc_01HZX3","code":"K7PX-22QA","expired":false,"completed":false}"#
+        )
+        #expect(
+            Self.text(
+                SessionChallengeAPI.json(SessionChallenge(id: "a\"b", code: "c\\d", expired: true, completed: true))
+            )
+                == #"{"id":"a\"b","code":"c\\d","expired":true,"completed":true}"#
+        )
+        #expect(
+            Self.text(SessionChallengeAPI.json(SessionChallenge(id: "x", code: "y", expired: true, completed: false)))
+                == #"{"id":"x","code":"y","expired":true,"completed":false}"#
+        )
     }
 
     static let walletKitCases: [(WalletKitError, Int, String)] = [
@@ -59,7 +72,10 @@ import Testing
         #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 500) == .internalError)
         #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 404) == nil)
         #expect(WalletKitEndpoint.getSessionChallenge.forced(status: 200) == nil)
-        #expect(Self.text(WalletKitError.badRequest(code: "x_y", "bad \"q\"").json) == #"{"code":"x_y","error":"bad \"q\""}"#)
+        #expect(
+            Self.text(WalletKitError.badRequest(code: "x_y", "bad \"q\"").json)
+                == #"{"code":"x_y","error":"bad \"q\""}"#
+        )
     }
 
     // MARK: - ZITADEL errors
@@ -70,14 +86,43 @@ import Testing
 
     static let zitadelCases: [(ZitadelError, Int, String)] = [
         (.authHeaderMissing, 401, #"{"code":16,"message":"auth header missing"}"#),
-        (.invalidAuthHeader, 401, #"{"code":16,"message":"invalid auth header (AUTH-toLo1)""# + detail("AUTH-toLo1", "invalid auth header") + "}"),
-        (.tokenInvalid, 401, #"{"code":16,"message":"Errors.Token.Invalid (AUTH-7fs1e)""# + detail("AUTH-7fs1e", "Errors.Token.Invalid") + "}"),
-        (.invalidSessionId, 400, #"{"code":3,"message":"invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive"}"#),
-        (.invalidSessionToken, 400, #"{"code":3,"message":"invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive"}"#),
-        (.sessionNotFound, 404, #"{"code":5,"message":"Session does not exist (QUERY-SFeaa)""# + detail("QUERY-SFeaa", "Session does not exist") + "}"),
-        (.wrongSessionToken, 403, #"{"code":7,"message":"Permission denied (QUERY-dsfr3)""# + detail("QUERY-dsfr3", "Permission denied") + "}"),
-        (.noPermission, 403, #"{"code":7,"message":"No matching permissions found (AUTH-AWfge)""# + detail("AUTH-AWfge", "No matching permissions found") + "}"),
-        (.internalError, 500, #"{"code":13,"message":"An internal error occurred (QUERY-SAder)""# + detail("QUERY-SAder", "An internal error occurred") + "}"),
+        (
+            .invalidAuthHeader, 401,
+            #"{"code":16,"message":"invalid auth header (AUTH-toLo1)""# + detail("AUTH-toLo1", "invalid auth header")
+                + "}"
+        ),
+        (
+            .tokenInvalid, 401,
+            #"{"code":16,"message":"Errors.Token.Invalid (AUTH-7fs1e)""# + detail("AUTH-7fs1e", "Errors.Token.Invalid")
+                + "}"
+        ),
+        (
+            .invalidSessionId, 400,
+            #"{"code":3,"message":"invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive"}"#
+        ),
+        (
+            .invalidSessionToken, 400,
+            #"{"code":3,"message":"invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive"}"#
+        ),
+        (
+            .sessionNotFound, 404,
+            #"{"code":5,"message":"Session does not exist (QUERY-SFeaa)""#
+                + detail("QUERY-SFeaa", "Session does not exist") + "}"
+        ),
+        (
+            .wrongSessionToken, 403,
+            #"{"code":7,"message":"Permission denied (QUERY-dsfr3)""# + detail("QUERY-dsfr3", "Permission denied") + "}"
+        ),
+        (
+            .noPermission, 403,
+            #"{"code":7,"message":"No matching permissions found (AUTH-AWfge)""#
+                + detail("AUTH-AWfge", "No matching permissions found") + "}"
+        ),
+        (
+            .internalError, 500,
+            #"{"code":13,"message":"An internal error occurred (QUERY-SAder)""#
+                + detail("QUERY-SAder", "An internal error occurred") + "}"
+        ),
         (.methodNotAllowed, 405, #"{"code":12,"message":"Method Not Allowed"}"#),
         (.notFound, 404, #"{"code":5,"message":"Not Found"}"#),
     ]
@@ -91,7 +136,8 @@ import Testing
     }
 
     @Test func zitadelErrorDetailsAppearExactlyWhenThereIsAnId() {
-        let invalidAuthHeader = #"{"code":16,"message":"invalid auth header (AUTH-toLo1)","details":[{"@type":"type.googleapis.com/zitadel.v1.ErrorDetail","id":"AUTH-toLo1","message":"invalid auth header"}]}"#
+        let invalidAuthHeader =
+            #"{"code":16,"message":"invalid auth header (AUTH-toLo1)","details":[{"@type":"type.googleapis.com/zitadel.v1.ErrorDetail","id":"AUTH-toLo1","message":"invalid auth header"}]}"#
         #expect(Self.text(ZitadelError.invalidAuthHeader.json) == invalidAuthHeader)
         #expect(!Self.text(ZitadelError.authHeaderMissing.json).contains("details"))
         #expect(Self.text(ZitadelError.invalidArgument("bad \"x\"").json) == #"{"code":3,"message":"bad \"x\""}"#)
@@ -109,7 +155,8 @@ import Testing
     // MARK: - ZITADEL session (the documented example)
 
     /// The full session of docs/zitadel.md#curl-examples (`312909075212468632`), compact.
-    static let documentedExample = #"{"session":{"id":"312909075212468632","creationDate":"2025-03-06T14:42:07.731226Z","changeDate":"2025-03-06T14:42:08.152937Z","sequence":"4","factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","id":"312909037640286104","loginName":"minnie@example.com","displayName":"Minnie Mouse","organizationId":"312908994858385304"},"password":{"verifiedAt":"2025-03-06T14:42:08.152937Z"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:08.152937Z","userVerified":true}},"metadata":{"tenant":"YWNtZQ=="},"userAgent":{"fingerprintId":"fp-8c2f","ip":"203.0.113.7","description":"Chrome 122 on macOS","header":{"accept-language":{"values":["de-CH","en"]}}},"expirationDate":"2025-03-07T02:42:07.731226Z"}}"#
+    static let documentedExample =
+        #"{"session":{"id":"312909075212468632","creationDate":"2025-03-06T14:42:07.731226Z","changeDate":"2025-03-06T14:42:08.152937Z","sequence":"4","factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","id":"312909037640286104","loginName":"minnie@example.com","displayName":"Minnie Mouse","organizationId":"312908994858385304"},"password":{"verifiedAt":"2025-03-06T14:42:08.152937Z"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:08.152937Z","userVerified":true}},"metadata":{"tenant":"YWNtZQ=="},"userAgent":{"fingerprintId":"fp-8c2f","ip":"203.0.113.7","description":"Chrome 122 on macOS","header":{"accept-language":{"values":["de-CH","en"]}}},"expirationDate":"2025-03-07T02:42:07.731226Z"}}"#
 
     @Test func documentedExampleRoundTripsByteForByte() throws {
         let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(Self.documentedExample))
@@ -123,14 +170,14 @@ import Testing
     @Test func fieldOrderIsProtoOrderWhateverTheSeedOrder() throws {
         // The same session written in another order, with proto field names.
         let shuffled = #"""
-        {"session":{"expiration_date":"2025-03-07T02:42:07.731226Z",
-          "user_agent":{"header":{"accept-language":{"values":["de-CH","en"]}},"description":"Chrome 122 on macOS","ip":"203.0.113.7","fingerprint_id":"fp-8c2f"},
-          "metadata":{"tenant":"YWNtZQ=="},
-          "factors":{"web_auth_n":{"user_verified":true,"verified_at":"2025-03-06T14:42:08.152937Z"},
-                     "password":{"verified_at":"2025-03-06T14:42:08.152937Z"},
-                     "user":{"organization_id":"312908994858385304","display_name":"Minnie Mouse","login_name":"minnie@example.com","id":"312909037640286104","verified_at":"2025-03-06T14:42:07.731226Z"}},
-          "sequence":4,"change_date":"2025-03-06T14:42:08.152937Z","creation_date":"2025-03-06T14:42:07.731226Z","id":"312909075212468632"}}
-        """#
+            {"session":{"expiration_date":"2025-03-07T02:42:07.731226Z",
+              "user_agent":{"header":{"accept-language":{"values":["de-CH","en"]}},"description":"Chrome 122 on macOS","ip":"203.0.113.7","fingerprint_id":"fp-8c2f"},
+              "metadata":{"tenant":"YWNtZQ=="},
+              "factors":{"web_auth_n":{"user_verified":true,"verified_at":"2025-03-06T14:42:08.152937Z"},
+                         "password":{"verified_at":"2025-03-06T14:42:08.152937Z"},
+                         "user":{"organization_id":"312908994858385304","display_name":"Minnie Mouse","login_name":"minnie@example.com","id":"312909037640286104","verified_at":"2025-03-06T14:42:07.731226Z"}},
+              "sequence":4,"change_date":"2025-03-06T14:42:08.152937Z","creation_date":"2025-03-06T14:42:07.731226Z","id":"312909075212468632"}}
+            """#
         let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(shuffled))
         #expect(Self.body(entry.session) == Self.documentedExample)
     }
@@ -158,12 +205,24 @@ import Testing
 
     @Test func emptyStringsAndUnverifiedWebAuthNAreOmitted() {
         var session = ZitadelSession()
-        session.factors.user = ZitadelSession.UserFactor(verifiedAt: Self.at, id: "", loginName: "", displayName: "", organizationId: "")
+        session.factors.user = ZitadelSession.UserFactor(
+            verifiedAt: Self.at,
+            id: "",
+            loginName: "",
+            displayName: "",
+            organizationId: ""
+        )
         session.factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: Self.at, userVerified: false)
-        #expect(Self.body(session) == #"{"session":{"factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:07.731226Z"}}}}"#)
+        #expect(
+            Self.body(session)
+                == #"{"session":{"factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:07.731226Z"}}}}"#
+        )
         session.factors.user?.loginName = "l"
         session.factors.webAuthN?.userVerified = true
-        #expect(Self.body(session) == #"{"session":{"factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","loginName":"l"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:07.731226Z","userVerified":true}}}}"#)
+        #expect(
+            Self.body(session)
+                == #"{"session":{"factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","loginName":"l"},"webAuthN":{"verifiedAt":"2025-03-06T14:42:07.731226Z","userVerified":true}}}}"#
+        )
     }
 
     @Test func everyFactorInProtoOrder() {
@@ -178,7 +237,8 @@ import Testing
         session.factors.webAuthN = ZitadelSession.WebAuthNFactor(verifiedAt: Self.at, userVerified: true)
         session.factors.user = ZitadelSession.UserFactor(verifiedAt: Self.at, id: "u")
         let v = #"{"verifiedAt":"2025-03-06T14:42:07.731226Z"}"#
-        let expected = #"{"session":{"factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","id":"u"},"password":"#
+        let expected =
+            #"{"session":{"factors":{"user":{"verifiedAt":"2025-03-06T14:42:07.731226Z","id":"u"},"password":"#
             + v + #","webAuthN":{"verifiedAt":"2025-03-06T14:42:07.731226Z","userVerified":true},"intent":"# + v
             + #","totp":"# + v + #","otpSms":"# + v + #","otpEmail":"# + v + #","recoveryCode":"# + v + "}}}"
         #expect(Self.body(session) == expected)
@@ -186,7 +246,9 @@ import Testing
 
     @Test func metadataKeysSortedAndBase64Padded() {
         var session = ZitadelSession()
-        session.metadata = ["z": Array("a".utf8), "a": Array("ab".utf8), "m": Array("abc".utf8), "e": [], "b": [0xFF, 0xFE, 0x00]]
+        session.metadata = [
+            "z": Array("a".utf8), "a": Array("ab".utf8), "m": Array("abc".utf8), "e": [], "b": [0xFF, 0xFE, 0x00],
+        ]
         #expect(Self.body(session) == #"{"session":{"metadata":{"a":"YWI=","b":"//4A","e":"","m":"YWJj","z":"YQ=="}}}"#)
     }
 
@@ -194,8 +256,16 @@ import Testing
         var session = ZitadelSession()
         session.userAgent = ZitadelSession.UserAgent(fingerprintId: "", ip: nil, description: nil, header: [:])
         #expect(Self.body(session) == #"{"session":{"userAgent":{"fingerprintId":""}}}"#)
-        session.userAgent = ZitadelSession.UserAgent(fingerprintId: nil, ip: "", description: "", header: ["x-b": ["1"], "x-a": []])
-        #expect(Self.body(session) == #"{"session":{"userAgent":{"ip":"","description":"","header":{"x-a":{},"x-b":{"values":["1"]}}}}}"#)
+        session.userAgent = ZitadelSession.UserAgent(
+            fingerprintId: nil,
+            ip: "",
+            description: "",
+            header: ["x-b": ["1"], "x-a": []]
+        )
+        #expect(
+            Self.body(session)
+                == #"{"session":{"userAgent":{"ip":"","description":"","header":{"x-a":{},"x-b":{"values":["1"]}}}}}"#
+        )
     }
 
     @Test func emptyUserAgentFromASeedIsOmitted() throws {
@@ -229,7 +299,10 @@ import Testing
     }
 
     @Test func serializationKeepsOrderAndNumberText() {
-        let value = JSONValue.object([("b", .number("1.50")), ("a", .array([.null, .bool(true), .bool(false), .number("-0")])), ("c", .object([]))])
+        let value = JSONValue.object([
+            ("b", .number("1.50")), ("a", .array([.null, .bool(true), .bool(false), .number("-0")])),
+            ("c", .object([])),
+        ])
         #expect(value.serializedString == #"{"b":1.50,"a":[null,true,false,-0],"c":{}}"#)
     }
 
@@ -263,21 +336,38 @@ import Testing
         let deepest = String(repeating: "[", count: 256) + String(repeating: "]", count: 256)
         _ = try JSONParser.parse(deepest)
         let tooDeep = String(repeating: "[", count: 257) + String(repeating: "]", count: 257)
-        #expect(Self.syntaxError(tooDeep) == JSONSyntaxError(line: 1, column: 257, reason: "nested deeper than 256 levels"))
+        #expect(
+            Self.syntaxError(tooDeep) == JSONSyntaxError(line: 1, column: 257, reason: "nested deeper than 256 levels")
+        )
         let objects = String(repeating: #"{"a":"#, count: 257) + "1" + String(repeating: "}", count: 257)
         #expect(Self.syntaxError(objects)?.reason == "nested deeper than 256 levels")
     }
 
     @Test func trailingGarbage() {
-        #expect(Self.syntaxError("{} x") == JSONSyntaxError(line: 1, column: 4, reason: "unexpected text after the JSON value"))
-        #expect(Self.syntaxError("[1]]") == JSONSyntaxError(line: 1, column: 4, reason: "unexpected text after the JSON value"))
+        #expect(
+            Self.syntaxError("{} x")
+                == JSONSyntaxError(line: 1, column: 4, reason: "unexpected text after the JSON value")
+        )
+        #expect(
+            Self.syntaxError("[1]]")
+                == JSONSyntaxError(line: 1, column: 4, reason: "unexpected text after the JSON value")
+        )
         #expect(Self.syntaxError("01")?.reason == "unexpected text after the JSON value")
-        #expect(Self.syntaxError("{}\n\n  {}") == JSONSyntaxError(line: 3, column: 3, reason: "unexpected text after the JSON value"))
+        #expect(
+            Self.syntaxError("{}\n\n  {}")
+                == JSONSyntaxError(line: 3, column: 3, reason: "unexpected text after the JSON value")
+        )
     }
 
     @Test func numbersAreKeptAsText() throws {
         let parsed = try JSONParser.parse("[1.50, -0, 1E+2, 2e-3, 12345678901234567890123, 0.0]")
-        #expect(parsed == .array([.number("1.50"), .number("-0"), .number("1E+2"), .number("2e-3"), .number("12345678901234567890123"), .number("0.0")]))
+        #expect(
+            parsed
+                == .array([
+                    .number("1.50"), .number("-0"), .number("1E+2"), .number("2e-3"),
+                    .number("12345678901234567890123"), .number("0.0"),
+                ])
+        )
         #expect(parsed.serializedString == "[1.50,-0,1E+2,2e-3,12345678901234567890123,0.0]")
     }
 
@@ -291,13 +381,17 @@ import Testing
         #expect(Self.syntaxError("\"a\u{01}\"")?.reason == "control character in string (must be escaped)")
         #expect(Self.syntaxError(#""\x""#) == JSONSyntaxError(line: 1, column: 3, reason: #"invalid escape '\x'"#))
         #expect(Self.syntaxError("\"abc") == JSONSyntaxError(line: 1, column: 5, reason: "unterminated string"))
-        #expect(Self.syntaxError("tru") == JSONSyntaxError(line: 1, column: 4, reason: "invalid literal, expected 'true'"))
+        #expect(
+            Self.syntaxError("tru") == JSONSyntaxError(line: 1, column: 4, reason: "invalid literal, expected 'true'")
+        )
         #expect(Self.syntaxError("[1,]")?.reason == "unexpected character ']'")
         #expect(Self.syntaxError(#"{"a":1,}"#)?.reason == "expected a string key")
         #expect(Self.syntaxError(#"{"a" 1}"#)?.reason == "expected ':' after key")
         #expect(Self.syntaxError(#"{"a":1,"a":2}"#) == JSONSyntaxError(line: 1, column: 8, reason: "duplicate key 'a'"))
         // Columns count characters, not bytes.
-        #expect(Self.syntaxError("[\"é\" x]") == JSONSyntaxError(line: 1, column: 6, reason: "expected ',' or ']' in array"))
+        #expect(
+            Self.syntaxError("[\"é\" x]") == JSONSyntaxError(line: 1, column: 6, reason: "expected ',' or ']' in array")
+        )
         do {
             _ = try JSONParser.parse([0x22, 0xFF, 0x22])
             Issue.record("invalid UTF-8 was accepted")
@@ -318,29 +412,55 @@ import Testing
 /// The documents that list the factors by hand agree with `Factor`, the list the code goes by.
 @Suite struct FactorTableTests {
     @Test func seedSchemaListsEveryFactorInProtoOrder() throws {
-        let schema = try JSONParser.parse(Array(try Data(contentsOf: SeedParserTests.repositoryRoot.appendingPathComponent("Seeds/seed.schema.json"))))
+        let schema = try JSONParser.parse(
+            Array(try Data(contentsOf: SeedParserTests.repositoryRoot.appendingPathComponent("Seeds/seed.schema.json")))
+        )
         guard case .object(let properties)? = schema["$defs"]?["factors"]?["properties"] else {
-            Issue.record("no $defs.factors.properties"); return
+            Issue.record("no $defs.factors.properties")
+            return
         }
-        let expected = Factor.allCases.flatMap { $0.protoName == $0.rawValue ? [$0.rawValue] : [$0.rawValue, $0.protoName] }
+        let expected = Factor.allCases.flatMap {
+            $0.protoName == $0.rawValue ? [$0.rawValue] : [$0.rawValue, $0.protoName]
+        }
         #expect(Set(properties.map(\.key)) == Set(expected))
-        #expect(properties.map(\.key).filter { name in Factor.allCases.contains { $0.rawValue == name } } == Factor.allCases.map(\.rawValue))
+        #expect(
+            properties.map(\.key).filter { name in Factor.allCases.contains { $0.rawValue == name } }
+                == Factor.allCases.map(\.rawValue)
+        )
     }
 
     @Test func openAPIDocumentListsEveryFactor() throws {
-        let text = try String(contentsOf: SeedParserTests.repositoryRoot.appendingPathComponent("openapi/openapi.yaml"), encoding: .utf8)
+        let text = try String(
+            contentsOf: SeedParserTests.repositoryRoot.appendingPathComponent("openapi/openapi.yaml"),
+            encoding: .utf8
+        )
         for schema in ["ZitadelFactors:", "SeedFactors:"] {
             let start = try #require(text.range(of: "\n    \(schema)\n"))
-            let end = text.range(of: "\n    [A-Za-z]", options: .regularExpression, range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+            let end =
+                text.range(of: "\n    [A-Za-z]", options: .regularExpression, range: start.upperBound..<text.endIndex)?
+                .lowerBound ?? text.endIndex
             let names = text[start.upperBound..<end].split(separator: "\n")
                 .filter { $0.hasPrefix("        ") && !$0.hasPrefix("         ") && $0.hasSuffix(":") }
                 .map { String($0.dropFirst(8).dropLast()) }
-            #expect(names.filter { name in Factor.allCases.contains { $0.rawValue == name } } == Factor.allCases.map(\.rawValue), "\(schema) \(names)")
+            #expect(
+                names.filter { name in Factor.allCases.contains { $0.rawValue == name } }
+                    == Factor.allCases.map(\.rawValue),
+                "\(schema) \(names)"
+            )
         }
     }
 
     @Test func protoNamesAreTheSnakeCaseFieldNames() {
-        #expect(Factor.allCases.map(\.protoName) == ["user", "password", "web_auth_n", "intent", "totp", "otp_sms", "otp_email", "recovery_code"])
-        #expect(Zitadel_Session_V2_Factors.with { $0.webAuthN = .init(); $0.otpSms = .init() }.textFormatString().contains("web_auth_n"))
+        #expect(
+            Factor.allCases.map(\.protoName) == [
+                "user", "password", "web_auth_n", "intent", "totp", "otp_sms", "otp_email", "recovery_code",
+            ]
+        )
+        #expect(
+            Zitadel_Session_V2_Factors.with {
+                $0.webAuthN = .init()
+                $0.otpSms = .init()
+            }.textFormatString().contains("web_auth_n")
+        )
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SessionMockTesting
+import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -30,7 +31,9 @@ import SessionMockTesting
             let body = declared.route.method == "GET" ? nil : "{}"
             let result = try await mock.send(declared.route.method, path, body: body)
             #expect(result.status == 401)
-            #expect(result.text == #"{"code":"missing_project_id","error":"X-WalletKit-Project-ID header is required"}"#)
+            #expect(
+                result.text == #"{"code":"missing_project_id","error":"X-WalletKit-Project-ID header is required"}"#
+            )
         case (.zitadel, .rest):
             let body = declared.route.method == "GET" ? nil : "{}"
             let result = try await mock.send(declared.route.method, path, body: body)
@@ -38,17 +41,27 @@ import SessionMockTesting
             #expect(result.text == #"{"code":16,"message":"auth header missing"}"#)
         case (.zitadel, .rpc):
             let connectError = #"{"code":"unauthenticated","message":"auth header missing"}"#
-            let trailer = GRPCWebProtocol.frame(0x80, Array("grpc-status:16\r\ngrpc-message:auth header missing\r\n".utf8))
+            let trailer = GRPCWebProtocol.frame(
+                0x80,
+                Array("grpc-status:16\r\ngrpc-message:auth header missing\r\n".utf8)
+            )
             let emptyFrame = GRPCWebProtocol.frame(0x00, [])
             let calls: [(contentType: String, body: [UInt8], status: Int, answer: [UInt8])] = [
                 ("application/json", Array("{}".utf8), 401, Array(connectError.utf8)),
                 ("application/proto", [], 401, Array(connectError.utf8)),
                 ("application/grpc-web+proto", emptyFrame, 200, trailer),
-                ("application/grpc-web-text", Array(Data(emptyFrame).base64EncodedString().utf8), 200,
-                 Array(Data(trailer).base64EncodedString().utf8)),
+                (
+                    "application/grpc-web-text", Array(Data(emptyFrame).base64EncodedString().utf8), 200,
+                    Array(Data(trailer).base64EncodedString().utf8)
+                ),
             ]
             for call in calls {
-                let result = try await mock.send("POST", path, headers: ["Content-Type": call.contentType], bytes: call.body)
+                let result = try await mock.send(
+                    "POST",
+                    path,
+                    headers: ["Content-Type": call.contentType],
+                    bytes: call.body
+                )
                 #expect(result.status == call.status, "\(call.contentType)")
                 #expect([UInt8](result.body) == call.answer, "\(call.contentType): \(result.text)")
             }
@@ -63,8 +76,10 @@ import SessionMockTesting
         let pathLine = "  \(declared.route.openAPIPath):"
         let start = try #require(lines.firstIndex { $0 == pathLine }, "\(pathLine) is not in openapi/openapi.yaml")
         let operations = lines[(start + 1)...].prefix { !$0.hasPrefix("  /") && $0 != "components:" }
-        #expect(operations.contains { $0 == "    \(declared.route.method.lowercased()):" },
-                "openapi/openapi.yaml has no \(declared.route.method) under \(declared.route.openAPIPath)")
+        #expect(
+            operations.contains { $0 == "    \(declared.route.method.lowercased()):" },
+            "openapi/openapi.yaml has no \(declared.route.method) under \(declared.route.openAPIPath)"
+        )
     }
 
     /// The fuzz dictionary names every declared path (up to its first parameter).
@@ -72,24 +87,35 @@ import SessionMockTesting
     func everyDeclaredRouteIsInTheFuzzDictionary(declared: DeclaredRoute) throws {
         let dictionary = try String(contentsOfFile: Self.repositoryFile("Fuzz/request.dict"), encoding: .utf8)
         let literal = declared.route.pattern.components(separatedBy: ":").first ?? declared.route.pattern
-        #expect(dictionary.split(separator: "\n").contains { $0 == "\"\(literal)\"" },
-                "Fuzz/request.dict lacks \"\(literal)\"")
+        #expect(
+            dictionary.split(separator: "\n").contains { $0 == "\"\(literal)\"" },
+            "Fuzz/request.dict lacks \"\(literal)\""
+        )
     }
 
     /// A seed's `match.rpc` takes exactly the declared RPC names.
     @Test func seedsMayMatchEveryDeclaredRPCAndNothingElse() throws {
         for name in ZitadelEndpoints.rpcNames {
-            let seed = try SeedParser.parse(Array(#"{"faults":[{"match":{"rpc":"\#(name)"},"status":500}]}"#.utf8), file: "t.json")
+            let seed = try SeedParser.parse(
+                Array(#"{"faults":[{"match":{"rpc":"\#(name)"},"status":500}]}"#.utf8),
+                file: "t.json"
+            )
             #expect(seed.faults.first?.match.rpc == name)
         }
         #expect(throws: SeedError.self) {
             try SeedParser.parse(Array(#"{"faults":[{"match":{"rpc":"GetUser"},"status":500}]}"#.utf8), file: "t.json")
         }
         do {
-            _ = try SeedParser.parse(Array(#"{"faults":[{"match":{"rpc":"GetUser"},"status":500}]}"#.utf8), file: "t.json")
+            _ = try SeedParser.parse(
+                Array(#"{"faults":[{"match":{"rpc":"GetUser"},"status":500}]}"#.utf8),
+                file: "t.json"
+            )
         } catch {
             #expect(error.issues.map(\.path) == ["$.faults[0].match.rpc"])
-            #expect(error.issues.first?.reason == "unknown rpc 'GetUser' (known: \(ZitadelEndpoints.rpcNames.joined(separator: ", ")))")
+            #expect(
+                error.issues.first?.reason
+                    == "unknown rpc 'GetUser' (known: \(ZitadelEndpoints.rpcNames.joined(separator: ", ")))"
+            )
         }
     }
 

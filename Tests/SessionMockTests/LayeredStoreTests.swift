@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -139,9 +140,12 @@ import Testing
         #expect(tape.steps(to: tape.root) == [])
         #expect(tape.string(members[1]) == "x\ty")
         #expect(tape.kind(inner[0]) == .true)
-        #expect(tape.value(tape.root) == .object([
-            ("a", .array([.number("1"), .object([("bc", .bool(true)), ("d", .null)])])), ("e", .string("x\ty")),
-        ]))
+        #expect(
+            tape.value(tape.root)
+                == .object([
+                    ("a", .array([.number("1"), .object([("bc", .bool(true)), ("d", .null)])])), ("e", .string("x\ty")),
+                ])
+        )
     }
 
     @Test func escapedKeysAreStillDuplicates() {
@@ -150,13 +154,21 @@ import Testing
     }
 
     @Test func seedKeysMayBeWrittenWithEscapes() throws {
-        let seed = try SeedParser.parse(Array(#"{"walletkit":{"sessionChallenges":[{"\u0063hallenge":{"id":"i","code":"C","expired":false,"completed":false}}]}}"#.utf8), file: "t.json")
+        let seed = try SeedParser.parse(
+            Array(
+                #"{"walletkit":{"sessionChallenges":[{"\u0063hallenge":{"id":"i","code":"C","expired":false,"completed":false}}]}}"#
+                    .utf8
+            ),
+            file: "t.json"
+        )
         #expect(seed.walletKit.sessionChallenges.first?.challenge.code == "C")
     }
 
     @Test func errorPathsInLargeArraysPointAtTheEntry() {
         var entries: [String] = []
-        for i in 0..<2000 { entries.append(#"{"challenge":{"id":"i\#(i)","code":"C\#(i)","expired":false,"completed":false}}"#) }
+        for i in 0..<2000 {
+            entries.append(#"{"challenge":{"id":"i\#(i)","code":"C\#(i)","expired":false,"completed":false}}"#)
+        }
         entries[1234] = #"{"challenge":{"id":"x","code":"C1234","expired":"no","completed":false}}"#
         let text = #"{"walletkit":{"sessionChallenges":[\#(entries.joined(separator: ","))]}}"#
         #expect(throws: SeedError.self) { try SeedParser.parse(Array(text.utf8), file: "big.json") }
@@ -172,7 +184,9 @@ import Testing
     @Test func largeArraysParsedInPartsKeepOrderAndFindDuplicates() throws {
         let count = 20_000
         var entries: [String] = []
-        for i in 0..<count { entries.append(#"{"challenge":{"id":"i\#(i)","code":"C\#(i)","expired":false,"completed":false}}"#) }
+        for i in 0..<count {
+            entries.append(#"{"challenge":{"id":"i\#(i)","code":"C\#(i)","expired":false,"completed":false}}"#)
+        }
         entries[15_000] = #"{"challenge":{"id":"x","code":"C3","expired":false,"completed":false}}"#
         entries[19_999] = #"{"challenge":{"id":"x","code":"C19999","expired":1,"completed":false}}"#
         entries[10] = #"{"challenge":{"id":"","code":"C10","expired":false,"completed":false}}"#
@@ -181,24 +195,32 @@ import Testing
             _ = try SeedParser.parse(Array(text.utf8), file: "big.json")
             Issue.record("expected the seed to be refused")
         } catch {
-            #expect(error.issues.map(\.path) == [
-                "$.walletkit.sessionChallenges[10].challenge.id",
-                "$.walletkit.sessionChallenges[19999].challenge.expired",
-                "$.walletkit.sessionChallenges[15000].challenge.code",
-            ])
+            #expect(
+                error.issues.map(\.path) == [
+                    "$.walletkit.sessionChallenges[10].challenge.id",
+                    "$.walletkit.sessionChallenges[19999].challenge.expired",
+                    "$.walletkit.sessionChallenges[15000].challenge.code",
+                ]
+            )
             #expect(error.issues.last?.reason == "code 'C3' is already used at $.walletkit.sessionChallenges[3]")
         }
         entries[15_000] = #"{"challenge":{"id":"x","code":"C15000","expired":false,"completed":false}}"#
         entries[19_999] = #"{"challenge":{"id":"x","code":"C19999","expired":true,"completed":false}}"#
         entries[10] = #"{"challenge":{"id":"y","code":"C10","expired":false,"completed":false}}"#
-        let good = try SeedParser.parse(Array(#"{"walletkit":{"sessionChallenges":[\#(entries.joined(separator: ","))]}}"#.utf8), file: "big.json")
+        let good = try SeedParser.parse(
+            Array(#"{"walletkit":{"sessionChallenges":[\#(entries.joined(separator: ","))]}}"#.utf8),
+            file: "big.json"
+        )
         #expect(good.walletKit.sessionChallenges.map(\.challenge.code) == (0..<count).map { "C\($0)" })
         #expect(good.walletKit.sessionChallenges[19_999].challenge.expired)
     }
 
     @Test func largeSessionStoresAreBuiltInOrder() throws {
         let ids = (0..<12_000).map { "session-number-\($0)" }
-        let store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: ids.map { StoreTests.sessionEntry($0, token: "token-of-\($0)") }), now: StoreTests.now)
+        let store = ZitadelSessionStore(
+            seed: ZitadelSeed(tokens: [], sessions: ids.map { StoreTests.sessionEntry($0, token: "token-of-\($0)") }),
+            now: StoreTests.now
+        )
         #expect(store.count == ids.count)
         #expect(store.all.map { $0.sessionToken } == ids.map { "token-of-\($0)" })
         let last = try #require(store.record(id: "session-number-11999"))
@@ -206,7 +228,8 @@ import Testing
     }
 
     @Test func everyFieldSurvivesTheStoredBody() throws {
-        let text = #"{"sessionToken":"t","session":{"id":"all","creationDate":"now-5m","changeDate":"2025-03-06T16:42:07+02:00","sequence":"18446744073709551615","factors":{"user":{"verifiedAt":"now","id":"u","loginName":"","displayName":"D \"q\"","organizationId":"o"},"password":{"verifiedAt":"now"},"webAuthN":{"verifiedAt":"now","userVerified":false},"intent":{"verifiedAt":"now"},"totp":{"verifiedAt":"now"},"otpSms":{"verifiedAt":"now"},"otpEmail":{"verifiedAt":"now"},"recoveryCode":{"verifiedAt":"now"}},"metadata":{"b":"","a":"AAEC/w=="},"userAgent":{"fingerprintId":"","header":{"x":{"values":[]},"a":{"values":["1","é"]}}},"expirationDate":"9999-12-31T23:59:59.999999Z"}}"#
+        let text =
+            #"{"sessionToken":"t","session":{"id":"all","creationDate":"now-5m","changeDate":"2025-03-06T16:42:07+02:00","sequence":"18446744073709551615","factors":{"user":{"verifiedAt":"now","id":"u","loginName":"","displayName":"D \"q\"","organizationId":"o"},"password":{"verifiedAt":"now"},"webAuthN":{"verifiedAt":"now","userVerified":false},"intent":{"verifiedAt":"now"},"totp":{"verifiedAt":"now"},"otpSms":{"verifiedAt":"now"},"otpEmail":{"verifiedAt":"now"},"recoveryCode":{"verifiedAt":"now"}},"metadata":{"b":"","a":"AAEC/w=="},"userAgent":{"fingerprintId":"","header":{"x":{"values":[]},"a":{"values":["1","é"]}}},"expirationDate":"9999-12-31T23:59:59.999999Z"}}"#
         let entry = try SeedParser.parseSessionEntry(try JSONParser.parse(text))
         let store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: [entry]), now: StoreTests.now)
         let record = try #require(store.record(id: "all"))
@@ -223,7 +246,10 @@ import Testing
         let sessions = try #require(seeds["default"]).zitadel.sessions.map(\.session)
         #expect(!sessions.isEmpty)
         for session in sessions {
-            #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(session, owners: []).bytes) == session, "\(session.id)")
+            #expect(
+                PackedZitadelSession.unpack(PackedZitadelSession.pack(session, owners: []).bytes) == session,
+                "\(session.id)"
+            )
         }
     }
 
@@ -234,21 +260,33 @@ import Testing
         full.changeDate = .relative(offsetMicros: -3_600_000_000)
         full.expirationDate = .relative(offsetMicros: Int64.max)
         full.sequence = UInt64.max
-        full.factors.user = .init(verifiedAt: .absolute("2025-03-06T14:42:07Z"), id: "u1", loginName: "ä@例え.jp",
-                                  displayName: String(repeating: "long name ", count: 40), organizationId: "")
+        full.factors.user = .init(
+            verifiedAt: .absolute("2025-03-06T14:42:07Z"),
+            id: "u1",
+            loginName: "ä@例え.jp",
+            displayName: String(repeating: "long name ", count: 40),
+            organizationId: ""
+        )
         full.factors.webAuthN = .init(verifiedAt: nil, userVerified: true)
         for factor in Factor.allCases where factor.holdsOnlyATime {
             full.factors[factor] = .init(verifiedAt: .relative(offsetMicros: Int64.min))
         }
         full.metadata = ["tenant": Array("acme".utf8), "empty": [], "binary": [0, 255, 128]]
-        full.userAgent = .init(fingerprintId: "fp", ip: nil, description: "",
-                               header: ["accept-language": ["de-CH", "en"], "x-none": []])
+        full.userAgent = .init(
+            fingerprintId: "fp",
+            ip: nil,
+            description: "",
+            header: ["accept-language": ["de-CH", "en"], "x-none": []]
+        )
         #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(full, owners: ["t", nil, "u1"]).bytes) == full)
         var partial = ZitadelSession()
         partial.factors[.totp] = .init(verifiedAt: nil)
         partial.userAgent = .init()
         #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(partial, owners: [nil]).bytes) == partial)
-        #expect(PackedZitadelSession.unpack(PackedZitadelSession.pack(ZitadelSession(), owners: []).bytes) == ZitadelSession())
+        #expect(
+            PackedZitadelSession.unpack(PackedZitadelSession.pack(ZitadelSession(), owners: []).bytes)
+                == ZitadelSession()
+        )
         #expect(PackedZitadelSession.unpack([]) == ZitadelSession(), "no bytes: the empty session, no trap")
     }
 
@@ -256,13 +294,29 @@ import Testing
     @Test func theRecordsOwnStringsAreKeptBehindTheSession() {
         var session = ZitadelSession()
         session.id = "400000000000000004"
-        session.factors.user = .init(verifiedAt: nil, id: "500000000000000004", loginName: "a@b", displayName: "A", organizationId: "o")
-        let record = ZitadelSessionStore.Record(sessionToken: "tok-bench-000004", creatorUserId: "800000000000000004", session: session)
+        session.factors.user = .init(
+            verifiedAt: nil,
+            id: "500000000000000004",
+            loginName: "a@b",
+            displayName: "A",
+            organizationId: "o"
+        )
+        let record = ZitadelSessionStore.Record(
+            sessionToken: "tok-bench-000004",
+            creatorUserId: "800000000000000004",
+            session: session
+        )
         #expect(record.session == session)
         #expect(record.sessionToken == "tok-bench-000004" && record.creatorUserId == "800000000000000004")
         #expect(record.checkedUserId == "500000000000000004")
-        #expect(record.hasSessionToken("tok-bench-000004") && !record.hasSessionToken("tok-bench-00000") && !record.hasSessionToken(""))
-        #expect(record.belongs(to: "800000000000000004") && record.belongs(to: "500000000000000004") && !record.belongs(to: "8"))
+        #expect(
+            record.hasSessionToken("tok-bench-000004") && !record.hasSessionToken("tok-bench-00000")
+                && !record.hasSessionToken("")
+        )
+        #expect(
+            record.belongs(to: "800000000000000004") && record.belongs(to: "500000000000000004")
+                && !record.belongs(to: "8")
+        )
         #expect(record.isCreated(by: "800000000000000004") && !record.isChecked(for: "800000000000000004"))
 
         let bare = ZitadelSessionStore.Record(sessionToken: nil, creatorUserId: "", session: ZitadelSession())

@@ -1,13 +1,17 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import MicroHTTP
 @testable import SessionMock
 
 /// Answers whose libmicrohttpd response is built once and queued on every connection that gets it.
 @Suite(.serialized) struct PreparedResponseTests {
     @Test func changingTheHeadersOrTheBodyLetsGoOfThePreparedAnswer() {
-        let prepared = PreparedResponse(headers: [HTTPField(name: "Content-Type", value: "application/json")], body: Array("{}".utf8))
+        let prepared = PreparedResponse(
+            headers: [HTTPField(name: "Content-Type", value: "application/json")],
+            body: Array("{}".utf8)
+        )
         let response = HTTPResponse(status: 200, prepared: prepared)
         #expect(response.prepared === prepared)
         #expect(response.headers == prepared.headers && response.body == prepared.body)
@@ -33,7 +37,10 @@ import Testing
         var configuration = HTTPServerConfiguration()
         configuration.port = 0
         let server = HTTPServer(configuration: configuration) { _ in
-            let prepared = PreparedResponse(headers: [HTTPField(name: "Content-Type", value: "application/octet-stream")], body: pattern)
+            let prepared = PreparedResponse(
+                headers: [HTTPField(name: "Content-Type", value: "application/octet-stream")],
+                body: pattern
+            )
             owner.set(prepared)
             return HTTPResponse(status: 200, prepared: prepared)
         }
@@ -45,12 +52,16 @@ import Testing
             var bytes = try connection.receive()
             // The first bytes were sent after the handler returned and its answer was released.
             let gone = owner.isEmpty
-            while let more = try? connection.receive(), !more.isEmpty { bytes += more; if bytes.count >= size + 40 { break } }
+            while let more = try? connection.receive(), !more.isEmpty {
+                bytes += more
+                if bytes.count >= size + 40 { break }
+            }
             return (bytes, gone)
         }
         #expect(ownerGoneAtFirstByte, "only MHD held the answer while it was sent")
         guard let end = received.firstRange(of: Array("\r\n\r\n".utf8)) else {
-            Issue.record("no response head in \(received.count) bytes"); return
+            Issue.record("no response head in \(received.count) bytes")
+            return
         }
         let body = Array(received[end.upperBound...])
         #expect(body.count == size)
@@ -60,8 +71,14 @@ import Testing
     /// One stored record's answer, queued on 300 keep-alive connections at once over three
     /// rounds, is byte for byte the answer a fresh response gives (Date aside).
     @Test(arguments: [
-        ("GET /v2/sessions/312909075212468632 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin-pat\r\n\r\n", "\"id\":\"312909075212468632\""),
-        ("GET /users/session-challenge?code=K7PX-22QA HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n", "\"id\":\"sc_01HZX3\""),
+        (
+            "GET /v2/sessions/312909075212468632 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin-pat\r\n\r\n",
+            "\"id\":\"312909075212468632\""
+        ),
+        (
+            "GET /users/session-challenge?code=K7PX-22QA HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n",
+            "\"id\":\"sc_01HZX3\""
+        ),
     ])
     func onePreparedAnswerServesManyConnectionsAtOnce(request: String, fragment: String) async throws {
         let mock = try Harness()
@@ -73,8 +90,13 @@ import Testing
             for _ in 0..<3 {
                 for connection in connections { try connection.send(request) }
                 for connection in connections {
-                    guard let response = try connection.readResponse() else { answers.append("closed"); continue }
-                    let head = response.head.split(separator: "\r\n").filter { !$0.hasPrefix("Date:") }.joined(separator: "\r\n")
+                    guard let response = try connection.readResponse() else {
+                        answers.append("closed")
+                        continue
+                    }
+                    let head = response.head.split(separator: "\r\n").filter { !$0.hasPrefix("Date:") }.joined(
+                        separator: "\r\n"
+                    )
                     answers.append(head + "\r\n\r\n" + response.body)
                 }
             }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SessionMockTesting
+import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -28,29 +29,36 @@ import SessionMockTesting
     /// has), beside a pattern that matches paths of those same lengths.
     @Test func literalAndPatternRoutesOfEveryLengthAreFound() {
         struct Shape: ErrorShape {
-            func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse { HTTPResponse(status: refusal.status) }
+            func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
+                HTTPResponse(status: refusal.status)
+            }
         }
         var router = Router(defaultErrors: Shape())
         let literals = [1, 2, 63, 64, 65, 127, 128, 129, 300].map { "/" + String(repeating: "a", count: $0 - 1) }
         for (index, path) in literals.enumerated() {
             router.add("GET", path, errors: Shape()) { _ in HTTPResponse(status: 200 + index) }
         }
-        router.add("GET", "/:name", errors: Shape()) { request in HTTPResponse(status: 299, body: Array((request.pathParameters["name"] ?? "").utf8)) }
+        router.add("GET", "/:name", errors: Shape()) { request in
+            HTTPResponse(status: 299, body: Array((request.pathParameters["name"] ?? "").utf8))
+        }
         for (index, path) in literals.enumerated() where path != "/" {
             guard case .handler(let handler, let parameters, _) = router.match(method: "GET", path: path) else {
-                Issue.record("no route for \(path.utf8.count) bytes"); continue
+                Issue.record("no route for \(path.utf8.count) bytes")
+                continue
             }
             #expect(parameters.isEmpty)
             #expect(handler(HTTPRequest(method: "GET", path: path)).status == 200 + index)
             let other = "/" + String(repeating: "b", count: path.utf8.count - 1)
             guard case .handler(let pattern, let named, _) = router.match(method: "GET", path: other) else {
-                Issue.record("no pattern match for \(other.utf8.count) bytes"); continue
+                Issue.record("no pattern match for \(other.utf8.count) bytes")
+                continue
             }
             #expect(named["name"] == String(other.dropFirst()))
             #expect(pattern(HTTPRequest(method: "GET", path: other)).status == 299)
         }
         guard case .methodNotAllowed(let allowed, _) = router.match(method: "POST", path: literals[5]) else {
-            Issue.record("POST on a GET route"); return
+            Issue.record("POST on a GET route")
+            return
         }
         #expect(allowed == ["GET", "HEAD"])
     }
@@ -62,8 +70,11 @@ import SessionMockTesting
         let result = try await mock.get("/__admin/openapi.yaml")
         #expect(result.status == 200)
         #expect(result.header("Content-Type")?.hasPrefix("text/yaml") == true)
-        let spec = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../openapi/openapi.yaml").path, encoding: .utf8)
+        let spec = try String(
+            contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../../openapi/openapi.yaml").path,
+            encoding: .utf8
+        )
         #expect(result.text.trimmingCharacters(in: .newlines) == spec.trimmingCharacters(in: .newlines))
         #expect(result.text.contains("/__admin/walletkit/session-challenges/{code}"))
     }
@@ -72,7 +83,9 @@ import SessionMockTesting
         let mock = try Harness()
         defer { mock.stop() }
         let connection = try RawConnection(port: mock.server.port)
-        try connection.send("HEAD /users/session-challenge?code=K7PX-22QA HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n")
+        try connection.send(
+            "HEAD /users/session-challenge?code=K7PX-22QA HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n"
+        )
         try connection.send("GET /__admin/health HTTP/1.1\r\nHost: x\r\n\r\n")
         // HEAD carries Content-Length of the GET body but no body; the next answer follows directly.
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -94,20 +107,27 @@ import SessionMockTesting
         let port = mock.server.port
         let closes = try await withThrowingTaskGroup(of: Int.self) { group in
             for worker in 0..<64 {
-                group.addTask { try await blocking {
-                    let connection = try RawConnection(port: port)
-                    var closeHeaders = 0
-                    for i in 0..<20 {
-                        let path = (worker + i) % 2 == 0
-                            ? "/users/session-challenge?code=K7PX-22QA" : "/v2/sessions/312909075212468632"
-                        try connection.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\nX-WalletKit-Project-ID: proj_demo\r\nAuthorization: Bearer admin-pat\r\n\r\n")
-                        guard let (head, body) = try connection.readResponse() else { throw RawConnection.RawError.closed }
-                        #expect(head.hasPrefix("HTTP/1.1 200"))
-                        #expect(body.hasPrefix("{"))
-                        if head.lowercased().contains("connection: close") { closeHeaders += 1 }
+                group.addTask {
+                    try await blocking {
+                        let connection = try RawConnection(port: port)
+                        var closeHeaders = 0
+                        for i in 0..<20 {
+                            let path =
+                                (worker + i) % 2 == 0
+                                ? "/users/session-challenge?code=K7PX-22QA" : "/v2/sessions/312909075212468632"
+                            try connection.send(
+                                "GET \(path) HTTP/1.1\r\nHost: localhost\r\nX-WalletKit-Project-ID: proj_demo\r\nAuthorization: Bearer admin-pat\r\n\r\n"
+                            )
+                            guard let (head, body) = try connection.readResponse() else {
+                                throw RawConnection.RawError.closed
+                            }
+                            #expect(head.hasPrefix("HTTP/1.1 200"))
+                            #expect(body.hasPrefix("{"))
+                            if head.lowercased().contains("connection: close") { closeHeaders += 1 }
+                        }
+                        return closeHeaders
                     }
-                    return closeHeaders
-                } }
+                }
             }
             return try await group.reduce(0, +)
         }
@@ -118,9 +138,14 @@ import SessionMockTesting
         let mock = try Harness()
         defer { mock.stop() }
         let inputs: [[UInt8]] = [
-            Array("GET /users/session-challenge?code=%ZZ%%% HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n".utf8),
+            Array(
+                "GET /users/session-challenge?code=%ZZ%%% HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n"
+                    .utf8
+            ),
             Array("GET /v2/sessions/\u{7F}%00x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer admin-pat\r\n\r\n".utf8),
-            [UInt8]("GET /users/session-challenge?code=".utf8) + [0xFF, 0xFE] + Array(" HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: ".utf8) + [0xC3, 0x28] + Array("\r\n\r\n".utf8),
+            [UInt8]("GET /users/session-challenge?code=".utf8) + [0xFF, 0xFE]
+                + Array(" HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: ".utf8) + [0xC3, 0x28]
+                + Array("\r\n\r\n".utf8),
             Array("GARBAGE\r\n\r\n".utf8),
             Array("GET /\(String(repeating: "a", count: 100_000)) HTTP/1.1\r\nHost: x\r\n\r\n".utf8),
         ]
@@ -137,7 +162,9 @@ import SessionMockTesting
         let mock = try Harness()
         defer { mock.stop() }
         let connection = try RawConnection(port: mock.server.port)
-        try connection.send("GET /users/session-challenge?code=%ZZ HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n")
+        try connection.send(
+            "GET /users/session-challenge?code=%ZZ HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: proj_demo\r\n\r\n"
+        )
         let response = try #require(try connection.readResponse())
         #expect(response.head.hasPrefix("HTTP/1.1 400"))
         #expect(response.body.contains("session_challenge_not_found"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -95,7 +96,10 @@ import Testing
 
     // MARK: - SeedTimestamp
 
-    @Test(arguments: ["2025-03-06T14:42:07Z", "2025-03-06T14:42:07.1Z", "2025-03-06T14:42:07.731226Z", "2025-03-06T14:42:07.123456789Z"])
+    @Test(arguments: [
+        "2025-03-06T14:42:07Z", "2025-03-06T14:42:07.1Z", "2025-03-06T14:42:07.731226Z",
+        "2025-03-06T14:42:07.123456789Z",
+    ])
     func absoluteUTCIsKeptExactlyAsWritten(text: String) throws {
         let timestamp = try SeedTimestamp.parse(text).get()
         #expect(timestamp == .absolute(text))
@@ -106,7 +110,10 @@ import Testing
 
     @Test func absoluteWithOffsetIsSentAsUTC() throws {
         #expect(try SeedTimestamp.parse("2025-03-06T15:42:07+01:00").get() == .absolute("2025-03-06T14:42:07.000000Z"))
-        #expect(try SeedTimestamp.parse("2025-03-06T15:42:07.123456789+01:00").get() == .absolute("2025-03-06T14:42:07.123456789Z"))
+        #expect(
+            try SeedTimestamp.parse("2025-03-06T15:42:07.123456789+01:00").get()
+                == .absolute("2025-03-06T14:42:07.123456789Z")
+        )
     }
 
     @Test(arguments: [
@@ -159,6 +166,9 @@ import Testing
 
     @Test(arguments: ["", "10", "m", "5x", "-5s", "1.5s", "5 m", "1h30", "s10", "+5s", "5M", "1000000000000s"])
     func rejectsBadDurations(text: String) {
-        #expect(SeedDuration.parse(text) == .failure(SeedTimeError("'\(text)' is not a duration like 1500ms, 90s, 10m or 1h30m")))
+        #expect(
+            SeedDuration.parse(text)
+                == .failure(SeedTimeError("'\(text)' is not a duration like 1500ms, 90s, 10m or 1h30m"))
+        )
     }
 }

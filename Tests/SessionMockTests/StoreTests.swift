@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -27,7 +28,9 @@ import Testing
     // MARK: - SessionChallengeStore
 
     @Test func afterPollsTimeline() {
-        var store = Self.store([Self.entry("SLOW", timeline: [TimelineStep(trigger: .afterPolls(3), setExpired: nil, setCompleted: true)])])
+        var store = Self.store([
+            Self.entry("SLOW", timeline: [TimelineStep(trigger: .afterPolls(3), setExpired: nil, setCompleted: true)])
+        ])
         var answers: [SessionChallengeStore.Lookup] = []
         for _ in 1...5 { answers.append(store.poll(code: "SLOW", project: "p1", elapsedMicros: 0)) }
         let old = SessionChallengeStore.Lookup.found(Self.challenge("SLOW"))
@@ -36,38 +39,66 @@ import Testing
     }
 
     @Test func afterZeroPollsFiresOnTheFirstPoll() {
-        var store = Self.store([Self.entry("NOW", timeline: [TimelineStep(trigger: .afterPolls(0), setExpired: true, setCompleted: nil)])])
-        #expect(store.poll(code: "NOW", project: "p1", elapsedMicros: 0) == .found(Self.challenge("NOW", expired: true)))
+        var store = Self.store([
+            Self.entry("NOW", timeline: [TimelineStep(trigger: .afterPolls(0), setExpired: true, setCompleted: nil)])
+        ])
+        #expect(
+            store.poll(code: "NOW", project: "p1", elapsedMicros: 0) == .found(Self.challenge("NOW", expired: true))
+        )
     }
 
     @Test func stepsFireInTurn() {
-        var store = Self.store([Self.entry("TWO", timeline: [
-            TimelineStep(trigger: .afterPolls(1), setExpired: nil, setCompleted: true),
-            TimelineStep(trigger: .afterPolls(2), setExpired: true, setCompleted: false),
-        ])])
+        var store = Self.store([
+            Self.entry(
+                "TWO",
+                timeline: [
+                    TimelineStep(trigger: .afterPolls(1), setExpired: nil, setCompleted: true),
+                    TimelineStep(trigger: .afterPolls(2), setExpired: true, setCompleted: false),
+                ]
+            )
+        ])
         #expect(store.poll(code: "TWO", project: "p1", elapsedMicros: 0) == .found(Self.challenge("TWO")))
-        #expect(store.poll(code: "TWO", project: "p1", elapsedMicros: 0) == .found(Self.challenge("TWO", completed: true)))
-        #expect(store.poll(code: "TWO", project: "p1", elapsedMicros: 0) == .found(Self.challenge("TWO", expired: true, completed: false)))
+        #expect(
+            store.poll(code: "TWO", project: "p1", elapsedMicros: 0) == .found(Self.challenge("TWO", completed: true))
+        )
+        #expect(
+            store.poll(code: "TWO", project: "p1", elapsedMicros: 0)
+                == .found(Self.challenge("TWO", expired: true, completed: false))
+        )
     }
 
     @Test func afterDurationTimeline() {
         let tenMinutes = SeedDuration(micros: 600_000_000)
-        var store = Self.store([Self.entry("TIMED", timeline: [TimelineStep(trigger: .after(tenMinutes), setExpired: true, setCompleted: nil)])])
+        var store = Self.store([
+            Self.entry(
+                "TIMED",
+                timeline: [TimelineStep(trigger: .after(tenMinutes), setExpired: true, setCompleted: nil)]
+            )
+        ])
         #expect(store.poll(code: "TIMED", project: "p1", elapsedMicros: 0) == .found(Self.challenge("TIMED")))
         #expect(store.poll(code: "TIMED", project: "p1", elapsedMicros: 599_999_999) == .found(Self.challenge("TIMED")))
-        #expect(store.poll(code: "TIMED", project: "p1", elapsedMicros: 600_000_000) == .found(Self.challenge("TIMED", expired: true)))
+        #expect(
+            store.poll(code: "TIMED", project: "p1", elapsedMicros: 600_000_000)
+                == .found(Self.challenge("TIMED", expired: true))
+        )
         // Fired once: a later poll does not undo or redo it.
-        #expect(store.poll(code: "TIMED", project: "p1", elapsedMicros: 1) == .found(Self.challenge("TIMED", expired: true)))
+        #expect(
+            store.poll(code: "TIMED", project: "p1", elapsedMicros: 1) == .found(Self.challenge("TIMED", expired: true))
+        )
     }
 
     @Test func otherProjectAndNotFound() {
-        var store = Self.store([Self.entry("MINE", timeline: [TimelineStep(trigger: .afterPolls(1), setExpired: nil, setCompleted: true)])])
+        var store = Self.store([
+            Self.entry("MINE", timeline: [TimelineStep(trigger: .afterPolls(1), setExpired: nil, setCompleted: true)])
+        ])
         #expect(store.poll(code: "MINE", project: "p2", elapsedMicros: 0) == .otherProject)
         #expect(store.poll(code: "NOPE", project: "p1", elapsedMicros: 0) == .notFound)
         #expect(store.poll(code: "mine", project: "p1", elapsedMicros: 0) == .notFound)
         // Refused polls are not answered polls: the first real poll still sees the old state.
         #expect(store.poll(code: "MINE", project: "p1", elapsedMicros: 0) == .found(Self.challenge("MINE")))
-        #expect(store.poll(code: "MINE", project: "p1", elapsedMicros: 0) == .found(Self.challenge("MINE", completed: true)))
+        #expect(
+            store.poll(code: "MINE", project: "p1", elapsedMicros: 0) == .found(Self.challenge("MINE", completed: true))
+        )
     }
 
     @Test func challengeWithoutProjectMatchesEveryProject() {
@@ -94,16 +125,29 @@ import Testing
         #expect(store.all.map(\.project) == ["p1", "p1", nil])
 
         // Replacing keeps the listing position and starts the timeline over.
-        store.put(Self.entry("B", project: "p2", timeline: [TimelineStep(trigger: .afterPolls(1), setExpired: nil, setCompleted: true)]))
+        store.put(
+            Self.entry(
+                "B",
+                project: "p2",
+                timeline: [TimelineStep(trigger: .afterPolls(1), setExpired: nil, setCompleted: true)]
+            )
+        )
         #expect(store.count == 3)
         #expect(store.all.map(\.challenge.code) == ["A", "B", "C"])
         #expect(store.challenge(code: "B")?.project == "p2")
         #expect(store.poll(code: "B", project: "p2", elapsedMicros: 0) == .found(Self.challenge("B")))
 
         // update keeps the poll count: the next poll fires the step.
-        let updated = store.update(code: "B", to: SessionChallenge(id: "new-id", code: "B", expired: true, completed: false), project: "p2")
+        let updated = store.update(
+            code: "B",
+            to: SessionChallenge(id: "new-id", code: "B", expired: true, completed: false),
+            project: "p2"
+        )
         #expect(updated)
-        #expect(store.poll(code: "B", project: "p2", elapsedMicros: 0) == .found(SessionChallenge(id: "new-id", code: "B", expired: true, completed: true)))
+        #expect(
+            store.poll(code: "B", project: "p2", elapsedMicros: 0)
+                == .found(SessionChallenge(id: "new-id", code: "B", expired: true, completed: true))
+        )
         let codeChanged = store.update(code: "B", to: Self.challenge("OTHER"), project: "p2")
         #expect(!codeChanged)
         let missing = store.update(code: "MISSING", to: Self.challenge("MISSING"), project: nil)
@@ -127,8 +171,13 @@ import Testing
     /// 2025-03-06T14:42:07.731226Z
     static let now: Int64 = 1_741_272_127_731_226
 
-    static func sessionEntry(_ id: String, token: String? = nil, creator: String? = nil,
-                             creationDate: SeedTimestamp? = nil, sequence: UInt64 = 0) -> ZitadelSessionSeed {
+    static func sessionEntry(
+        _ id: String,
+        token: String? = nil,
+        creator: String? = nil,
+        creationDate: SeedTimestamp? = nil,
+        sequence: UInt64 = 0
+    ) -> ZitadelSessionSeed {
         var session = ZitadelSession()
         session.id = id
         session.creationDate = creationDate
@@ -144,8 +193,12 @@ import Testing
         seedSession.expirationDate = .relative(offsetMicros: 3_600_000_000)
         seedSession.factors[.password] = ZitadelSession.VerifiedFactor(verifiedAt: .relative(offsetMicros: 0))
         let seed = ZitadelSeed(
-            tokens: [ZitadelToken(token: "admin", userId: "9001", permissions: ["session.read"]), ZitadelToken(token: "user", userId: "1", permissions: [])],
-            sessions: [ZitadelSessionSeed(sessionToken: "tok", creatorUserId: "9001", session: seedSession)])
+            tokens: [
+                ZitadelToken(token: "admin", userId: "9001", permissions: ["session.read"]),
+                ZitadelToken(token: "user", userId: "1", permissions: []),
+            ],
+            sessions: [ZitadelSessionSeed(sessionToken: "tok", creatorUserId: "9001", session: seedSession)]
+        )
         let store = ZitadelSessionStore(seed: seed, now: Self.now)
 
         #expect(store.token("admin")?.canReadAnySession == true)
@@ -158,28 +211,48 @@ import Testing
         #expect(record.creatorUserId == "9001")
         #expect(record.session.creationDate == .absolute("2025-03-06T14:37:07.731226Z"))
         #expect(record.session.factors[.password]?.verifiedAt == .absolute("2025-03-06T14:42:07.731226Z"))
-        #expect(String(decoding: record.responseBody, as: UTF8.self)
-                == #"{"session":{"id":"s1","creationDate":"2025-03-06T14:37:07.731226Z","changeDate":"2025-01-01T00:00:00Z","factors":{"password":{"verifiedAt":"2025-03-06T14:42:07.731226Z"}},"expirationDate":"2025-03-06T15:42:07.731226Z"}}"#)
+        #expect(
+            String(decoding: record.responseBody, as: UTF8.self)
+                == #"{"session":{"id":"s1","creationDate":"2025-03-06T14:37:07.731226Z","changeDate":"2025-01-01T00:00:00Z","factors":{"password":{"verifiedAt":"2025-03-06T14:42:07.731226Z"}},"expirationDate":"2025-03-06T15:42:07.731226Z"}}"#
+        )
         #expect(store.record(id: "s2") == nil)
     }
 
     @Test func sessionStorePutRemove() throws {
-        var store = ZitadelSessionStore(seed: ZitadelSeed(tokens: [], sessions: [Self.sessionEntry("a"), Self.sessionEntry("b")]), now: Self.now)
+        var store = ZitadelSessionStore(
+            seed: ZitadelSeed(tokens: [], sessions: [Self.sessionEntry("a"), Self.sessionEntry("b")]),
+            now: Self.now
+        )
         #expect(store.count == 2)
         #expect(store.all.map(\.session.id) == ["a", "b"])
 
-        store.put(Self.sessionEntry("c", token: "t-c", creator: "u", creationDate: .relative(offsetMicros: 1_000_000), sequence: 2), now: 0)
+        store.put(
+            Self.sessionEntry(
+                "c",
+                token: "t-c",
+                creator: "u",
+                creationDate: .relative(offsetMicros: 1_000_000),
+                sequence: 2
+            ),
+            now: 0
+        )
         #expect(store.all.map(\.session.id) == ["a", "b", "c"])
         let c = try #require(store.record(id: "c"))
         #expect(c.sessionToken == "t-c")
         #expect(c.creatorUserId == "u")
-        #expect(String(decoding: c.responseBody, as: UTF8.self) == #"{"session":{"id":"c","creationDate":"1970-01-01T00:00:01.000000Z","sequence":"2"}}"#)
+        #expect(
+            String(decoding: c.responseBody, as: UTF8.self)
+                == #"{"session":{"id":"c","creationDate":"1970-01-01T00:00:01.000000Z","sequence":"2"}}"#
+        )
 
         // Replacing keeps the position and re-encodes the body.
         store.put(Self.sessionEntry("a", sequence: 9), now: Self.now)
         #expect(store.count == 3)
         #expect(store.all.map(\.session.id) == ["a", "b", "c"])
-        #expect(store.record(id: "a").map { String(decoding: $0.responseBody, as: UTF8.self) } == #"{"session":{"id":"a","sequence":"9"}}"#)
+        #expect(
+            store.record(id: "a").map { String(decoding: $0.responseBody, as: UTF8.self) }
+                == #"{"session":{"id":"a","sequence":"9"}}"#
+        )
         #expect(store.record(id: "a")?.session.sequence == 9)
 
         let removed = store.remove(id: "b")
@@ -203,9 +276,16 @@ import Testing
         return seed
     }
 
-    static func registry(maxIsolatedCopies: Int = 1000, onEvict: @escaping @Sendable (String) -> Void = { _ in }) -> ScenarioRegistry {
-        ScenarioRegistry(seeds: ["default": scenarioSeed(), "other": scenarioSeed(code: "OTHER")], active: "default",
-                         maxIsolatedCopies: maxIsolatedCopies, onEvict: onEvict)
+    static func registry(
+        maxIsolatedCopies: Int = 1000,
+        onEvict: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> ScenarioRegistry {
+        ScenarioRegistry(
+            seeds: ["default": scenarioSeed(), "other": scenarioSeed(code: "OTHER")],
+            active: "default",
+            maxIsolatedCopies: maxIsolatedCopies,
+            onEvict: onEvict
+        )
     }
 
     static func hasChallenge(_ state: ScenarioState, _ code: String) -> Bool {

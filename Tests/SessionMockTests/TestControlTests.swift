@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SessionMockTesting
+import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -44,8 +45,12 @@ import SessionMockTesting
                     var seen: [Bool] = []
                     // Worker k polls k+1 times: only its own polls may count.
                     for _ in 0...worker {
-                        let result = try await mock.get("\(challenge)?code=SLOW",
-                            headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@worker-\(worker)"])
+                        let result = try await mock.get(
+                            "\(challenge)?code=SLOW",
+                            headers: [
+                                "X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@worker-\(worker)",
+                            ]
+                        )
                         seen.append(try completed(result))
                     }
                     return (worker, seen)
@@ -67,10 +72,19 @@ import SessionMockTesting
     func unknownScenarioIs400InEachAPIsShape(setup: TestingSetup) async throws {
         let mock = try Harness(setup, seeds: ["default": "{}", "other": "{}"])
         defer { mock.stop() }
-        let wallet = try await mock.get("\(challenge)?code=X", headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Scenario": "nope"])
+        let wallet = try await mock.get(
+            "\(challenge)?code=X",
+            headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Scenario": "nope"]
+        )
         #expect(wallet.status == 400)
-        #expect(wallet.text == #"{"code":"unknown_scenario","error":"unknown scenario 'nope'; known scenarios: default, other"}"#)
-        let zitadel = try await mock.get("/v2/sessions/1", headers: ["Authorization": "Bearer x", "X-Mock-Scenario": "nope@k"])
+        #expect(
+            wallet.text
+                == #"{"code":"unknown_scenario","error":"unknown scenario 'nope'; known scenarios: default, other"}"#
+        )
+        let zitadel = try await mock.get(
+            "/v2/sessions/1",
+            headers: ["Authorization": "Bearer x", "X-Mock-Scenario": "nope@k"]
+        )
         #expect(zitadel.status == 400)
         #expect(zitadel.text == #"{"code":3,"message":"unknown scenario 'nope'; known scenarios: default, other"}"#)
     }
@@ -90,12 +104,18 @@ import SessionMockTesting
         #expect(third.status == 500)
     }
 
-    @Test(arguments: TestingSetup.allCases, [(400, "missing_code"), (401, "missing_project_id"), (403, "forbidden"), (500, "null")])
+    @Test(
+        arguments: TestingSetup.allCases,
+        [(400, "missing_code"), (401, "missing_project_id"), (403, "forbidden"), (500, "null")]
+    )
     func mockStatusHeaderForcesWalletKitErrors(setup: TestingSetup, row: (Int, String)) async throws {
         let (status, code) = row
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await mock.get("\(challenge)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Status": String(status)])
+        let result = try await mock.get(
+            "\(challenge)?code=K7PX-22QA",
+            headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Status": String(status)]
+        )
         #expect(result.status == status)
         #expect(result.text.contains(code == "null" ? #""code":null"# : "\"\(code)\""))
     }
@@ -105,7 +125,10 @@ import SessionMockTesting
         let (status, grpc) = row
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await mock.get("/v2/sessions/312909075212468632", headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": String(status)])
+        let result = try await mock.get(
+            "/v2/sessions/312909075212468632",
+            headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": String(status)]
+        )
         #expect(result.status == status)
         #expect(try result.json()["code"] == .number(String(grpc)))
     }
@@ -114,7 +137,10 @@ import SessionMockTesting
     func undocumentedMockStatusIsRefused(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await mock.get("/v2/sessions/312909075212468632", headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": "418"])
+        let result = try await mock.get(
+            "/v2/sessions/312909075212468632",
+            headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": "418"]
+        )
         #expect(result.status == 400)
         #expect(result.text.contains("X-Mock-Status"))
     }
@@ -123,18 +149,28 @@ import SessionMockTesting
     func testHeadersCanBeSwitchedOff(setup: TestingSetup) async throws {
         let mock = try Harness(setup) { $0.app.testHeaders = false }
         defer { mock.stop() }
-        let result = try await mock.get("\(challenge)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Status": "500"])
+        let result = try await mock.get(
+            "\(challenge)?code=K7PX-22QA",
+            headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Status": "500"]
+        )
         #expect(result.status == 200)
     }
 
     @Test func delaysAndDropsAreValuesInProcess() async throws {
-        let seed = #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"OK","expired":false,"completed":false}}]},"faults":[{"match":{"path":"/users/session-challenge","query":{"code":"DROP"}},"drop":true,"delayMs":40}]}"#
+        let seed =
+            #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"OK","expired":false,"completed":false}}]},"faults":[{"match":{"path":"/users/session-challenge","query":{"code":"DROP"}},"drop":true,"delayMs":40}]}"#
         let mock = try Harness(.router, seeds: ["default": seed])
         defer { mock.stop() }
-        let delayed = try await mock.get("\(challenge)?code=DROP", headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Delay-Ms": "500"])
+        let delayed = try await mock.get(
+            "\(challenge)?code=DROP",
+            headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Delay-Ms": "500"]
+        )
         #expect(delayed.dropped)
         #expect(delayed.delayMilliseconds == 540, "the header's delay and the rule's add up")
-        let plain = try await mock.get("\(challenge)?code=OK", headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Delay-Ms": "250"])
+        let plain = try await mock.get(
+            "\(challenge)?code=OK",
+            headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Delay-Ms": "250"]
+        )
         #expect(plain.status == 200 && !plain.dropped)
         #expect(plain.delayMilliseconds == 250)
         #expect(mock.app.journal.entries().map(\.dropped) == [true, false])
@@ -145,7 +181,10 @@ import SessionMockTesting
         let mock = try Harness(.live) { $0.http.threadCount = 1 }
         defer { mock.stop() }
         // Far longer than the test: it is answered when the server stops, not by the clock.
-        async let slow = mock.get("\(challenge)?code=K7PX-22QA", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Delay-Ms": "20000"])
+        async let slow = mock.get(
+            "\(challenge)?code=K7PX-22QA",
+            headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Delay-Ms": "20000"]
+        )
         while mock.server.http.parkedConnectionCount == 0 { await Task.yield() }
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<50 {
@@ -163,17 +202,23 @@ import SessionMockTesting
     }
 
     @Test func dropFaultClosesWithoutReply() throws {
-        let mock = try Harness(seeds: ["default": #"{"faults":[{"match":{"path":"/users/session-challenge","query":{"code":"DROP"}},"drop":true}]}"#])
+        let mock = try Harness(seeds: [
+            "default":
+                #"{"faults":[{"match":{"path":"/users/session-challenge","query":{"code":"DROP"}},"drop":true}]}"#
+        ])
         defer { mock.stop() }
         let connection = try RawConnection(port: mock.server.port)
-        try connection.send("GET /users/session-challenge?code=DROP HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: p\r\n\r\n")
+        try connection.send(
+            "GET /users/session-challenge?code=DROP HTTP/1.1\r\nHost: x\r\nX-WalletKit-Project-ID: p\r\n\r\n"
+        )
         #expect(try connection.readResponse() == nil)
         #expect(mock.server.app.journal.entries().last?.dropped == true)
     }
 
     @Test(arguments: TestingSetup.allCases)
     func faultRuleMatchesHeadersAndMethodAndCustomBody(setup: TestingSetup) async throws {
-        let seed = #"{"faults":[{"match":{"api":"zitadel","headers":{"X-Test":"yes"}},"status":503,"body":{"code":14,"message":"unavailable"}}]}"#
+        let seed =
+            #"{"faults":[{"match":{"api":"zitadel","headers":{"X-Test":"yes"}},"status":503,"body":{"code":14,"message":"unavailable"}}]}"#
         let mock = try Harness(setup, seeds: ["default": seed])
         defer { mock.stop() }
         let hit = try await mock.get("/v2/sessions/1", headers: ["X-Test": "yes"])
@@ -193,7 +238,10 @@ import SessionMockTesting
         let count = try await mock.get("/__admin/requests/count?path=/users/session-challenge")
         #expect(count.text == #"{"count":2}"#)
         let all = try await mock.get("/__admin/requests?method=GET")
-        guard case .array(let entries)? = try all.json()["requests"] else { Issue.record("no requests"); return }
+        guard case .array(let entries)? = try all.json()["requests"] else {
+            Issue.record("no requests")
+            return
+        }
         #expect(entries.count == 3)
         #expect(entries.map { $0["status"] } == [.number("200"), .number("400"), .number("200")])
         #expect(entries.first?["scenario"] == .string("default"))
@@ -208,16 +256,25 @@ import SessionMockTesting
         defer { mock.stop() }
         for worker in ["a", "b"] {
             for _ in 0..<4 {
-                _ = try await mock.get("\(challenge)?code=SLOW", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@\(worker)"])
+                _ = try await mock.get(
+                    "\(challenge)?code=SLOW",
+                    headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@\(worker)"]
+                )
             }
         }
         let reset = try await mock.send("POST", "/__admin/reset?scenario=default@a")
         #expect(reset.status == 200)
         #expect(try await mock.get("/__admin/requests/count?scenario=default@a").text == #"{"count":0}"#)
         #expect(try await mock.get("/__admin/requests/count?scenario=default@b").text == #"{"count":4}"#)
-        let a = try await mock.get("\(challenge)?code=SLOW", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@a"])
+        let a = try await mock.get(
+            "\(challenge)?code=SLOW",
+            headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@a"]
+        )
         #expect(try completed(a) == false, "copy a starts over")
-        let b = try await mock.get("\(challenge)?code=SLOW", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@b"])
+        let b = try await mock.get(
+            "\(challenge)?code=SLOW",
+            headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@b"]
+        )
         #expect(try completed(b) == true, "copy b is untouched")
     }
 
@@ -236,13 +293,25 @@ import SessionMockTesting
     func storeAPIPutPatchDeleteChallenge(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let put = try await mock.send("PUT", "/__admin/walletkit/session-challenges/NEW", body: #"{"project":"proj_demo","challenge":{"id":"sc_new","code":"NEW","expired":false,"completed":false}}"#)
+        let put = try await mock.send(
+            "PUT",
+            "/__admin/walletkit/session-challenges/NEW",
+            body: #"{"project":"proj_demo","challenge":{"id":"sc_new","code":"NEW","expired":false,"completed":false}}"#
+        )
         #expect(put.status == 201)
-        let patch = try await mock.send("PATCH", "/__admin/walletkit/session-challenges/NEW", body: #"{"completed":true}"#)
+        let patch = try await mock.send(
+            "PATCH",
+            "/__admin/walletkit/session-challenges/NEW",
+            body: #"{"completed":true}"#
+        )
         #expect(patch.status == 200)
         let served = try await mock.get("\(challenge)?code=NEW", headers: Harness.project)
         #expect(served.text == #"{"id":"sc_new","code":"NEW","expired":false,"completed":true}"#)
-        let bad = try await mock.send("PATCH", "/__admin/walletkit/session-challenges/NEW", body: #"{"completed":"yes"}"#)
+        let bad = try await mock.send(
+            "PATCH",
+            "/__admin/walletkit/session-challenges/NEW",
+            body: #"{"completed":"yes"}"#
+        )
         #expect(bad.status == 400)
         #expect(try bad.json()["issues"] != nil)
         let deleted = try await mock.send("DELETE", "/__admin/walletkit/session-challenges/NEW")
@@ -255,30 +324,72 @@ import SessionMockTesting
     func storeAPIAcceptsBareWireObjectsArraysAndEntryPatches(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let bare = try await mock.send("PUT", "/__admin/walletkit/session-challenges/BARE", body: #"{"id":"sc_bare","code":"BARE","expired":false,"completed":false}"#)
+        let bare = try await mock.send(
+            "PUT",
+            "/__admin/walletkit/session-challenges/BARE",
+            body: #"{"id":"sc_bare","code":"BARE","expired":false,"completed":false}"#
+        )
         #expect(bare.status == 201)
-        #expect(try await mock.get("\(challenge)?code=BARE", headers: ["X-WalletKit-Project-ID": "proj_other"]).status == 200, "no project: every project")
-        let moved = try await mock.send("PATCH", "/__admin/walletkit/session-challenges/BARE", body: #"{"project":"proj_demo"}"#)
+        #expect(
+            try await mock.get("\(challenge)?code=BARE", headers: ["X-WalletKit-Project-ID": "proj_other"]).status
+                == 200,
+            "no project: every project"
+        )
+        let moved = try await mock.send(
+            "PATCH",
+            "/__admin/walletkit/session-challenges/BARE",
+            body: #"{"project":"proj_demo"}"#
+        )
         #expect(moved.status == 200)
-        #expect(try await mock.get("\(challenge)?code=BARE", headers: ["X-WalletKit-Project-ID": "proj_other"]).status == 403)
-        let badProject = try await mock.send("PATCH", "/__admin/walletkit/session-challenges/BARE", body: #"{"project":"proj_nope"}"#)
+        #expect(
+            try await mock.get("\(challenge)?code=BARE", headers: ["X-WalletKit-Project-ID": "proj_other"]).status
+                == 403
+        )
+        let badProject = try await mock.send(
+            "PATCH",
+            "/__admin/walletkit/session-challenges/BARE",
+            body: #"{"project":"proj_nope"}"#
+        )
         #expect(badProject.status == 400)
-        let list = try await mock.send("PUT", "/__admin/zitadel/sessions", body: #"[{"session":{"id":"only","sequence":"1"}}]"#)
+        let list = try await mock.send(
+            "PUT",
+            "/__admin/zitadel/sessions",
+            body: #"[{"session":{"id":"only","sequence":"1"}}]"#
+        )
         #expect(list.status == 200)
         #expect(try await mock.get("/v2/sessions/bare-1", headers: Harness.admin).status == 404)
-        #expect(try await mock.get("/v2/sessions/only", headers: Harness.admin).text == #"{"session":{"id":"only","sequence":"1"}}"#)
-        let token = try await mock.send("PATCH", "/__admin/zitadel/sessions/only", body: #"{"sessionToken":"tok-only"}"#)
+        #expect(
+            try await mock.get("/v2/sessions/only", headers: Harness.admin).text
+                == #"{"session":{"id":"only","sequence":"1"}}"#
+        )
+        let token = try await mock.send(
+            "PATCH",
+            "/__admin/zitadel/sessions/only",
+            body: #"{"sessionToken":"tok-only"}"#
+        )
         #expect(token.status == 200)
-        #expect(try await mock.get("/v2/sessions/only?sessionToken=tok-only", headers: ["Authorization": "Bearer stranger-pat"]).status == 200)
+        #expect(
+            try await mock.get(
+                "/v2/sessions/only?sessionToken=tok-only",
+                headers: ["Authorization": "Bearer stranger-pat"]
+            ).status == 200
+        )
     }
 
     @Test(arguments: TestingSetup.allCases)
     func storeAPIWorksOnAPrivateCopyOnly(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let patch = try await mock.send("PATCH", "/__admin/walletkit/session-challenges/PENDING?scenario=default@w1", body: #"{"completed":true}"#)
+        let patch = try await mock.send(
+            "PATCH",
+            "/__admin/walletkit/session-challenges/PENDING?scenario=default@w1",
+            body: #"{"completed":true}"#
+        )
         #expect(patch.status == 200)
-        let mine = try await mock.get("\(challenge)?code=PENDING", headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@w1"])
+        let mine = try await mock.get(
+            "\(challenge)?code=PENDING",
+            headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Mock-Scenario": "default@w1"]
+        )
         #expect(try completed(mine) == true)
         let shared = try await mock.get("\(challenge)?code=PENDING", headers: Harness.project)
         #expect(try completed(shared) == false)
@@ -289,13 +400,18 @@ import SessionMockTesting
         let mock = try Harness(setup)
         defer { mock.stop() }
         let before = WallClock.nowMicros()
-        let patch = try await mock.send("PATCH", "/__admin/zitadel/sessions/bare-1", body: #"{"factors":{"password":{"verifiedAt":"now"}}}"#)
+        let patch = try await mock.send(
+            "PATCH",
+            "/__admin/zitadel/sessions/bare-1",
+            body: #"{"factors":{"password":{"verifiedAt":"now"}}}"#
+        )
         #expect(patch.status == 200)
         let result = try await mock.get("/v2/sessions/bare-1", headers: Harness.admin)
         let session = try #require(try result.json()["session"])
         #expect(session["sequence"] == .string("2"))
         guard case .string(let changeDate)? = session["changeDate"], let parsed = RFC3339.parse(changeDate) else {
-            Issue.record("no changeDate"); return
+            Issue.record("no changeDate")
+            return
         }
         #expect(parsed.micros >= before)
         #expect(session["factors"]?["password"] != nil)
@@ -309,11 +425,22 @@ import SessionMockTesting
     func storeAPIPutSessionIsValidatedLikeASeed(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let bad = try await mock.send("PUT", "/__admin/zitadel/sessions/s1", body: #"{"session":{"id":"s1","creationDate":"yesterday"}}"#)
+        let bad = try await mock.send(
+            "PUT",
+            "/__admin/zitadel/sessions/s1",
+            body: #"{"session":{"id":"s1","creationDate":"yesterday"}}"#
+        )
         #expect(bad.status == 400)
-        guard case .array(let issues)? = try bad.json()["issues"] else { Issue.record("no issues"); return }
+        guard case .array(let issues)? = try bad.json()["issues"] else {
+            Issue.record("no issues")
+            return
+        }
         #expect(issues.first?["path"] == .string("$.session.creationDate"))
-        let good = try await mock.send("PUT", "/__admin/zitadel/sessions/s1", body: #"{"creatorUserId":"9001","session":{"id":"s1","sequence":"7"}}"#)
+        let good = try await mock.send(
+            "PUT",
+            "/__admin/zitadel/sessions/s1",
+            body: #"{"creatorUserId":"9001","session":{"id":"s1","sequence":"7"}}"#
+        )
         #expect(good.status == 201)
         let served = try await mock.get("/v2/sessions/s1", headers: Harness.admin)
         #expect(served.text == #"{"session":{"id":"s1","sequence":"7"}}"#)
@@ -323,12 +450,24 @@ import SessionMockTesting
     func scenariosCanBeAddedAndSwitched(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let bad = try await mock.send("POST", "/__admin/scenarios/extra", body: #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"x"}}]}}"#)
+        let bad = try await mock.send(
+            "POST",
+            "/__admin/scenarios/extra",
+            body: #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"x"}}]}}"#
+        )
         #expect(bad.status == 400)
         #expect(!mock.app.registry.names.contains("extra"), "a bad seed changes nothing")
-        let good = try await mock.send("POST", "/__admin/scenarios/extra", body: #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"x","code":"X","expired":false,"completed":true}}]}}"#)
+        let good = try await mock.send(
+            "POST",
+            "/__admin/scenarios/extra",
+            body:
+                #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"x","code":"X","expired":false,"completed":true}}]}}"#
+        )
         #expect(good.status == 201)
-        let byHeader = try await mock.get("\(challenge)?code=X", headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Scenario": "extra"])
+        let byHeader = try await mock.get(
+            "\(challenge)?code=X",
+            headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Scenario": "extra"]
+        )
         #expect(byHeader.status == 200)
         let switched = try await mock.send("PUT", "/__admin/scenario", body: #"{"name":"extra"}"#)
         #expect(switched.status == 200)
@@ -345,7 +484,9 @@ import SessionMockTesting
         #expect(try await mock.get("/__admin/health").status == 200)
         #expect(try await mock.send("POST", "/__admin/reset").status == 401)
         #expect(try await mock.send("POST", "/__admin/reset", headers: ["Authorization": "Bearer wrong"]).status == 401)
-        #expect(try await mock.send("POST", "/__admin/reset", headers: ["Authorization": "Bearer s3cret"]).status == 200)
+        #expect(
+            try await mock.send("POST", "/__admin/reset", headers: ["Authorization": "Bearer s3cret"]).status == 200
+        )
         #expect(try await mock.get("/__admin/requests", headers: ["Authorization": "Bearer s3cret"]).status == 200)
         // The mocked endpoints never need it.
         #expect(try await mock.get("\(challenge)?code=PENDING", headers: Harness.project).status == 200)
@@ -360,7 +501,11 @@ import SessionMockTesting
             #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"w","code":"W","expired":false,"completed":\#(completed)}}]}}"#
         }
         try seed(false).write(toFile: file, atomically: true, encoding: .utf8)
-        let mock = try Harness(.live) { $0.seedsPath = folder; $0.watch = true; $0.watchInterval = 0.05 }
+        let mock = try Harness(.live) {
+            $0.seedsPath = folder
+            $0.watch = true
+            $0.watchInterval = 0.05
+        }
         defer { mock.stop() }
         var outcomes = try #require(mock.server.watcher).outcomes.makeAsyncIterator()
         let headers = ["X-WalletKit-Project-ID": "p"]
@@ -374,6 +519,9 @@ import SessionMockTesting
 
         try seed(true).write(toFile: file, atomically: true, encoding: .utf8)
         #expect(await outcomes.next() == .reloaded(scenario: "default"))
-        #expect(try completed(try await mock.get("\(challenge)?code=W", headers: headers)), "a valid change is picked up")
+        #expect(
+            try completed(try await mock.get("\(challenge)?code=W", headers: headers)),
+            "a valid change is picked up"
+        )
     }
 }

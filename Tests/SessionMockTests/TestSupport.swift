@@ -1,9 +1,7 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-import Testing
 import SessionMockTesting
+import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -13,6 +11,10 @@ import SessionMockTesting
 @testable import Store
 @testable import WalletKitAPI
 @testable import ZitadelAPI
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The mock under test, in process (`.router`) or on a free loopback port (`.live`), through
 /// SessionMockTesting; stopped when the test's `defer` runs.
@@ -24,8 +26,12 @@ struct Harness {
     var baseURL: String { server.baseURL }
 
     /// The bundled default scenario, or the given seed documents (JSON text by scenario name).
-    init(_ setup: TestingSetup = .live, seeds: [String: String]? = nil, scenario: String? = nil,
-         configure: (inout SessionMockServer.Configuration) -> Void = { _ in }) throws {
+    init(
+        _ setup: TestingSetup = .live,
+        seeds: [String: String]? = nil,
+        scenario: String? = nil,
+        configure: (inout SessionMockServer.Configuration) -> Void = { _ in }
+    ) throws {
         var configuration = SessionMockServer.Configuration()
         if let seeds {
             configuration.seeds = try seeds.mapValues { try SeedParser.parse(Array($0.utf8), file: "test") }
@@ -41,16 +47,31 @@ struct Harness {
         try await send("GET", path, headers: headers)
     }
 
-    func send(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) async throws -> HTTPResult {
+    func send(
+        _ method: String,
+        _ path: String,
+        headers: [String: String] = [:],
+        body: String? = nil
+    ) async throws -> HTTPResult {
         try await send(method, path, headers: headers, bytes: body.map { Array($0.utf8) } ?? [])
     }
 
-    func send(_ method: String, _ path: String, headers: [String: String] = [:], bytes: [UInt8]) async throws -> HTTPResult {
+    func send(
+        _ method: String,
+        _ path: String,
+        headers: [String: String] = [:],
+        bytes: [UInt8]
+    ) async throws -> HTTPResult {
         try await send(method, path, fields: headers.sorted { $0.key < $1.key }, bytes: bytes)
     }
 
     /// Headers in this order, a name given twice sent twice (a dictionary cannot repeat one).
-    func send(_ method: String, _ path: String, fields: [(String, String)], body: String? = nil) async throws -> HTTPResult {
+    func send(
+        _ method: String,
+        _ path: String,
+        fields: [(String, String)],
+        body: String? = nil
+    ) async throws -> HTTPResult {
         try await send(method, path, fields: fields, bytes: body.map { Array($0.utf8) } ?? [])
     }
 
@@ -83,8 +104,13 @@ struct HTTPResult: Sendable {
 
     /// The harness's answer, every header field kept.
     init(_ response: TestResponse) {
-        self.init(status: response.status, headers: HeaderFields(response.headers), body: Data(response.body),
-                  delayMilliseconds: response.delayMilliseconds, dropped: response.dropped)
+        self.init(
+            status: response.status,
+            headers: HeaderFields(response.headers),
+            body: Data(response.body),
+            delayMilliseconds: response.delayMilliseconds,
+            dropped: response.dropped
+        )
     }
 
     var text: String { String(decoding: body, as: UTF8.self) }
@@ -116,7 +142,9 @@ struct HTTPResult: Sendable {
         let http = try #require(response as? HTTPURLResponse)
         var fields: [HTTPField] = []
         for (name, value) in http.allHeaderFields {
-            if let name = name as? String, let value = value as? String { fields.append(HTTPField(name: name, value: value)) }
+            if let name = name as? String, let value = value as? String {
+                fields.append(HTTPField(name: name, value: value))
+            }
         }
         return HTTPResult(status: http.statusCode, headers: HeaderFields(fields), body: data)
     }
@@ -137,7 +165,9 @@ final class RawConnection {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else { throw RawError.connect }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -156,7 +186,9 @@ final class RawConnection {
     func sendBytes(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw RawError.closed }
             offset += sent
         }
@@ -177,7 +209,8 @@ final class RawConnection {
         while true {
             if let end = buffer.firstRange(of: Array("\r\n\r\n".utf8)) {
                 let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
-                let length = head.split(separator: "\r\n")
+                let length =
+                    head.split(separator: "\r\n")
                     .first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 while buffer.count < end.upperBound + length {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SessionMockTesting
+import Testing
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -26,11 +27,14 @@ import SessionMockTesting
         #expect(result.text == #"{"id":"sc_01HZX3","code":"K7PX-22QA","expired":false,"completed":false}"#)
     }
 
-    @Test(arguments: TestingSetup.allCases, [
-        ("COMPLETED", #"{"id":"sc_completed","code":"COMPLETED","expired":false,"completed":true}"#),
-        ("EXPIRED", #"{"id":"sc_expired","code":"EXPIRED","expired":true,"completed":false}"#),
-        ("ANY-PROJECT", #"{"id":"sc_shared","code":"ANY-PROJECT","expired":false,"completed":false}"#),
-    ])
+    @Test(
+        arguments: TestingSetup.allCases,
+        [
+            ("COMPLETED", #"{"id":"sc_completed","code":"COMPLETED","expired":false,"completed":true}"#),
+            ("EXPIRED", #"{"id":"sc_expired","code":"EXPIRED","expired":true,"completed":false}"#),
+            ("ANY-PROJECT", #"{"id":"sc_shared","code":"ANY-PROJECT","expired":false,"completed":false}"#),
+        ]
+    )
     func returnsEachDemoState(setup: TestingSetup, row: (String, String)) async throws {
         let (code, body) = row
         let mock = try Harness(setup)
@@ -69,7 +73,13 @@ import SessionMockTesting
 
     @Test(arguments: TestingSetup.allCases)
     func anyProjectIsAcceptedWhenSeedListsNone(setup: TestingSetup) async throws {
-        let mock = try Harness(setup, seeds: ["s": #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"C","expired":false,"completed":false}}]}}"#])
+        let mock = try Harness(
+            setup,
+            seeds: [
+                "s":
+                    #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"C","expired":false,"completed":false}}]}}"#
+            ]
+        )
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=C", headers: ["X-WalletKit-Project-ID": "whatever"])
         #expect(result.status == 200)
@@ -125,7 +135,13 @@ import SessionMockTesting
 
     @Test(arguments: TestingSetup.allCases)
     func percentEncodedCodeIsDecoded(setup: TestingSetup) async throws {
-        let mock = try Harness(setup, seeds: ["s": #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"A B/ü","expired":false,"completed":false}}]}}"#])
+        let mock = try Harness(
+            setup,
+            seeds: [
+                "s":
+                    #"{"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"A B/ü","expired":false,"completed":false}}]}}"#
+            ]
+        )
         defer { mock.stop() }
         let result = try await mock.get("\(path)?code=A%20B%2F%C3%BC", headers: ["X-WalletKit-Project-ID": "p"])
         #expect(result.status == 200)

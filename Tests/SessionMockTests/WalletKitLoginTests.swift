@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import SessionMockTesting
+import Testing
+
 @testable import JSON
 @testable import Platform
 @testable import Seeds
@@ -30,14 +31,21 @@ import SessionMockTesting
         return text.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil
     }
 
-    static func post(_ mock: Harness, _ path: String, _ body: String? = nil, headers: [String: String] = project) async throws -> HTTPResult {
+    static func post(
+        _ mock: Harness,
+        _ path: String,
+        _ body: String? = nil,
+        headers: [String: String] = project
+    ) async throws -> HTTPResult {
         try await mock.send("POST", path, headers: headers, body: body)
     }
 
     static func createChallenge(_ mock: Harness, headers: [String: String] = project) async throws -> String {
         let result = try await post(mock, "/users/create-session-challenge", headers: headers)
         #expect(result.status == 200, "\(result.text)")
-        guard case .string(let code)? = try result.json()["code"] else { throw TestingError(description: "no code in \(result.text)") }
+        guard case .string(let code)? = try result.json()["code"] else {
+            throw TestingError(description: "no code in \(result.text)")
+        }
         return code
     }
 
@@ -49,20 +57,30 @@ import SessionMockTesting
     }
 
     /// Checks a `Session` body field by field (every required field, in the vendor's order).
-    static func session(_ result: HTTPResult, user: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Session {
+    static func session(
+        _ result: HTTPResult,
+        user: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Session {
         #expect(result.status == 200, "\(result.text)", sourceLocation: sourceLocation)
         #expect(result.header("Content-Type") == "application/json", sourceLocation: sourceLocation)
         let json = try result.json()
         guard case .object(let members) = json else { throw TestingError(description: "not an object: \(result.text)") }
-        #expect(members.map(\.key) == ["id", "created_at", "project_id", "user_id", "access_token", "access_token_expires_at",
-                                       "refresh_token", "refresh_token_expires_at"], sourceLocation: sourceLocation)
+        #expect(
+            members.map(\.key) == [
+                "id", "created_at", "project_id", "user_id", "access_token", "access_token_expires_at",
+                "refresh_token", "refresh_token_expires_at",
+            ],
+            sourceLocation: sourceLocation
+        )
         #expect(json["project_id"] == .string("proj_demo"), sourceLocation: sourceLocation)
         #expect(json["user_id"] == .string(user), sourceLocation: sourceLocation)
         for key in ["created_at", "access_token_expires_at", "refresh_token_expires_at"] {
             #expect(isMillisecondTimestamp(json[key]), "\(key): \(result.text)", sourceLocation: sourceLocation)
         }
         guard case .string(let id)? = json["id"], case .string(let access)? = json["access_token"],
-              case .string(let refresh)? = json["refresh_token"] else { throw TestingError(description: "no tokens in \(result.text)") }
+            case .string(let refresh)? = json["refresh_token"]
+        else { throw TestingError(description: "no tokens in \(result.text)") }
         return Session(id: id, access: access, refresh: refresh, json: json)
     }
 
@@ -76,15 +94,21 @@ import SessionMockTesting
         #expect(created.status == 200)
         #expect(created.header("Content-Type") == "application/json")
         let json = try created.json()
-        guard case .object(let members) = json, case .string(let id)? = json["id"], case .string(let code)? = json["code"] else {
-            Issue.record("not a SessionChallenge: \(created.text)"); return
+        guard case .object(let members) = json, case .string(let id)? = json["id"],
+            case .string(let code)? = json["code"]
+        else {
+            Issue.record("not a SessionChallenge: \(created.text)")
+            return
         }
         #expect(members.map(\.key) == ["id", "code", "expired", "completed"])
         #expect(code.wholeMatch(of: /[A-Z2-9]{4}-[A-Z2-9]{4}/) != nil, "\(code)")
         #expect(created.text == #"{"id":"\#(id)","code":"\#(code)","expired":false,"completed":false}"#)
         let polled = try await mock.get("/users/session-challenge?code=\(code)", headers: Self.project)
         #expect(polled.text == created.text)
-        let other = try await mock.get("/users/session-challenge?code=\(code)", headers: ["X-WalletKit-Project-ID": "proj_other"])
+        let other = try await mock.get(
+            "/users/session-challenge?code=\(code)",
+            headers: ["X-WalletKit-Project-ID": "proj_other"]
+        )
         #expect(other.status == 403, "it belongs to the caller's project")
         var codes: Set<String> = [code]
         for _ in 0..<50 { codes.insert(try await Self.createChallenge(mock)) }
@@ -98,7 +122,12 @@ import SessionMockTesting
         let missing = try await Self.post(mock, endpoint.path, "not json", headers: [:])
         #expect(missing.status == 401)
         #expect(missing.text == Self.error("missing_project_id", "X-WalletKit-Project-ID header is required"))
-        let unknown = try await Self.post(mock, endpoint.path, "not json", headers: ["X-WalletKit-Project-ID": "proj_nope"])
+        let unknown = try await Self.post(
+            mock,
+            endpoint.path,
+            "not json",
+            headers: ["X-WalletKit-Project-ID": "proj_nope"]
+        )
         #expect(unknown.status == 401)
         #expect(unknown.text == Self.error("invalid_project_id", "Invalid project ID"))
         let get = try await mock.get(endpoint.path, headers: Self.project)
@@ -120,32 +149,68 @@ import SessionMockTesting
 
         let approved = try await Self.post(mock, "/__admin/walletkit/session-challenges/\(code)/complete", headers: [:])
         #expect(approved.status == 200)
-        #expect(try approved.json()["userId"] == .string("usr_alice"), "no user named yet: verify logs in the project's first user")
+        #expect(
+            try approved.json()["userId"] == .string("usr_alice"),
+            "no user named yet: verify logs in the project's first user"
+        )
         let polled = try await mock.get("/users/session-challenge?code=\(code)", headers: Self.project)
         #expect(try polled.json()["completed"] == .bool(true))
 
-        let first = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#), user: "usr_alice")
+        let first = try Self.session(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#),
+            user: "usr_alice"
+        )
         let again = try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#)
         #expect(again.status == 400)
         #expect(again.text == Self.alreadyUsed)
 
-        let refreshed = try Self.session(try await Self.post(mock, "/users/refresh-token", #"{"session_id":"\#(first.id)","refresh_token":"\#(first.refresh)"}"#), user: "usr_alice")
-        #expect(refreshed.id == first.id && refreshed.json["created_at"] == first.json["created_at"], "the same session")
+        let refreshed = try Self.session(
+            try await Self.post(
+                mock,
+                "/users/refresh-token",
+                #"{"session_id":"\#(first.id)","refresh_token":"\#(first.refresh)"}"#
+            ),
+            user: "usr_alice"
+        )
+        #expect(
+            refreshed.id == first.id && refreshed.json["created_at"] == first.json["created_at"],
+            "the same session"
+        )
         #expect(refreshed.access != first.access && refreshed.refresh != first.refresh, "with new tokens")
-        let reused = try await Self.post(mock, "/users/refresh-token", #"{"session_id":"\#(first.id)","refresh_token":"\#(first.refresh)"}"#)
+        let reused = try await Self.post(
+            mock,
+            "/users/refresh-token",
+            #"{"session_id":"\#(first.id)","refresh_token":"\#(first.refresh)"}"#
+        )
         #expect(reused.status == 401)
         #expect(reused.text == Self.invalidRefresh)
-        let oldAccess = try await Self.post(mock, "/users/logout", headers: Self.project.merging(["Authorization": "Bearer \(first.access)"]) { $1 })
+        let oldAccess = try await Self.post(
+            mock,
+            "/users/logout",
+            headers: Self.project.merging(["Authorization": "Bearer \(first.access)"]) { $1 }
+        )
         #expect(oldAccess.status == 401, "a refresh replaces the access token too")
         #expect(oldAccess.text == Self.invalidAccess)
 
-        let logout = try await Self.post(mock, "/users/logout", headers: Self.project.merging(["Authorization": "Bearer \(refreshed.access)"]) { $1 })
+        let logout = try await Self.post(
+            mock,
+            "/users/logout",
+            headers: Self.project.merging(["Authorization": "Bearer \(refreshed.access)"]) { $1 }
+        )
         #expect(logout.status == 204)
         #expect(logout.body.isEmpty)
-        let twice = try await Self.post(mock, "/users/logout", headers: Self.project.merging(["Authorization": "Bearer \(refreshed.access)"]) { $1 })
+        let twice = try await Self.post(
+            mock,
+            "/users/logout",
+            headers: Self.project.merging(["Authorization": "Bearer \(refreshed.access)"]) { $1 }
+        )
         #expect(twice.status == 401)
         #expect(twice.text == Self.invalidAccess)
-        let afterLogout = try await Self.post(mock, "/users/refresh-token", #"{"session_id":"\#(first.id)","refresh_token":"\#(refreshed.refresh)"}"#)
+        let afterLogout = try await Self.post(
+            mock,
+            "/users/refresh-token",
+            #"{"session_id":"\#(first.id)","refresh_token":"\#(refreshed.refresh)"}"#
+        )
         #expect(afterLogout.status == 401)
         #expect(afterLogout.text == Self.invalidRefresh)
         let missing = try await Self.post(mock, "/users/logout")
@@ -155,7 +220,10 @@ import SessionMockTesting
         let stored = try await mock.get("/__admin/walletkit/sessions/\(first.id)")
         #expect(stored.status == 200)
         #expect(try stored.json()["loggedOut"] == .bool(true))
-        #expect(try stored.json()["session"] == refreshed.json, "the store API shows the session as the client got it last")
+        #expect(
+            try stored.json()["session"] == refreshed.json,
+            "the store API shows the session as the client got it last"
+        )
     }
 
     @Test(arguments: TestingSetup.allCases)
@@ -164,29 +232,55 @@ import SessionMockTesting
         defer { mock.stop() }
         let link = try await Self.post(mock, "/users/login-with-magic-link", #"{"email":"Bob@Example.com"}"#)
         #expect(link.status == 200)
-        guard case .string(let code)? = try link.json()["code"] else { Issue.record("\(link.text)"); return }
+        guard case .string(let code)? = try link.json()["code"] else {
+            Issue.record("\(link.text)")
+            return
+        }
         #expect(try link.json()["completed"] == .bool(false))
         let approved = try await Self.post(mock, "/__admin/walletkit/session-challenges/\(code)/complete", headers: [:])
         #expect(try approved.json()["userId"] == .string("usr_bob"))
-        _ = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#), user: "usr_bob")
+        _ = try Self.session(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#),
+            user: "usr_bob"
+        )
 
         let other = try await Self.createChallenge(mock)
-        let named = try await Self.post(mock, "/__admin/walletkit/session-challenges/\(other)/complete", #"{"userId":"usr_carol"}"#, headers: [:])
-        #expect(named.text == #"{"project":"proj_demo","challenge":{"id":"\#(try named.json()["challenge"]?["id"].map { if case .string(let s) = $0 { s } else { "" } } ?? "")","code":"\#(other)","expired":false,"completed":true},"userId":"usr_carol"}"#)
-        _ = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(other)"}"#), user: "usr_carol")
+        let named = try await Self.post(
+            mock,
+            "/__admin/walletkit/session-challenges/\(other)/complete",
+            #"{"userId":"usr_carol"}"#,
+            headers: [:]
+        )
+        #expect(
+            named.text
+                == #"{"project":"proj_demo","challenge":{"id":"\#(try named.json()["challenge"]?["id"].map { if case .string(let s) = $0 { s } else { "" } } ?? "")","code":"\#(other)","expired":false,"completed":true},"userId":"usr_carol"}"#
+        )
+        _ = try Self.session(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(other)"}"#),
+            user: "usr_carol"
+        )
         let spent = try await Self.post(mock, "/__admin/walletkit/session-challenges/\(other)/complete", headers: [:])
         #expect(spent.status == 409)
         let unknown = try await Self.post(mock, "/__admin/walletkit/session-challenges/NOPE/complete", headers: [:])
         #expect(unknown.status == 404)
         #expect(unknown.text == #"{"error":"no session challenge with code 'NOPE'"}"#)
-        let badBody = try await Self.post(mock, "/__admin/walletkit/session-challenges/\(other)/complete", #"{"user":"x"}"#, headers: [:])
+        let badBody = try await Self.post(
+            mock,
+            "/__admin/walletkit/session-challenges/\(other)/complete",
+            #"{"user":"x"}"#,
+            headers: [:]
+        )
         #expect(badBody.status == 400)
 
         let nobody = try await Self.post(mock, "/users/login-with-magic-link", #"{"email":"nobody@example.com"}"#)
         #expect(nobody.status == 400)
         #expect(nobody.text == Self.userNotFound)
-        let otherProject = try await Self.post(mock, "/users/login-with-magic-link", #"{"email":"alice@example.com"}"#,
-                                               headers: ["X-WalletKit-Project-ID": "proj_other"])
+        let otherProject = try await Self.post(
+            mock,
+            "/users/login-with-magic-link",
+            #"{"email":"alice@example.com"}"#,
+            headers: ["X-WalletKit-Project-ID": "proj_other"]
+        )
         #expect(otherProject.text == Self.userNotFound, "alice logs in to proj_demo only")
     }
 
@@ -198,14 +292,23 @@ import SessionMockTesting
             (#"{"session_challenge_code":"PENDING"}"#, 400, Self.notCompleted),
             (#"{"session_challenge_code":"EXPIRED"}"#, 400, Self.expired),
             (#"{"session_challenge_code":"NOPE"}"#, 400, Self.notFound),
-            (#"{"session_challenge_code":"OTHER-PROJECT"}"#, 403, Self.error("forbidden", "Session challenge belongs to another project")),
+            (
+                #"{"session_challenge_code":"OTHER-PROJECT"}"#, 403,
+                Self.error("forbidden", "Session challenge belongs to another project")
+            ),
         ] {
             let result = try await Self.post(mock, "/users/verify-login", body)
             #expect(result.status == status, "\(body)")
             #expect(result.text == text, "\(body)")
         }
-        _ = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"COMPLETED"}"#), user: "usr_alice")
-        #expect(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"COMPLETED"}"#).text == Self.alreadyUsed)
+        _ = try Self.session(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"COMPLETED"}"#),
+            user: "usr_alice"
+        )
+        #expect(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"COMPLETED"}"#).text
+                == Self.alreadyUsed
+        )
     }
 
     // MARK: - The email-code flow
@@ -221,11 +324,17 @@ import SessionMockTesting
         #expect(bob.text == #"{"user_id":"usr_bob"}"#)
 
         let outbox = try await mock.get("/__admin/walletkit/outbox")
-        guard case .array(let messages)? = try outbox.json()["messages"], messages.count == 2 else { Issue.record("\(outbox.text)"); return }
+        guard case .array(let messages)? = try outbox.json()["messages"], messages.count == 2 else {
+            Issue.record("\(outbox.text)")
+            return
+        }
         #expect(messages.map { $0["userId"] } == [.string("usr_bob"), .string("usr_alice")], "newest first")
         guard case .object(let fields) = messages[1] else { return }
         #expect(fields.map(\.key) == ["email", "userId", "code", "sentAt"])
-        #expect(messages[1]["email"] == .string("alice@example.com") && messages[1]["code"] == .string("123456"), "the seeded verificationCode")
+        #expect(
+            messages[1]["email"] == .string("alice@example.com") && messages[1]["code"] == .string("123456"),
+            "the seeded verificationCode"
+        )
         #expect(Self.isMillisecondTimestamp(messages[1]["sentAt"]))
         guard case .string(let bobCode)? = messages[0]["code"] else { return }
         #expect(bobCode.wholeMatch(of: /[0-9]{6}/) != nil, "codeLength random digits: \(bobCode)")
@@ -233,21 +342,46 @@ import SessionMockTesting
         guard case .array(let bobs)? = try filtered.json()["messages"] else { return }
         #expect(bobs == [messages[0]])
 
-        let wrong = try await Self.post(mock, "/users/verify-login", #"{"user_id":"usr_alice","verification_code":"000000"}"#)
+        let wrong = try await Self.post(
+            mock,
+            "/users/verify-login",
+            #"{"user_id":"usr_alice","verification_code":"000000"}"#
+        )
         #expect(wrong.status == 400)
         #expect(wrong.text == Self.invalidCode)
-        _ = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"user_id":"usr_alice","verification_code":"123456"}"#), user: "usr_alice")
-        let reused = try await Self.post(mock, "/users/verify-login", #"{"user_id":"usr_alice","verification_code":"123456"}"#)
+        _ = try Self.session(
+            try await Self.post(mock, "/users/verify-login", #"{"user_id":"usr_alice","verification_code":"123456"}"#),
+            user: "usr_alice"
+        )
+        let reused = try await Self.post(
+            mock,
+            "/users/verify-login",
+            #"{"user_id":"usr_alice","verification_code":"123456"}"#
+        )
         #expect(reused.text == Self.invalidCode, "a code works once")
-        _ = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"user_id":"usr_bob","verification_code":"\#(bobCode)"}"#), user: "usr_bob")
+        _ = try Self.session(
+            try await Self.post(
+                mock,
+                "/users/verify-login",
+                #"{"user_id":"usr_bob","verification_code":"\#(bobCode)"}"#
+            ),
+            user: "usr_bob"
+        )
 
         let unknownEmail = try await Self.post(mock, "/users/login-with-email", #"{"email":"nobody@example.com"}"#)
         #expect(unknownEmail.status == 400)
         #expect(unknownEmail.text == Self.userNotFound)
-        let unknownUser = try await Self.post(mock, "/users/verify-login", #"{"user_id":"usr_nobody","verification_code":"123456"}"#)
+        let unknownUser = try await Self.post(
+            mock,
+            "/users/verify-login",
+            #"{"user_id":"usr_nobody","verification_code":"123456"}"#
+        )
         #expect(unknownUser.text == Self.userNotFound)
         let listed = try await mock.get("/__admin/walletkit/sessions")
-        guard case .array(let sessions)? = try listed.json()["sessions"] else { Issue.record("\(listed.text)"); return }
+        guard case .array(let sessions)? = try listed.json()["sessions"] else {
+            Issue.record("\(listed.text)")
+            return
+        }
         #expect(sessions.count == 2)
     }
 
@@ -264,18 +398,53 @@ import SessionMockTesting
             ("/users/login-with-email", "", Self.error("invalid_body", "Request body must be a JSON object")),
             ("/users/login-with-email", "{}", Self.error("missing_field", "'email' is required")),
             ("/users/login-with-email", #"{"email":null}"#, Self.error("missing_field", "'email' is required")),
-            ("/users/login-with-email", #"{"email":7}"#, Self.error("invalid_field", "'email' must be a string, not number")),
-            ("/users/login-with-magic-link", #"{"email":"\#(longEmail)"}"#, Self.error("invalid_field", "'email' must be at most 254 bytes")),
-            ("/users/verify-login", "{}", Self.error("missing_field", "'session_challenge_code' or 'user_id' and 'verification_code' is required")),
-            ("/users/verify-login", #"{"user_id":"usr_alice"}"#, Self.error("missing_field", "'verification_code' is required")),
-            ("/users/verify-login", #"{"verification_code":"123456"}"#, Self.error("missing_field", "'user_id' is required")),
-            ("/users/verify-login", #"{"session_challenge_code":"COMPLETED","user_id":"usr_alice","verification_code":"123456"}"#,
-             Self.error("conflicting_fields", "Send either 'session_challenge_code' or 'user_id' and 'verification_code', not both")),
-            ("/users/verify-login", #"{"session_challenge_code":true}"#, Self.error("invalid_field", "'session_challenge_code' must be a string, not boolean")),
-            ("/users/verify-login", #"{"siwe_message":"m","signature":"s"}"#,
-             Self.error("unsupported_login_method", "'siwe_message' logins are not mocked: use 'session_challenge_code' or 'user_id' and 'verification_code'")),
-            ("/users/refresh-token", #"{"session_id":"x"}"#, Self.error("missing_field", "'refresh_token' is required")),
-            ("/users/refresh-token", #"{"refresh_token":"x"}"#, Self.error("missing_field", "'session_id' is required")),
+            (
+                "/users/login-with-email", #"{"email":7}"#,
+                Self.error("invalid_field", "'email' must be a string, not number")
+            ),
+            (
+                "/users/login-with-magic-link", #"{"email":"\#(longEmail)"}"#,
+                Self.error("invalid_field", "'email' must be at most 254 bytes")
+            ),
+            (
+                "/users/verify-login", "{}",
+                Self.error("missing_field", "'session_challenge_code' or 'user_id' and 'verification_code' is required")
+            ),
+            (
+                "/users/verify-login", #"{"user_id":"usr_alice"}"#,
+                Self.error("missing_field", "'verification_code' is required")
+            ),
+            (
+                "/users/verify-login", #"{"verification_code":"123456"}"#,
+                Self.error("missing_field", "'user_id' is required")
+            ),
+            (
+                "/users/verify-login",
+                #"{"session_challenge_code":"COMPLETED","user_id":"usr_alice","verification_code":"123456"}"#,
+                Self.error(
+                    "conflicting_fields",
+                    "Send either 'session_challenge_code' or 'user_id' and 'verification_code', not both"
+                )
+            ),
+            (
+                "/users/verify-login", #"{"session_challenge_code":true}"#,
+                Self.error("invalid_field", "'session_challenge_code' must be a string, not boolean")
+            ),
+            (
+                "/users/verify-login", #"{"siwe_message":"m","signature":"s"}"#,
+                Self.error(
+                    "unsupported_login_method",
+                    "'siwe_message' logins are not mocked: use 'session_challenge_code' or 'user_id' and 'verification_code'"
+                )
+            ),
+            (
+                "/users/refresh-token", #"{"session_id":"x"}"#,
+                Self.error("missing_field", "'refresh_token' is required")
+            ),
+            (
+                "/users/refresh-token", #"{"refresh_token":"x"}"#,
+                Self.error("missing_field", "'session_id' is required")
+            ),
         ]
         for (path, body, text) in rows {
             let result = try await Self.post(mock, path, body)
@@ -288,7 +457,10 @@ import SessionMockTesting
         #expect(outbox.text == #"{"messages":[]}"#, "and none sent a code")
         let stillThere = try await mock.get("/users/session-challenge?code=COMPLETED", headers: Self.project)
         #expect(stillThere.status == 200)
-        _ = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"COMPLETED"}"#), user: "usr_alice")
+        _ = try Self.session(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"COMPLETED"}"#),
+            user: "usr_alice"
+        )
     }
 
     // MARK: - Concurrency, isolation, faults
@@ -309,9 +481,16 @@ import SessionMockTesting
         #expect(verifies.sorted() == [200] + Array(repeating: 400, count: 15))
         let listed = try await mock.get("/__admin/walletkit/sessions")
         guard case .array(let sessions)? = try listed.json()["sessions"], sessions.count == 1,
-              case .string(let id)? = sessions[0]["session"]?["id"], case .string(let refresh)? = sessions[0]["session"]?["refresh_token"]
-        else { Issue.record("\(listed.text)"); return }
-        let refreshes = try await race("/users/refresh-token", #"{"session_id":"\#(id)","refresh_token":"\#(refresh)"}"#)
+            case .string(let id)? = sessions[0]["session"]?["id"],
+            case .string(let refresh)? = sessions[0]["session"]?["refresh_token"]
+        else {
+            Issue.record("\(listed.text)")
+            return
+        }
+        let refreshes = try await race(
+            "/users/refresh-token",
+            #"{"session_id":"\#(id)","refresh_token":"\#(refresh)"}"#
+        )
         #expect(refreshes.sorted() == [200] + Array(repeating: 401, count: 15))
     }
 
@@ -323,14 +502,34 @@ import SessionMockTesting
         let b = Self.project.merging(["X-Mock-Scenario": "default@b"]) { $1 }
         let code = try await Self.createChallenge(mock, headers: a)
         #expect(try await mock.get("/users/session-challenge?code=\(code)", headers: b).text == Self.notFound)
-        #expect(try await Self.post(mock, "/__admin/walletkit/session-challenges/\(code)/complete?scenario=default@b", headers: [:]).status == 404)
-        _ = try await Self.post(mock, "/__admin/walletkit/session-challenges/\(code)/complete?scenario=default@a", headers: [:])
-        _ = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#, headers: a), user: "usr_alice")
+        #expect(
+            try await Self.post(
+                mock,
+                "/__admin/walletkit/session-challenges/\(code)/complete?scenario=default@b",
+                headers: [:]
+            ).status == 404
+        )
+        _ = try await Self.post(
+            mock,
+            "/__admin/walletkit/session-challenges/\(code)/complete?scenario=default@a",
+            headers: [:]
+        )
+        _ = try Self.session(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#, headers: a),
+            user: "usr_alice"
+        )
         _ = try await Self.post(mock, "/users/login-with-email", #"{"email":"alice@example.com"}"#, headers: a)
         // b's copy of the seeded COMPLETED challenge is unspent, and its outbox empty.
-        _ = try Self.session(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"COMPLETED"}"#, headers: b), user: "usr_alice")
+        _ = try Self.session(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"COMPLETED"}"#, headers: b),
+            user: "usr_alice"
+        )
         #expect(try await mock.get("/__admin/walletkit/outbox?scenario=default@b").text == #"{"messages":[]}"#)
-        guard case .array(let listed)? = try await mock.get("/__admin/walletkit/sessions?scenario=default@a").json()["sessions"] else { return }
+        guard
+            case .array(let listed)? = try await mock.get("/__admin/walletkit/sessions?scenario=default@a").json()[
+                "sessions"
+            ]
+        else { return }
         #expect(listed.count == 1)
         #expect(try await Self.post(mock, "/__admin/reset?scenario=default@a", headers: [:]).status == 200)
         #expect(try await mock.get("/__admin/walletkit/sessions?scenario=default@a").json()["sessions"] == .array([]))
@@ -339,14 +538,14 @@ import SessionMockTesting
     }
 
     static let faultSeed = """
-    {"walletkit": {"projects": ["proj_demo"],
-                   "sessionChallenges": [{"challenge": {"id": "sc_b", "code": "BOOM", "expired": false, "completed": true}},
-                                         {"challenge": {"id": "sc_ok", "code": "OK", "expired": false, "completed": true}}],
-                   "users": [{"userId": "u1", "email": "u1@example.com"}],
-                   "settings": {"newChallengeTimeline": [{"afterPolls": 1, "set": {"expired": true}}]}},
-     "faults": [{"match": {"path": "/users/verify-login", "code": "BOOM"}, "status": 500},
-                {"match": {"path": "/users/create-session-challenge"}, "status": 403, "times": 1}]}
-    """
+        {"walletkit": {"projects": ["proj_demo"],
+                       "sessionChallenges": [{"challenge": {"id": "sc_b", "code": "BOOM", "expired": false, "completed": true}},
+                                             {"challenge": {"id": "sc_ok", "code": "OK", "expired": false, "completed": true}}],
+                       "users": [{"userId": "u1", "email": "u1@example.com"}],
+                       "settings": {"newChallengeTimeline": [{"afterPolls": 1, "set": {"expired": true}}]}},
+         "faults": [{"match": {"path": "/users/verify-login", "code": "BOOM"}, "status": 500},
+                    {"match": {"path": "/users/create-session-challenge"}, "status": 403, "times": 1}]}
+        """
 
     @Test(arguments: TestingSetup.allCases)
     func faultsMatchPathAndBodyCodeAndMockStatusWorksOnEveryEndpoint(setup: TestingSetup) async throws {
@@ -361,9 +560,18 @@ import SessionMockTesting
         #expect(forbidden.text == Self.error("forbidden", "Forbidden"))
         // The seed's newChallengeTimeline: the first answered poll sees it pending, the second expired.
         let code = try await Self.createChallenge(mock)
-        #expect(try await mock.get("/users/session-challenge?code=\(code)", headers: Self.project).json()["expired"] == .bool(false))
-        #expect(try await mock.get("/users/session-challenge?code=\(code)", headers: Self.project).json()["expired"] == .bool(true))
-        #expect(try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#).text == Self.expired)
+        #expect(
+            try await mock.get("/users/session-challenge?code=\(code)", headers: Self.project).json()["expired"]
+                == .bool(false)
+        )
+        #expect(
+            try await mock.get("/users/session-challenge?code=\(code)", headers: Self.project).json()["expired"]
+                == .bool(true)
+        )
+        #expect(
+            try await Self.post(mock, "/users/verify-login", #"{"session_challenge_code":"\#(code)"}"#).text
+                == Self.expired
+        )
 
         let forced: [(WalletKitEndpoint, String, String)] = [
             (.createSessionChallenge, "400", Self.error("bad_request", "Bad request")),
@@ -375,7 +583,12 @@ import SessionMockTesting
             (.logout, "500", #"{"code":null,"error":"Internal server error"}"#),
         ]
         for (endpoint, status, text) in forced {
-            let result = try await Self.post(mock, endpoint.path, "{}", headers: Self.project.merging(["X-Mock-Status": status]) { $1 })
+            let result = try await Self.post(
+                mock,
+                endpoint.path,
+                "{}",
+                headers: Self.project.merging(["X-Mock-Status": status]) { $1 }
+            )
             #expect(result.status == Int(status), "\(endpoint) \(status)")
             #expect(result.text == text, "\(endpoint) \(status)")
         }
@@ -393,7 +606,10 @@ import SessionMockTesting
         let created = store.create(project: "p", userId: nil, elapsedMicros: 1_000_000, settings: settings)
         #expect(store.poll(code: created.code, project: "p", elapsedMicros: 5_999_999) == .found(created))
         #expect(store.logIn(code: created.code, project: "p", elapsedMicros: 5_999_999) == .notCompleted)
-        guard case .completed = store.approve(code: created.code, userId: "u", elapsedMicros: 5_999_999) else { Issue.record("not approved"); return }
+        guard case .completed = store.approve(code: created.code, userId: "u", elapsedMicros: 5_999_999) else {
+            Issue.record("not approved")
+            return
+        }
         var expired = created
         expired.expired = true
         expired.completed = true
@@ -404,7 +620,9 @@ import SessionMockTesting
 
     @Test func newChallengeTimelineCountsFromCreation() {
         var settings = WalletKitSettings()
-        settings.newChallengeTimeline = [TimelineStep(trigger: .after(SeedDuration(micros: 2_000_000)), setExpired: nil, setCompleted: true)]
+        settings.newChallengeTimeline = [
+            TimelineStep(trigger: .after(SeedDuration(micros: 2_000_000)), setExpired: nil, setCompleted: true)
+        ]
         var store = SessionChallengeStore(seed: WalletKitSeed())
         let created = store.create(project: "p", userId: "u", elapsedMicros: 10_000_000, settings: settings)
         #expect(store.logIn(code: created.code, project: "p", elapsedMicros: 11_999_999) == .notCompleted)
@@ -415,26 +633,61 @@ import SessionMockTesting
     @Test func walletKitSeedSectionsAreValidatedWithPathAndReason() {
         let rows: [(String, String, String)] = [
             (#"{"walletkit":{"users":[{"email":"a@b"}]}}"#, "$.walletkit.users[0].userId", "required"),
-            (#"{"walletkit":{"users":[{"userId":"u","email":"nope"}]}}"#, "$.walletkit.users[0].email", "not an email address"),
-            (#"{"walletkit":{"users":[{"userId":"u","email":"a@b"},{"userId":"u","email":"c@d"}]}}"#, "$.walletkit.users[1].userId", "already used"),
-            (#"{"walletkit":{"users":[{"userId":"u","email":"a@b"},{"userId":"v","email":"A@b"}]}}"#, "$.walletkit.users[1].email", "already used"),
-            (#"{"walletkit":{"projects":["p"],"users":[{"userId":"u","email":"a@b","project":"q"}]}}"#, "$.walletkit.users[0].project", "not in walletkit.projects"),
-            (#"{"walletkit":{"users":[{"userId":"u","email":"a@b","extra":1}]}}"#, "$.walletkit.users[0].extra", "unknown field"),
-            (#"{"walletkit":{"settings":{"challengeTtl":"soon"}}}"#, "$.walletkit.settings.challengeTtl", "not a duration"),
-            (#"{"walletkit":{"settings":{"accessTokenTtl":"0s"}}}"#, "$.walletkit.settings.accessTokenTtl", "longer than 0"),
+            (
+                #"{"walletkit":{"users":[{"userId":"u","email":"nope"}]}}"#, "$.walletkit.users[0].email",
+                "not an email address"
+            ),
+            (
+                #"{"walletkit":{"users":[{"userId":"u","email":"a@b"},{"userId":"u","email":"c@d"}]}}"#,
+                "$.walletkit.users[1].userId", "already used"
+            ),
+            (
+                #"{"walletkit":{"users":[{"userId":"u","email":"a@b"},{"userId":"v","email":"A@b"}]}}"#,
+                "$.walletkit.users[1].email", "already used"
+            ),
+            (
+                #"{"walletkit":{"projects":["p"],"users":[{"userId":"u","email":"a@b","project":"q"}]}}"#,
+                "$.walletkit.users[0].project", "not in walletkit.projects"
+            ),
+            (
+                #"{"walletkit":{"users":[{"userId":"u","email":"a@b","extra":1}]}}"#, "$.walletkit.users[0].extra",
+                "unknown field"
+            ),
+            (
+                #"{"walletkit":{"settings":{"challengeTtl":"soon"}}}"#, "$.walletkit.settings.challengeTtl",
+                "not a duration"
+            ),
+            (
+                #"{"walletkit":{"settings":{"accessTokenTtl":"0s"}}}"#, "$.walletkit.settings.accessTokenTtl",
+                "longer than 0"
+            ),
             (#"{"walletkit":{"settings":{"codeLength":2}}}"#, "$.walletkit.settings.codeLength", "from 4 to 12"),
-            (#"{"walletkit":{"settings":{"newChallengeTimeline":[{"set":{"completed":true}}]}}}"#, "$.walletkit.settings.newChallengeTimeline[0]", "afterPolls"),
+            (
+                #"{"walletkit":{"settings":{"newChallengeTimeline":[{"set":{"completed":true}}]}}}"#,
+                "$.walletkit.settings.newChallengeTimeline[0]", "afterPolls"
+            ),
         ]
         for (text, path, reason) in rows {
             do {
                 _ = try SeedParser.parse(Array(text.utf8), file: "seed.json")
                 Issue.record("accepted: \(text)")
             } catch {
-                #expect(error.issues.contains { $0.path == path && $0.reason.contains(reason) }, "\(text): \(error.issues)")
+                #expect(
+                    error.issues.contains { $0.path == path && $0.reason.contains(reason) },
+                    "\(text): \(error.issues)"
+                )
             }
         }
-        let valid = try? SeedParser.parse(Array(#"{"walletkit":{"users":[{"userId":"u","email":"a@b","project":"p","verificationCode":"42"}],"settings":{"challengeTtl":"30s","codeLength":8}}}"#.utf8), file: "seed.json")
-        #expect(valid?.walletKit.users == [WalletKitUser(userId: "u", email: "a@b", project: "p", verificationCode: "42")])
+        let valid = try? SeedParser.parse(
+            Array(
+                #"{"walletkit":{"users":[{"userId":"u","email":"a@b","project":"p","verificationCode":"42"}],"settings":{"challengeTtl":"30s","codeLength":8}}}"#
+                    .utf8
+            ),
+            file: "seed.json"
+        )
+        #expect(
+            valid?.walletKit.users == [WalletKitUser(userId: "u", email: "a@b", project: "p", verificationCode: "42")]
+        )
         #expect(valid?.walletKit.settings.challengeTtl == SeedDuration(micros: 30_000_000))
         #expect(valid?.walletKit.settings.codeLength == 8)
     }
@@ -444,7 +697,12 @@ import SessionMockTesting
 /// (`Codable` models, dates with `yyyy-MM-dd'T'HH:mm:ss.SSSZZZZZ`, so the mock sends 3 fraction digits:
 /// docs/decisions.md#walletkit).
 @Suite struct WalletKitFoundationClientTests {
-    struct Challenge: Codable { var id: String; var code: String; var expired: Bool; var completed: Bool }
+    struct Challenge: Codable {
+        var id: String
+        var code: String
+        var expired: Bool
+        var completed: Bool
+    }
     struct Session: Codable {
         var id: String
         var createdAt: Date
@@ -456,8 +714,13 @@ import SessionMockTesting
         var refreshTokenExpiresAt: Date
 
         enum CodingKeys: String, CodingKey {
-            case id, createdAt = "created_at", projectId = "project_id", userId = "user_id", accessToken = "access_token"
-            case accessTokenExpiresAt = "access_token_expires_at", refreshToken = "refresh_token"
+            case id
+            case createdAt = "created_at"
+            case projectId = "project_id"
+            case userId = "user_id"
+            case accessToken = "access_token"
+            case accessTokenExpiresAt = "access_token_expires_at"
+            case refreshToken = "refresh_token"
             case refreshTokenExpiresAt = "refresh_token_expires_at"
         }
     }
@@ -479,9 +742,17 @@ import SessionMockTesting
         let base = try #require(URL(string: mock.baseURL))
         let headers = ["X-WalletKit-Project-ID": "proj_demo", "Content-Type": "application/json"]
         func post(_ path: String, _ body: String?, extra: [String: String] = [:]) async throws -> HTTPResult {
-            try await HTTPResult.fetch("POST", base.appendingPathComponent(path), headers: headers.merging(extra) { $1 }, body: body.map { Data($0.utf8) })
+            try await HTTPResult.fetch(
+                "POST",
+                base.appendingPathComponent(path),
+                headers: headers.merging(extra) { $1 },
+                body: body.map { Data($0.utf8) }
+            )
         }
-        let challenge = try Self.decoder.decode(Challenge.self, from: try await post("users/create-session-challenge", nil).body)
+        let challenge = try Self.decoder.decode(
+            Challenge.self,
+            from: try await post("users/create-session-challenge", nil).body
+        )
         #expect(try await post("__admin/walletkit/session-challenges/\(challenge.code)/complete", nil).status == 200)
         let verified = try await post("users/verify-login", #"{"session_challenge_code":"\#(challenge.code)"}"#)
         let session = try Self.decoder.decode(Session.self, from: verified.body)
@@ -489,8 +760,13 @@ import SessionMockTesting
         let lifetime = session.accessTokenExpiresAt.timeIntervalSince(session.createdAt)
         #expect(abs(lifetime - 3600) < 0.002, "accessTokenTtl 1h: \(lifetime)")
         #expect(abs(session.refreshTokenExpiresAt.timeIntervalSince(session.createdAt) - 30 * 86400) < 0.002)
-        let refreshed = try Self.decoder.decode(Session.self, from: try await post(
-            "users/refresh-token", #"{"session_id":"\#(session.id)","refresh_token":"\#(session.refreshToken)"}"#).body)
+        let refreshed = try Self.decoder.decode(
+            Session.self,
+            from: try await post(
+                "users/refresh-token",
+                #"{"session_id":"\#(session.id)","refresh_token":"\#(session.refreshToken)"}"#
+            ).body
+        )
         #expect(refreshed.id == session.id && refreshed.accessToken != session.accessToken)
         let logout = try await post("users/logout", nil, extra: ["Authorization": "Bearer \(refreshed.accessToken)"])
         #expect(logout.status == 204 && logout.body.isEmpty)

@@ -1,7 +1,8 @@
 import Foundation
+import SessionMockTesting
 import SwiftProtobuf
 import Testing
-import SessionMockTesting
+
 @testable import JSON
 @testable import MicroHTTP
 @testable import MockPipeline
@@ -22,7 +23,10 @@ import SessionMockTesting
 
     // MARK: - Every GetSession row, every encoding
 
-    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases.flatMap { encoding in GetSessionRPCRow.all.map { RPCCase(encoding: encoding, row: $0) } })
+    @Test(
+        arguments: TestingSetup.allCases,
+        RPCEncoding.allCases.flatMap { encoding in GetSessionRPCRow.all.map { RPCCase(encoding: encoding, row: $0) } }
+    )
     func getSessionRow(setup: TestingSetup, call: RPCCase) async throws {
         let (encoding, row) = (call.encoding, call.row)
         let mock = try Harness(setup)
@@ -57,8 +61,12 @@ import SessionMockTesting
     func connectJSONSuccessIsTheRESTBodyByteForByte(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await post(mock, contentType: "application/json", body: Data(#"{"sessionId":"312909075212468632"}"#.utf8),
-                                    headers: ["Authorization": "Bearer admin-pat", "Connect-Protocol-Version": "1"])
+        let result = try await post(
+            mock,
+            contentType: "application/json",
+            body: Data(#"{"sessionId":"312909075212468632"}"#.utf8),
+            headers: ["Authorization": "Bearer admin-pat", "Connect-Protocol-Version": "1"]
+        )
         #expect(result.status == 200)
         #expect(result.text == ZitadelContractTests.documentedExample)
         #expect(result.header("Content-Type") == "application/json")
@@ -70,9 +78,17 @@ import SessionMockTesting
     func connectNotFoundBodyIsExact(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await post(mock, contentType: "application/json", body: Data(#"{"sessionId":"nope"}"#.utf8), headers: Harness.admin)
+        let result = try await post(
+            mock,
+            contentType: "application/json",
+            body: Data(#"{"sessionId":"nope"}"#.utf8),
+            headers: Harness.admin
+        )
         #expect(result.status == 404)
-        #expect(result.text == #"{"code":"not_found","message":"Session does not exist (QUERY-SFeaa)","details":[{"type":"zitadel.v1.ErrorDetail","value":"CgtRVUVSWS1TRmVhYRIWU2Vzc2lvbiBkb2VzIG5vdCBleGlzdA","debug":{"id":"QUERY-SFeaa","message":"Session does not exist"}}]}"#)
+        #expect(
+            result.text
+                == #"{"code":"not_found","message":"Session does not exist (QUERY-SFeaa)","details":[{"type":"zitadel.v1.ErrorDetail","value":"CgtRVUVSWS1TRmVhYRIWU2Vzc2lvbiBkb2VzIG5vdCBleGlzdA","debug":{"id":"QUERY-SFeaa","message":"Session does not exist"}}]}"#
+        )
     }
 
     @Test(arguments: TestingSetup.allCases)
@@ -91,14 +107,22 @@ import SessionMockTesting
         defer { mock.stop() }
         var request = Zitadel_Session_V2_GetSessionRequest()
         request.sessionID = "nope"
-        let result = try await post(mock, contentType: "application/grpc-web+proto",
-                                    body: Data(GRPCWebProtocol.frame(0, try request.serializedBytes())), headers: Harness.admin)
+        let result = try await post(
+            mock,
+            contentType: "application/grpc-web+proto",
+            body: Data(GRPCWebProtocol.frame(0, try request.serializedBytes())),
+            headers: Harness.admin
+        )
         #expect(result.status == 200)
         #expect(result.header("Content-Type") == "application/grpc-web+proto")
         let frames = try #require(GRPCWebFrames.parse([UInt8](result.body)))
         #expect(frames.data == nil)
         let trailer = String(decoding: frames.trailer, as: UTF8.self)
-        #expect(trailer.hasPrefix("grpc-status:5\r\ngrpc-message:Session does not exist (QUERY-SFeaa)\r\ngrpc-status-details-bin:"))
+        #expect(
+            trailer.hasPrefix(
+                "grpc-status:5\r\ngrpc-message:Session does not exist (QUERY-SFeaa)\r\ngrpc-status-details-bin:"
+            )
+        )
         #expect(trailer.hasSuffix("\r\n"))
     }
 
@@ -128,11 +152,16 @@ import SessionMockTesting
 
     @Test(arguments: TestingSetup.allCases)
     func converterKeepsEveryField(setup: TestingSetup) async throws {
-        let seed = try SeedParser.parse(Array(#"""
-            {"zitadel":{"sessions":[{"session":{"id":"s","creationDate":"2025-03-06T14:42:07.123456789Z","sequence":"18446744073709551615",
-             "factors":{"webAuthN":{"verifiedAt":"1969-12-31T23:59:59.5Z"},"otpEmail":{"verifiedAt":"2025-03-06T14:42:07Z"}},
-             "metadata":{"k":"AAH/"},"userAgent":{"ip":""}}}]}}
-            """#.utf8), file: "test")
+        let seed = try SeedParser.parse(
+            Array(
+                #"""
+                {"zitadel":{"sessions":[{"session":{"id":"s","creationDate":"2025-03-06T14:42:07.123456789Z","sequence":"18446744073709551615",
+                 "factors":{"webAuthN":{"verifiedAt":"1969-12-31T23:59:59.5Z"},"otpEmail":{"verifiedAt":"2025-03-06T14:42:07Z"}},
+                 "metadata":{"k":"AAH/"},"userAgent":{"ip":""}}}]}}
+                """#.utf8
+            ),
+            file: "test"
+        )
         let session = try #require(seed.zitadel.sessions.first?.session)
         let message = ZitadelProtoConverter.session(session)
         #expect(message.creationDate == Google_Protobuf_Timestamp(seconds: 1_741_272_127, nanos: 123_456_789))
@@ -166,7 +195,11 @@ import SessionMockTesting
     func mockStatusHeaderForcesTheDocumentedError(setup: TestingSetup, encoding: RPCEncoding) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let error = try await encoding.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": "404"]).error()
+        let error = try await encoding.call(
+            mock,
+            .init(id: Self.fullId),
+            headers: ["Authorization": "Bearer admin-pat", "X-Mock-Status": "404"]
+        ).error()
         #expect(error.code == 5)
         #expect(error.detail?.id == "QUERY-SFeaa")
     }
@@ -175,7 +208,11 @@ import SessionMockTesting
     func unknownScenarioIsInvalidArgument(setup: TestingSetup, encoding: RPCEncoding) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let error = try await encoding.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "X-Mock-Scenario": "nope"]).error()
+        let error = try await encoding.call(
+            mock,
+            .init(id: Self.fullId),
+            headers: ["Authorization": "Bearer admin-pat", "X-Mock-Scenario": "nope"]
+        ).error()
         #expect(error.code == 3)
         #expect(error.message.contains("nope"))
     }
@@ -184,7 +221,11 @@ import SessionMockTesting
     func isolatedScenarioCopiesWork(setup: TestingSetup, encoding: RPCEncoding) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let answer = try await encoding.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "X-Mock-Scenario": "default@worker-1"])
+        let answer = try await encoding.call(
+            mock,
+            .init(id: Self.fullId),
+            headers: ["Authorization": "Bearer admin-pat", "X-Mock-Scenario": "default@worker-1"]
+        )
         #expect(try answer.session().session.id == Self.fullId)
     }
 
@@ -206,12 +247,16 @@ import SessionMockTesting
         let mock = try Harness(setup)
         defer { mock.stop() }
         // Without the deadline this would wait 10 minutes (and the live client give up after 30 s).
-        let headers = ["Authorization": "Bearer admin-pat", "X-Mock-Delay-Ms": "600000"].merging(encoding.timeoutHeader(milliseconds: 200)) { $1 }
+        let headers = ["Authorization": "Bearer admin-pat", "X-Mock-Delay-Ms": "600000"].merging(
+            encoding.timeoutHeader(milliseconds: 200)
+        ) { $1 }
         let answer = try await encoding.call(mock, .init(id: Self.fullId), headers: headers)
         let error = try answer.error()
         #expect(error.code == 4)
         #expect(error.message.contains("200 ms"))
-        if setup == .router { #expect(answer.http.delayMilliseconds == 200, "answered at the deadline, not after the delay") }
+        if setup == .router {
+            #expect(answer.http.delayMilliseconds == 200, "answered at the deadline, not after the delay")
+        }
         if encoding.isConnect { #expect(answer.http.status == 504) }
     }
 
@@ -220,7 +265,11 @@ import SessionMockTesting
         let mock = try Harness(setup)
         defer { mock.stop() }
         // slow-1 has a 1500 ms fault delay in the default seed.
-        let answer = try await encoding.call(mock, .init(id: "slow-1"), headers: Harness.admin.merging(encoding.timeoutHeader(milliseconds: 100)) { $1 })
+        let answer = try await encoding.call(
+            mock,
+            .init(id: "slow-1"),
+            headers: Harness.admin.merging(encoding.timeoutHeader(milliseconds: 100)) { $1 }
+        )
         #expect(try answer.error().code == 4)
     }
 
@@ -228,7 +277,9 @@ import SessionMockTesting
     func deadlineLongerThanTheDelayAnswersNormally(setup: TestingSetup, encoding: RPCEncoding) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let headers = ["Authorization": "Bearer admin-pat", "X-Mock-Delay-Ms": "50"].merging(encoding.timeoutHeader(milliseconds: 5000)) { $1 }
+        let headers = ["Authorization": "Bearer admin-pat", "X-Mock-Delay-Ms": "50"].merging(
+            encoding.timeoutHeader(milliseconds: 5000)
+        ) { $1 }
         let answer = try await encoding.call(mock, .init(id: Self.fullId), headers: headers)
         #expect(try answer.session().session.id == Self.fullId)
     }
@@ -237,7 +288,11 @@ import SessionMockTesting
     func malformedConnectTimeoutIsInvalidArgument(setup: TestingSetup, value: String) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let answer = try await RPCEncoding.connectJSON.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "Connect-Timeout-Ms": value])
+        let answer = try await RPCEncoding.connectJSON.call(
+            mock,
+            .init(id: Self.fullId),
+            headers: ["Authorization": "Bearer admin-pat", "Connect-Timeout-Ms": value]
+        )
         #expect(try answer.error().code == 3)
         #expect(answer.http.status == 400)
     }
@@ -246,7 +301,11 @@ import SessionMockTesting
     func malformedGRPCTimeoutIsInvalidArgument(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let answer = try await RPCEncoding.grpcWeb.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "grpc-timeout": "5x"])
+        let answer = try await RPCEncoding.grpcWeb.call(
+            mock,
+            .init(id: Self.fullId),
+            headers: ["Authorization": "Bearer admin-pat", "grpc-timeout": "5x"]
+        )
         #expect(try answer.error().code == 3)
     }
 
@@ -267,7 +326,11 @@ import SessionMockTesting
     func connectProtocolVersionOtherThan1IsRefused(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let answer = try await RPCEncoding.connectProto.call(mock, .init(id: Self.fullId), headers: ["Authorization": "Bearer admin-pat", "Connect-Protocol-Version": "2"])
+        let answer = try await RPCEncoding.connectProto.call(
+            mock,
+            .init(id: Self.fullId),
+            headers: ["Authorization": "Bearer admin-pat", "Connect-Protocol-Version": "2"]
+        )
         #expect(answer.http.status == 400)
         #expect(try answer.error().message == #"Connect-Protocol-Version must be "1": got "2""#)
     }
@@ -278,24 +341,38 @@ import SessionMockTesting
     func nativeGRPCIs415ThatSaysWhy(setup: TestingSetup, contentType: String) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await post(mock, contentType: contentType, body: Data(GRPCWebProtocol.frame(0, [])), headers: Harness.admin)
+        let result = try await post(
+            mock,
+            contentType: contentType,
+            body: Data(GRPCWebProtocol.frame(0, [])),
+            headers: Harness.admin
+        )
         #expect(result.status == 415)
         #expect(result.header("Content-Type") == "application/json")
-        guard case .string(let message)? = try result.json()["message"] else { Issue.record("no message"); return }
+        guard case .string(let message)? = try result.json()["message"] else {
+            Issue.record("no message")
+            return
+        }
         #expect(message.contains("HTTP/2"))
         #expect(message.contains("Connect") && message.contains("gRPC-Web"))
         #expect(try result.json()["protocols"] == .array([.string("connect"), .string("grpc-web")]))
         #expect(result.header("Accept-Post")?.contains("application/grpc-web+proto") == true)
     }
 
-    @Test(arguments: ["text/plain", "application/x-www-form-urlencoded", "application/grpc-web+json", nil] as [String?])
+    @Test(
+        arguments: ["text/plain", "application/x-www-form-urlencoded", "application/grpc-web+json", nil] as [String?]
+    )
     func otherContentTypesAre415(contentType: String?) async throws {
         let mock = try Harness()
         defer { mock.stop() }
         var headers = Harness.admin
         if let contentType { headers["Content-Type"] = contentType }
-        let result = try await HTTPResult.fetch("POST", URL(string: mock.baseURL + Self.path)!, headers: headers,
-                                                body: contentType == nil ? nil : Data("x".utf8))
+        let result = try await HTTPResult.fetch(
+            "POST",
+            URL(string: mock.baseURL + Self.path)!,
+            headers: headers,
+            body: contentType == nil ? nil : Data("x".utf8)
+        )
         #expect(result.status == 415)
         #expect(try result.json()["code"] == .string("unimplemented"))
     }
@@ -304,7 +381,12 @@ import SessionMockTesting
     func contentTypeParametersAndCaseAreIgnored(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await post(mock, contentType: "Application/JSON; charset=utf-8", body: Data(#"{"session_id":"312909075212468632"}"#.utf8), headers: Harness.admin)
+        let result = try await post(
+            mock,
+            contentType: "Application/JSON; charset=utf-8",
+            body: Data(#"{"session_id":"312909075212468632"}"#.utf8),
+            headers: Harness.admin
+        )
         #expect(result.status == 200, "proto field names are accepted in JSON as well")
     }
 
@@ -334,12 +416,13 @@ import SessionMockTesting
         let mock = try Harness()
         defer { mock.stop() }
         let result = try await post(mock, contentType: contentType, body: body, headers: Harness.admin)
-        let encoding: RPCEncoding = switch contentType {
-        case "application/json": .connectJSON
-        case "application/proto": .connectProto
-        case "application/grpc-web+proto": .grpcWeb
-        default: .grpcWebText
-        }
+        let encoding: RPCEncoding =
+            switch contentType {
+            case "application/json": .connectJSON
+            case "application/proto": .connectProto
+            case "application/grpc-web+proto": .grpcWeb
+            default: .grpcWebText
+            }
         let error = try RPCAnswer(encoding: encoding, http: result).error()
         #expect(error.code == 3, "\(contentType) \(Array(body))")
         if encoding.isConnect { #expect(result.status == 400) } else { #expect(result.status == 200) }
@@ -351,7 +434,9 @@ import SessionMockTesting
         defer { mock.stop() }
         let result = try await post(mock, contentType: "application/json", body: Data(), headers: Harness.admin)
         #expect(result.status == 400)
-        #expect(try RPCAnswer(encoding: .connectJSON, http: result).error().message.contains("GetSessionRequest.SessionId"))
+        #expect(
+            try RPCAnswer(encoding: .connectJSON, http: result).error().message.contains("GetSessionRequest.SessionId")
+        )
     }
 
     @Test(arguments: TestingSetup.allCases)
@@ -362,7 +447,12 @@ import SessionMockTesting
         request.sessionID = Self.fullId
         let frame = GRPCWebProtocol.frame(0, try request.serializedBytes())
         let text = Data(frame[..<4]).base64EncodedString() + Data(frame[4...]).base64EncodedString()
-        let result = try await post(mock, contentType: "application/grpc-web-text", body: Data(text.utf8), headers: Harness.admin)
+        let result = try await post(
+            mock,
+            contentType: "application/grpc-web-text",
+            body: Data(text.utf8),
+            headers: Harness.admin
+        )
         #expect(try RPCAnswer(encoding: .grpcWebText, http: result).session().session.id == Self.fullId)
     }
 
@@ -373,8 +463,12 @@ import SessionMockTesting
         let mock = try Harness(setup)
         defer { mock.stop() }
         let body = try #require(Data(base64Encoded: vector))
-        let result = try await post(mock, contentType: "application/json", body: body,
-                                    headers: ["Authorization": "Bearer admin-pat", "Content-Encoding": "gzip"])
+        let result = try await post(
+            mock,
+            contentType: "application/json",
+            body: body,
+            headers: ["Authorization": "Bearer admin-pat", "Content-Encoding": "gzip"]
+        )
         #expect(try RPCAnswer(encoding: .connectJSON, http: result).session().session.id == Self.fullId)
     }
 
@@ -383,8 +477,12 @@ import SessionMockTesting
         let mock = try Harness(setup)
         defer { mock.stop() }
         let payload = try #require(Data(base64Encoded: GzipVectors.protoNope))
-        let result = try await post(mock, contentType: "application/grpc-web+proto", body: Data(GRPCWebProtocol.frame(1, [UInt8](payload))),
-                                    headers: ["Authorization": "Bearer admin-pat", "grpc-encoding": "gzip"])
+        let result = try await post(
+            mock,
+            contentType: "application/grpc-web+proto",
+            body: Data(GRPCWebProtocol.frame(1, [UInt8](payload))),
+            headers: ["Authorization": "Bearer admin-pat", "grpc-encoding": "gzip"]
+        )
         let error = try RPCAnswer(encoding: .grpcWeb, http: result).error()
         #expect(error.code == 5, "the compressed message named session \"nope\"")
     }
@@ -393,8 +491,12 @@ import SessionMockTesting
     func unknownContentEncodingIsUnimplemented(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await post(mock, contentType: "application/json", body: Data("{}".utf8),
-                                    headers: ["Authorization": "Bearer admin-pat", "Content-Encoding": "br"])
+        let result = try await post(
+            mock,
+            contentType: "application/json",
+            body: Data("{}".utf8),
+            headers: ["Authorization": "Bearer admin-pat", "Content-Encoding": "br"]
+        )
         #expect(result.status == 501)
         #expect(try RPCAnswer(encoding: .connectJSON, http: result).error().code == 12)
     }
@@ -405,8 +507,12 @@ import SessionMockTesting
         defer { mock.stop() }
         var body = [UInt8](try #require(Data(base64Encoded: GzipVectors.fixed)))
         body[body.count - 6] ^= 0xFF  // CRC
-        let result = try await post(mock, contentType: "application/json", body: Data(body),
-                                    headers: ["Authorization": "Bearer admin-pat", "Content-Encoding": "gzip"])
+        let result = try await post(
+            mock,
+            contentType: "application/json",
+            body: Data(body),
+            headers: ["Authorization": "Bearer admin-pat", "Content-Encoding": "gzip"]
+        )
         #expect(result.status == 400)
         #expect(try RPCAnswer(encoding: .connectJSON, http: result).error().message.contains("CRC"))
     }
@@ -418,7 +524,10 @@ import SessionMockTesting
             let bytes = [UInt8](try #require(Data(base64Encoded: vector)))
             #expect(try Gzip.decompress(bytes, maxBytes: 1 << 20).get() == expected)
         }
-        let dynamic = try Gzip.decompress([UInt8](try #require(Data(base64Encoded: GzipVectors.dynamic))), maxBytes: 1 << 20).get()
+        let dynamic = try Gzip.decompress(
+            [UInt8](try #require(Data(base64Encoded: GzipVectors.dynamic))),
+            maxBytes: 1 << 20
+        ).get()
         #expect(dynamic.count == 2537)
         #expect(dynamic.starts(with: Array(#"{"sessionId":"312909075212468632","note":"#.utf8)))
         // The output cap holds.
@@ -442,7 +551,9 @@ import SessionMockTesting
                 bytes = Array(bytes[..<Int.random(in: 10...bytes.count, using: &generator)])
             } else {
                 bytes = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]
-                bytes += (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                bytes += (0..<Int.random(in: 0...300, using: &generator)).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
             }
             _ = Gzip.decompress(bytes, maxBytes: 1 << 16)
         }
@@ -493,15 +604,25 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .connectJSON: return try request.jsonUTF8Data()
         case .connectProto: return try request.serializedData()
         case .grpcWeb: return Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
-        case .grpcWebText: return Data(Data(GRPCWebProtocol.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
+        case .grpcWebText:
+            return Data(Data(GRPCWebProtocol.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
         }
     }
 
-    func call(_ mock: Harness, _ request: Zitadel_Session_V2_GetSessionRequest, headers: [String: String]) async throws -> RPCAnswer {
+    func call(
+        _ mock: Harness,
+        _ request: Zitadel_Session_V2_GetSessionRequest,
+        headers: [String: String]
+    ) async throws -> RPCAnswer {
         var all = headers
         all["Content-Type"] = contentType
         if isConnect, all["Connect-Protocol-Version"] == nil { all["Connect-Protocol-Version"] = "1" }
-        let http = try await mock.send("POST", ZitadelProtocolTests.path, headers: all, bytes: Array(try encode(request)))
+        let http = try await mock.send(
+            "POST",
+            ZitadelProtocolTests.path,
+            headers: all,
+            bytes: Array(try encode(request))
+        )
         return RPCAnswer(encoding: self, http: http)
     }
 
@@ -564,7 +685,9 @@ struct RPCAnswer {
             let code = (0...16).first { ConnectProtocol.codeName($0) == name } ?? -1
             var detail: Zitadel_V1_ErrorDetail?
             if case .array(let details)? = json["details"] {
-                guard details.count == 1, case .string(let type)? = details[0]["type"], case .string(let value)? = details[0]["value"] else {
+                guard details.count == 1, case .string(let type)? = details[0]["type"],
+                    case .string(let value)? = details[0]["value"]
+                else {
                     throw RPCProtocolFailure(description: "bad details: \(http.text)")
                 }
                 #expect(type == "zitadel.v1.ErrorDetail")
@@ -602,7 +725,9 @@ struct RPCAnswer {
     func grpcFrames() throws -> GRPCWebFrames {
         var body = [UInt8](http.body)
         if encoding == .grpcWebText {
-            guard let decoded = Data(base64Encoded: http.body) else { throw RPCProtocolFailure(description: "gRPC-Web text body is not base64") }
+            guard let decoded = Data(base64Encoded: http.body) else {
+                throw RPCProtocolFailure(description: "gRPC-Web text body is not base64")
+            }
             body = [UInt8](decoded)
         }
         guard http.status == 200, let frames = GRPCWebFrames.parse(body) else {
@@ -622,7 +747,9 @@ struct GRPCWebFrames {
         var offset = 0
         while offset + 5 <= bytes.count {
             let flags = bytes[offset]
-            let length = Int(bytes[offset + 1]) << 24 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 8 | Int(bytes[offset + 4])
+            let length =
+                Int(bytes[offset + 1]) << 24 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 8
+                | Int(bytes[offset + 4])
             guard offset + 5 + length <= bytes.count else { return nil }
             let payload = Array(bytes[offset + 5..<offset + 5 + length])
             offset += 5 + length
@@ -673,35 +800,130 @@ struct GetSessionRPCRow: Sendable, CustomTestStringConvertible {
 
     static let full = ZitadelProtocolTests.fullId
     static let all: [GetSessionRPCRow] = [
-        GetSessionRPCRow(name: "no Authorization header", sessionId: full, authorization: nil,
-                    expected: .error(code: 16, message: "auth header missing", detailId: nil)),
-        GetSessionRPCRow(name: "header not Bearer", sessionId: full, authorization: "Basic YWRtaW46cGF0",
-                    expected: .error(code: 16, message: "invalid auth header (AUTH-toLo1)", detailId: "AUTH-toLo1")),
-        GetSessionRPCRow(name: "token not in the seed", sessionId: full, authorization: "Bearer nope",
-                    expected: .error(code: 16, message: "Errors.Token.Invalid (AUTH-7fs1e)", detailId: "AUTH-7fs1e")),
-        GetSessionRPCRow(name: "sessionId over 200 chars", sessionId: String(repeating: "a", count: 201), authorization: "Bearer admin-pat",
-                    expected: .error(code: 3, message: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive", detailId: nil)),
-        GetSessionRPCRow(name: "sessionId empty", sessionId: "", authorization: "Bearer admin-pat",
-                    expected: .error(code: 3, message: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive", detailId: nil)),
-        GetSessionRPCRow(name: "sessionToken given but empty", sessionId: full, sessionToken: "", authorization: "Bearer admin-pat",
-                    expected: .error(code: 3, message: "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive", detailId: nil)),
-        GetSessionRPCRow(name: "sessionToken over 500 chars", sessionId: full, sessionToken: String(repeating: "t", count: 501), authorization: "Bearer admin-pat",
-                    expected: .error(code: 3, message: "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive", detailId: nil)),
-        GetSessionRPCRow(name: "no session with that id", sessionId: "nope", authorization: "Bearer admin-pat",
-                    expected: .error(code: 5, message: "Session does not exist (QUERY-SFeaa)", detailId: "QUERY-SFeaa")),
-        GetSessionRPCRow(name: "200 runes of a multi-byte character are within the limit", sessionId: String(repeating: "ü", count: 200), authorization: "Bearer admin-pat",
-                    expected: .error(code: 5, message: "Session does not exist (QUERY-SFeaa)", detailId: "QUERY-SFeaa")),
-        GetSessionRPCRow(name: "sessionToken wrong (even for admins)", sessionId: full, sessionToken: "wrong", authorization: "Bearer admin-pat",
-                    expected: .error(code: 7, message: "Permission denied (QUERY-dsfr3)", detailId: "QUERY-dsfr3")),
-        GetSessionRPCRow(name: "caller without permission", sessionId: full, authorization: "Bearer stranger-pat",
-                    expected: .error(code: 7, message: "No matching permissions found (AUTH-AWfge)", detailId: "AUTH-AWfge")),
-        GetSessionRPCRow(name: "forced 500 (fault rule)", sessionId: "boom-1", authorization: "Bearer admin-pat",
-                    expected: .error(code: 13, message: "An internal error occurred (QUERY-SAder)", detailId: "QUERY-SAder")),
-        GetSessionRPCRow(name: "200 with session.read", sessionId: full, authorization: "Bearer admin-pat", expected: .session(full)),
-        GetSessionRPCRow(name: "200 for the creator", sessionId: full, authorization: "Bearer creator-pat", expected: .session(full)),
-        GetSessionRPCRow(name: "200 for the checked user", sessionId: full, authorization: "bearer user-pat", expected: .session(full)),
-        GetSessionRPCRow(name: "200 with the right sessionToken", sessionId: full, sessionToken: "tok-full", authorization: "Bearer stranger-pat", expected: .session(full)),
-        GetSessionRPCRow(name: "200 for an expired session", sessionId: "expired-1", authorization: "Bearer admin-pat", expected: .session("expired-1")),
+        GetSessionRPCRow(
+            name: "no Authorization header",
+            sessionId: full,
+            authorization: nil,
+            expected: .error(code: 16, message: "auth header missing", detailId: nil)
+        ),
+        GetSessionRPCRow(
+            name: "header not Bearer",
+            sessionId: full,
+            authorization: "Basic YWRtaW46cGF0",
+            expected: .error(code: 16, message: "invalid auth header (AUTH-toLo1)", detailId: "AUTH-toLo1")
+        ),
+        GetSessionRPCRow(
+            name: "token not in the seed",
+            sessionId: full,
+            authorization: "Bearer nope",
+            expected: .error(code: 16, message: "Errors.Token.Invalid (AUTH-7fs1e)", detailId: "AUTH-7fs1e")
+        ),
+        GetSessionRPCRow(
+            name: "sessionId over 200 chars",
+            sessionId: String(repeating: "a", count: 201),
+            authorization: "Bearer admin-pat",
+            expected: .error(
+                code: 3,
+                message: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive",
+                detailId: nil
+            )
+        ),
+        GetSessionRPCRow(
+            name: "sessionId empty",
+            sessionId: "",
+            authorization: "Bearer admin-pat",
+            expected: .error(
+                code: 3,
+                message: "invalid GetSessionRequest.SessionId: value length must be between 1 and 200 runes, inclusive",
+                detailId: nil
+            )
+        ),
+        GetSessionRPCRow(
+            name: "sessionToken given but empty",
+            sessionId: full,
+            sessionToken: "",
+            authorization: "Bearer admin-pat",
+            expected: .error(
+                code: 3,
+                message:
+                    "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive",
+                detailId: nil
+            )
+        ),
+        GetSessionRPCRow(
+            name: "sessionToken over 500 chars",
+            sessionId: full,
+            sessionToken: String(repeating: "t", count: 501),
+            authorization: "Bearer admin-pat",
+            expected: .error(
+                code: 3,
+                message:
+                    "invalid GetSessionRequest.SessionToken: value length must be between 1 and 500 runes, inclusive",
+                detailId: nil
+            )
+        ),
+        GetSessionRPCRow(
+            name: "no session with that id",
+            sessionId: "nope",
+            authorization: "Bearer admin-pat",
+            expected: .error(code: 5, message: "Session does not exist (QUERY-SFeaa)", detailId: "QUERY-SFeaa")
+        ),
+        GetSessionRPCRow(
+            name: "200 runes of a multi-byte character are within the limit",
+            sessionId: String(repeating: "ü", count: 200),
+            authorization: "Bearer admin-pat",
+            expected: .error(code: 5, message: "Session does not exist (QUERY-SFeaa)", detailId: "QUERY-SFeaa")
+        ),
+        GetSessionRPCRow(
+            name: "sessionToken wrong (even for admins)",
+            sessionId: full,
+            sessionToken: "wrong",
+            authorization: "Bearer admin-pat",
+            expected: .error(code: 7, message: "Permission denied (QUERY-dsfr3)", detailId: "QUERY-dsfr3")
+        ),
+        GetSessionRPCRow(
+            name: "caller without permission",
+            sessionId: full,
+            authorization: "Bearer stranger-pat",
+            expected: .error(code: 7, message: "No matching permissions found (AUTH-AWfge)", detailId: "AUTH-AWfge")
+        ),
+        GetSessionRPCRow(
+            name: "forced 500 (fault rule)",
+            sessionId: "boom-1",
+            authorization: "Bearer admin-pat",
+            expected: .error(code: 13, message: "An internal error occurred (QUERY-SAder)", detailId: "QUERY-SAder")
+        ),
+        GetSessionRPCRow(
+            name: "200 with session.read",
+            sessionId: full,
+            authorization: "Bearer admin-pat",
+            expected: .session(full)
+        ),
+        GetSessionRPCRow(
+            name: "200 for the creator",
+            sessionId: full,
+            authorization: "Bearer creator-pat",
+            expected: .session(full)
+        ),
+        GetSessionRPCRow(
+            name: "200 for the checked user",
+            sessionId: full,
+            authorization: "bearer user-pat",
+            expected: .session(full)
+        ),
+        GetSessionRPCRow(
+            name: "200 with the right sessionToken",
+            sessionId: full,
+            sessionToken: "tok-full",
+            authorization: "Bearer stranger-pat",
+            expected: .session(full)
+        ),
+        GetSessionRPCRow(
+            name: "200 for an expired session",
+            sessionId: "expired-1",
+            authorization: "Bearer admin-pat",
+            expected: .session("expired-1")
+        ),
     ]
 }
 

@@ -23,13 +23,14 @@
 // crash reproduces from its input alone; an input that installed or replaced a scenario gets a
 // fresh app. (Inputs that only hit 404/405 skip the reset, which re-encodes every seed session.)
 
+import JSON
+import MicroHTTP
+import Seeds
+import SessionMock
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MicroHTTP
-import JSON
-import Seeds
-import SessionMock
 
 /// `FUZZ_VERBOSE=1` prints each request and its status (to check what a corpus file reaches).
 let verbose = getenv("FUZZ_VERBOSE") != nil
@@ -37,44 +38,48 @@ let verbose = getenv("FUZZ_VERBOSE") != nil
 /// A second scenario next to the bundled default: fault rules (drop, delay, custom body,
 /// forced status, `times`), timelines, and a session with relative timestamps.
 let altScenarioJSON = #"""
-{
-  "description": "fuzz: faults and timelines",
-  "walletkit": {
-    "projects": ["p1"],
-    "sessionChallenges": [
-      {"project": "p1", "challenge": {"id": "c1", "code": "C1", "expired": false, "completed": false},
-       "timeline": [{"afterPolls": 1, "set": {"completed": true}}, {"after": "1ms", "set": {"expired": true}}]},
-      {"challenge": {"id": "c2", "code": "DROP", "expired": false, "completed": false}},
-      {"challenge": {"id": "c3", "code": "SLOW", "expired": false, "completed": true}}
-    ]
-  },
-  "zitadel": {
-    "tokens": [{"token": "t1", "userId": "u1", "permissions": ["session.read"]},
-               {"token": "t2", "userId": "u2", "permissions": []}],
-    "sessions": [
-      {"sessionToken": "st", "creatorUserId": "u2",
-       "session": {"id": "s1", "creationDate": "now-1h", "changeDate": "now", "sequence": "3",
-                   "factors": {"user": {"verifiedAt": "now-1m", "id": "u1", "loginName": "a@b"},
-                               "totp": {"verifiedAt": "2024-01-01T00:00:00Z"}},
-                   "metadata": {"k": "AAEC"},
-                   "userAgent": {"ip": "::1", "header": {"x": {"values": ["1", "2"]}}},
-                   "expirationDate": "now+1d"}}
-    ]
-  },
-  "faults": [
-    {"match": {"api": "walletkit", "code": "DROP"}, "drop": true, "delayMs": 5},
-    {"match": {"api": "walletkit", "code": "SLOW"}, "delayMs": 100, "times": 2},
-    {"match": {"path": "/v2/sessions/teapot*"}, "status": 418, "body": {"teapot": [1, 2.5e3, null, "\u00e9"]}},
-    {"match": {"api": "zitadel", "sessionId": "boom", "method": "get", "headers": {"X-Boom": "1"}}, "status": 500, "times": 1},
-    {"match": {"api": "walletkit", "query": {"fail": "yes"}}, "status": 403}
-  ]
-}
-"""#
+    {
+      "description": "fuzz: faults and timelines",
+      "walletkit": {
+        "projects": ["p1"],
+        "sessionChallenges": [
+          {"project": "p1", "challenge": {"id": "c1", "code": "C1", "expired": false, "completed": false},
+           "timeline": [{"afterPolls": 1, "set": {"completed": true}}, {"after": "1ms", "set": {"expired": true}}]},
+          {"challenge": {"id": "c2", "code": "DROP", "expired": false, "completed": false}},
+          {"challenge": {"id": "c3", "code": "SLOW", "expired": false, "completed": true}}
+        ]
+      },
+      "zitadel": {
+        "tokens": [{"token": "t1", "userId": "u1", "permissions": ["session.read"]},
+                   {"token": "t2", "userId": "u2", "permissions": []}],
+        "sessions": [
+          {"sessionToken": "st", "creatorUserId": "u2",
+           "session": {"id": "s1", "creationDate": "now-1h", "changeDate": "now", "sequence": "3",
+                       "factors": {"user": {"verifiedAt": "now-1m", "id": "u1", "loginName": "a@b"},
+                                   "totp": {"verifiedAt": "2024-01-01T00:00:00Z"}},
+                       "metadata": {"k": "AAEC"},
+                       "userAgent": {"ip": "::1", "header": {"x": {"values": ["1", "2"]}}},
+                       "expirationDate": "now+1d"}}
+        ]
+      },
+      "faults": [
+        {"match": {"api": "walletkit", "code": "DROP"}, "drop": true, "delayMs": 5},
+        {"match": {"api": "walletkit", "code": "SLOW"}, "delayMs": 100, "times": 2},
+        {"match": {"path": "/v2/sessions/teapot*"}, "status": 418, "body": {"teapot": [1, 2.5e3, null, "\u00e9"]}},
+        {"match": {"api": "zitadel", "sessionId": "boom", "method": "get", "headers": {"X-Boom": "1"}}, "status": 500, "times": 1},
+        {"match": {"api": "walletkit", "query": {"fail": "yes"}}, "status": 403}
+      ]
+    }
+    """#
 
 let baseSeeds: [String: SeedDocument] = {
     var seeds = SeedLoader.bundledDefault(vocabulary: SessionMockApp.seedVocabulary)
     do {
-        seeds["alt"] = try SeedParser.parse(Array(altScenarioJSON.utf8), file: "fuzz alt.json", vocabulary: SessionMockApp.seedVocabulary)
+        seeds["alt"] = try SeedParser.parse(
+            Array(altScenarioJSON.utf8),
+            file: "fuzz alt.json",
+            vocabulary: SessionMockApp.seedVocabulary
+        )
     } catch {
         fatalError("fuzz alt scenario is invalid: \(error)")
     }
@@ -134,10 +139,17 @@ func decodeRequest(_ bytes: ArraySlice<UInt8>) -> HTTPRequest {
     var body: ArraySlice<UInt8> = []
     // Method, target, then headers up to the first empty line; what follows is the body.
     while true {
-        guard let end = rest.firstIndex(of: newline) else { lines.append(rest); rest = []; break }
+        guard let end = rest.firstIndex(of: newline) else {
+            lines.append(rest)
+            rest = []
+            break
+        }
         let line = rest[rest.startIndex..<end]
         rest = rest[(end + 1)...]
-        if lines.count >= 2 && line.isEmpty { body = rest; break }
+        if lines.count >= 2 && line.isEmpty {
+            body = rest
+            break
+        }
         lines.append(line)
     }
     var invalid = false
@@ -152,7 +164,9 @@ func decodeRequest(_ bytes: ArraySlice<UInt8>) -> HTTPRequest {
             for part in target[(mark + 1)...].split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
                 let equals = part.firstIndex(of: UInt8(ascii: "=")) ?? part.endIndex
                 let value = equals < part.endIndex ? part[(equals + 1)...] : []
-                query.append(HTTPField(name: text(part[..<equals], invalid: &invalid), value: text(value, invalid: &invalid)))
+                query.append(
+                    HTTPField(name: text(part[..<equals], invalid: &invalid), value: text(value, invalid: &invalid))
+                )
             }
         }
     }
@@ -176,11 +190,13 @@ func decodeRequest(_ bytes: ArraySlice<UInt8>) -> HTTPRequest {
 // MARK: - Invariants
 
 func fail(_ request: HTTPRequest, _ response: HTTPResponse, _ why: String) -> Never {
-    fatalError("""
+    fatalError(
+        """
         invariant violated: \(why)
         request: \(request.method) \(request.path) query=\(request.query) headers=\(request.headers) body=\(String(decoding: request.body, as: UTF8.self))
         response: \(response.status) \(response.headers) \(String(decoding: response.body, as: UTF8.self))
-        """)
+        """
+    )
 }
 
 func check(_ request: HTTPRequest, _ response: HTTPResponse) {
@@ -206,14 +222,19 @@ func check(_ request: HTTPRequest, _ response: HTTPResponse) {
     if !allowed.contains(request.method) {
         if refusals.contains(response.status) { return }
         if response.status != 405 || response.header("Allow") == nil {
-            fail(request, response, "method not routed for this path, but answered \(response.status) without 405 + Allow")
+            fail(
+                request,
+                response,
+                "method not routed for this path, but answered \(response.status) without 405 + Allow"
+            )
         }
     }
 }
 
 /// A gRPC-Web answer whose trailers carry a non-zero `grpc-status`.
 func isGRPCWebError(_ response: HTTPResponse) -> Bool {
-    guard response.status == 200, let type = response.header("Content-Type"), type.hasPrefix("application/grpc-web") else { return false }
+    guard response.status == 200, let type = response.header("Content-Type"), type.hasPrefix("application/grpc-web")
+    else { return false }
     var body = response.body
     if type.hasPrefix("application/grpc-web-text") {
         guard let decoded = Base64Text.decode(String(decoding: body, as: UTF8.self)) else { return false }
@@ -255,8 +276,10 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         let response = app.handle(request)
         if methods(for: request.path)?.contains(request.method) == true { reachedHandler = true }
         if verbose {
-            print("\(request.method) \(request.path) \(request.query.map { "\($0.name)=\($0.value)" }) -> "
-                + "\(response.dropsConnection ? "drop" : String(response.status)) \(String(decoding: response.body.prefix(160), as: UTF8.self))")
+            print(
+                "\(request.method) \(request.path) \(request.query.map { "\($0.name)=\($0.value)" }) -> "
+                    + "\(response.dropsConnection ? "drop" : String(response.status)) \(String(decoding: response.body.prefix(160), as: UTF8.self))"
+            )
         }
         check(request, response)
         if request.method == "POST", request.path.hasPrefix("/__admin/scenarios/"), response.status < 300 {

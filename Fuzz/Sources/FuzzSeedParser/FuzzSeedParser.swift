@@ -9,8 +9,8 @@
 // - The app built from the seed answers a GET for each of its challenges and sessions, and the
 //   store API listings, with a status in 100...599 (or a drop) and JSON that parses.
 
-import MicroHTTP
 import JSON
+import MicroHTTP
 import Platform
 import Seeds
 import SessionMock
@@ -70,7 +70,10 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         }
     }
     for entry in seed.zitadel.sessions {
-        checkJSON(ZitadelJSON.getSessionResponse(entry.session), "GetSessionResponse of unresolved '\(entry.session.id)'")
+        checkJSON(
+            ZitadelJSON.getSessionResponse(entry.session),
+            "GetSessionResponse of unresolved '\(entry.session.id)'"
+        )
         let resolved = entry.session.resolved(now: WallClock.nowMicros())
         checkJSON(ZitadelJSON.getSessionResponse(resolved), "GetSessionResponse of '\(entry.session.id)'")
     }
@@ -82,16 +85,24 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let projects = (seed.walletKit.projects ?? []) + seed.walletKit.sessionChallenges.compactMap(\.project) + ["p"]
     for entry in seed.walletKit.sessionChallenges.prefix(8) {
         for project in [entry.project ?? projects[0], projects[0]] {
-            get(app, "/users/session-challenge", query: [HTTPField(name: "code", value: entry.challenge.code)],
-                headers: [HTTPField(name: "X-WalletKit-Project-ID", value: project)])
+            get(
+                app,
+                "/users/session-challenge",
+                query: [HTTPField(name: "code", value: entry.challenge.code)],
+                headers: [HTTPField(name: "X-WalletKit-Project-ID", value: project)]
+            )
         }
     }
     let bearer = seed.zitadel.tokens.first.map { "Bearer \($0.token)" } ?? "Bearer none"
     for entry in seed.zitadel.sessions.prefix(8) {
         var query: [HTTPField] = []
         if let token = entry.sessionToken { query.append(HTTPField(name: "sessionToken", value: token)) }
-        get(app, "/v2/sessions/\(entry.session.id)", query: query,
-            headers: [HTTPField(name: "Authorization", value: bearer)])
+        get(
+            app,
+            "/v2/sessions/\(entry.session.id)",
+            query: query,
+            headers: [HTTPField(name: "Authorization", value: bearer)]
+        )
         get(app, "/__admin/zitadel/sessions/\(entry.session.id)")
     }
     get(app, "/__admin/walletkit/session-challenges")

@@ -1,5 +1,5 @@
-import MicroHTTP
 import JSON
+import MicroHTTP
 import Platform
 import Seeds
 import Store
@@ -31,8 +31,11 @@ struct AdminAPI: Sendable {
         }
         router.add("POST", "/__admin/scenarios/:name", errors: ControlErrorShape()) { request in self.install(request) }
         router.add("GET", "/__admin/openapi.yaml", errors: ControlErrorShape()) { _ in
-            HTTPResponse(status: 200, headers: [HTTPField(name: "Content-Type", value: "text/yaml; charset=utf-8")],
-                         body: Array(BundledOpenAPI.yaml.utf8))
+            HTTPResponse(
+                status: 200,
+                headers: [HTTPField(name: "Content-Type", value: "text/yaml; charset=utf-8")],
+                body: Array(BundledOpenAPI.yaml.utf8)
+            )
         }
     }
 
@@ -44,11 +47,14 @@ struct AdminAPI: Sendable {
             ("uptimeSeconds", .number(String(uptime))),
             ("activeScenario", .string(registry.activeName)),
             ("version", .string(buildInfo.version)),
-            ("build", .object([
-                ("commit", .string(buildInfo.commit)),
-                ("date", .string(buildInfo.date)),
-                ("swift", .string(buildInfo.swift)),
-            ])),
+            (
+                "build",
+                .object([
+                    ("commit", .string(buildInfo.commit)),
+                    ("date", .string(buildInfo.date)),
+                    ("swift", .string(buildInfo.swift)),
+                ])
+            ),
         ])
         return .json(200, body.serialized)
     }
@@ -83,18 +89,28 @@ struct AdminAPI: Sendable {
             return Self.error(400, "scenario names use letters, digits, '-', '_' and '.' only (no '@')")
         }
         do {
-            let seed = try SeedParser.parse(request.body, file: "POST /__admin/scenarios/\(name)", vocabulary: SessionMockApp.seedVocabulary)
+            let seed = try SeedParser.parse(
+                request.body,
+                file: "POST /__admin/scenarios/\(name)",
+                vocabulary: SessionMockApp.seedVocabulary
+            )
             let existed = registry.names.contains(name)
             registry.install(seed, as: name)
-            return .json(existed ? 200 : 201, JSONValue.object([("name", .string(name)), ("replaced", .bool(existed))]).serialized)
+            return .json(
+                existed ? 200 : 201,
+                JSONValue.object([("name", .string(name)), ("replaced", .bool(existed))]).serialized
+            )
         } catch {
             return Self.seedError(error)
         }
     }
 
     static func filter(_ request: HTTPRequest) -> RequestJournal.Filter {
-        RequestJournal.Filter(path: request.queryValue("path"), method: request.queryValue("method"),
-                              scenario: request.queryValue("scenario"))
+        RequestJournal.Filter(
+            path: request.queryValue("path"),
+            method: request.queryValue("method"),
+            scenario: request.queryValue("scenario")
+        )
     }
 
     static func error(_ status: Int, _ message: String, known: [String]? = nil) -> HTTPResponse {
@@ -108,7 +124,10 @@ struct AdminAPI: Sendable {
         let issues = error.issues.map {
             JSONValue.object([("path", .string($0.path)), ("reason", .string($0.reason))])
         }
-        return .json(400, JSONValue.object([("error", .string("invalid seed")), ("issues", .array(issues))]).serialized)
+        return .json(
+            400,
+            JSONValue.object([("error", .string("invalid seed")), ("issues", .array(issues))]).serialized
+        )
     }
 }
 
@@ -120,15 +139,22 @@ public struct BuildInfo: Sendable {
     public var swift: String
 
     public static let current = BuildInfo(
-        version: BuildMetadata.version, commit: BuildMetadata.commit, date: BuildMetadata.date,
-        swift: BuildMetadata.swift)
+        version: BuildMetadata.version,
+        commit: BuildMetadata.commit,
+        date: BuildMetadata.date,
+        swift: BuildMetadata.swift
+    )
 }
 
 extension Router {
     /// A control route on one scenario copy: `?scenario=NAME[@KEY]` (else the active one) picks
     /// it; an unknown name is 404 with the names that exist.
-    mutating func addScenarioRoute(_ method: String, _ pattern: String, registry: ScenarioRegistry,
-                                   _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse) {
+    mutating func addScenarioRoute(
+        _ method: String,
+        _ pattern: String,
+        registry: ScenarioRegistry,
+        _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse
+    ) {
         add(method, pattern, errors: ControlErrorShape()) { request in
             switch registry.scenario(request.queryValue("scenario")) {
             case .success(let state): return handler(request, state)

@@ -1,7 +1,7 @@
-import MicroHTTP
-import Synchronization
 import JSON
+import MicroHTTP
 import Seeds
+import Synchronization
 
 /// Every request to a mocked endpoint, newest last, in a bounded ring (oldest dropped first).
 public final class RequestJournal: Sendable {
@@ -70,7 +70,8 @@ public final class RequestJournal: Sendable {
     /// Oldest first.
     public func entries(_ filter: Filter = Filter()) -> [Entry] {
         ring.withLock { ring in
-            let ordered = ring.entries.count < capacity
+            let ordered =
+                ring.entries.count < capacity
                 ? ring.entries
                 : Array(ring.entries[ring.next...] + ring.entries[..<ring.next])
             return ordered.filter(filter.accepts)
@@ -85,7 +86,9 @@ public final class RequestJournal: Sendable {
     /// parallel worker's reset leaves the others' journal alone.
     public func clear(scenario selector: String) {
         ring.withLock { ring in
-            let kept = (ring.entries.count < capacity ? ring.entries : Array(ring.entries[ring.next...] + ring.entries[..<ring.next]))
+            let kept =
+                (ring.entries.count < capacity
+                ? ring.entries : Array(ring.entries[ring.next...] + ring.entries[..<ring.next]))
                 .filter { entry in
                     guard let name = entry.scenario else { return true }
                     return !(name == selector || (!selector.contains("@") && name.hasPrefix(selector + "@")))
@@ -121,7 +124,8 @@ public final class RequestJournal: Sendable {
     }
 
     private static func format3(_ micros: Int64) -> String {
-        let whole = micros / 1000, fraction = micros % 1000
+        let whole = micros / 1000
+        let fraction = micros % 1000
         let digits = String(fraction)
         return "\(whole).\(String(repeating: "0", count: 3 - digits.count))\(digits)"
     }

@@ -1,5 +1,5 @@
-import MicroHTTP
 import JSON
+import MicroHTTP
 import Platform
 import Seeds
 import Store
@@ -17,10 +17,13 @@ struct StoreAPI: Sendable {
         register(ZitadelSessionCollection(), on: &router)
         // The test's view of the user's phone and inbox: the codes and WebAuthN challenge a
         // session's CreateSession / SetSession issued and its checks have not used yet.
-        router.addScenarioRoute("GET", "/__admin/zitadel/sessions/:id/challenges", registry: registry) { request, state in
+        router.addScenarioRoute("GET", "/__admin/zitadel/sessions/:id/challenges", registry: registry) {
+            request,
+            state in
             let id = request.pathParameters["id"] ?? ""
             let found = state.withSessions { store in
-                store.record(id: id).map { _ in store.lifecycle.challenges[id] ?? ZitadelSessionStore.IssuedChallenges() }
+                store.record(id: id).map { _ in store.lifecycle.challenges[id] ?? ZitadelSessionStore.IssuedChallenges()
+                }
             }
             guard let issued = found else { return AdminAPI.error(404, "no session with id '\(id)'") }
             var members: [(key: String, value: JSONValue)] = [("sessionId", .string(id))]
@@ -36,7 +39,11 @@ struct StoreAPI: Sendable {
     private func register(_ collection: some StoreCollection, on router: inout Router) {
         let all = collection.path
         let one = all + "/:" + collection.identity
-        func add(_ method: String, _ pattern: String, _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse) {
+        func add(
+            _ method: String,
+            _ pattern: String,
+            _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse
+        ) {
             router.addScenarioRoute(method, pattern, registry: registry, handler)
         }
         @Sendable func notFound(_ key: String) -> HTTPResponse { AdminAPI.error(404, "no \(collection.noun) '\(key)'") }
@@ -45,8 +52,11 @@ struct StoreAPI: Sendable {
         add("PUT", all) { request, state in
             Self.withBody(request) { body in
                 let wrapped = Self.asList(body, key: collection.listKey)
-                guard case .object(let members) = wrapped, members.count == 1, let list = wrapped[collection.listKey] else {
-                    return AdminAPI.seedError(SeedError(file: "request body", reason: #"expected {"\#(collection.listKey)": [...]}"#))
+                guard case .object(let members) = wrapped, members.count == 1, let list = wrapped[collection.listKey]
+                else {
+                    return AdminAPI.seedError(
+                        SeedError(file: "request body", reason: #"expected {"\#(collection.listKey)": [...]}"#)
+                    )
                 }
                 do throws(SeedError) {
                     try collection.replace(with: list, in: state)
@@ -80,7 +90,12 @@ struct StoreAPI: Sendable {
             let key = request.pathParameters[collection.identity] ?? ""
             return Self.withBody(request) { patch in
                 let merge = { (entry: JSONValue) in
-                    Self.patched(entry: entry, wireKey: collection.wireKey, entryKeys: collection.entryKeys, with: patch)
+                    Self.patched(
+                        entry: entry,
+                        wireKey: collection.wireKey,
+                        entryKeys: collection.entryKeys,
+                        with: patch
+                    )
                 }
                 switch collection.patch(key, in: state, merge: merge) {
                 case .success(let stored?): return .json(200, stored.serialized)
@@ -98,7 +113,12 @@ struct StoreAPI: Sendable {
     }
 
     private static func list(_ collection: some StoreCollection, _ state: ScenarioState) -> HTTPResponse {
-        .json(200, JSONValue.object([("scenario", .string(state.name)), (collection.listKey, .array(collection.entries(in: state)))]).serialized)
+        .json(
+            200,
+            JSONValue.object([
+                ("scenario", .string(state.name)), (collection.listKey, .array(collection.entries(in: state))),
+            ]).serialized
+        )
     }
 
     private static func withBody(_ request: HTTPRequest, _ body: (JSONValue) -> HTTPResponse) -> HTTPResponse {
@@ -153,7 +173,11 @@ protocol StoreCollection: Sendable {
     func entries(in state: ScenarioState) -> [JSONValue]
     func entry(_ key: String, in state: ScenarioState) -> JSONValue?
     /// Stores `entry` (a seed entry) under `key`; true when it is new.
-    func put(_ entry: JSONValue, key: String, in state: ScenarioState) throws(SeedError) -> (created: Bool, stored: JSONValue)
+    func put(
+        _ entry: JSONValue,
+        key: String,
+        in state: ScenarioState
+    ) throws(SeedError) -> (created: Bool, stored: JSONValue)
     func replace(with list: JSONValue, in state: ScenarioState) throws(SeedError)
     /// Applies `merge` to the entry and stores the result if it validates, under one lock; nil
     /// when there is no such entry.
@@ -184,13 +208,23 @@ struct SessionChallengeCollection: StoreCollection {
     }
 
     func entry(_ key: String, in state: ScenarioState) -> JSONValue? {
-        state.withChallenges { $0.challenge(code: key) }.map { Self.entry(project: $0.project, challenge: $0.challenge) }
+        state.withChallenges { $0.challenge(code: key) }.map {
+            Self.entry(project: $0.project, challenge: $0.challenge)
+        }
     }
 
-    func put(_ entry: JSONValue, key: String, in state: ScenarioState) throws(SeedError) -> (created: Bool, stored: JSONValue) {
+    func put(
+        _ entry: JSONValue,
+        key: String,
+        in state: ScenarioState
+    ) throws(SeedError) -> (created: Bool, stored: JSONValue) {
         let parsed = try SeedParser.parseChallengeEntry(entry)
         guard parsed.challenge.code == key else {
-            throw SeedError(file: "request body", path: "$.challenge.code", reason: "'\(parsed.challenge.code)' differs from the code in the path '\(key)'")
+            throw SeedError(
+                file: "request body",
+                path: "$.challenge.code",
+                reason: "'\(parsed.challenge.code)' differs from the code in the path '\(key)'"
+            )
         }
         try Self.checkProject(parsed.project, of: state.withChallenges { $0.projects })
         let existed = state.withChallenges { store -> Bool in
@@ -206,20 +240,31 @@ struct SessionChallengeCollection: StoreCollection {
         let projects = state.withChallenges { $0.projects }
         var section: [(key: String, value: JSONValue)] = [("sessionChallenges", list)]
         if let projects { section.insert(("projects", .array(projects.sorted().map(JSONValue.string))), at: 0) }
-        let seed = try SeedParser.parse(.object([("walletkit", .object(section))]), file: "request body", vocabulary: SessionMockApp.seedVocabulary)
+        let seed = try SeedParser.parse(
+            .object([("walletkit", .object(section))]),
+            file: "request body",
+            vocabulary: SessionMockApp.seedVocabulary
+        )
         state.withChallenges { store in
             store.removeAll()
             for entry in seed.walletKit.sessionChallenges { store.put(entry) }
         }
     }
 
-    func patch(_ key: String, in state: ScenarioState, merge: (JSONValue) -> JSONValue) -> Result<JSONValue?, SeedError> {
+    func patch(_ key: String, in state: ScenarioState, merge: (JSONValue) -> JSONValue) -> Result<JSONValue?, SeedError>
+    {
         state.withChallenges { store in
             guard let current = store.challenge(code: key) else { return .success(nil) }
             do throws(SeedError) {
-                let patched = try SeedParser.parseChallengeEntry(merge(Self.entry(project: current.project, challenge: current.challenge)))
+                let patched = try SeedParser.parseChallengeEntry(
+                    merge(Self.entry(project: current.project, challenge: current.challenge))
+                )
                 guard patched.challenge.code == key else {
-                    throw SeedError(file: "request body", path: "$.code", reason: "the code of a challenge cannot be patched; PUT a new one and DELETE this one")
+                    throw SeedError(
+                        file: "request body",
+                        path: "$.code",
+                        reason: "the code of a challenge cannot be patched; PUT a new one and DELETE this one"
+                    )
                 }
                 try Self.checkProject(patched.project, of: store.projects)
                 _ = store.update(code: key, to: patched.challenge, project: patched.project)
@@ -236,7 +281,12 @@ struct SessionChallengeCollection: StoreCollection {
 
     private static func checkProject(_ project: String?, of projects: Set<String>?) throws(SeedError) {
         guard let projects, let project, !projects.contains(project) else { return }
-        throw SeedError(file: "request body", path: "$.project", reason: "project '\(project)' is not in the scenario's walletkit.projects (\(projects.sorted().joined(separator: ", ")))")
+        throw SeedError(
+            file: "request body",
+            path: "$.project",
+            reason:
+                "project '\(project)' is not in the scenario's walletkit.projects (\(projects.sorted().joined(separator: ", ")))"
+        )
     }
 }
 
@@ -260,12 +310,22 @@ struct ZitadelSessionCollection: StoreCollection {
 
     func entries(in state: ScenarioState) -> [JSONValue] { state.withSessions { $0.all }.map(Self.entry) }
 
-    func entry(_ key: String, in state: ScenarioState) -> JSONValue? { state.withSessions { $0.record(id: key) }.map(Self.entry) }
+    func entry(_ key: String, in state: ScenarioState) -> JSONValue? {
+        state.withSessions { $0.record(id: key) }.map(Self.entry)
+    }
 
-    func put(_ entry: JSONValue, key: String, in state: ScenarioState) throws(SeedError) -> (created: Bool, stored: JSONValue) {
+    func put(
+        _ entry: JSONValue,
+        key: String,
+        in state: ScenarioState
+    ) throws(SeedError) -> (created: Bool, stored: JSONValue) {
         let parsed = try SeedParser.parseSessionEntry(entry)
         guard parsed.session.id == key else {
-            throw SeedError(file: "request body", path: "$.session.id", reason: "'\(parsed.session.id)' differs from the id in the path '\(key)'")
+            throw SeedError(
+                file: "request body",
+                path: "$.session.id",
+                reason: "'\(parsed.session.id)' differs from the id in the path '\(key)'"
+            )
         }
         let (existed, record) = state.withSessions { store -> (Bool, ZitadelSessionStore.Record?) in
             let existed = store.record(id: key) != nil
@@ -276,7 +336,11 @@ struct ZitadelSessionCollection: StoreCollection {
     }
 
     func replace(with list: JSONValue, in state: ScenarioState) throws(SeedError) {
-        let seed = try SeedParser.parse(.object([("zitadel", .object([("sessions", list)]))]), file: "request body", vocabulary: SessionMockApp.seedVocabulary)
+        let seed = try SeedParser.parse(
+            .object([("zitadel", .object([("sessions", list)]))]),
+            file: "request body",
+            vocabulary: SessionMockApp.seedVocabulary
+        )
         let now = WallClock.nowMicros()
         state.withSessions { store in
             store.removeAll()
@@ -286,7 +350,8 @@ struct ZitadelSessionCollection: StoreCollection {
 
     /// Adding a factor moves `changeDate` to now and `sequence` on by one, as ZITADEL does when a
     /// check succeeds.
-    func patch(_ key: String, in state: ScenarioState, merge: (JSONValue) -> JSONValue) -> Result<JSONValue?, SeedError> {
+    func patch(_ key: String, in state: ScenarioState, merge: (JSONValue) -> JSONValue) -> Result<JSONValue?, SeedError>
+    {
         state.withSessions { store in
             guard let current = store.record(id: key) else { return .success(nil) }
             do throws(SeedError) {

@@ -1,5 +1,5 @@
-import MicroHTTP
 import JSON
+import MicroHTTP
 import Platform
 import Seeds
 import Store
@@ -19,18 +19,26 @@ struct WalletKitControlAPI: Sendable {
                 .reversed()
                 .filter { email == nil || $0.email.lowercased() == email }
                 .map { message -> JSONValue in
-                    .object([("email", .string(message.email)), ("userId", .string(message.userId)),
-                             ("code", .string(message.code)), ("sentAt", .string(RFC3339.formatMillis(micros: message.sentAtMicros)))])
+                    .object([
+                        ("email", .string(message.email)), ("userId", .string(message.userId)),
+                        ("code", .string(message.code)),
+                        ("sentAt", .string(RFC3339.formatMillis(micros: message.sentAtMicros))),
+                    ])
                 }
             return .json(200, JSONValue.object([("messages", .array(messages))]).serialized)
         }
         add("GET", "/__admin/walletkit/sessions", on: &router) { _, state in
             let sessions = state.withWalletKit { _, logins in logins.allSessions }.map(Self.entry)
-            return .json(200, JSONValue.object([("scenario", .string(state.name)), ("sessions", .array(sessions))]).serialized)
+            return .json(
+                200,
+                JSONValue.object([("scenario", .string(state.name)), ("sessions", .array(sessions))]).serialized
+            )
         }
         add("GET", "/__admin/walletkit/sessions/:id", on: &router) { request, state in
             let id = request.pathParameters["id"] ?? ""
-            guard let session = state.withWalletKit({ _, logins in logins.session(id: id) }) else { return Self.noSession(id) }
+            guard let session = state.withWalletKit({ _, logins in logins.session(id: id) }) else {
+                return Self.noSession(id)
+            }
             return .json(200, Self.entry(session).serialized)
         }
         add("DELETE", "/__admin/walletkit/sessions/:id", on: &router) { request, state in
@@ -40,8 +48,12 @@ struct WalletKitControlAPI: Sendable {
         }
     }
 
-    private func add(_ method: String, _ pattern: String, on router: inout Router,
-                     _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse) {
+    private func add(
+        _ method: String,
+        _ pattern: String,
+        on router: inout Router,
+        _ handler: @escaping @Sendable (HTTPRequest, ScenarioState) -> HTTPResponse
+    ) {
         router.addScenarioRoute(method, pattern, registry: registry, handler)
     }
 
@@ -58,7 +70,9 @@ struct WalletKitControlAPI: Sendable {
                 return AdminAPI.error(400, #"the body must be empty or {"userId": "…"}"#)
             }
             for (key, value) in members {
-                guard key == "userId" else { return AdminAPI.error(400, "unknown field '\(key)': the body takes only 'userId'") }
+                guard key == "userId" else {
+                    return AdminAPI.error(400, "unknown field '\(key)': the body takes only 'userId'")
+                }
                 switch value {
                 case .string(let id) where !id.isEmpty: userId = id
                 case .null: break
@@ -67,17 +81,23 @@ struct WalletKitControlAPI: Sendable {
             }
         }
         let elapsed = state.elapsedMicros
-        let result = state.withWalletKit { challenges, logins -> (approval: SessionChallengeStore.Approval, loginUser: String?) in
+        let result = state.withWalletKit {
+            challenges,
+            logins -> (approval: SessionChallengeStore.Approval, loginUser: String?) in
             let approval = challenges.approve(code: code, userId: userId, elapsedMicros: elapsed)
             guard case .completed(let project, _, let named) = approval else { return (approval, nil) }
-            return (approval, logins.loginUserId(named: named, owner: project, accepted: challenges.projects, code: code))
+            return (
+                approval, logins.loginUserId(named: named, owner: project, accepted: challenges.projects, code: code)
+            )
         }
         switch result.approval {
         case .notFound: return AdminAPI.error(404, "no session challenge with code '\(code)'")
-        case .expired: return AdminAPI.error(409, "session challenge '\(code)' has expired: it can no longer be approved")
+        case .expired:
+            return AdminAPI.error(409, "session challenge '\(code)' has expired: it can no longer be approved")
         case .alreadyUsed: return AdminAPI.error(409, "session challenge '\(code)' has already logged a user in")
         case .completed(let project, let challenge, _):
-            guard case .object(var members) = SessionChallengeCollection.entry(project: project, challenge: challenge) else {
+            guard case .object(var members) = SessionChallengeCollection.entry(project: project, challenge: challenge)
+            else {
                 return AdminAPI.error(500, "unencodable challenge")
             }
             if let user = result.loginUser { members.append(("userId", .string(user))) }
@@ -87,7 +107,10 @@ struct WalletKitControlAPI: Sendable {
 
     /// A session as the store API lists it: WalletKit's `Session` and whether logout ended it.
     static func entry(_ session: WalletKitLoginStore.Session) -> JSONValue {
-        .object([("session", (try? JSONParser.parse(WalletKitLoginAPI.json(session))) ?? .null), ("loggedOut", .bool(session.loggedOut))])
+        .object([
+            ("session", (try? JSONParser.parse(WalletKitLoginAPI.json(session))) ?? .null),
+            ("loggedOut", .bool(session.loggedOut)),
+        ])
     }
 
     private static func noSession(_ id: String) -> HTTPResponse {

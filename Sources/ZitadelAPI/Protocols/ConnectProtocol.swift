@@ -1,8 +1,8 @@
+import JSON
 import MicroHTTP
+import MockPipeline
 import Seeds
 import SwiftProtobuf
-import JSON
-import MockPipeline
 
 /// Connect unary over HTTP/1.1 (connectrpc.com/docs/protocol): the request message is the whole
 /// body, `application/json` (proto3 JSON) or `application/proto` (binary); a success answers 200 with
@@ -30,22 +30,31 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
         if let text = request.header("Connect-Timeout-Ms") {
             let digits = text.trimmingSpaces
             guard (1...10).contains(digits.utf8.count), digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-                  let milliseconds = Int64(digits)
+                let milliseconds = Int64(digits)
             else {
                 throw .invalidArgument("Connect-Timeout-Ms must be 1 to 10 digits of milliseconds: got \"\(text)\"")
             }
             timeoutMicros = milliseconds * 1000
         }
         let body = try ZitadelRPC.decompress(
-            request.body, encoding: request.header("Content-Encoding"), maxBytes: ZitadelRPC.maxMessageBytes)
-        return ZitadelRPC.Call(payload: body, json: codec == .json, place: "the request body", timeoutMicros: timeoutMicros)
+            request.body,
+            encoding: request.header("Content-Encoding"),
+            maxBytes: ZitadelRPC.maxMessageBytes
+        )
+        return ZitadelRPC.Call(
+            payload: body,
+            json: codec == .json,
+            place: "the request body",
+            timeoutMicros: timeoutMicros
+        )
     }
 
     func success(_ message: [UInt8]) -> HTTPResponse {
         HTTPResponse(
             status: 200,
             headers: [HTTPField(name: "Content-Type", value: codec.contentType)] + ZitadelSessionAPI.successHeaders,
-            body: message)
+            body: message
+        )
     }
 
     func failure(_ error: ZitadelError) -> HTTPResponse {
@@ -129,7 +138,10 @@ struct ConnectErrorShape: MockErrorShape {
     var api: MockedAPI { .zitadel }
 
     func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
-        var response = ConnectProtocol.errorResponse(ZitadelError.refusal(refusal, rpc: true, path: request.path), httpStatus: refusal.status)
+        var response = ConnectProtocol.errorResponse(
+            ZitadelError.refusal(refusal, rpc: true, path: request.path),
+            httpStatus: refusal.status
+        )
         // Accept-Encoding belongs to unimplemented answers of a known procedure, not to refusals.
         response.headers.removeAll { $0.name == "Accept-Encoding" }
         return response

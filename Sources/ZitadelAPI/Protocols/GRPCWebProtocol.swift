@@ -1,8 +1,8 @@
+import JSON
 import MicroHTTP
+import MockPipeline
 import Seeds
 import SwiftProtobuf
-import JSON
-import MockPipeline
 
 /// gRPC-Web over HTTP/1.1 (grpc/grpc PROTOCOL-WEB.md): the body is length-prefixed frames — a flag
 /// byte (0x00 data, 0x01 compressed data, 0x80 trailers), a 4-byte big-endian length, the bytes.
@@ -28,7 +28,9 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
         var timeoutMicros: Int64?
         if let text = request.header("grpc-timeout") {
             guard let micros = Self.parseTimeout(text.trimmingSpaces) else {
-                throw .invalidArgument("grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n): got \"\(text)\"")
+                throw .invalidArgument(
+                    "grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n): got \"\(text)\""
+                )
             }
             timeoutMicros = micros
         }
@@ -40,15 +42,21 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
             body = decoded
         }
         guard body.count >= 5 else {
-            throw .invalidArgument("the request body is not one gRPC-Web frame: \(body.count) bytes, a frame needs at least 5")
+            throw .invalidArgument(
+                "the request body is not one gRPC-Web frame: \(body.count) bytes, a frame needs at least 5"
+            )
         }
         let flags = body[0]
         let length = Int(body[1]) << 24 | Int(body[2]) << 16 | Int(body[3]) << 8 | Int(body[4])
         guard flags & 0x80 == 0, flags & 0x7E == 0 else {
-            throw .invalidArgument("the request frame has flags 0x\(String(flags, radix: 16)); a request is one data frame (0x00, or 0x01 compressed)")
+            throw .invalidArgument(
+                "the request frame has flags 0x\(String(flags, radix: 16)); a request is one data frame (0x00, or 0x01 compressed)"
+            )
         }
         guard length == body.count - 5 else {
-            throw .invalidArgument("the request frame says \(length) bytes but \(body.count - 5) follow; a unary request is exactly one frame")
+            throw .invalidArgument(
+                "the request frame says \(length) bytes but \(body.count - 5) follow; a unary request is exactly one frame"
+            )
         }
         var payload = Array(body[5...])
         if flags & 0x01 != 0 {
@@ -88,7 +96,8 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
         return HTTPResponse(
             status: 200,
             headers: [HTTPField(name: "Content-Type", value: framing.contentType)] + extraHeaders,
-            body: body)
+            body: body
+        )
     }
 
     /// One frame: flag byte, big-endian length, bytes.
@@ -125,7 +134,8 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
         let bytes = Array(text.utf8)
         guard (2...9).contains(bytes.count) else { return nil }
         let digits = bytes.dropLast()
-        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int64(String(decoding: digits, as: UTF8.self)) else { return nil }
+        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int64(String(decoding: digits, as: UTF8.self))
+        else { return nil }
         switch bytes.last {
         case UInt8(ascii: "H"): return value * 3_600_000_000
         case UInt8(ascii: "M"): return value * 60_000_000

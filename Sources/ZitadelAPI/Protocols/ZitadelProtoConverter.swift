@@ -1,17 +1,21 @@
+import Platform
+import Seeds
+import Store
+import SwiftProtobuf
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials  // Data, as SwiftProtobuf's bytes fields want it
 #else
 import Foundation
 #endif
-import SwiftProtobuf
-import Platform
-import Seeds
-import Store
 
 /// The store's `ZitadelSession` as the generated `zitadel.session.v2` messages, field for field the
 /// same session that `ZitadelJSON` writes: unset stays unset, timestamps keep every fraction digit.
 enum ZitadelProtoConverter {
-    static func getSessionResponse(_ session: ZitadelSession, now: Int64 = WallClock.nowMicros()) -> Zitadel_Session_V2_GetSessionResponse {
+    static func getSessionResponse(
+        _ session: ZitadelSession,
+        now: Int64 = WallClock.nowMicros()
+    ) -> Zitadel_Session_V2_GetSessionResponse {
         var response = Zitadel_Session_V2_GetSessionResponse()
         response.session = self.session(session, now: now)
         return response

@@ -80,7 +80,10 @@ enum ZitadelRPC {
     /// Serves one declared RPC on its RPC path: decode, the same pipeline as REST (`X-Mock-*`
     /// headers, seed fault rules), the handler, and the client's deadline.
     static func serve<Request: SwiftProtobuf.Message, Reply: ZitadelReply>(
-        _ request: HTTPRequest, pipeline: MockRequestPipeline, rpc: String, fields: ZitadelRequestFields<Request>,
+        _ request: HTTPRequest,
+        pipeline: MockRequestPipeline,
+        rpc: String,
+        fields: ZitadelRequestFields<Request>,
         handle: (Request, ZitadelCall) throws(ZitadelError) -> Reply
     ) -> (HTTPResponse, scenario: String?) {
         let wire: any WireProtocol
@@ -89,7 +92,8 @@ enum ZitadelRPC {
         case .grpcWeb(let framing): wire = GRPCWebProtocol(framing: framing)
         case .nativeGRPC:
             return (unsupportedMediaType(nativeGRPC: true, contentType: request.header("Content-Type")), nil)
-        case .unsupported(let contentType): return (unsupportedMediaType(nativeGRPC: false, contentType: contentType), nil)
+        case .unsupported(let contentType):
+            return (unsupportedMediaType(nativeGRPC: false, contentType: contentType), nil)
         }
 
         let decoded: Result<(call: Call, message: Request), ZitadelError>
@@ -100,7 +104,8 @@ enum ZitadelRPC {
             decoded = .failure(error)
         }
         var (response, scenario) = pipeline.run(
-            request, shape: wire.shape,
+            request,
+            shape: wire.shape,
             subject: {
                 var subject = (try? decoded.get()).map { fields.subject($0.message) } ?? FaultSubject()
                 subject.rpc = rpc
@@ -118,7 +123,8 @@ enum ZitadelRPC {
                 } catch {
                     return wire.failure(error)
                 }
-            })
+            }
+        )
         // The client gives up at its deadline: an answer (or drop) due later becomes
         // deadline_exceeded, sent when the deadline passes.
         if case .success(let found) = decoded, let timeout = found.call.timeoutMicros,
@@ -164,10 +170,12 @@ enum ZitadelRPC {
             ("contentTypes", .array(supportedContentTypes.map { .string($0) })),
         ])
         return .json(
-            415, body.serialized,
+            415,
+            body.serialized,
             headers: [
                 HTTPField(name: "Accept-Post", value: supportedContentTypes.joined(separator: ", "))
-            ])
+            ]
+        )
     }
 
     /// `type/subtype` of a Content-Type, lowercased, parameters (`; charset=utf-8`) dropped.
