@@ -14,15 +14,38 @@ public struct ZitadelError: Error, Sendable, Equatable {
     public var text: String
     /// ZITADEL's error ID (e.g. `QUERY-SFeaa`), nil for errors that have none.
     public var id: String?
+    /// A wrong password's count of the user's consecutive wrong passwords, this one included: its
+    /// detail is then a `zitadel.v1.CredentialsCheckError`, else a `zitadel.v1.ErrorDetail`.
+    public var failedAttempts: Int?
 
-    public init(httpStatus: Int, grpcCode: Int, text: String, id: String?) {
+    public init(httpStatus: Int, grpcCode: Int, text: String, id: String?, failedAttempts: Int? = nil) {
         self.httpStatus = httpStatus
         self.grpcCode = grpcCode
         self.text = text
         self.id = id
+        self.failedAttempts = failedAttempts
     }
 
     public var message: String { id.map { "\(text) (\($0))" } ?? text }
+
+    /// The detail's message type: `zitadel.v1.ErrorDetail` or `zitadel.v1.CredentialsCheckError`.
+    var detailTypeName: String {
+        failedAttempts == nil
+            ? Zitadel_V1_ErrorDetail.protoMessageName : Zitadel_V1_CredentialsCheckError.protoMessageName
+    }
+
+    /// The detail's fields as proto3 JSON members (`"id":…,"message":…[,"failedAttempts":N]`),
+    /// as REST's `details` and Connect's `debug` carry them.
+    func writeDetailMembers(_ w: inout JSONWriter, id: String) {
+        w.key("id")
+        w.string(id)
+        w.raw(UInt8(ascii: ","))
+        w.key("message")
+        w.string(text)
+        if let failedAttempts {
+            w.raw(",\"failedAttempts\":\(failedAttempts)")
+        }
+    }
 
     public var json: [UInt8] {
         var w = JSONWriter(capacity: 160)
@@ -30,12 +53,10 @@ public struct ZitadelError: Error, Sendable, Equatable {
         w.key("message")
         w.string(message)
         if let id {
-            w.raw(",\"details\":[{\"@type\":\"type.googleapis.com/zitadel.v1.ErrorDetail\",")
-            w.key("id")
-            w.string(id)
+            w.raw(",\"details\":[{\"@type\":")
+            w.string("type.googleapis.com/" + detailTypeName)
             w.raw(UInt8(ascii: ","))
-            w.key("message")
-            w.string(text)
+            writeDetailMembers(&w, id: id)
             w.raw("}]")
         }
         w.raw(UInt8(ascii: "}"))
@@ -118,12 +139,16 @@ public struct ZitadelError: Error, Sendable, Equatable {
     public static func userMissing(_ id: String) -> ZitadelError {
         ZitadelError(httpStatus: 400, grpcCode: 9, text: "User ID missing", id: id)
     }
-    public static let passwordInvalid = ZitadelError(
-        httpStatus: 400,
-        grpcCode: 3,
-        text: "Password is invalid",
-        id: "COMMAND-3M0fs"
-    )
+    /// A wrong password; `failedAttempts` counts the user's consecutive wrong passwords, this one included.
+    public static func passwordInvalid(failedAttempts: Int) -> ZitadelError {
+        ZitadelError(
+            httpStatus: 400,
+            grpcCode: 3,
+            text: "Password is invalid",
+            id: "COMMAND-3M0fs",
+            failedAttempts: failedAttempts
+        )
+    }
     public static let userLocked = ZitadelError(
         httpStatus: 400,
         grpcCode: 9,

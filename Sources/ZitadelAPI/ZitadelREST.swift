@@ -56,8 +56,15 @@ enum ZitadelREST {
         )
     }
 
+    /// ZITADEL's gateway unmarshals with `DiscardUnknown`: a newer client's extra field is ignored.
+    static let decodingOptions: JSONDecodingOptions = {
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = true
+        return options
+    }()
+
     /// The request message of a REST call. A body that is not the message's proto3 JSON, or has
-    /// unknown fields or wrong types, is 400 code 3.
+    /// wrong types, is 400 code 3; unknown fields are ignored.
     static func message<Request: SwiftProtobuf.Message>(
         _ type: Request.Type,
         of request: HTTPRequest,
@@ -67,7 +74,7 @@ enum ZitadelREST {
         var message = Request()
         if rest.body != nil, !request.body.isEmpty {
             do {
-                message = try Request(jsonUTF8Bytes: request.body)
+                message = try Request(jsonUTF8Bytes: request.body, options: Self.decodingOptions)
             } catch {
                 let name = Request.protoMessageName.split(separator: ".").last ?? ""
                 throw .invalidArgument("invalid \(name): \(error)")

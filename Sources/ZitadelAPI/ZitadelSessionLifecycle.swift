@@ -324,7 +324,7 @@ enum ZitadelSessionLifecycle {
                 let failures = (lifecycle.passwordFailures[user.userId] ?? 0) + 1
                 lifecycle.passwordFailures[user.userId] = failures
                 if let limit = user.lockoutAfter, failures >= limit { lifecycle.lockedUserIds.insert(user.userId) }
-                return .passwordInvalid
+                return .passwordInvalid(failedAttempts: failures)
             }
             lifecycle.passwordFailures[user.userId] = nil
             session.factors[.password] = ZitadelSession.VerifiedFactor(verifiedAt: verifiedNow)

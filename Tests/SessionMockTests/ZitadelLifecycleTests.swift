@@ -199,14 +199,36 @@ import Testing
         #expect(token.status == 200, "a failed request issues no new token")
     }
 
+    /// ZITADEL's REST gateway unmarshals with DiscardUnknown, as Connect does: a newer client's
+    /// extra field never fails.
+    @Test(arguments: TestingSetup.allCases)
+    func restIgnoresUnknownFields(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let body = #"{"colour":"red","checks":{"user":{"loginName":"mickey@example.com","nickname":"m"}}}"#
+        let created = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: body)
+        #expect(created.status == 201, "\(created.text)")
+        let id = try #require(created.json()["sessionId"])
+        guard case .string(let sessionId) = id else {
+            Issue.record("no sessionId: \(created.text)")
+            return
+        }
+        let read = try await mock.get("/v2/sessions/\(sessionId)", headers: Self.admin)
+        #expect(try read.json()["session"]?["factors"]?["user"]?["loginName"] == .string("mickey@example.com"))
+    }
+
     @Test(arguments: TestingSetup.allCases)
     func wrongPasswordsLockAfterLockoutAfterAndSeededLocksHold(setup: TestingSetup) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
         let wrong = #"{"checks":{"user":{"loginName":"mickey@example.com"},"password":{"password":"wrong"}}}"#
-        for _ in 0..<3 {
+        for attempt in 1...3 {
             let result = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: wrong)
-            #expect(result.text == Self.error(3, "Password is invalid", "COMMAND-3M0fs"))
+            #expect(result.status == 400)
+            #expect(
+                result.text
+                    == #"{"code":3,"message":"Password is invalid (COMMAND-3M0fs)","details":[{"@type":"type.googleapis.com/zitadel.v1.CredentialsCheckError","id":"COMMAND-3M0fs","message":"Password is invalid","failedAttempts":\#(attempt)}]}"#
+            )
         }
         let right = #"{"checks":{"user":{"loginName":"mickey@example.com"},"password":{"password":"Ch33se!"}}}"#
         let locked = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: right)
@@ -423,7 +445,7 @@ import Testing
                 "\(body): \(result.text)"
             )
         }
-        for body in ["{not json", #"{"colour":"red"}"#, #"{"checks":{"user":{"userId":5}}}"#, #"[]"#] {
+        for body in ["{not json", #"{"checks":{"user":{"userId":5}}}"#, #"[]"#] {
             let result = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: body)
             #expect(result.status == 400 && (try? result.json()["code"]) == .number("3"), "\(body): \(result.text)")
         }
@@ -611,7 +633,9 @@ extension ZitadelLifecycleTests {
         }
         #expect(
             error.code == 3 && error.message == "Password is invalid (COMMAND-3M0fs)"
-                && error.detail?.id == "COMMAND-3M0fs"
+                && error.detail?.id == "COMMAND-3M0fs" && error.detail?.message == "Password is invalid"
+                && error.failedAttempts == 1,
+            "a wrong password's detail is a CredentialsCheckError counting the attempts: \(error)"
         )
 
         let set = try await Self.call(

@@ -646,7 +646,10 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
 struct RPCError: Error, Equatable {
     var code: Int
     var message: String
+    /// The detail's id and message, whichever of ZITADEL's detail types carried them.
     var detail: Zitadel_V1_ErrorDetail?
+    /// Set when the detail is a `zitadel.v1.CredentialsCheckError`.
+    var failedAttempts: Int?
 }
 
 struct RPCProtocolFailure: Error, CustomStringConvertible {
@@ -684,21 +687,32 @@ struct RPCAnswer {
             }
             let code = (0...16).first { ConnectProtocol.codeName($0) == name } ?? -1
             var detail: Zitadel_V1_ErrorDetail?
+            var failedAttempts: Int?
             if case .array(let details)? = json["details"] {
                 guard details.count == 1, case .string(let type)? = details[0]["type"],
                     case .string(let value)? = details[0]["value"]
                 else {
                     throw RPCProtocolFailure(description: "bad details: \(http.text)")
                 }
-                #expect(type == "zitadel.v1.ErrorDetail")
+                #expect(type == "zitadel.v1.ErrorDetail" || type == "zitadel.v1.CredentialsCheckError")
                 #expect(!value.hasSuffix("="), "Connect sends base64 without padding")
                 let padded = value + String(repeating: "=", count: (4 - value.count % 4) % 4)
-                let decoded = try Zitadel_V1_ErrorDetail(serializedBytes: try #require(Data(base64Encoded: padded)))
+                let bytes = try #require(Data(base64Encoded: padded))
+                var decoded = Zitadel_V1_ErrorDetail()
+                if type == "zitadel.v1.CredentialsCheckError" {
+                    let credentials = try Zitadel_V1_CredentialsCheckError(serializedBytes: bytes)
+                    (decoded.id, decoded.message) = (credentials.id, credentials.message)
+                    failedAttempts = Int(credentials.failedAttempts)
+                    #expect(details[0]["debug"]?["failedAttempts"] == .number(String(credentials.failedAttempts)))
+                } else {
+                    decoded = try Zitadel_V1_ErrorDetail(serializedBytes: bytes)
+                    #expect(details[0]["debug"]?["failedAttempts"] == nil)
+                }
                 #expect(details[0]["debug"]?["id"] == .string(decoded.id))
                 #expect(details[0]["debug"]?["message"] == .string(decoded.message))
                 detail = decoded
             }
-            return RPCError(code: code, message: message, detail: detail)
+            return RPCError(code: code, message: message, detail: detail, failedAttempts: failedAttempts)
         case .grpcWeb, .grpcWebText:
             let frames = try grpcFrames()
             #expect(frames.data == nil, "an error has no data frame")
@@ -708,6 +722,7 @@ struct RPCAnswer {
             }
             let message = trailers["grpc-message"]?.removingPercentEncoding ?? ""
             var detail: Zitadel_V1_ErrorDetail?
+            var failedAttempts: Int?
             if let bin = trailers["grpc-status-details-bin"] {
                 let padded = bin + String(repeating: "=", count: (4 - bin.count % 4) % 4)
                 let rpcStatus = try Google_Rpc_Status(serializedBytes: try #require(Data(base64Encoded: padded)))
@@ -715,10 +730,19 @@ struct RPCAnswer {
                 #expect(rpcStatus.message == message)
                 #expect(rpcStatus.details.count == 1)
                 let any = try #require(rpcStatus.details.first)
-                #expect(any.typeURL == "type.googleapis.com/zitadel.v1.ErrorDetail")
-                detail = try Zitadel_V1_ErrorDetail(unpackingAny: any)
+                if any.typeURL == "type.googleapis.com/zitadel.v1.CredentialsCheckError" {
+                    let credentials = try Zitadel_V1_CredentialsCheckError(unpackingAny: any)
+                    detail = .with {
+                        $0.id = credentials.id
+                        $0.message = credentials.message
+                    }
+                    failedAttempts = Int(credentials.failedAttempts)
+                } else {
+                    #expect(any.typeURL == "type.googleapis.com/zitadel.v1.ErrorDetail")
+                    detail = try Zitadel_V1_ErrorDetail(unpackingAny: any)
+                }
             }
-            return RPCError(code: status, message: message, detail: detail)
+            return RPCError(code: status, message: message, detail: detail, failedAttempts: failedAttempts)
         }
     }
 

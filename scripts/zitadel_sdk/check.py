@@ -1,6 +1,7 @@
 """ZITADEL's official Python SDK (zitadel-client, pinned) drives a whole login against session-mock,
 unchanged but for its host: create with a user check, set the password, get, list, delete, and the
 deleted session's 404. Exits non-zero on the first failed check."""
+import json
 import sys
 
 from zitadel_client import Zitadel
@@ -39,6 +40,11 @@ try:
 except ApiError as error:
     check("SetSession: a wrong password is refused with 400", error.code == 400)
     check("SetSession: ...and ZITADEL's error ID", "COMMAND-3M0fs" in str(error.response_body))
+    # Connect JSON: the CredentialsCheckError detail, readable under `debug`, counts the attempts.
+    body = error.response_body if isinstance(error.response_body, (dict, list)) else json.loads(error.response_body)
+    debug = body["details"][0]["debug"]
+    check("SetSession: ...a CredentialsCheckError counting 1 failed attempt",
+          body["details"][0]["type"] == "zitadel.v1.CredentialsCheckError" and debug.get("failedAttempts") == 1)
 
 updated = login.sessions.set_session(SessionServiceSetSessionRequest(
     session_id=created.session_id, checks=SessionServiceChecks(password=SessionServiceCheckPassword(password="V3ryS3cure!"))))

@@ -8,7 +8,8 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// The detail ZITADEL attaches to its errors: the error ID (e.g. QUERY-SFeaa) and the text without it.
+/// The details ZITADEL attaches to its errors (its proto/zitadel/message.proto): the error ID (e.g.
+/// QUERY-SFeaa) and the text without it; a wrong password's also counts the failed attempts.
 
 import SwiftProtobuf
 
@@ -30,6 +31,24 @@ nonisolated struct Zitadel_V1_ErrorDetail: Sendable {
   var id: String = String()
 
   var message: String = String()
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+}
+
+nonisolated struct Zitadel_V1_CredentialsCheckError: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var id: String = String()
+
+  var message: String = String()
+
+  var failedAttempts: Int32 = 0
+
+  var remainingLockDuration: Int32 = 0
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -70,6 +89,51 @@ nonisolated extension Zitadel_V1_ErrorDetail: SwiftProtobuf.Message, SwiftProtob
   static func ==(lhs: Zitadel_V1_ErrorDetail, rhs: Zitadel_V1_ErrorDetail) -> Bool {
     if lhs.id != rhs.id {return false}
     if lhs.message != rhs.message {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_V1_CredentialsCheckError: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".CredentialsCheckError"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}message\0\u{3}failed_attempts\0\u{3}remaining_lock_duration\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.failedAttempts) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.remainingLockDuration) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 2)
+    }
+    if self.failedAttempts != 0 {
+      try visitor.visitSingularInt32Field(value: self.failedAttempts, fieldNumber: 3)
+    }
+    if self.remainingLockDuration != 0 {
+      try visitor.visitSingularInt32Field(value: self.remainingLockDuration, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_V1_CredentialsCheckError, rhs: Zitadel_V1_CredentialsCheckError) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.failedAttempts != rhs.failedAttempts {return false}
+    if lhs.remainingLockDuration != rhs.remainingLockDuration {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -61,8 +61,9 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
         Self.errorResponse(error)
     }
 
-    /// The Connect error of a ZITADEL error: same message and ID as the REST body, the detail as
-    /// `zitadel.v1.ErrorDetail` in base64 without padding, and readable under `debug`.
+    /// The Connect error of a ZITADEL error: same message and ID as the REST body, the detail
+    /// (`zitadel.v1.ErrorDetail` or `CredentialsCheckError`) in base64 without padding, and
+    /// readable under `debug` as proto3 JSON.
     /// `httpStatus` replaces the code's own for refusals, whose HTTP status says more (404, 413, …).
     static func errorResponse(_ error: ZitadelError, httpStatus status: Int? = nil) -> HTTPResponse {
         var w = JSONWriter(capacity: 256)
@@ -71,17 +72,13 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
         w.raw(UInt8(ascii: ","))
         w.key("message")
         w.string(error.message)
-        if let detail = ZitadelProtoConverter.errorDetail(error), let bytes: [UInt8] = try? detail.serializedBytes() {
+        if let id = error.id, let bytes = ZitadelProtoConverter.errorDetail(error) {
             w.raw(",\"details\":[{\"type\":")
-            w.string(Zitadel_V1_ErrorDetail.protoMessageName)
+            w.string(error.detailTypeName)
             w.raw(",\"value\":")
             w.string(Base64Text.encodeUnpadded(bytes))
             w.raw(",\"debug\":{")
-            w.key("id")
-            w.string(detail.id)
-            w.raw(UInt8(ascii: ","))
-            w.key("message")
-            w.string(detail.message)
+            error.writeDetailMembers(&w, id: id)
             w.raw("}}]")
         }
         w.raw(UInt8(ascii: "}"))

@@ -83,20 +83,28 @@ enum ZitadelProtoConverter {
         return Google_Protobuf_Timestamp(seconds: parsed.seconds, nanos: parsed.nanos)
     }
 
-    /// `zitadel.v1.ErrorDetail` of an error that has an ID.
-    static func errorDetail(_ error: ZitadelError) -> Zitadel_V1_ErrorDetail? {
+    /// The detail of an error that has an ID, as binary protobuf: `zitadel.v1.ErrorDetail`, or
+    /// `zitadel.v1.CredentialsCheckError` for a wrong password.
+    static func errorDetail(_ error: ZitadelError) -> [UInt8]? {
         guard let id = error.id else { return nil }
+        if let failedAttempts = error.failedAttempts {
+            var detail = Zitadel_V1_CredentialsCheckError()
+            detail.id = id
+            detail.message = error.text
+            detail.failedAttempts = Int32(clamping: failedAttempts)
+            return try? detail.serializedBytes()
+        }
         var detail = Zitadel_V1_ErrorDetail()
         detail.id = id
         detail.message = error.text
-        return detail
+        return try? detail.serializedBytes()
     }
 
     /// The detail as `google.protobuf.Any`, as gRPC carries it in `google.rpc.Status.details`.
     static func errorDetailAny(_ error: ZitadelError) -> Google_Protobuf_Any? {
-        guard let detail = errorDetail(error), let bytes: [UInt8] = try? detail.serializedBytes() else { return nil }
+        guard let bytes = errorDetail(error) else { return nil }
         var any = Google_Protobuf_Any()
-        any.typeURL = "type.googleapis.com/" + Zitadel_V1_ErrorDetail.protoMessageName
+        any.typeURL = "type.googleapis.com/" + error.detailTypeName
         any.value = Data(bytes)
         return any
     }

@@ -52,12 +52,59 @@ class ErrorDetail(Message[_ErrorDetailFields]):
         id: str
         message: str
 
+_CredentialsCheckErrorFields: TypeAlias = Literal["id", "message", "failed_attempts", "remaining_lock_duration"]
+
+class CredentialsCheckError(Message[_CredentialsCheckErrorFields]):
+    """
+    ```proto
+    message zitadel.v1.CredentialsCheckError
+    ```
+
+    Attributes:
+        id:
+            ```proto
+            string id = 1;
+            ```
+        message:
+            ```proto
+            string message = 2;
+            ```
+        failed_attempts:
+            ```proto
+            int32 failed_attempts = 3;
+            ```
+        remaining_lock_duration:
+            ```proto
+            int32 remaining_lock_duration = 4;
+            ```
+    """
+
+    __slots__ = ("id", "message", "failed_attempts", "remaining_lock_duration")
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            id: str = "",
+            message: str = "",
+            failed_attempts: int = 0,
+            remaining_lock_duration: int = 0,
+        ) -> None:
+            pass
+
+        id: str
+        message: str
+        failed_attempts: int
+        remaining_lock_duration: int
+
 
 _DESC = file_desc(
-    b'\n\x1azitadel/error_detail.proto\x12\nzitadel.v1"7\n\x0bErrorDetail\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n\x07message\x18\x02 \x01(\tR\x07messageb\x06proto3',
+    b'\n\x1azitadel/error_detail.proto\x12\nzitadel.v1"7\n\x0bErrorDetail\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message"\xa2\x01\n\x15CredentialsCheckError\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12\'\n\x0ffailed_attempts\x18\x03 \x01(\x05R\x0efailedAttempts\x126\n\x17remaining_lock_duration\x18\x04 \x01(\x05R\x15remainingLockDurationb\x06proto3',
     [],
     {
         "ErrorDetail": ErrorDetail,
+        "CredentialsCheckError": CredentialsCheckError,
     },
 )
 
