@@ -66,6 +66,10 @@ def fault(**rule):
 WALLETKIT_USER = {"userId": "usr_1", "email": "a@example.com"}
 
 
+def zitadel_user(**fields):
+    return seed(zitadel={"users": [{"userId": "1", "loginName": "a@example.com", **fields}]})
+
+
 def walletkit_users(*users):
     return seed(walletkit={"projects": ["proj_demo"], "users": list(users)})
 
@@ -79,6 +83,10 @@ def walletkit_settings(**settings):
 
 
 GOOD = {
+    "zitadel user with every profile field": zitadel_user(
+        state="USER_STATE_INITIAL", username="a", email="a@example.com", emailVerified=True, phone="+41790000000",
+        phoneVerified=False, givenName="A", familyName="B", preferredLanguage="en", otpSms=True, otpEmail=False,
+        passwordChangeRequired=True),
     "empty document": {},
     "small seed": seed(),
     "nulls mean unset": {"$schema": None, "walletkit": None, "zitadel": {"tokens": None, "sessions": None}, "faults": None},
@@ -147,6 +155,9 @@ BAD = {
     "token with a space": token(token="a b", userId="1"),
     "token without userId": token(token="pat"),
     "token unknown field": token(token="pat", userId="1", scopes=[]),
+    "zitadel user unknown state": zitadel_user(state="USER_STATE_GONE"),
+    "zitadel user empty email": zitadel_user(email=""),
+    "zitadel user otpSms not a bool": zitadel_user(otpSms="yes"),
     "session entry without session": seed(zitadel={"sessions": [{"sessionToken": "tok"}]}),
     "session empty sessionToken": seed(zitadel={"sessions": [{"sessionToken": "", "session": dict(SESSION)}]}),
     "session without id": session_without("id"),

@@ -115,6 +115,29 @@ public struct ZitadelUser: Sendable, Equatable {
     public var locked = false
     /// Consecutive wrong passwords that lock the user; nil never locks.
     public var lockoutAfter: Int?
+    /// The state the user RPCs report; `inactive` and `locked` users fail a user check.
+    public var state: State = .active
+    /// ZITADEL's user name; the login name when not seeded.
+    public var username: String?
+    public var email: String?
+    public var emailVerified = false
+    public var phone: String?
+    public var phoneVerified = false
+    public var givenName = ""
+    public var familyName = ""
+    public var preferredLanguage = ""
+    /// The user has SMS / email one-time passwords as authentication methods.
+    public var otpSms = false
+    public var otpEmail = false
+    public var passwordChangeRequired = false
+
+    /// ZITADEL's `UserState` names.
+    public enum State: String, Sendable, CaseIterable {
+        case active = "USER_STATE_ACTIVE"
+        case inactive = "USER_STATE_INACTIVE"
+        case locked = "USER_STATE_LOCKED"
+        case initial = "USER_STATE_INITIAL"
+    }
 
     public struct IDPIntent: Sendable, Equatable {
         public var id: String

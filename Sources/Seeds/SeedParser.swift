@@ -586,7 +586,37 @@ public struct SeedParser: Sendable {
         user.idpIntents = intents
         user.locked = locked
         user.lockoutAfter = lockoutAfter
+        profile(fields, into: &user)
         return user
+    }
+
+    /// The fields the user RPCs read (state, names, contact, methods).
+    private mutating func profile(_ fields: Fields, into user: inout ZitadelUser) {
+        if let field = fields["state"], let state = string(field, nonEmpty: true) {
+            if let known = ZitadelUser.State(rawValue: state) {
+                user.state = known
+            } else {
+                let names = ZitadelUser.State.allCases.map(\.rawValue).joined(separator: ", ")
+                fail(field, "unknown state '\(state)' (known: \(names))")
+            }
+        }
+        user.username = string(fields["username"], nonEmpty: true)
+        if let field = fields["email"], let email = string(field, nonEmpty: true) {
+            if email.utf8.count > Self.maxEmailLength {
+                fail(field, "longer than \(Self.maxEmailLength) bytes")
+            } else {
+                user.email = email
+            }
+        }
+        user.emailVerified = bool(fields["emailVerified"]) ?? false
+        user.phone = string(fields["phone"], nonEmpty: true)
+        user.phoneVerified = bool(fields["phoneVerified"]) ?? false
+        user.givenName = string(fields["givenName"]) ?? ""
+        user.familyName = string(fields["familyName"]) ?? ""
+        user.preferredLanguage = string(fields["preferredLanguage"]) ?? ""
+        user.otpSms = bool(fields["otpSms"]) ?? false
+        user.otpEmail = bool(fields["otpEmail"]) ?? false
+        user.passwordChangeRequired = bool(fields["passwordChangeRequired"]) ?? false
     }
 
     private mutating func tokenEntry(_ node: Node) -> ZitadelToken? {
@@ -835,7 +865,9 @@ package final class KeyTable: Sendable {
     package static let user = KeyTable(
         [
             "userId", "loginName", "displayName", "organizationId", "password", "totpSecret", "otpCode",
-            "recoveryCodes", "passkeys", "idpIntents", "locked", "lockoutAfter",
+            "recoveryCodes", "passkeys", "idpIntents", "locked", "lockoutAfter", "state", "username", "email",
+            "emailVerified", "phone", "phoneVerified", "givenName", "familyName", "preferredLanguage", "otpSms",
+            "otpEmail", "passwordChangeRequired",
         ],
         aliases: [:]
     )
@@ -881,13 +913,13 @@ package final class KeyTable: Sendable {
 /// The members of one seed object, one slot per key of its table, held inline (no allocation
 /// per object: a 100k-record seed has about a million of them).
 package struct Fields {
-    package static let capacity = 16
+    package static let capacity = 32
     package static let absent: Int32 = -1
     package static let null: Int32 = -2
 
     package let object: Int
     package let table: KeyTable
-    package var slots = InlineArray<16, Int32>(repeating: Fields.absent)
+    package var slots = InlineArray<32, Int32>(repeating: Fields.absent)
 
     package init(object: Int, table: KeyTable) {
         self.object = object

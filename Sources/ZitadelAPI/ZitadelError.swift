@@ -149,6 +149,13 @@ public struct ZitadelError: Error, Sendable, Equatable {
             failedAttempts: failedAttempts
         )
     }
+    /// A user check on an inactive or locked user; ZITADEL's Login compares this text.
+    public static let userNotActive = ZitadelError(
+        httpStatus: 400,
+        grpcCode: 9,
+        text: "Errors.User.NotActive",
+        id: "SESSION-Gj4ko"
+    )
     public static let userLocked = ZitadelError(
         httpStatus: 400,
         grpcCode: 9,

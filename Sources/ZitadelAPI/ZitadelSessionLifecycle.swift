@@ -253,6 +253,8 @@ enum ZitadelSessionLifecycle {
                 case nil: found = nil
                 }
                 guard let user = found else { return .userNotFound }
+                // ZITADEL's IsEnabled: inactive and locked users (seeded, or by the lockout) are refused.
+                if !lifecycle.isEnabled(user) { return .userNotActive }
                 if let checked = session.factors.user, checked.id != user.userId { return .userChanged }
                 var factor = ZitadelSession.UserFactor()
                 factor.verifiedAt = verifiedNow
@@ -609,6 +611,18 @@ enum ZitadelSessionLifecycle {
 }
 
 extension ZitadelSessionStore.LifecycleState {
+    /// The user's state as the user RPCs report it: locked when seeded `locked` or locked by the
+    /// lockout in this copy, else the seeded state.
+    func state(of user: ZitadelUser) -> ZitadelUser.State {
+        user.locked || lockedUserIds.contains(user.userId) ? .locked : user.state
+    }
+
+    /// What a user check accepts: active and initial users.
+    func isEnabled(_ user: ZitadelUser) -> Bool {
+        let state = state(of: user)
+        return state == .active || state == .initial
+    }
+
     /// After a failed request only the wrong-password counts (and locks) stay.
     mutating func keepPasswordCounts(of attempt: Self) {
         passwordFailures = attempt.passwordFailures

@@ -231,15 +231,17 @@ import Testing
             )
         }
         let right = #"{"checks":{"user":{"loginName":"mickey@example.com"},"password":{"password":"Ch33se!"}}}"#
+        // A user check on a locked user: ZITADEL's IsEnabled refuses it, with the text its Login compares.
+        let notActive = Self.error(9, "Errors.User.NotActive", "SESSION-Gj4ko")
         let locked = try await mock.send("POST", "/v2/sessions", headers: Self.login, body: right)
-        #expect(locked.status == 400 && locked.text == Self.error(9, "User is locked", "COMMAND-JLK35"))
+        #expect(locked.status == 400 && locked.text == notActive)
         let seeded = try await mock.send(
             "POST",
             "/v2/sessions",
             headers: Self.login,
             body: #"{"checks":{"user":{"loginName":"locked@example.com"},"password":{"password":"Wh4tever!"}}}"#
         )
-        #expect(seeded.text == Self.error(9, "User is locked", "COMMAND-JLK35"))
+        #expect(seeded.status == 400 && seeded.text == notActive)
         // Counted per scenario copy: another worker's copy is not locked, and a reset unlocks.
         let otherCopy = try await mock.send(
             "POST",
@@ -250,6 +252,33 @@ import Testing
         #expect(otherCopy.status == 201)
         #expect(try await mock.send("POST", "/__admin/reset").status == 200)
         #expect(try await mock.send("POST", "/v2/sessions", headers: Self.login, body: right).status == 201)
+    }
+
+    /// A session whose user was checked before the lock: its password checks say the user is locked.
+    @Test(arguments: TestingSetup.allCases)
+    func passwordChecksOfALockedUserOnAnEarlierSessionSayLocked(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let created = try await Self.create(mock, #"{"checks":{"user":{"loginName":"mickey@example.com"}}}"#)
+        for attempt in 1...3 {
+            let result = try await mock.send(
+                "PATCH",
+                "/v2/sessions/\(created.id)",
+                headers: Self.login,
+                body: #"{"checks":{"password":{"password":"wrong"}}}"#
+            )
+            #expect(
+                result.status == 400 && result.text.hasSuffix(#""failedAttempts":\#(attempt)}]}"#),
+                "\(result.text)"
+            )
+        }
+        let right = try await mock.send(
+            "PATCH",
+            "/v2/sessions/\(created.id)",
+            headers: Self.login,
+            body: #"{"checks":{"password":{"password":"Ch33se!"}}}"#
+        )
+        #expect(right.status == 400 && right.text == Self.error(9, "User is locked", "COMMAND-JLK35"))
     }
 
     @Test(arguments: TestingSetup.allCases)
@@ -860,8 +889,8 @@ extension ZitadelLifecycleTests {
                 $0.checks.password.password = "Wh4tever!"
             },
             code: 9,
-            message: "User is locked (COMMAND-JLK35)",
-            id: "COMMAND-JLK35"
+            message: "Errors.User.NotActive (SESSION-Gj4ko)",
+            id: "SESSION-Gj4ko"
         ),
         Row(
             name: "TOTP code length",

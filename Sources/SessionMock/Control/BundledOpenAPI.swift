@@ -3811,6 +3811,76 @@ components:
           - 'null'
           minimum: 1
           maximum: 1000
+        state:
+          description: 'What the user RPCs report; USER_STATE_INACTIVE and USER_STATE_LOCKED users fail a user check (Errors.User.NotActive). Default USER_STATE_ACTIVE.'
+          type:
+          - string
+          - 'null'
+          enum:
+          - USER_STATE_ACTIVE
+          - USER_STATE_INACTIVE
+          - USER_STATE_LOCKED
+          - USER_STATE_INITIAL
+          - null
+        username:
+          description: 'ZITADEL''s user name; default: the login name.'
+          type:
+          - string
+          - 'null'
+          minLength: 1
+        email:
+          description: 'The user''s email address.'
+          type:
+          - string
+          - 'null'
+          minLength: 1
+          maxLength: 254
+        emailVerified:
+          description: 'Whether the email address is verified.'
+          type:
+          - boolean
+          - 'null'
+        phone:
+          description: 'The user''s phone number.'
+          type:
+          - string
+          - 'null'
+          minLength: 1
+        phoneVerified:
+          description: 'Whether the phone number is verified.'
+          type:
+          - boolean
+          - 'null'
+        givenName:
+          description: 'Given name.'
+          type:
+          - string
+          - 'null'
+        familyName:
+          description: 'Family name.'
+          type:
+          - string
+          - 'null'
+        preferredLanguage:
+          description: 'Preferred language, e.g. "en".'
+          type:
+          - string
+          - 'null'
+        otpSms:
+          description: 'The user has SMS one-time passwords as an authentication method.'
+          type:
+          - boolean
+          - 'null'
+        otpEmail:
+          description: 'The user has email one-time passwords as an authentication method.'
+          type:
+          - boolean
+          - 'null'
+        passwordChangeRequired:
+          description: 'The user must change the password at the next login.'
+          type:
+          - boolean
+          - 'null'
     SeedFaultMatch:
       description: Conditions that must all hold; {} matches every mocked request.
       type: object
