@@ -277,8 +277,10 @@ for operation in SessionService_SetSession SessionService_DeleteSession; do
 done
 run_operation "$ZITADEL_SPEC" SessionService_ListSessions "$LIST_EXCLUDED" "Authorization: Bearer admin-pat" coverage,fuzzing
 
-# Every endpoint the server declares (`session-mock routes --endpoints`) has its run above.
+# Every endpoint the server declares (`session-mock routes --endpoints`) that the vendors' specs
+# describe has its run above (the ZITADEL spec here covers the Session Service only).
 while read -r operation; do
+    grep -q -e "\"operationId\": *\"$operation\"" -e "operationId: *$operation\$" "$WALLETKIT_SPEC" "$ZITADEL_SPEC" || continue
     if ! printf '%s\n' "${RAN[@]}" | grep -qx "$operation"; then
         echo "conformance: the declared endpoint $operation is not run against its vendor spec" >&2
         SUMMARY+=("$operation: not run")

@@ -13,7 +13,14 @@ cd "$(dirname "$0")/.."
 # A new service (e.g. zitadel/user_service.proto) is one more line here, plus the files it imports.
 protos=(
     zitadel/session_service.proto
+    zitadel/user_service.proto
+    zitadel/settings_service.proto
+    zitadel/org_service.proto
+    zitadel/oidc_service.proto
     zitadel/object.proto
+    zitadel/idp.proto
+    zitadel/metadata.proto
+    zitadel/filter.proto
     zitadel/timestamp_query.proto
     zitadel/error_detail.proto
     google/rpc/status.proto

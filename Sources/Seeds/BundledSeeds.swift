@@ -27,8 +27,8 @@ enum BundledSeeds {
   },
   "zitadel": {
     "tokens": [
-      {"token": "admin-pat", "userId": "9001", "permissions": ["session.read", "session.write", "session.delete"]},
-      {"token": "login-pat", "userId": "8888", "permissions": ["session.write"]},
+      {"token": "admin-pat", "userId": "9001", "permissions": ["session.read", "session.write", "session.delete", "user.read"]},
+      {"token": "login-pat", "userId": "8888", "permissions": ["session.write", "user.read"]},
       {"token": "user-pat", "userId": "312909037640286104", "permissions": []},
       {"token": "creator-pat", "userId": "7777", "permissions": []},
       {"token": "stranger-pat", "userId": "5555", "permissions": []}
@@ -38,7 +38,8 @@ enum BundledSeeds {
       {"userId": "312909037640286104", "loginName": "minnie@example.com", "displayName": "Minnie Mouse",
        "organizationId": "312908994858385304", "password": "V3ryS3cure!", "totpSecret": "JBSWY3DPEHPK3PXP",
        "otpCode": "424242", "recoveryCodes": ["rc-1", "rc-2"], "passkeys": [{"id": "cred-1"}],
-       "idpIntents": [{"id": "intent-1", "token": "intent-tok"}]},
+       "idpIntents": [{"id": "intent-1", "token": "intent-tok"}], "username": "minnie", "email": "minnie@example.com",
+       "emailVerified": true, "givenName": "Minnie", "familyName": "Mouse", "preferredLanguage": "en", "otpEmail": true},
       {"userId": "312909037640286200", "loginName": "mickey@example.com", "displayName": "Mickey Mouse",
        "organizationId": "312908994858385304", "password": "Ch33se!", "lockoutAfter": 3},
       {"userId": "312909037640286300", "loginName": "locked@example.com", "displayName": "Locked Out",

@@ -98,6 +98,9 @@ public struct ZitadelSessionStore: Sendable {
 
     public func user(id: String) -> ZitadelUser? { users.byId[id] }
 
+    /// Every seeded user, in seed order.
+    public var allUsers: [ZitadelUser] { users.all }
+
     /// Login names match case-insensitively, as ZITADEL's user check does.
     public func user(loginName: String) -> ZitadelUser? {
         users.byLoginName[loginName.lowercased()].flatMap { users.byId[$0] }
@@ -139,10 +142,13 @@ public struct ZitadelSessionStore: Sendable {
 
 extension ZitadelSessionStore {
     private final class Users: Sendable {
+        /// In seed order.
+        let all: [ZitadelUser]
         let byId: [String: ZitadelUser]
         let byLoginName: [String: String]
 
         init(_ users: [ZitadelUser]) {
+            all = users
             var byId: [String: ZitadelUser] = [:]
             var byLoginName: [String: String] = [:]
             for user in users {

@@ -145,6 +145,13 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
         return fields
     }
 
+    /// A path parameter of the REST mapping (`{userId}`), set on the message.
+    package func path(_ name: String, set: @escaping @Sendable (inout Request, String) -> Void) -> Self {
+        var fields = self
+        fields.path.append(Binding(names: [name], set: set))
+        return fields
+    }
+
     /// A query parameter (GET mappings), by its JSON and proto names.
     package func query(_ names: [String], set: @escaping @Sendable (inout Request, String) -> Void) -> Self {
         var fields = self

@@ -4,7 +4,7 @@ import Seeds
 
 /// Every ZITADEL RPC the mock serves, each declared once (see `ZitadelEndpoint`).
 package enum ZitadelEndpoints {
-    package static let all: [ZitadelEndpoint] = sessionService
+    package static let all: [ZitadelEndpoint] = sessionService + userService
 
     /// The names a seed's `match.rpc` may use.
     package static var rpcNames: [String] { all.map(\.method) }
@@ -85,6 +85,49 @@ package enum ZitadelEndpoints {
                     try ZitadelSessionLifecycle.delete(request, authorization: call.authorization, state: call.state)
                 )
             }
+        ),
+    ]
+}
+
+extension ZitadelEndpoints {
+    static let userServiceName = "zitadel.user.v2.UserService"
+
+    /// `zitadel.user.v2.UserService` (proto/zitadel/user_service.proto): the user RPCs a login UI calls.
+    static let userService: [ZitadelEndpoint] = [
+        ZitadelEndpoint(
+            service: userServiceName,
+            method: "ListUsers",
+            request: Zitadel_User_V2_ListUsersRequest.self,
+            response: Zitadel_User_V2_ListUsersResponse.self,
+            rest: .init(method: "POST", path: "/v2/users", body: "*", successStatus: 200),
+            permission: ZitadelUserAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelUserAPI.listUsers
+        ),
+        ZitadelEndpoint(
+            service: userServiceName,
+            method: "GetUserByID",
+            request: Zitadel_User_V2_GetUserByIDRequest.self,
+            response: Zitadel_User_V2_GetUserByIDResponse.self,
+            rest: .init(method: "GET", path: "/v2/users/{userId}", body: nil, successStatus: 200),
+            permission: ZitadelUserAPI.permission,
+            fields: ZitadelRequestFields().path("userId", set: { $0.userID = $1 }),
+            handle: ZitadelUserAPI.getUserByID
+        ),
+        ZitadelEndpoint(
+            service: userServiceName,
+            method: "ListAuthenticationMethodTypes",
+            request: Zitadel_User_V2_ListAuthenticationMethodTypesRequest.self,
+            response: Zitadel_User_V2_ListAuthenticationMethodTypesResponse.self,
+            rest: .init(
+                method: "GET",
+                path: "/v2/users/{userId}/authentication_methods",
+                body: nil,
+                successStatus: 200
+            ),
+            permission: ZitadelUserAPI.permission,
+            fields: ZitadelRequestFields().path("userId", set: { $0.userID = $1 }),
+            handle: ZitadelUserAPI.listAuthenticationMethodTypes
         ),
     ]
 }

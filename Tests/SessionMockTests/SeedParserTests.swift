@@ -588,7 +588,7 @@ import Testing
                 == ZitadelToken(
                     token: "admin-pat",
                     userId: "9001",
-                    permissions: ["session.read", "session.write", "session.delete"]
+                    permissions: ["session.read", "session.write", "session.delete", "user.read"]
                 )
         )
         #expect(seed.zitadel.tokens[0].canReadAnySession)

@@ -7,12 +7,12 @@ info:
   version: '1'
   summary: A mock of WalletKit's session-challenge login flow and ZITADEL's Session Service, with a control API.
   description: |
-    Hand-written description of what session-mock answers (contract v2, `contract.md`).
+    Hand-written description of what session-mock answers (docs/ in the repository has every row).
 
-    * **Mocked endpoints** — WalletKit `GET /users/session-challenge` and its login flow (contract §8:
+    * **Mocked endpoints** — WalletKit `GET /users/session-challenge` and its login flow (
       `POST /users/create-session-challenge`, `login-with-email`, `login-with-magic-link`, `verify-login`,
       `refresh-token`, `logout`), and ZITADEL `GET /v2/sessions/{sessionId}` with the rest of the session lifecycle
-      (contract §7; also over Connect / gRPC-Web at `POST /zitadel.session.v2.SessionService/…`). The documented
+      (also over Connect / gRPC-Web at `POST /zitadel.session.v2.SessionService/…`). The documented
       responses are the mock's own; a seed fault rule with its own `body` may answer any status and body.
       Every request to a mocked endpoint is recorded in the request journal (`GET /__admin/requests`).
     * **Control API** under `/__admin` — health, reset, the request journal, scenarios, and the store
@@ -33,11 +33,11 @@ servers:
     description: 'session-mock serve (default port; `--port 0` picks a free one)'
 tags:
   - name: WalletKit
-    description: The mocked WalletKit endpoints (contract §1 and §8).
+    description: The mocked WalletKit endpoints (docs/walletkit.md).
   - name: ZITADEL
-    description: The mocked ZITADEL Session Service v2 endpoint (contract §2).
+    description: The mocked ZITADEL v2 endpoints (docs/zitadel.md).
   - name: Control
-    description: 'The control API under /__admin (contract §5): health, reset, journal, scenarios.'
+    description: 'The control API under /__admin (docs/control-api.md): health, reset, journal, scenarios.'
   - name: Store
     description: The scenario's store at run time; bodies are seed entries, validated exactly like seed content.
 # Every /__admin operation: the admin token is optional (only enforced with `serve --admin-token T`).
@@ -161,7 +161,7 @@ paths:
       operationId: users_create-session-challenge
       summary: Create a session challenge (WalletKit)
       description: |
-        Contract §8. A new challenge of the caller's project: `completed: false`, `expired: false`, a code `XXXX-XXXX`
+        A new challenge of the caller's project: `completed: false`, `expired: false`, a code `XXXX-XXXX`
         (A–Z, 2–9) unique in the scenario copy. It reads `expired: true` after `walletkit.settings.challengeTtl`
         (default 10m), and `walletkit.settings.newChallengeTimeline` applies to it (`after` counting from its
         creation). A test approves it with `POST /__admin/walletkit/session-challenges/{code}/complete`; clients poll it
@@ -216,7 +216,7 @@ paths:
       operationId: users_login-with-email
       summary: Send a user a one-time code (WalletKit)
       description: |
-        Contract §8. Finds the user among the seed's `walletkit.users` by email (case-insensitively) within the caller's
+        Finds the user among the seed's `walletkit.users` by email (case-insensitively) within the caller's
         project (a user without `project` is in every project) and "sends" a code: the user's `verificationCode`, else
         `walletkit.settings.codeLength` random digits. It replaces any code sent to that user before, and is readable
         at `GET /__admin/walletkit/outbox`; `POST /users/verify-login` with `user_id` and `verification_code` redeems
@@ -279,7 +279,7 @@ paths:
       operationId: users_login-with-magic-link
       summary: Create a session challenge for a user (WalletKit magic link)
       description: |
-        Contract §8. Finds the user as `POST /users/login-with-email` does and answers a new challenge, as
+        Finds the user as `POST /users/login-with-email` does and answers a new challenge, as
         `POST /users/create-session-challenge` does, that logs that user in once it is completed (the "link" is
         `POST /__admin/walletkit/session-challenges/{code}/complete`) and verified.
         Checked in this order: the project header rows (401); the body is not a JSON object (400 `invalid_body`);
@@ -340,7 +340,7 @@ paths:
       operationId: users_verify-login
       summary: Verify a login and create a session (WalletKit)
       description: |
-        Contract §8. Two forms: `{"session_challenge_code"}` (a completed, unexpired challenge of the caller's project,
+        Two forms: `{"session_challenge_code"}` (a completed, unexpired challenge of the caller's project,
         spent by this call) or `{"user_id","verification_code"}` (the code login-with-email sent that user, spent by this
         call). A challenge nobody named a user for logs in the project's first seeded user.
         Checked in this order: the project header rows (401); the body is not a JSON object (400 `invalid_body`); one
@@ -429,7 +429,7 @@ paths:
       operationId: users_refresh-token
       summary: Refresh a session's tokens (WalletKit)
       description: |
-        Contract §8. The same session (`id`, `created_at`) with a new access and refresh token; the old pair stops
+        The same session (`id`, `created_at`) with a new access and refresh token; the old pair stops
         working (each refresh token works once).
         Checked in this order: the project header rows (401); the body is not a JSON object (400 `invalid_body`);
         `session_id`, then `refresh_token`, missing, null or empty (400 `missing_field`) or not a string or over 1024
@@ -498,7 +498,7 @@ paths:
       operationId: users_logout
       summary: Log out a session (WalletKit)
       description: |
-        Contract §8. Ends the session whose access token is the bearer token: both of its tokens are refused from then
+        Ends the session whose access token is the bearer token: both of its tokens are refused from then
         on (the store API still lists it, `loggedOut: true`). Any body is ignored.
         Checked in this order: the project header rows (401); no bearer token, or one that is unknown, replaced by a
         refresh, expired, logged out or of another project (401 `invalid_access_token`); otherwise 204. Before all of
@@ -629,9 +629,9 @@ paths:
       operationId: SessionService_SetSession
       summary: Set (update) a session (REST)
       description: |
-        Contract §7. Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
-        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (README "Session lifecycle
-        errors"). A failing request changes nothing.
+        Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
+        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (docs/zitadel.md,
+        "The session lifecycle"). A failing request changes nothing.
         Needs `session.write`; every success issues a new sessionToken.
       security:
         - zitadelToken: []
@@ -652,7 +652,7 @@ paths:
           application/json:
             schema:
               type: object
-              description: Proto3 JSON of the request message (vendor swagger); unknown fields answer 400 code 3.
+              description: Proto3 JSON of the request message (vendor swagger); unknown fields are ignored.
       responses:
         '200':
           description: Proto3 JSON of the response message.
@@ -675,9 +675,9 @@ paths:
       operationId: SessionService_DeleteSession
       summary: Delete a session (REST)
       description: |
-        Contract §7. Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
-        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (README "Session lifecycle
-        errors"). A failing request changes nothing.
+        Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
+        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (docs/zitadel.md,
+        "The session lifecycle"). A failing request changes nothing.
         Allowed to the creator, the checked user, the right `sessionToken` in the body, or `session.delete`.
       security:
         - zitadelToken: []
@@ -698,7 +698,7 @@ paths:
           application/json:
             schema:
               type: object
-              description: Proto3 JSON of the request message (vendor swagger); unknown fields answer 400 code 3.
+              description: Proto3 JSON of the request message (vendor swagger); unknown fields are ignored.
       responses:
         '200':
           description: Proto3 JSON of the response message.
@@ -723,9 +723,9 @@ paths:
       operationId: SessionService_CreateSession
       summary: Create a session (REST)
       description: |
-        Contract §7. Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
-        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (README "Session lifecycle
-        errors"). A failing request changes nothing.
+        Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
+        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (docs/zitadel.md,
+        "The session lifecycle"). A failing request changes nothing.
         Needs `session.write`; answers 201.
       security:
         - zitadelToken: []
@@ -739,7 +739,7 @@ paths:
           application/json:
             schema:
               type: object
-              description: Proto3 JSON of the request message (vendor swagger); unknown fields answer 400 code 3.
+              description: Proto3 JSON of the request message (vendor swagger); unknown fields are ignored.
       responses:
         '201':
           description: Proto3 JSON of the response message.
@@ -764,9 +764,9 @@ paths:
       operationId: SessionService_ListSessions
       summary: List sessions (REST)
       description: |
-        Contract §7. Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
-        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (README "Session lifecycle
-        errors"). A failing request changes nothing.
+        Auth rows 1-3 of GetSession come first; then the request's length rules (400 code 3), the
+        permission (403 AUTH-AWfge), the session (404 QUERY-SFeaa) and the checks (docs/zitadel.md,
+        "The session lifecycle"). A failing request changes nothing.
         Lists what GetSession would let the caller read; `queries` ANDed, newest first unless `query.asc`.
       security:
         - zitadelToken: []
@@ -780,7 +780,7 @@ paths:
           application/json:
             schema:
               type: object
-              description: Proto3 JSON of the request message (vendor swagger); unknown fields answer 400 code 3.
+              description: Proto3 JSON of the request message (vendor swagger); unknown fields are ignored.
       responses:
         '200':
           description: Proto3 JSON of the response message.
@@ -806,7 +806,7 @@ paths:
       summary: CreateSession over Connect or gRPC-Web
       description: |
         The same implementation as its REST route (POST /v2/sessions), spoken as GetSession's RPC path describes: Connect
-        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text). Contract §7.
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text).
       security:
         - zitadelToken: []
       parameters:
@@ -873,7 +873,7 @@ paths:
       summary: SetSession over Connect or gRPC-Web
       description: |
         The same implementation as its REST route (PATCH /v2/sessions/{sessionId}), spoken as GetSession's RPC path describes: Connect
-        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text). Contract §7.
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text).
       security:
         - zitadelToken: []
       parameters:
@@ -940,7 +940,7 @@ paths:
       summary: DeleteSession over Connect or gRPC-Web
       description: |
         The same implementation as its REST route (DELETE /v2/sessions/{sessionId}), spoken as GetSession's RPC path describes: Connect
-        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text). Contract §7.
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text).
       security:
         - zitadelToken: []
       parameters:
@@ -1007,7 +1007,7 @@ paths:
       summary: ListSessions over Connect or gRPC-Web
       description: |
         The same implementation as its REST route (POST /v2/sessions/search), spoken as GetSession's RPC path describes: Connect
-        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text). Contract §7.
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text).
       security:
         - zitadelToken: []
       parameters:
@@ -1212,6 +1212,321 @@ paths:
   # ------------------------------------------------------------------------------------------------
   # Control API
   # ------------------------------------------------------------------------------------------------
+  /v2/users:
+    post:
+      tags: [ZITADEL]
+      operationId: UserService_ListUsers
+      summary: List users (REST)
+      description: |
+        Auth rows 1-3 of GetSession come first, then the permission `user.read` (403 AUTH-AWfge).
+        Every seeded user as ZITADEL's human `User`; `queries` ANDed (and/or/not nest), login names matched
+        case-insensitively; `query.offset/limit/asc`, `sortingColumn`; `totalResult` counts before paging.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of the request message; unknown fields are ignored.
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/users/{userId}:
+    get:
+      tags: [ZITADEL]
+      operationId: UserService_GetUserByID
+      summary: Get a user by id (REST)
+      description: |
+        Auth rows 1-3 of GetSession come first, then the permission `user.read` (403 AUTH-AWfge).
+        An unknown id: 404 code 5 `User could not be found (QUERY-Dfbg2)`.
+      security:
+        - zitadelToken: []
+      parameters:
+        - name: userId
+          in: path
+          required: true
+          schema:
+            type: string
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/users/{userId}/authentication_methods:
+    get:
+      tags: [ZITADEL]
+      operationId: UserService_ListAuthenticationMethodTypes
+      summary: List a user's authentication method types (REST)
+      description: |
+        Auth rows 1-3 of GetSession come first, then the permission `user.read` (403 AUTH-AWfge).
+        From the user's seed (password, passkeys, idpIntents, totpSecret, otpSms, otpEmail) in ZITADEL's enum order.
+      security:
+        - zitadelToken: []
+      parameters:
+        - name: userId
+          in: path
+          required: true
+          schema:
+            type: string
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /zitadel.user.v2.UserService/ListUsers:
+    post:
+      tags: [ZITADEL]
+      operationId: UserService_ListUsers_RPC
+      summary: ListUsers over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (POST /v2/users), spoken as GetSession's RPC path describes: Connect
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of `zitadel.user.v2.ListUsersRequest`; unknown fields are ignored.
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '404':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.user.v2.UserService/GetUserByID:
+    post:
+      tags: [ZITADEL]
+      operationId: UserService_GetUserByID_RPC
+      summary: GetUserByID over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/users/{userId}), spoken as GetSession's RPC path describes: Connect
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of `zitadel.user.v2.GetUserByIDRequest`; unknown fields are ignored.
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '404':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.user.v2.UserService/ListAuthenticationMethodTypes:
+    post:
+      tags: [ZITADEL]
+      operationId: UserService_ListAuthenticationMethodTypes_RPC
+      summary: ListAuthenticationMethodTypes over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/users/{userId}/authentication_methods), spoken as GetSession's RPC path describes: Connect
+        (JSON or proto; `Connect-Protocol-Version` optional) or gRPC-Web (binary or text).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of `zitadel.user.v2.ListAuthenticationMethodTypesRequest`; unknown fields are ignored.
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '404':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
   /__admin/health:
     get:
       tags: [Control]
@@ -1720,7 +2035,7 @@ paths:
           $ref: '#/components/responses/Refused'
 
   # ------------------------------------------------------------------------------------------------
-  # Store: the WalletKit login flow (contract §8), the user's side of it
+  # Store: the WalletKit login flow, the user's side of it
   # ------------------------------------------------------------------------------------------------
   /__admin/walletkit/session-challenges/{code}/complete:
     post:
@@ -2350,7 +2665,7 @@ components:
               - properties:
                   code:
                     const: body_too_large
-    # --- WalletKit login flow errors shared by its endpoints (contract §8)
+    # --- WalletKit login flow errors shared by its endpoints
     WalletKitProjectRejected:
       description: '`missing_project_id` (also what `X-Mock-Status: 401` forces) or `invalid_project_id`.'
       content:
@@ -3169,7 +3484,7 @@ components:
           - $ref: '#/components/schemas/SeedZitadel'
           - type: 'null'
         faults:
-          description: 'Fault rules; a matching rule answers before every check of the endpoint (contract §4).'
+          description: 'Fault rules; a matching rule answers before every check of the endpoint.'
           type: [array, 'null']
           items:
             $ref: '#/components/schemas/SeedFault'

@@ -8,8 +8,11 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// The shared ZITADEL messages the Session Service uses: change details, list paging and timestamp
-/// comparisons. Field numbers and names are ZITADEL's own (zitadel.object.v2 and zitadel.v1).
+/// The shared ZITADEL messages of zitadel.object.v2 (ZITADEL's proto/zitadel/object/v2/object.proto): change
+/// details, list paging, the settings' request context and text comparisons; the Session, User, Settings,
+/// Organization and OIDC services use them. Field numbers and names are ZITADEL's own (the wire format);
+/// options, validation rules and openapi annotations are left out. The generated Swift is committed under
+/// Sources/ZitadelAPI/Proto/ (make swift-protos).
 
 import SwiftProtobuf
 
@@ -21,6 +24,64 @@ import SwiftProtobuf
 fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobuf.ProtobufAPIVersionCheck {
   struct _2: SwiftProtobuf.ProtobufAPIVersion_2 {}
   typealias Version = _2
+}
+
+nonisolated enum Zitadel_Object_V2_TextQueryMethod: SwiftProtobuf.Enum, Swift.CaseIterable {
+  typealias RawValue = Int
+  case equals // = 0
+  case equalsIgnoreCase // = 1
+  case startsWith // = 2
+  case startsWithIgnoreCase // = 3
+  case contains // = 4
+  case containsIgnoreCase // = 5
+  case endsWith // = 6
+  case endsWithIgnoreCase // = 7
+  case UNRECOGNIZED(Int)
+
+  init() {
+    self = .equals
+  }
+
+  init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .equals
+    case 1: self = .equalsIgnoreCase
+    case 2: self = .startsWith
+    case 3: self = .startsWithIgnoreCase
+    case 4: self = .contains
+    case 5: self = .containsIgnoreCase
+    case 6: self = .endsWith
+    case 7: self = .endsWithIgnoreCase
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  var rawValue: Int {
+    switch self {
+    case .equals: return 0
+    case .equalsIgnoreCase: return 1
+    case .startsWith: return 2
+    case .startsWithIgnoreCase: return 3
+    case .contains: return 4
+    case .containsIgnoreCase: return 5
+    case .endsWith: return 6
+    case .endsWithIgnoreCase: return 7
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  static let allCases: [Zitadel_Object_V2_TextQueryMethod] = [
+    .equals,
+    .equalsIgnoreCase,
+    .startsWith,
+    .startsWithIgnoreCase,
+    .contains,
+    .containsIgnoreCase,
+    .endsWith,
+    .endsWithIgnoreCase,
+  ]
+
 }
 
 nonisolated struct Zitadel_Object_V2_ListQuery: Sendable {
@@ -57,11 +118,21 @@ nonisolated struct Zitadel_Object_V2_Details: Sendable {
 
   var resourceOwner: String = String()
 
+  var creationDate: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_creationDate ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_creationDate = newValue}
+  }
+  /// Returns true if `creationDate` has been explicitly set.
+  var hasCreationDate: Bool {self._creationDate != nil}
+  /// Clears the value of `creationDate`. Subsequent reads from it will return its default value.
+  mutating func clearCreationDate() {self._creationDate = nil}
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
 
   fileprivate var _changeDate: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _creationDate: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 nonisolated struct Zitadel_Object_V2_ListDetails: Sendable {
@@ -89,9 +160,47 @@ nonisolated struct Zitadel_Object_V2_ListDetails: Sendable {
   fileprivate var _timestamp: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
+nonisolated struct Zitadel_Object_V2_RequestContext: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  var resourceOwner: Zitadel_Object_V2_RequestContext.OneOf_ResourceOwner? = nil
+
+  var orgID: String {
+    get {
+      if case .orgID(let v)? = resourceOwner {return v}
+      return String()
+    }
+    set {resourceOwner = .orgID(newValue)}
+  }
+
+  var instance: Bool {
+    get {
+      if case .instance(let v)? = resourceOwner {return v}
+      return false
+    }
+    set {resourceOwner = .instance(newValue)}
+  }
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  nonisolated enum OneOf_ResourceOwner: Equatable, Sendable {
+    case orgID(String)
+    case instance(Bool)
+
+  }
+
+  init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "zitadel.object.v2"
+
+nonisolated extension Zitadel_Object_V2_TextQueryMethod: SwiftProtobuf._ProtoNameProviding {
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TEXT_QUERY_METHOD_EQUALS\0\u{1}TEXT_QUERY_METHOD_EQUALS_IGNORE_CASE\0\u{1}TEXT_QUERY_METHOD_STARTS_WITH\0\u{1}TEXT_QUERY_METHOD_STARTS_WITH_IGNORE_CASE\0\u{1}TEXT_QUERY_METHOD_CONTAINS\0\u{1}TEXT_QUERY_METHOD_CONTAINS_IGNORE_CASE\0\u{1}TEXT_QUERY_METHOD_ENDS_WITH\0\u{1}TEXT_QUERY_METHOD_ENDS_WITH_IGNORE_CASE\0")
+}
 
 nonisolated extension Zitadel_Object_V2_ListQuery: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ListQuery"
@@ -135,7 +244,7 @@ nonisolated extension Zitadel_Object_V2_ListQuery: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Zitadel_Object_V2_Details: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".Details"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}change_date\0\u{3}resource_owner\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{3}change_date\0\u{3}resource_owner\0\u{3}creation_date\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -146,6 +255,7 @@ nonisolated extension Zitadel_Object_V2_Details: SwiftProtobuf.Message, SwiftPro
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._changeDate) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.resourceOwner) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._creationDate) }()
       default: break
       }
     }
@@ -165,6 +275,9 @@ nonisolated extension Zitadel_Object_V2_Details: SwiftProtobuf.Message, SwiftPro
     if !self.resourceOwner.isEmpty {
       try visitor.visitSingularStringField(value: self.resourceOwner, fieldNumber: 3)
     }
+    try { if let v = self._creationDate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -172,6 +285,7 @@ nonisolated extension Zitadel_Object_V2_Details: SwiftProtobuf.Message, SwiftPro
     if lhs.sequence != rhs.sequence {return false}
     if lhs._changeDate != rhs._changeDate {return false}
     if lhs.resourceOwner != rhs.resourceOwner {return false}
+    if lhs._creationDate != rhs._creationDate {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -216,6 +330,63 @@ nonisolated extension Zitadel_Object_V2_ListDetails: SwiftProtobuf.Message, Swif
     if lhs.totalResult != rhs.totalResult {return false}
     if lhs.processedSequence != rhs.processedSequence {return false}
     if lhs._timestamp != rhs._timestamp {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Zitadel_Object_V2_RequestContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".RequestContext"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}org_id\0\u{1}instance\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.resourceOwner != nil {try decoder.handleConflictingOneOf()}
+          self.resourceOwner = .orgID(v)
+        }
+      }()
+      case 2: try {
+        var v: Bool?
+        try decoder.decodeSingularBoolField(value: &v)
+        if let v = v {
+          if self.resourceOwner != nil {try decoder.handleConflictingOneOf()}
+          self.resourceOwner = .instance(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.resourceOwner {
+    case .orgID?: try {
+      guard case .orgID(let v)? = self.resourceOwner else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    }()
+    case .instance?: try {
+      guard case .instance(let v)? = self.resourceOwner else { preconditionFailure() }
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Zitadel_Object_V2_RequestContext, rhs: Zitadel_Object_V2_RequestContext) -> Bool {
+    if lhs.resourceOwner != rhs.resourceOwner {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

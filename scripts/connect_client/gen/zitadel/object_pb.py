@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Literal, TYPE_CHECKING, TypeAlias
 
-from protobuf import Message
+from protobuf import Enum, Message
 from protobuf._codegen import file_desc
 from protobuf.wkt.google.protobuf import timestamp_pb
 
 if TYPE_CHECKING:
-    from protobuf import DescFile
+    from protobuf import DescFile, Oneof
     from protobuf.wkt.google.protobuf.timestamp_pb import Timestamp
 
 
@@ -60,7 +60,7 @@ class ListQuery(Message[_ListQueryFields]):
         limit: int
         asc: bool
 
-_DetailsFields: TypeAlias = Literal["sequence", "change_date", "resource_owner"]
+_DetailsFields: TypeAlias = Literal["sequence", "change_date", "resource_owner", "creation_date"]
 
 class Details(Message[_DetailsFields]):
     """
@@ -81,9 +81,13 @@ class Details(Message[_DetailsFields]):
             ```proto
             string resource_owner = 3;
             ```
+        creation_date:
+            ```proto
+            optional google.protobuf.Timestamp creation_date = 4;
+            ```
     """
 
-    __slots__ = ("sequence", "change_date", "resource_owner")
+    __slots__ = ("sequence", "change_date", "resource_owner", "creation_date")
 
     if TYPE_CHECKING:
 
@@ -93,12 +97,14 @@ class Details(Message[_DetailsFields]):
             sequence: int = 0,
             change_date: Timestamp | None = None,
             resource_owner: str = "",
+            creation_date: Timestamp | None = None,
         ) -> None:
             pass
 
         sequence: int
         change_date: Timestamp | None
         resource_owner: str
+        creation_date: Timestamp | None
 
 _ListDetailsFields: TypeAlias = Literal["total_result", "processed_sequence", "timestamp"]
 
@@ -140,9 +146,87 @@ class ListDetails(Message[_ListDetailsFields]):
         processed_sequence: int
         timestamp: Timestamp | None
 
+_RequestContextFields: TypeAlias = Literal["org_id", "instance"]
+
+class RequestContext(Message[_RequestContextFields]):
+    """
+    ```proto
+    message zitadel.object.v2.RequestContext
+    ```
+
+    Attributes:
+        resource_owner:
+            ```proto
+            oneof resource_owner
+            ```
+    """
+
+    __slots__ = ("resource_owner",)
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            resource_owner: Oneof[Literal["org_id"], str] | Oneof[Literal["instance"], bool] | None = None,
+        ) -> None:
+            pass
+
+        resource_owner: Oneof[Literal["org_id"], str] | Oneof[Literal["instance"], bool] | None
+
+class TextQueryMethod(Enum):
+    """
+    ```proto
+    enum zitadel.object.v2.TextQueryMethod
+    ```
+
+    Attributes:
+        EQUALS:
+            ```proto
+            TEXT_QUERY_METHOD_EQUALS = 0
+            ```
+        EQUALS_IGNORE_CASE:
+            ```proto
+            TEXT_QUERY_METHOD_EQUALS_IGNORE_CASE = 1
+            ```
+        STARTS_WITH:
+            ```proto
+            TEXT_QUERY_METHOD_STARTS_WITH = 2
+            ```
+        STARTS_WITH_IGNORE_CASE:
+            ```proto
+            TEXT_QUERY_METHOD_STARTS_WITH_IGNORE_CASE = 3
+            ```
+        CONTAINS:
+            ```proto
+            TEXT_QUERY_METHOD_CONTAINS = 4
+            ```
+        CONTAINS_IGNORE_CASE:
+            ```proto
+            TEXT_QUERY_METHOD_CONTAINS_IGNORE_CASE = 5
+            ```
+        ENDS_WITH:
+            ```proto
+            TEXT_QUERY_METHOD_ENDS_WITH = 6
+            ```
+        ENDS_WITH_IGNORE_CASE:
+            ```proto
+            TEXT_QUERY_METHOD_ENDS_WITH_IGNORE_CASE = 7
+            ```
+    """
+
+    EQUALS = 0
+    EQUALS_IGNORE_CASE = 1
+    STARTS_WITH = 2
+    STARTS_WITH_IGNORE_CASE = 3
+    CONTAINS = 4
+    CONTAINS_IGNORE_CASE = 5
+    ENDS_WITH = 6
+    ENDS_WITH_IGNORE_CASE = 7
+
 
 _DESC = file_desc(
-    b'\n\x14zitadel/object.proto\x12\x11zitadel.object.v2\x1a\x1fgoogle/protobuf/timestamp.proto"K\n\tListQuery\x12\x16\n\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x14\n\x05limit\x18\x02 \x01(\rR\x05limit\x12\x10\n\x03asc\x18\x03 \x01(\x08R\x03asc"\x89\x01\n\x07Details\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12;\n\x0bchange_date\x18\x02 \x01(\x0b2\x1a.google.protobuf.TimestampR\nchangeDate\x12%\n\x0eresource_owner\x18\x03 \x01(\tR\rresourceOwner"\x99\x01\n\x0bListDetails\x12!\n\x0ctotal_result\x18\x01 \x01(\x04R\x0btotalResult\x12-\n\x12processed_sequence\x18\x02 \x01(\x04R\x11processedSequence\x128\n\ttimestamp\x18\x03 \x01(\x0b2\x1a.google.protobuf.TimestampR\ttimestampb\x06proto3',
+    b'\n\x14zitadel/object.proto\x12\x11zitadel.object.v2\x1a\x1fgoogle/protobuf/timestamp.proto"K\n\tListQuery\x12\x16\n\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x14\n\x05limit\x18\x02 \x01(\rR\x05limit\x12\x10\n\x03asc\x18\x03 \x01(\x08R\x03asc"\xca\x01\n\x07Details\x12\x1a\n\x08sequence\x18\x01 \x01(\x04R\x08sequence\x12;\n\x0bchange_date\x18\x02 \x01(\x0b2\x1a.google.protobuf.TimestampR\nchangeDate\x12%\n\x0eresource_owner\x18\x03 \x01(\tR\rresourceOwner\x12?\n\rcreation_date\x18\x04 \x01(\x0b2\x1a.google.protobuf.TimestampR\x0ccreationDate"\x99\x01\n\x0bListDetails\x12!\n\x0ctotal_result\x18\x01 \x01(\x04R\x0btotalResult\x12-\n\x12processed_sequence\x18\x02 \x01(\x04R\x11processedSequence\x128\n\ttimestamp\x18\x03 \x01(\x0b2\x1a.google.protobuf.TimestampR\ttimestamp"Y\n\x0eRequestContext\x12\x17\n\x06org_id\x18\x01 \x01(\tH\x00R\x05orgId\x12\x1c\n\x08instance\x18\x02 \x01(\x08H\x00R\x08instanceB\x10\n\x0eresource_owner*\xc5\x02\n\x0fTextQueryMethod\x12\x1c\n\x18TEXT_QUERY_METHOD_EQUALS\x10\x00\x12(\n$TEXT_QUERY_METHOD_EQUALS_IGNORE_CASE\x10\x01\x12!\n\x1dTEXT_QUERY_METHOD_STARTS_WITH\x10\x02\x12-\n)TEXT_QUERY_METHOD_STARTS_WITH_IGNORE_CASE\x10\x03\x12\x1e\n\x1aTEXT_QUERY_METHOD_CONTAINS\x10\x04\x12*\n&TEXT_QUERY_METHOD_CONTAINS_IGNORE_CASE\x10\x05\x12\x1f\n\x1bTEXT_QUERY_METHOD_ENDS_WITH\x10\x06\x12+\n\'TEXT_QUERY_METHOD_ENDS_WITH_IGNORE_CASE\x10\x07b\x06proto3',
     [
         timestamp_pb.desc(),
     ],
@@ -150,6 +234,8 @@ _DESC = file_desc(
         "ListQuery": ListQuery,
         "Details": Details,
         "ListDetails": ListDetails,
+        "RequestContext": RequestContext,
+        "TextQueryMethod": TextQueryMethod,
     },
 )
 
