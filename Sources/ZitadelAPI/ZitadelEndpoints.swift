@@ -4,7 +4,7 @@ import Seeds
 
 /// Every ZITADEL RPC the mock serves, each declared once (see `ZitadelEndpoint`).
 package enum ZitadelEndpoints {
-    package static let all: [ZitadelEndpoint] = sessionService + userService
+    package static let all: [ZitadelEndpoint] = sessionService + userService + settingsService
 
     /// The names a seed's `match.rpc` may use.
     package static var rpcNames: [String] { all.map(\.method) }
@@ -128,6 +128,115 @@ extension ZitadelEndpoints {
             permission: ZitadelUserAPI.permission,
             fields: ZitadelRequestFields().path("userId", set: { $0.userID = $1 }),
             handle: ZitadelUserAPI.listAuthenticationMethodTypes
+        ),
+    ]
+}
+
+extension ZitadelEndpoints {
+    static let settingsServiceName = "zitadel.settings.v2.SettingsService"
+
+    /// `zitadel.settings.v2.SettingsService` (proto/zitadel/settings_service.proto): what a login UI
+    /// reads before and while it logs a user in.
+    static let settingsService: [ZitadelEndpoint] = [
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetGeneralSettings",
+            request: Zitadel_Settings_V2_GetGeneralSettingsRequest.self,
+            response: Zitadel_Settings_V2_GetGeneralSettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.general
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetLoginSettings",
+            request: Zitadel_Settings_V2_GetLoginSettingsRequest.self,
+            response: Zitadel_Settings_V2_GetLoginSettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/login", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.login
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetActiveIdentityProviders",
+            request: Zitadel_Settings_V2_GetActiveIdentityProvidersRequest.self,
+            response: Zitadel_Settings_V2_GetActiveIdentityProvidersResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/login/idps", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.identityProviders
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetPasswordComplexitySettings",
+            request: Zitadel_Settings_V2_GetPasswordComplexitySettingsRequest.self,
+            response: Zitadel_Settings_V2_GetPasswordComplexitySettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/password/complexity", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.passwordComplexity
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetPasswordExpirySettings",
+            request: Zitadel_Settings_V2_GetPasswordExpirySettingsRequest.self,
+            response: Zitadel_Settings_V2_GetPasswordExpirySettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/password/expiry", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.passwordExpiry
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetBrandingSettings",
+            request: Zitadel_Settings_V2_GetBrandingSettingsRequest.self,
+            response: Zitadel_Settings_V2_GetBrandingSettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/branding", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.branding
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetDomainSettings",
+            request: Zitadel_Settings_V2_GetDomainSettingsRequest.self,
+            response: Zitadel_Settings_V2_GetDomainSettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/domain", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.domain
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetLegalAndSupportSettings",
+            request: Zitadel_Settings_V2_GetLegalAndSupportSettingsRequest.self,
+            response: Zitadel_Settings_V2_GetLegalAndSupportSettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/legal_support", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.legalAndSupport
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetLockoutSettings",
+            request: Zitadel_Settings_V2_GetLockoutSettingsRequest.self,
+            response: Zitadel_Settings_V2_GetLockoutSettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/lockout", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.lockout
+        ),
+        ZitadelEndpoint(
+            service: settingsServiceName,
+            method: "GetSecuritySettings",
+            request: Zitadel_Settings_V2_GetSecuritySettingsRequest.self,
+            response: Zitadel_Settings_V2_GetSecuritySettingsResponse.self,
+            rest: .init(method: "GET", path: "/v2/settings/security", body: nil, successStatus: 200),
+            permission: ZitadelSettingsAPI.securityPermission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelSettingsAPI.security
         ),
     ]
 }

@@ -588,7 +588,10 @@ import Testing
                 == ZitadelToken(
                     token: "admin-pat",
                     userId: "9001",
-                    permissions: ["session.read", "session.write", "session.delete", "user.read"]
+                    permissions: [
+                        "session.read", "session.write", "session.delete", "user.read", "policy.read",
+                        "iam.policy.read",
+                    ]
                 )
         )
         #expect(seed.zitadel.tokens[0].canReadAnySession)

@@ -1527,6 +1527,916 @@ paths:
         '504':
           $ref: '#/components/responses/ConnectError'
 
+  /v2/settings:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetGeneralSettings
+      summary: GetGeneralSettings (REST)
+      description: |
+        What a new ZITADEL instance reports: the default organization, the default language (en) and the languages ZITADEL's login supports (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/login:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetLoginSettings
+      summary: GetLoginSettings (REST)
+      description: |
+        What a new ZITADEL instance reports: ZITADEL's login policy of a new instance (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/login/idps:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetActiveIdentityProviders
+      summary: GetActiveIdentityProviders (REST)
+      description: |
+        What a new ZITADEL instance reports: none: no identity provider is configured (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/password/complexity:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetPasswordComplexitySettings
+      summary: GetPasswordComplexitySettings (REST)
+      description: |
+        What a new ZITADEL instance reports: at least 8 characters with upper and lower case, a number and a symbol (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/password/expiry:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetPasswordExpirySettings
+      summary: GetPasswordExpirySettings (REST)
+      description: |
+        What a new ZITADEL instance reports: passwords do not expire (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/branding:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetBrandingSettings
+      summary: GetBrandingSettings (REST)
+      description: |
+        What a new ZITADEL instance reports: ZITADEL's default light and dark themes (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/domain:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetDomainSettings
+      summary: GetDomainSettings (REST)
+      description: |
+        What a new ZITADEL instance reports: every domain rule off (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/legal_support:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetLegalAndSupportSettings
+      summary: GetLegalAndSupportSettings (REST)
+      description: |
+        What a new ZITADEL instance reports: ZITADEL's docs link only (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/lockout:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetLockoutSettings
+      summary: GetLockoutSettings (REST)
+      description: |
+        What a new ZITADEL instance reports: no lockout (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /v2/settings/security:
+    get:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetSecuritySettings
+      summary: GetSecuritySettings (REST)
+      description: |
+        What a new ZITADEL instance reports: iframe embedding off, no impersonation (docs/zitadel.md lists every value).
+        Auth rows 1-3 of GetSession come first, then the permission `iam.policy.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /zitadel.settings.v2.SettingsService/GetGeneralSettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetGeneralSettings_RPC
+      summary: GetGeneralSettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetLoginSettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetLoginSettings_RPC
+      summary: GetLoginSettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/login), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetActiveIdentityProviders:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetActiveIdentityProviders_RPC
+      summary: GetActiveIdentityProviders over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/login/idps), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetPasswordComplexitySettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetPasswordComplexitySettings_RPC
+      summary: GetPasswordComplexitySettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/password/complexity), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetPasswordExpirySettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetPasswordExpirySettings_RPC
+      summary: GetPasswordExpirySettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/password/expiry), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetBrandingSettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetBrandingSettings_RPC
+      summary: GetBrandingSettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/branding), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetDomainSettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetDomainSettings_RPC
+      summary: GetDomainSettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/domain), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetLegalAndSupportSettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetLegalAndSupportSettings_RPC
+      summary: GetLegalAndSupportSettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/legal_support), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetLockoutSettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetLockoutSettings_RPC
+      summary: GetLockoutSettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/lockout), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.settings.v2.SettingsService/GetSecuritySettings:
+    post:
+      tags: [ZITADEL]
+      operationId: SettingsService_GetSecuritySettings_RPC
+      summary: GetSecuritySettings over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/settings/security), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
   /__admin/health:
     get:
       tags: [Control]

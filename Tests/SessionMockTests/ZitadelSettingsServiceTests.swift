@@ -1,0 +1,89 @@
+import Foundation
+import SessionMockTesting
+import SwiftProtobuf
+import Testing
+
+@testable import JSON
+@testable import SessionMock
+@testable import ZitadelAPI
+
+/// `zitadel.settings.v2.SettingsService` on the default scenario: what a new ZITADEL instance
+/// reports, byte for byte on REST, the same message over Connect proto, and the permission rows.
+@Suite struct ZitadelSettingsServiceTests {
+    static let admin = ["Authorization": "Bearer admin-pat"]
+    static let details = #"{"sequence":"1","resourceOwner":"312908900000000001"}"#
+    static let instance = #""resourceOwnerType":"RESOURCE_OWNER_TYPE_INSTANCE""#
+
+    static let bodies: [(path: String, body: String)] = [
+        (
+            "/v2/settings",
+            #"{"defaultOrgId":"312908994858385304","defaultLanguage":"en","supportedLanguages":["ar","bg","ca","cs","da","de","en","es","fr","hi","hr","hu","id","it","ja","kk","ko","lt","mk","nb","nl","pl","pt","ro","ru","sk","sl","sq","sv","th","tr","uk","vi","zh-TW","zh"],"defaultOrganizationId":"312908994858385304"}"#
+        ),
+        (
+            "/v2/settings/login",
+            #"{"details":\#(details),"settings":{"allowUsernamePassword":true,"allowRegister":true,"allowExternalIdp":true,"passkeysType":"PASSKEYS_TYPE_ALLOWED","passwordCheckLifetime":"864000s","externalLoginCheckLifetime":"864000s","mfaInitSkipLifetime":"2592000s","secondFactorCheckLifetime":"64800s","multiFactorCheckLifetime":"43200s","secondFactors":["SECOND_FACTOR_TYPE_OTP","SECOND_FACTOR_TYPE_U2F"],"multiFactors":["MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"],"allowDomainDiscovery":true,\#(instance),"allowLocalAuthentication":true}}"#
+        ),
+        (
+            "/v2/settings/password/complexity",
+            #"{"details":\#(details),"settings":{"minLength":"8","requiresUppercase":true,"requiresLowercase":true,"requiresNumber":true,"requiresSymbol":true,\#(instance)}}"#
+        ),
+        ("/v2/settings/password/expiry", #"{"details":\#(details),"settings":{\#(instance)}}"#),
+        (
+            "/v2/settings/branding",
+            ##"{"details":\##(details),"settings":{"lightTheme":{"primaryColor":"#5469d4","backgroundColor":"#fafafa","warnColor":"#cd3d56","fontColor":"#000000"},"darkTheme":{"primaryColor":"#2073c4","backgroundColor":"#111827","warnColor":"#ff3b5b","fontColor":"#ffffff"},\##(instance),"themeMode":"THEME_MODE_AUTO"}}"##
+        ),
+        ("/v2/settings/domain", #"{"details":\#(details),"settings":{\#(instance)}}"#),
+        (
+            "/v2/settings/legal_support",
+            #"{"details":\#(details),"settings":{\#(instance),"docsLink":"https://zitadel.com/docs"}}"#
+        ),
+        ("/v2/settings/lockout", #"{"details":\#(details),"settings":{\#(instance)}}"#),
+        ("/v2/settings/security", #"{"settings":{"embeddedIframe":{}}}"#),
+    ]
+
+    @Test(arguments: TestingSetup.allCases)
+    func aNewInstancesSettingsByteForByte(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        for (path, body) in Self.bodies {
+            let result = try await mock.get(path, headers: Self.admin)
+            #expect(result.status == 200, "\(path)")
+            #expect(result.text == body, "\(path)")
+        }
+        let idps = try await mock.get("/v2/settings/login/idps", headers: Self.admin)
+        #expect(
+            idps.status == 200 && idps.text.hasPrefix(#"{"details":{"timestamp":""#)
+                && !idps.text.contains("identityProviders")
+        )
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func connectProtoCarriesTheSameMessage(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let answer = try await mock.send(
+            "POST",
+            "/zitadel.settings.v2.SettingsService/GetLoginSettings",
+            headers: Self.admin.merging(["Content-Type": "application/proto"]) { $1 },
+            bytes: []
+        )
+        #expect(answer.status == 200 && answer.header("Content-Type") == "application/proto")
+        let message = try Zitadel_Settings_V2_GetLoginSettingsResponse(serializedBytes: [UInt8](answer.body))
+        #expect(try message.jsonString() == (Self.bodies.first { $0.path == "/v2/settings/login" }?.body ?? ""))
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func permissionRows(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let denied =
+            #"{"code":7,"message":"No matching permissions found (AUTH-AWfge)","details":[{"@type":"type.googleapis.com/zitadel.v1.ErrorDetail","id":"AUTH-AWfge","message":"No matching permissions found"}]}"#
+        // The login UI's account has policy.read but not iam.policy.read, which GetSecuritySettings asks.
+        let login = ["Authorization": "Bearer login-pat"]
+        #expect(try await mock.get("/v2/settings/login", headers: login).status == 200)
+        let security = try await mock.get("/v2/settings/security", headers: login)
+        #expect(security.status == 403 && security.text == denied)
+        let user = try await mock.get("/v2/settings/branding", headers: ["Authorization": "Bearer user-pat"])
+        #expect(user.status == 403 && user.text == denied)
+    }
+}
