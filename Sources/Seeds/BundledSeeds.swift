@@ -27,8 +27,8 @@ enum BundledSeeds {
   },
   "zitadel": {
     "tokens": [
-      {"token": "admin-pat", "userId": "9001", "permissions": ["session.read", "session.write", "session.delete", "user.read", "policy.read", "iam.policy.read"]},
-      {"token": "login-pat", "userId": "8888", "permissions": ["session.write", "user.read", "policy.read"]},
+      {"token": "admin-pat", "userId": "9001", "permissions": ["session.read", "session.write", "session.delete", "user.read", "policy.read", "iam.policy.read", "org.read"]},
+      {"token": "login-pat", "userId": "8888", "permissions": ["session.write", "user.read", "policy.read", "org.read"]},
       {"token": "user-pat", "userId": "312909037640286104", "permissions": []},
       {"token": "creator-pat", "userId": "7777", "permissions": []},
       {"token": "stranger-pat", "userId": "5555", "permissions": []}

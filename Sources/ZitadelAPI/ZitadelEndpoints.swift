@@ -4,7 +4,7 @@ import Seeds
 
 /// Every ZITADEL RPC the mock serves, each declared once (see `ZitadelEndpoint`).
 package enum ZitadelEndpoints {
-    package static let all: [ZitadelEndpoint] = sessionService + userService + settingsService
+    package static let all: [ZitadelEndpoint] = sessionService + userService + settingsService + organizationService
 
     /// The names a seed's `match.rpc` may use.
     package static var rpcNames: [String] { all.map(\.method) }
@@ -238,6 +238,22 @@ extension ZitadelEndpoints {
             fields: ZitadelRequestFields(),
             handle: ZitadelSettingsAPI.security
         ),
+    ]
+}
+
+extension ZitadelEndpoints {
+    /// `zitadel.org.v2.OrganizationService` (proto/zitadel/org_service.proto).
+    static let organizationService: [ZitadelEndpoint] = [
+        ZitadelEndpoint(
+            service: "zitadel.org.v2.OrganizationService",
+            method: "ListOrganizations",
+            request: Zitadel_Org_V2_ListOrganizationsRequest.self,
+            response: Zitadel_Org_V2_ListOrganizationsResponse.self,
+            rest: .init(method: "POST", path: "/v2/organizations/_search", body: "*", successStatus: 200),
+            permission: ZitadelOrganizationAPI.permission,
+            fields: ZitadelRequestFields(),
+            handle: ZitadelOrganizationAPI.listOrganizations
+        )
     ]
 }
 

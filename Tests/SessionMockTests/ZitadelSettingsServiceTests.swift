@@ -87,3 +87,41 @@ import Testing
         #expect(user.status == 403 && user.text == denied)
     }
 }
+
+/// `zitadel.org.v2.OrganizationService.ListOrganizations` on the default scenario.
+@Suite struct ZitadelOrganizationServiceTests {
+    @Test(arguments: TestingSetup.allCases)
+    func theDefaultOrganizationAndItsQueries(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let login = ["Authorization": "Bearer login-pat"]
+        let all = try await mock.send("POST", "/v2/organizations/_search", headers: login, body: "{}")
+        #expect(all.status == 200)
+        let organization =
+            #"{"id":"312908994858385304","details":{"sequence":"1","resourceOwner":"312908900000000001"},"state":"ORGANIZATION_STATE_ACTIVE","name":"ZITADEL","primaryDomain":"zitadel.localhost"}"#
+        #expect(all.text.hasPrefix(#"{"details":{"totalResult":"1","timestamp":""#))
+        #expect(all.text.hasSuffix(#""result":[\#(organization)]}"#), "\(all.text)")
+        let named = try await mock.send(
+            "POST",
+            "/v2/organizations/_search",
+            headers: login,
+            body:
+                #"{"queries":[{"nameQuery":{"name":"zit","method":"TEXT_QUERY_METHOD_STARTS_WITH_IGNORE_CASE"}},{"defaultQuery":{}}]}"#
+        )
+        #expect(named.text.hasSuffix(#""result":[\#(organization)]}"#))
+        let other = try await mock.send(
+            "POST",
+            "/v2/organizations/_search",
+            headers: login,
+            body: #"{"queries":[{"idQuery":{"id":"1"}}]}"#
+        )
+        #expect(other.text.hasPrefix(#"{"details":{"timestamp":""#) && !other.text.contains("result"))
+        let denied = try await mock.send(
+            "POST",
+            "/v2/organizations/_search",
+            headers: ["Authorization": "Bearer user-pat"],
+            body: "{}"
+        )
+        #expect(denied.status == 403)
+    }
+}

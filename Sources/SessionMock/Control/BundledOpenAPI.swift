@@ -2437,6 +2437,107 @@ paths:
         '504':
           $ref: '#/components/responses/ConnectError'
 
+  /v2/organizations/_search:
+    post:
+      tags: [ZITADEL]
+      operationId: OrganizationService_ListOrganizations
+      summary: List organizations (REST)
+      description: |
+        The instance's default organization (name `ZITADEL`, state active, domain `zitadel.localhost`; its id the first
+        seeded user's organization, else `zitadel.instanceId`), filtered by `queries` (name, domain, state, id, default).
+        Auth rows 1-3 of GetSession come first, then the permission `org.read` (403 AUTH-AWfge).
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of the request message; unknown fields are ignored.
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /zitadel.org.v2.OrganizationService/ListOrganizations:
+    post:
+      tags: [ZITADEL]
+      operationId: OrganizationService_ListOrganizations_RPC
+      summary: ListOrganizations over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (POST /v2/organizations/_search), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
   /__admin/health:
     get:
       tags: [Control]
