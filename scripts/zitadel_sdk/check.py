@@ -11,6 +11,9 @@ from zitadel_client.models import (
     SessionServiceCreateSessionRequest, SessionServiceDeleteSessionRequest, SessionServiceGetSessionRequest,
     SessionServiceIDsQuery, SessionServiceListSessionsRequest, SessionServiceSearchQuery,
     SessionServiceSetSessionRequest,
+    OrganizationServiceListOrganizationsRequest, SettingsServiceGetLoginSettingsRequest,
+    UserServiceGetUserByIDRequest, UserServiceListAuthenticationMethodTypesRequest, UserServiceListUsersRequest,
+    UserServiceLoginNameQuery, UserServiceSearchQuery,
 )
 
 url = sys.argv[1]
@@ -68,6 +71,29 @@ try:
     check("GetSession after DeleteSession: 404", False)
 except ApiError as error:
     check("GetSession after DeleteSession: 404", error.code == 404 and "QUERY-SFeaa" in str(error.response_body))
+
+# The calls a login UI makes around its sessions: find the user, read the settings and organization.
+found = login.users.list_users(UserServiceListUsersRequest(
+    queries=[UserServiceSearchQuery(login_name_query=UserServiceLoginNameQuery(login_name="MINNIE@example.com"))]))
+check("ListUsers: the login name, case-insensitively", len(found.result) == 1 and found.result[0].user_id == "312909037640286104")
+user = admin.users.get_user_by_id(UserServiceGetUserByIDRequest(user_id="312909037640286104")).user
+check("GetUserByID: a human with its profile and email",
+      user.human.profile.given_name == "Minnie" and user.human.email.email == "minnie@example.com"
+      and user.human.email.is_verified is True and str(user.state).endswith("USER_STATE_ACTIVE"))
+methods = login.users.list_authentication_method_types(
+    UserServiceListAuthenticationMethodTypesRequest(user_id="312909037640286104"))
+check("ListAuthenticationMethodTypes: from the seed",
+      [str(m).rsplit(".", 1)[-1].replace("AUTHENTICATION_METHOD_TYPE_", "") for m in methods.auth_method_types]
+      == ["PASSWORD", "PASSKEY", "IDP", "TOTP", "OTP_EMAIL"])
+settings = login.settings.get_login_settings(SettingsServiceGetLoginSettingsRequest()).settings
+check("GetLoginSettings: a new instance's", settings.allow_username_password is True
+      and settings.password_check_lifetime == "864000s")
+general = login.settings.get_general_settings({})
+check("GetGeneralSettings: default organization and language",
+      general.default_org_id == "312908994858385304" and general.default_language == "en")
+organizations = login.organizations.list_organizations(OrganizationServiceListOrganizationsRequest())
+check("ListOrganizations: the default organization",
+      len(organizations.result) == 1 and organizations.result[0].name == "ZITADEL")
 
 if failures:
     sys.exit(f"zitadel-client: {failures} checks failed")
