@@ -27,13 +27,25 @@ enum BundledSeeds {
   },
   "zitadel": {
     "tokens": [
-      {"token": "admin-pat", "userId": "9001", "permissions": ["session.read", "session.write", "session.delete", "user.read", "policy.read", "iam.policy.read", "org.read"]},
-      {"token": "login-pat", "userId": "8888", "permissions": ["session.write", "user.read", "policy.read", "org.read"]},
+      {"token": "admin-pat", "userId": "9001", "permissions": ["session.read", "session.write", "session.delete", "user.read", "policy.read", "iam.policy.read", "org.read", "session.link"]},
+      {"token": "login-pat", "userId": "8888", "permissions": ["session.write", "user.read", "policy.read", "org.read", "session.link"]},
       {"token": "user-pat", "userId": "312909037640286104", "permissions": []},
       {"token": "creator-pat", "userId": "7777", "permissions": []},
       {"token": "stranger-pat", "userId": "5555", "permissions": []}
     ],
     "instanceId": "312908900000000001",
+    "oidc": {
+      "clients": [
+        {"clientId": "app-1", "redirectUris": ["https://app.example.com/callback"], "loginUrl": "http://localhost:3000"}
+      ],
+      "authRequests": [
+        {"id": "V2_312909100000000001", "clientId": "app-1", "redirectUri": "https://app.example.com/callback",
+         "scope": ["openid", "profile", "email"], "state": "af0ifjsldkj", "prompt": ["login"],
+         "loginHint": "minnie@example.com", "creationDate": "2025-03-06T14:40:00Z"},
+        {"id": "V2_312909100000000002", "clientId": "app-1", "redirectUri": "https://app.example.com/callback",
+         "scope": ["openid"], "creationDate": "2025-03-06T14:40:00Z"}
+      ]
+    },
     "users": [
       {"userId": "312909037640286104", "loginName": "minnie@example.com", "displayName": "Minnie Mouse",
        "organizationId": "312908994858385304", "password": "V3ryS3cure!", "totpSecret": "JBSWY3DPEHPK3PXP",

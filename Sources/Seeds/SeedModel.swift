@@ -96,6 +96,57 @@ public struct ZitadelSeed: Sendable {
     public var users: [ZitadelUser] = []
     /// `details.resourceOwner` of a change to a session without a checked user.
     public var instanceId: String?
+    /// The OIDC applications a login may be started for (`zitadel.oidc.clients`).
+    public var oidcClients: [ZitadelOIDCClient] = []
+    /// Auth requests waiting for a login UI (`zitadel.oidc.authRequests`).
+    public var authRequests: [ZitadelAuthRequestSeed] = []
+}
+
+/// An OIDC application: where its users may be sent back to, and its login UI.
+public struct ZitadelOIDCClient: Sendable, Equatable {
+    public var clientId: String
+    public var redirectUris: [String]
+    /// The login UI's base URL: `/oauth/v2/authorize` redirects to `<loginUrl>/login?authRequest=<id>`.
+    public var loginUrl: String
+
+    public init(clientId: String, redirectUris: [String], loginUrl: String) {
+        self.clientId = clientId
+        self.redirectUris = redirectUris
+        self.loginUrl = loginUrl
+    }
+}
+
+/// An OIDC auth request as ZITADEL's `AuthRequest` message has it, plus the app's `state`.
+public struct ZitadelAuthRequestSeed: Sendable, Equatable {
+    /// `V2_` and digits, as ZITADEL issues them.
+    public var id: String
+    public var clientId: String
+    public var redirectUri: String
+    public var scope: [String] = []
+    public var state: String?
+    /// OIDC prompt values: `none`, `login`, `consent`, `select_account`, `create`.
+    public var prompt: [String] = []
+    public var loginHint: String?
+    public var uiLocales: [String] = []
+    public var maxAgeSeconds: Int?
+    public var hintUserId: String?
+    public var creationDate: SeedTimestamp?
+
+    public init(id: String, clientId: String, redirectUri: String) {
+        self.id = id
+        self.clientId = clientId
+        self.redirectUri = redirectUri
+    }
+
+    /// The OIDC prompt values ZITADEL's `Prompt` enum has.
+    public static let promptValues = ["none", "login", "consent", "select_account", "create"]
+
+    /// Whether `id` is `V2_` followed by one or more digits.
+    public static func isValidId(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        return bytes.count > 3 && bytes.count <= 200 && id.hasPrefix("V2_")
+            && bytes[3...].allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
 }
 
 /// A `zitadel.users` entry: who a user check finds, and what each other check accepts.

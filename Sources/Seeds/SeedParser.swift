@@ -533,6 +533,9 @@ public struct SeedParser: Sendable {
             seed.users.append(user)
         }
         seed.instanceId = string(fields["instanceId"], nonEmpty: true)
+        if let oidc = fields["oidc"], let oidcFields = object(oidc, .oidc) {
+            oidcSeed(oidcFields, into: &seed)
+        }
         return seed
     }
 
@@ -588,6 +591,71 @@ public struct SeedParser: Sendable {
         user.lockoutAfter = lockoutAfter
         profile(fields, into: &user)
         return user
+    }
+
+    /// `zitadel.oidc`: clients (ids unique) and auth requests (ids unique, each of a seeded client
+    /// and one of its redirect URIs).
+    private mutating func oidcSeed(_ fields: Fields, into seed: inout ZitadelSeed) {
+        var clients: [String: ZitadelOIDCClient] = [:]
+        for entry in array(fields["clients"]) {
+            guard let client = object(entry, .oidcClient) else { continue }
+            let clientId = string(client["clientId"], required: client.missing("clientId"), nonEmpty: true)
+            let loginUrl = string(client["loginUrl"], required: client.missing("loginUrl"), nonEmpty: true)
+            let redirectUris = stringArray(client["redirectUris"]) ?? []
+            if client["redirectUris"] == nil {
+                fail(client.missing("redirectUris"), "required list of redirect URIs is missing")
+            }
+            guard let clientId, let loginUrl else { continue }
+            if clients[clientId] != nil {
+                fail(entry, appending: ".clientId", "client id '\(clientId)' is given twice")
+                continue
+            }
+            let parsed = ZitadelOIDCClient(clientId: clientId, redirectUris: redirectUris, loginUrl: loginUrl)
+            clients[clientId] = parsed
+            seed.oidcClients.append(parsed)
+        }
+        var ids: Set<String> = []
+        for entry in array(fields["authRequests"]) {
+            guard let request = object(entry, .authRequest) else { continue }
+            let id = string(request["id"], required: request.missing("id"), nonEmpty: true)
+            let clientId = string(request["clientId"], required: request.missing("clientId"), nonEmpty: true)
+            let redirectUri = string(request["redirectUri"], required: request.missing("redirectUri"), nonEmpty: true)
+            guard let id, let clientId, let redirectUri else { continue }
+            guard ZitadelAuthRequestSeed.isValidId(id) else {
+                fail(entry, appending: ".id", "auth request id '\(id)' is not 'V2_' and digits, as ZITADEL issues them")
+                continue
+            }
+            guard ids.insert(id).inserted else {
+                fail(entry, appending: ".id", "auth request id '\(id)' is given twice")
+                continue
+            }
+            guard let client = clients[clientId] else {
+                fail(entry, appending: ".clientId", "no client '\(clientId)' in zitadel.oidc.clients")
+                continue
+            }
+            guard client.redirectUris.contains(redirectUri) else {
+                fail(entry, appending: ".redirectUri", "'\(redirectUri)' is not a redirect URI of client '\(clientId)'")
+                continue
+            }
+            var parsed = ZitadelAuthRequestSeed(id: id, clientId: clientId, redirectUri: redirectUri)
+            parsed.scope = stringArray(request["scope"]) ?? []
+            parsed.state = string(request["state"], nonEmpty: true)
+            parsed.prompt = stringArray(request["prompt"]) ?? []
+            if let prompt = request["prompt"],
+                let bad = parsed.prompt.first(where: { !ZitadelAuthRequestSeed.promptValues.contains($0) })
+            {
+                fail(
+                    prompt,
+                    "unknown prompt '\(bad)' (known: \(ZitadelAuthRequestSeed.promptValues.joined(separator: ", ")))"
+                )
+            }
+            parsed.loginHint = string(request["loginHint"], nonEmpty: true)
+            parsed.uiLocales = stringArray(request["uiLocales"]) ?? []
+            parsed.maxAgeSeconds = request["maxAge"].flatMap { integer($0, range: 0...315_360_000) }
+            parsed.hintUserId = string(request["hintUserId"], nonEmpty: true)
+            parsed.creationDate = timestamp(request["creationDate"])
+            seed.authRequests.append(parsed)
+        }
     }
 
     /// The fields the user RPCs read (state, names, contact, methods).
@@ -861,7 +929,17 @@ package final class KeyTable: Sendable {
     package static let challenge = KeyTable(["id", "code", "expired", "completed"], aliases: [:])
     package static let timelineStep = KeyTable(["afterPolls", "after", "set"], aliases: [:])
     package static let timelineSet = KeyTable(["expired", "completed"], aliases: [:])
-    package static let zitadel = KeyTable(["tokens", "sessions", "users", "instanceId"], aliases: [:])
+    package static let zitadel = KeyTable(["tokens", "sessions", "users", "instanceId", "oidc"], aliases: [:])
+    package static let oidc = KeyTable(["clients", "authRequests"], aliases: [:])
+    package static let oidcClient = KeyTable(["clientId", "redirectUris", "loginUrl"], aliases: [:])
+    package static let authRequest = KeyTable(
+        [
+            "id", "clientId", "redirectUri", "scope", "state", "prompt", "loginHint", "uiLocales", "maxAge",
+            "hintUserId",
+            "creationDate",
+        ],
+        aliases: [:]
+    )
     package static let user = KeyTable(
         [
             "userId", "loginName", "displayName", "organizationId", "password", "totpSecret", "otpCode",

@@ -69,6 +69,10 @@ public struct ZitadelSessionStore: Sendable {
     public var lifecycle = LifecycleState()
     /// By session id; the seed's records are shared by every copy of the scenario.
     private var records: LayeredRecords<Record>
+    /// The OIDC applications, by client id.
+    public let oidcClients: [String: ZitadelOIDCClient]
+    /// Auth requests by id: the seed's, and what CreateCallback did with them in this copy.
+    public var authRequests: [String: ZitadelAuthRequest] = [:]
     /// Seed entries with `now`-relative times: each new copy (load, reset, `NAME@KEY`) stores
     /// them again against its own `now`.
     private let relativeEntries: [ZitadelSessionSeed]
@@ -78,6 +82,11 @@ public struct ZitadelSessionStore: Sendable {
         for token in seed.tokens { tokens[token.token] = token }
         users = Users(seed.users)
         instanceId = seed.instanceId
+        oidcClients = Dictionary(seed.oidcClients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
+        for request in seed.authRequests {
+            let created = request.creationDate.flatMap { RFC3339.parse($0.text(now: now))?.micros } ?? now
+            authRequests[request.id] = ZitadelAuthRequest(seed: request, creationMicros: created)
+        }
         // Resolving and packing every session is most of the work: done on every core for a large seed.
         let parts = Parallel.chunks(count: seed.sessions.count) { range in
             seed.sessions[range].map { entry in
@@ -184,5 +193,31 @@ extension ZitadelSessionStore {
         public var webAuthNUserVerification = false
 
         public init() {}
+    }
+}
+
+/// An OIDC auth request in a scenario copy: as seeded or created, and how a login UI ended it.
+public struct ZitadelAuthRequest: Sendable, Equatable {
+    public var seed: ZitadelAuthRequestSeed
+    public var creationMicros: Int64
+    /// Set once CreateCallback ended the request; a second call is refused.
+    public var outcome: Outcome?
+
+    public enum Outcome: Sendable, Equatable {
+        /// Logged in with this session, whose checked user is `userId`.
+        case session(sessionId: String, userId: String, callbackUrl: String)
+        /// Ended with an OAuth error (`access_denied`, …).
+        case error(reason: String, callbackUrl: String)
+
+        public var callbackUrl: String {
+            switch self {
+            case .session(_, _, let url), .error(_, let url): return url
+            }
+        }
+    }
+
+    public init(seed: ZitadelAuthRequestSeed, creationMicros: Int64) {
+        self.seed = seed
+        self.creationMicros = creationMicros
     }
 }

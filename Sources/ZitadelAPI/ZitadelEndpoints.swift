@@ -4,7 +4,8 @@ import Seeds
 
 /// Every ZITADEL RPC the mock serves, each declared once (see `ZitadelEndpoint`).
 package enum ZitadelEndpoints {
-    package static let all: [ZitadelEndpoint] = sessionService + userService + settingsService + organizationService
+    package static let all: [ZitadelEndpoint] =
+        sessionService + userService + settingsService + organizationService + oidcService
 
     /// The names a seed's `match.rpc` may use.
     package static var rpcNames: [String] { all.map(\.method) }
@@ -254,6 +255,34 @@ extension ZitadelEndpoints {
             fields: ZitadelRequestFields(),
             handle: ZitadelOrganizationAPI.listOrganizations
         )
+    ]
+}
+
+extension ZitadelEndpoints {
+    static let oidcServiceName = "zitadel.oidc.v2.OIDCService"
+
+    /// `zitadel.oidc.v2.OIDCService` (proto/zitadel/oidc_service.proto).
+    static let oidcService: [ZitadelEndpoint] = [
+        ZitadelEndpoint(
+            service: oidcServiceName,
+            method: "GetAuthRequest",
+            request: Zitadel_Oidc_V2_GetAuthRequestRequest.self,
+            response: Zitadel_Oidc_V2_GetAuthRequestResponse.self,
+            rest: .init(method: "GET", path: "/v2/oidc/auth_requests/{authRequestId}", body: nil, successStatus: 200),
+            permission: ZitadelOIDCAPI.readPermission,
+            fields: ZitadelRequestFields().path("authRequestId", set: { $0.authRequestID = $1 }),
+            handle: ZitadelOIDCAPI.getAuthRequest
+        ),
+        ZitadelEndpoint(
+            service: oidcServiceName,
+            method: "CreateCallback",
+            request: Zitadel_Oidc_V2_CreateCallbackRequest.self,
+            response: Zitadel_Oidc_V2_CreateCallbackResponse.self,
+            rest: .init(method: "POST", path: "/v2/oidc/auth_requests/{authRequestId}", body: "*", successStatus: 200),
+            permission: ZitadelOIDCAPI.linkPermission,
+            fields: ZitadelRequestFields().path("authRequestId", set: { $0.authRequestID = $1 }),
+            handle: ZitadelOIDCAPI.createCallback
+        ),
     ]
 }
 

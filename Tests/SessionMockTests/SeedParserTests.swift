@@ -590,7 +590,7 @@ import Testing
                     userId: "9001",
                     permissions: [
                         "session.read", "session.write", "session.delete", "user.read", "policy.read",
-                        "iam.policy.read", "org.read",
+                        "iam.policy.read", "org.read", "session.link",
                     ]
                 )
         )

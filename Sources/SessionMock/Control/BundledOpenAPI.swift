@@ -2538,6 +2538,214 @@ paths:
         '504':
           $ref: '#/components/responses/ConnectError'
 
+  /v2/oidc/auth_requests/{authRequestId}:
+    get:
+      tags: [ZITADEL]
+      operationId: OIDCService_GetAuthRequest
+      summary: Get an OIDC auth request (REST)
+      description: |
+        The auth request as seeded (zitadel.oidc.authRequests) or created. Auth rows 1-3 of GetSession come first, then
+        the id's length (400 code 3), the permission `session.read` (403 AUTH-AWfge); an unknown id: 404 code 5
+        `Errors.AuthRequest.NotExisting (QUERY-Thee9)`.
+      security:
+        - zitadelToken: []
+      parameters:
+        - name: authRequestId
+          in: path
+          required: true
+          schema:
+            type: string
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+    post:
+      tags: [ZITADEL]
+      operationId: OIDCService_CreateCallback
+      summary: Hand an OIDC auth request a session or an error (REST)
+      description: |
+        Checks in order: the request's fields (400 code 3), `session.link` (403), the auth request (404 code 5
+        COMMAND-jae5P), not yet handled (400 code 9 COMMAND-Sx208nt), the session in the same copy (404 QUERY-SFeaa), its
+        current token (403 QUERY-dsfr3), a checked user (400 code 9); then `callbackUrl` is the redirect URI with `code`
+        and `state` (or `error`, `error_description`, `state`).
+      security:
+        - zitadelToken: []
+      parameters:
+        - name: authRequestId
+          in: path
+          required: true
+          schema:
+            type: string
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              description: Proto3 JSON of the request message; unknown fields are ignored.
+      responses:
+        '200':
+          description: Proto3 JSON of the response message.
+          content:
+            application/json:
+              schema:
+                type: object
+        '400':
+          $ref: '#/components/responses/ZitadelInvalidArgument'
+        '401':
+          $ref: '#/components/responses/ZitadelUnauthenticated'
+        '403':
+          $ref: '#/components/responses/ZitadelPermissionDenied'
+        '404':
+          $ref: '#/components/responses/ZitadelNotFound'
+        '500':
+          $ref: '#/components/responses/ZitadelInternal'
+
+  /zitadel.oidc.v2.OIDCService/GetAuthRequest:
+    post:
+      tags: [ZITADEL]
+      operationId: OIDCService_GetAuthRequest_RPC
+      summary: GetAuthRequest over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (GET /v2/oidc/auth_requests/{authRequestId}), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
+  /zitadel.oidc.v2.OIDCService/CreateCallback:
+    post:
+      tags: [ZITADEL]
+      operationId: OIDCService_CreateCallback_RPC
+      summary: CreateCallback over Connect or gRPC-Web
+      description: |
+        The same implementation as its REST route (POST /v2/oidc/auth_requests/{authRequestId}), spoken as GetSession's RPC path describes.
+      security:
+        - zitadelToken: []
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockStatusZitadel'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+          application/proto:
+            schema:
+              type: string
+              contentMediaType: application/proto
+          application/grpc-web+proto:
+            schema:
+              type: string
+              contentMediaType: application/grpc-web+proto
+          application/grpc-web-text:
+            schema:
+              type: string
+              contentEncoding: base64
+      responses:
+        '200':
+          description: Connect success in the request's codec, or any gRPC-Web answer (the status is in the trailers).
+          content:
+            application/json:
+              schema:
+                type: object
+            application/proto:
+              schema:
+                type: string
+                contentMediaType: application/proto
+            application/grpc-web+proto:
+              schema:
+                type: string
+                contentMediaType: application/grpc-web+proto
+            application/grpc-web-text+proto:
+              schema:
+                type: string
+                contentEncoding: base64
+        '400':
+          $ref: '#/components/responses/ConnectError'
+        '401':
+          $ref: '#/components/responses/ConnectError'
+        '403':
+          $ref: '#/components/responses/ConnectError'
+        '500':
+          $ref: '#/components/responses/ConnectError'
+        '501':
+          $ref: '#/components/responses/ConnectError'
+        '504':
+          $ref: '#/components/responses/ConnectError'
+
   /__admin/health:
     get:
       tags: [Control]
@@ -5039,6 +5247,121 @@ components:
           - string
           - 'null'
           minLength: 1
+        oidc:
+          description: OIDC applications and the auth requests a login UI is started with.
+          type:
+          - object
+          - 'null'
+          additionalProperties: false
+          properties:
+            clients:
+              type:
+              - array
+              - 'null'
+              items:
+                type: object
+                additionalProperties: false
+                required:
+                - clientId
+                - redirectUris
+                - loginUrl
+                properties:
+                  clientId:
+                    description: The OIDC client id; unique.
+                    type: string
+                    minLength: 1
+                  redirectUris:
+                    description: Where the app may be sent back to.
+                    type: array
+                    items:
+                      type: string
+                      minLength: 1
+                  loginUrl:
+                    description: 'The login UI: /oauth/v2/authorize redirects to <loginUrl>/login?authRequest=<id>.'
+                    type: string
+                    minLength: 1
+            authRequests:
+              type:
+              - array
+              - 'null'
+              items:
+                type: object
+                additionalProperties: false
+                required:
+                - id
+                - clientId
+                - redirectUri
+                properties:
+                  id:
+                    description: '''V2_'' and digits, as ZITADEL issues them; unique.'
+                    type: string
+                    pattern: ^V2_[0-9]+$
+                    maxLength: 200
+                  clientId:
+                    description: A client of zitadel.oidc.clients.
+                    type: string
+                    minLength: 1
+                  redirectUri:
+                    description: One of the client's redirectUris.
+                    type: string
+                    minLength: 1
+                  scope:
+                    description: The requested scopes.
+                    type:
+                    - array
+                    - 'null'
+                    items:
+                      type: string
+                      minLength: 1
+                  state:
+                    description: The app's state, sent back on its callback URL.
+                    type:
+                    - string
+                    - 'null'
+                    minLength: 1
+                  prompt:
+                    description: OIDC prompt values.
+                    type:
+                    - array
+                    - 'null'
+                    items:
+                      type: string
+                      enum:
+                      - none
+                      - login
+                      - consent
+                      - select_account
+                      - create
+                  loginHint:
+                    description: The login hint.
+                    type:
+                    - string
+                    - 'null'
+                    minLength: 1
+                  uiLocales:
+                    description: The UI locales.
+                    type:
+                    - array
+                    - 'null'
+                    items:
+                      type: string
+                      minLength: 1
+                  maxAge:
+                    description: max_age in seconds.
+                    type:
+                    - integer
+                    - 'null'
+                    minimum: 0
+                    maximum: 315360000
+                  hintUserId:
+                    description: The user id hint.
+                    type:
+                    - string
+                    - 'null'
+                    minLength: 1
+                  creationDate:
+                    description: 'When it was created (a timestamp as for sessions); absent: when the copy is made.'
+                    $ref: '#/components/schemas/SeedTimestamp'
     SeedNonEmptyStringArray:
       type: array
       items:
