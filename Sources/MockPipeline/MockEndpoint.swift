@@ -45,6 +45,8 @@ package struct MockRoute: Sendable {
     package var transport: Transport
     /// How the router answers refusals on this route (404, 405, 413, …).
     package var errors: any ErrorShape
+    /// Whether the endpoint's first row asks for credentials (the OAuth redirect does not).
+    package var requiresCredentials: Bool
     package var serve: Serve
 
     package enum Transport: String, Sendable {
@@ -52,12 +54,19 @@ package struct MockRoute: Sendable {
         case rpc
     }
 
-    package init(method: String, pattern: String, transport: Transport, errors: any ErrorShape, serve: @escaping Serve)
-    {
+    package init(
+        method: String,
+        pattern: String,
+        transport: Transport,
+        errors: any ErrorShape,
+        requiresCredentials: Bool = true,
+        serve: @escaping Serve
+    ) {
         self.method = method
         self.pattern = pattern
         self.transport = transport
         self.errors = errors
+        self.requiresCredentials = requiresCredentials
         self.serve = serve
     }
 

@@ -68,7 +68,7 @@ public final class SessionMockApp: Sendable {
 
     /// Every mocked endpoint, as the API modules declare them.
     package static let endpoints: [MockEndpoint] =
-        WalletKitEndpoint.all.map(\.mockEndpoint) + ZitadelEndpoints.all.map(\.mockEndpoint)
+        WalletKitEndpoint.all.map(\.mockEndpoint) + ZitadelEndpoints.mockEndpoints
 
     /// The declarations as `session-mock routes --endpoints` prints them (scripts read this).
     public static var endpointsJSON: String {

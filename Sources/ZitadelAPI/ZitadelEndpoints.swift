@@ -7,6 +7,9 @@ package enum ZitadelEndpoints {
     package static let all: [ZitadelEndpoint] =
         sessionService + userService + settingsService + organizationService + oidcService
 
+    /// Every ZITADEL endpoint as the app's route table takes them: the RPCs, and the OAuth endpoints.
+    package static var mockEndpoints: [MockEndpoint] { all.map(\.mockEndpoint) + ZitadelOAuthAPI.endpoints }
+
     /// The names a seed's `match.rpc` may use.
     package static var rpcNames: [String] { all.map(\.method) }
 
@@ -15,7 +18,8 @@ package enum ZitadelEndpoints {
     package static var prefixes: [(prefix: String, errors: any ErrorShape)] {
         var seen: Set<String> = []
         let services = all.map(\.service).filter { seen.insert($0).inserted }
-        return [("/v2/", ZitadelRESTErrorShape())] + services.map { ("/\($0)/", ZitadelRPC.ErrorShapeByContentType()) }
+        return [("/v2/", ZitadelRESTErrorShape()), (ZitadelOAuthAPI.prefix, ZitadelOAuthAPI.ErrorShape())]
+            + services.map { ("/\($0)/", ZitadelRPC.ErrorShapeByContentType()) }
     }
 
     static let sessionServiceName = "zitadel.session.v2.SessionService"

@@ -26,6 +26,13 @@ import Testing
         let mock = try Harness(setup)
         defer { mock.stop() }
         let path = declared.concretePath
+        if !declared.route.requiresCredentials {
+            // Its first row is its own parameter check: anything but the router's 404 and 405.
+            let result = try await mock.send(declared.route.method, path)
+            #expect(![404, 405].contains(result.status), "\(result.status) \(result.text)")
+            #expect((try? result.json()["error"]) != nil, "\(result.text)")
+            return
+        }
         switch (declared.api, declared.route.transport) {
         case (.walletKit, _):
             let body = declared.route.method == "GET" ? nil : "{}"

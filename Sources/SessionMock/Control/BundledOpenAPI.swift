@@ -2746,6 +2746,57 @@ paths:
         '504':
           $ref: '#/components/responses/ConnectError'
 
+  /oauth/v2/authorize:
+    get:
+      tags: [ZITADEL]
+      operationId: OAuth_Authorize
+      summary: Start an OIDC login (the app's redirect)
+      description: |
+        Creates an auth request in the scenario copy and answers 302 to `<loginUrl>/login?authRequest=V2_<digits>`. An
+        unknown `client_id` or an unregistered `redirect_uri` (zitadel.oidc.clients) is 400 `invalid_request` and no
+        redirect; a `response_type` other than `code` is 400 `unsupported_response_type`.
+      parameters:
+        - {name: client_id, in: query, required: true, schema: {type: string}}
+        - {name: redirect_uri, in: query, required: true, schema: {type: string}}
+        - {name: response_type, in: query, required: true, schema: {type: string, enum: [code]}}
+        - {name: scope, in: query, schema: {type: string}}
+        - {name: state, in: query, schema: {type: string}}
+        - {name: prompt, in: query, schema: {type: string}}
+        - {name: login_hint, in: query, schema: {type: string}}
+        - {name: ui_locales, in: query, schema: {type: string}}
+        - {name: max_age, in: query, schema: {type: integer, minimum: 0}}
+        - $ref: '#/components/parameters/XMockScenario'
+        - $ref: '#/components/parameters/XMockDelayMs'
+      responses:
+        '302':
+          description: To the client's login UI.
+          headers:
+            Location:
+              schema:
+                type: string
+        '400':
+          description: 'OAuth error: `{"error","error_description"}`.'
+          content:
+            application/json:
+              schema:
+                type: object
+
+  /oauth/v2/token:
+    post:
+      tags: [ZITADEL]
+      operationId: OAuth_Token
+      summary: Not served
+      description: Always 501 with an OAuth error body naming what is served.
+      parameters:
+        - $ref: '#/components/parameters/XMockScenario'
+      responses:
+        '501':
+          description: 'OAuth error: `{"error":"unsupported","error_description"}`.'
+          content:
+            application/json:
+              schema:
+                type: object
+
   /__admin/health:
     get:
       tags: [Control]
