@@ -62,6 +62,7 @@ public final class SessionMockApp: Sendable {
         AdminAPI(registry: registry, journal: journal, startedAtNanos: WallClock.monotonicNanos(), buildInfo: .current)
             .register(on: &router)
         StoreAPI(registry: registry).register(on: &router)
+        ZitadelAuthRequestAPI(registry: registry).register(on: &router)
         WalletKitControlAPI(registry: registry).register(on: &router)
         self.router = router
     }

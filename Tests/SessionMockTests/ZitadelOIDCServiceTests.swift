@@ -168,3 +168,65 @@ import Testing
         }
     }
 }
+
+/// `/__admin/zitadel/auth-requests`: a test creates an auth request and reads how the login UI ended it.
+@Suite struct ZitadelAuthRequestControlTests {
+    @Test(arguments: TestingSetup.allCases)
+    func createThenReadTheOutcome(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let created = try await mock.send(
+            "POST",
+            "/__admin/zitadel/auth-requests?scenario=default@t1",
+            body:
+                #"{"id":"V2_42","clientId":"app-1","redirectUri":"https://app.example.com/callback","scope":["openid"],"state":"s","creationDate":"2025-03-06T14:40:00Z"}"#
+        )
+        #expect(created.status == 201)
+        #expect(
+            created.text
+                == #"{"id":"V2_42","clientId":"app-1","redirectUri":"https://app.example.com/callback","scope":["openid"],"state":"s","prompt":[],"uiLocales":[],"creationDate":"2025-03-06T14:40:00.000000Z","outcome":null}"#
+        )
+        let again = try await mock.send(
+            "POST",
+            "/__admin/zitadel/auth-requests?scenario=default@t1",
+            body: #"{"id":"V2_42","clientId":"app-1","redirectUri":"https://app.example.com/callback"}"#
+        )
+        #expect(again.status == 409)
+        let bad = try await mock.send(
+            "POST",
+            "/__admin/zitadel/auth-requests?scenario=default@t1",
+            body: #"{"clientId":"app-1","redirectUri":"https://evil.example/cb"}"#
+        )
+        #expect(bad.status == 400 && bad.text.contains(#""path":"$.redirectUri""#), "\(bad.text)")
+
+        let copy = ["X-Mock-Scenario": "default@t1"]
+        let session = try await mock.send(
+            "POST",
+            "/v2/sessions",
+            headers: ZitadelOIDCServiceTests.login.merging(copy) { $1 },
+            body: #"{"checks":{"user":{"loginName":"minnie@example.com"}}}"#
+        )
+        guard case .string(let id)? = try session.json()["sessionId"],
+            case .string(let token)? = try session.json()["sessionToken"]
+        else { throw TestingError(description: "no session: \(session.text)") }
+        let callback = try await mock.send(
+            "POST",
+            "/v2/oidc/auth_requests/V2_42",
+            headers: ZitadelOIDCServiceTests.login.merging(copy) { $1 },
+            body: #"{"session":{"sessionId":"\#(id)","sessionToken":"\#(token)"}}"#
+        )
+        #expect(callback.status == 200)
+        let read = try await mock.get("/__admin/zitadel/auth-requests/V2_42?scenario=default@t1")
+        let outcome = try #require(try read.json()["outcome"])
+        #expect(outcome["sessionId"] == .string(id) && outcome["userId"] == .string("312909037640286104"))
+        #expect(outcome["callbackUrl"] == (try callback.json()["callbackUrl"]))
+        let listed = try await mock.get("/__admin/zitadel/auth-requests?scenario=default@t1")
+        guard case .array(let all)? = try listed.json()["authRequests"] else {
+            Issue.record("no list: \(listed.text)")
+            return
+        }
+        #expect(all.count == 3, "the two seeded and the one created")
+        let elsewhere = try await mock.get("/__admin/zitadel/auth-requests/V2_42")
+        #expect(elsewhere.status == 404, "another copy has its own")
+    }
+}

@@ -3525,6 +3525,136 @@ paths:
   # ------------------------------------------------------------------------------------------------
   # Store: ZITADEL sessions
   # ------------------------------------------------------------------------------------------------
+  /__admin/zitadel/auth-requests:
+    get:
+      tags: [Store]
+      operationId: admin_auth_requests_list
+      summary: The scenario copy's OIDC auth requests, with how each ended
+      parameters:
+        - $ref: '#/components/parameters/ScenarioQuery'
+      responses:
+        '200':
+          description: Every auth request, by id.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [authRequests]
+                properties:
+                  authRequests:
+                    type: array
+                    items:
+                      type: object
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '400':
+          $ref: '#/components/responses/Refused'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
+        '404':
+          $ref: '#/components/responses/AdminRecordNotFound'
+    post:
+      tags: [Store]
+      operationId: admin_auth_requests_create
+      summary: Create an auth request, as /oauth/v2/authorize would
+      description: |
+        The body is a zitadel.oidc.authRequests entry of the copy's clients (docs/seeds.md); without `id` one is made
+        (`V2_` and 18 digits). 409 when the id exists.
+      parameters:
+        - $ref: '#/components/parameters/ScenarioQuery'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+      responses:
+        '201':
+          description: The stored auth request.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, clientId, redirectUri, scope, prompt, uiLocales, creationDate, outcome]
+                properties:
+                  id: {type: string}
+                  clientId: {type: string}
+                  redirectUri: {type: string}
+                  scope: {type: array, items: {type: string}}
+                  state: {type: string}
+                  prompt: {type: array, items: {type: string}}
+                  loginHint: {type: string}
+                  uiLocales: {type: array, items: {type: string}}
+                  maxAge: {type: integer}
+                  hintUserId: {type: string}
+                  creationDate: {type: string}
+                  outcome:
+                    description: 'null until CreateCallback ends it: {sessionId, userId, callbackUrl} or {error, callbackUrl}.'
+                    type: [object, 'null']
+        '409':
+          description: 'An auth request with that id exists: `{"error"}`.'
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '400':
+          $ref: '#/components/responses/SeedRejected'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
+        '404':
+          $ref: '#/components/responses/AdminRecordNotFound'
+  /__admin/zitadel/auth-requests/{id}:
+    get:
+      tags: [Store]
+      operationId: admin_auth_requests_get
+      summary: One auth request, with how it ended
+      parameters:
+        - name: id
+          in: path
+          required: true
+          schema:
+            type: string
+            minLength: 1
+        - $ref: '#/components/parameters/ScenarioQuery'
+      responses:
+        '200':
+          description: The auth request.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, clientId, redirectUri, scope, prompt, uiLocales, creationDate, outcome]
+                properties:
+                  id: {type: string}
+                  clientId: {type: string}
+                  redirectUri: {type: string}
+                  scope: {type: array, items: {type: string}}
+                  state: {type: string}
+                  prompt: {type: array, items: {type: string}}
+                  loginHint: {type: string}
+                  uiLocales: {type: array, items: {type: string}}
+                  maxAge: {type: integer}
+                  hintUserId: {type: string}
+                  creationDate: {type: string}
+                  outcome:
+                    description: 'null until CreateCallback ends it: {sessionId, userId, callbackUrl} or {error, callbackUrl}.'
+                    type: [object, 'null']
+        '401':
+          $ref: '#/components/responses/AdminUnauthorized'
+        '400':
+          $ref: '#/components/responses/Refused'
+        '414':
+          $ref: '#/components/responses/Refused'
+        '431':
+          $ref: '#/components/responses/Refused'
+        '404':
+          $ref: '#/components/responses/AdminRecordNotFound'
   /__admin/zitadel/sessions:
     parameters:
       - $ref: '#/components/parameters/ScenarioQuery'
