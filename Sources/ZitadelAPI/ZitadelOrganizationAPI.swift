@@ -44,9 +44,7 @@ enum ZitadelOrganizationAPI {
                 if !keep { matches = [] }
             }
             let total = matches.count
-            let offset = Int(min(request.query.offset, UInt64(total)))
-            let limit = request.query.limit == 0 ? ZitadelSessionLifecycle.defaultListLimit : Int(request.query.limit)
-            let page = Array(matches[offset..<min(total, offset + limit)])
+            let page = request.query.page(of: matches)
             return MessageReply(
                 .with {
                     $0.details = .with {

@@ -210,9 +210,7 @@ enum ZitadelSessionLifecycle {
                 }
             matches = keyed.map(\.record)
             let total = matches.count
-            let offset = Int(min(request.query.offset, UInt64(total)))
-            let limit = request.query.limit == 0 ? defaultListLimit : Int(request.query.limit)
-            let page = Array(matches[offset..<min(total, offset + limit)])
+            let page = request.query.page(of: matches)
             let details = Zitadel_Object_V2_ListDetails.with {
                 $0.totalResult = UInt64(total)
                 $0.timestamp = timestamp(now)
@@ -627,5 +625,14 @@ extension ZitadelSessionStore.LifecycleState {
     mutating func keepPasswordCounts(of attempt: Self) {
         passwordFailures = attempt.passwordFailures
         lockedUserIds = attempt.lockedUserIds
+    }
+}
+
+extension Zitadel_Object_V2_ListQuery {
+    /// The page `offset` and `limit` select (ZITADEL's default limit when none is given).
+    func page<Element>(of all: [Element]) -> [Element] {
+        let offset = Int(min(self.offset, UInt64(all.count)))
+        let limit = self.limit == 0 ? ZitadelSessionLifecycle.defaultListLimit : Int(self.limit)
+        return Array(all[offset..<min(all.count, offset + limit)])
     }
 }

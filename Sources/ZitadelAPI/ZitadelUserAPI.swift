@@ -12,10 +12,7 @@ enum ZitadelUserAPI {
         _ request: Zitadel_User_V2_GetUserByIDRequest,
         _ call: ZitadelCall
     ) throws(ZitadelError) -> MessageReply<Zitadel_User_V2_GetUserByIDResponse> {
-        try call.state.withSessions { store throws(ZitadelError) in
-            try authorize(call, store)
-            try validateUserId(request.userID, in: "GetUserByIDRequest")
-            guard let user = store.user(id: request.userID) else { throw .userNotFound }
+        try withUser(request.userID, in: "GetUserByIDRequest", call) { user, store in
             let message = self.user(user, lifecycle: store.lifecycle, store: store)
             return MessageReply(
                 .with {
@@ -30,10 +27,7 @@ enum ZitadelUserAPI {
         _ request: Zitadel_User_V2_ListAuthenticationMethodTypesRequest,
         _ call: ZitadelCall
     ) throws(ZitadelError) -> MessageReply<Zitadel_User_V2_ListAuthenticationMethodTypesResponse> {
-        try call.state.withSessions { store throws(ZitadelError) in
-            try authorize(call, store)
-            try validateUserId(request.userID, in: "ListAuthenticationMethodTypesRequest")
-            guard let user = store.user(id: request.userID) else { throw .userNotFound }
+        try withUser(request.userID, in: "ListAuthenticationMethodTypesRequest", call) { user, _ in
             let types = methods(of: user)
             return MessageReply(
                 .with {
@@ -83,9 +77,7 @@ enum ZitadelUserAPI {
                     .map(\.element)
             }
             let total = matches.count
-            let offset = Int(min(request.query.offset, UInt64(total)))
-            let limit = request.query.limit == 0 ? ZitadelSessionLifecycle.defaultListLimit : Int(request.query.limit)
-            let page = matches[offset..<min(total, offset + limit)]
+            let page = request.query.page(of: matches)
             return MessageReply(
                 .with {
                     $0.details = .with {
@@ -96,6 +88,21 @@ enum ZitadelUserAPI {
                     $0.result = page.map { user($0, lifecycle: store.lifecycle, store: store) }
                 }
             )
+        }
+    }
+
+    /// The rows of the RPCs that name one user: auth, the id's length, the permission, the user.
+    static func withUser<Reply>(
+        _ id: String,
+        in message: String,
+        _ call: ZitadelCall,
+        _ answer: (ZitadelUser, ZitadelSessionStore) -> Reply
+    ) throws(ZitadelError) -> Reply {
+        try call.state.withSessions { store throws(ZitadelError) in
+            try authorize(call, store)
+            try validateUserId(id, in: message)
+            guard let user = store.user(id: id) else { throw .userNotFound }
+            return answer(user, store)
         }
     }
 
