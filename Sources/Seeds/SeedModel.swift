@@ -96,10 +96,34 @@ public struct ZitadelSeed: Sendable {
     public var users: [ZitadelUser] = []
     /// `details.resourceOwner` of a change to a session without a checked user.
     public var instanceId: String?
+    /// The instance's organizations (`zitadel.organizations`); none seeded: one default organization.
+    public var organizations: [ZitadelOrganization] = []
     /// The OIDC applications a login may be started for (`zitadel.oidc.clients`).
     public var oidcClients: [ZitadelOIDCClient] = []
     /// Auth requests waiting for a login UI (`zitadel.oidc.authRequests`).
     public var authRequests: [ZitadelAuthRequestSeed] = []
+}
+
+/// An organization as ZITADEL's `Organization` message has it.
+public struct ZitadelOrganization: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var primaryDomain: String
+    /// The instance's default organization (GetGeneralSettings names it; `defaultQuery` finds it).
+    public var isDefault = false
+    public var state: State = .active
+
+    /// ZITADEL's `OrganizationState` names.
+    public enum State: String, Sendable, CaseIterable {
+        case active = "ORGANIZATION_STATE_ACTIVE"
+        case inactive = "ORGANIZATION_STATE_INACTIVE"
+    }
+
+    public init(id: String, name: String, primaryDomain: String) {
+        self.id = id
+        self.name = name
+        self.primaryDomain = primaryDomain
+    }
 }
 
 /// An OIDC application: where its users may be sent back to, and its login UI.

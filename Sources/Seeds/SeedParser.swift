@@ -533,6 +533,7 @@ public struct SeedParser: Sendable {
             seed.users.append(user)
         }
         seed.instanceId = string(fields["instanceId"], nonEmpty: true)
+        organizations(fields["organizations"], into: &seed)
         if let oidc = fields["oidc"], let oidcFields = object(oidc, .oidc) {
             oidcSeed(oidcFields, into: &seed)
         }
@@ -591,6 +592,41 @@ public struct SeedParser: Sendable {
         user.lockoutAfter = lockoutAfter
         profile(fields, into: &user)
         return user
+    }
+
+    /// `zitadel.organizations`: ids unique, at most one `isDefault`.
+    private mutating func organizations(_ node: Node?, into seed: inout ZitadelSeed) {
+        var ids: Set<String> = []
+        var defaultNode: Node?
+        for entry in array(node) {
+            guard let fields = object(entry, .organization) else { continue }
+            let id = string(fields["id"], required: fields.missing("id"), nonEmpty: true)
+            let name = string(fields["name"], required: fields.missing("name"), nonEmpty: true)
+            let domain = string(fields["primaryDomain"], required: fields.missing("primaryDomain"), nonEmpty: true)
+            guard let id, let name, let domain else { continue }
+            guard ids.insert(id).inserted else {
+                fail(entry, appending: ".id", "organization id '\(id)' is given twice")
+                continue
+            }
+            var organization = ZitadelOrganization(id: id, name: name, primaryDomain: domain)
+            if bool(fields["isDefault"]) == true {
+                if let first = defaultNode {
+                    fail(entry, appending: ".isDefault", "the default organization is already \(path(first))")
+                    continue
+                }
+                defaultNode = entry
+                organization.isDefault = true
+            }
+            if let field = fields["state"], let state = string(field, nonEmpty: true) {
+                if let known = ZitadelOrganization.State(rawValue: state) {
+                    organization.state = known
+                } else {
+                    let names = ZitadelOrganization.State.allCases.map(\.rawValue).joined(separator: ", ")
+                    fail(field, "unknown state '\(state)' (known: \(names))")
+                }
+            }
+            seed.organizations.append(organization)
+        }
     }
 
     /// `zitadel.oidc`: clients (ids unique) and auth requests (ids unique, each of a seeded client
@@ -929,7 +965,11 @@ package final class KeyTable: Sendable {
     package static let challenge = KeyTable(["id", "code", "expired", "completed"], aliases: [:])
     package static let timelineStep = KeyTable(["afterPolls", "after", "set"], aliases: [:])
     package static let timelineSet = KeyTable(["expired", "completed"], aliases: [:])
-    package static let zitadel = KeyTable(["tokens", "sessions", "users", "instanceId", "oidc"], aliases: [:])
+    package static let zitadel = KeyTable(
+        ["tokens", "sessions", "users", "instanceId", "oidc", "organizations"],
+        aliases: [:]
+    )
+    package static let organization = KeyTable(["id", "name", "primaryDomain", "isDefault", "state"], aliases: [:])
     package static let oidc = KeyTable(["clients", "authRequests"], aliases: [:])
     package static let oidcClient = KeyTable(["clientId", "redirectUris", "loginUrl"], aliases: [:])
     package static let authRequest = KeyTable(

@@ -71,6 +71,8 @@ public struct ZitadelSessionStore: Sendable {
     private var records: LayeredRecords<Record>
     /// The OIDC applications, by client id.
     public let oidcClients: [String: ZitadelOIDCClient]
+    /// The seeded organizations, in seed order.
+    public let organizations: [ZitadelOrganization]
     /// Auth requests by id: the seed's, and what CreateCallback did with them in this copy.
     public var authRequests: [String: ZitadelAuthRequest] = [:]
     /// Seed entries with `now`-relative times: each new copy (load, reset, `NAME@KEY`) stores
@@ -82,6 +84,7 @@ public struct ZitadelSessionStore: Sendable {
         for token in seed.tokens { tokens[token.token] = token }
         users = Users(seed.users)
         instanceId = seed.instanceId
+        organizations = seed.organizations
         oidcClients = Dictionary(seed.oidcClients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
         for request in seed.authRequests {
             let created = request.creationDate.flatMap { RFC3339.parse($0.text(now: now))?.micros } ?? now

@@ -40,9 +40,11 @@ enum ZitadelSettingsAPI {
         Google_Protobuf_Duration(seconds: hours * 3600, nanos: 0)
     }
 
-    /// The default organization: the first seeded user's, else the instance id.
+    /// The default organization: the seeded one marked `isDefault`, else the first seeded one; with
+    /// none seeded, the first seeded user's organization, else the instance id.
     static func defaultOrganizationId(_ store: ZitadelSessionStore) -> String {
-        store.allUsers.first { !$0.organizationId.isEmpty }?.organizationId ?? store.instanceId ?? ""
+        if let seeded = store.organizations.first(where: \.isDefault) ?? store.organizations.first { return seeded.id }
+        return store.allUsers.first { !$0.organizationId.isEmpty }?.organizationId ?? store.instanceId ?? ""
     }
 
     static func general(

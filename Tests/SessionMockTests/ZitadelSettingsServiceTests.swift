@@ -4,6 +4,7 @@ import SwiftProtobuf
 import Testing
 
 @testable import JSON
+@testable import Seeds
 @testable import SessionMock
 @testable import ZitadelAPI
 
@@ -123,5 +124,49 @@ import Testing
             body: "{}"
         )
         #expect(denied.status == 403)
+    }
+}
+
+/// Seeded `zitadel.organizations`: listed instead of the default one, `isDefault` naming the default.
+@Suite struct ZitadelSeededOrganizationTests {
+    static let seed = #"""
+        {"zitadel":{"instanceId":"1","tokens":[{"token":"t","userId":"u","permissions":["org.read","policy.read"]}],
+         "organizations":[{"id":"10","name":"Acme","primaryDomain":"acme.example"},
+                          {"id":"20","name":"Globex","primaryDomain":"globex.example","isDefault":true,"state":"ORGANIZATION_STATE_INACTIVE"}]}}
+        """#
+
+    @Test(arguments: TestingSetup.allCases)
+    func seededOrganizationsAreListedAndTheDefaultIsNamed(setup: TestingSetup) async throws {
+        let mock = try Harness(setup, seeds: ["orgs": Self.seed], scenario: "orgs")
+        defer { mock.stop() }
+        let token = ["Authorization": "Bearer t"]
+        let all = try await mock.send("POST", "/v2/organizations/_search", headers: token, body: "{}")
+        #expect(
+            all.text.hasSuffix(
+                #""result":[{"id":"10","details":{"sequence":"1","resourceOwner":"1"},"state":"ORGANIZATION_STATE_ACTIVE","name":"Acme","primaryDomain":"acme.example"},{"id":"20","details":{"sequence":"1","resourceOwner":"1"},"state":"ORGANIZATION_STATE_INACTIVE","name":"Globex","primaryDomain":"globex.example"}]}"#
+            ),
+            "\(all.text)"
+        )
+        let defaults = try await mock.send(
+            "POST",
+            "/v2/organizations/_search",
+            headers: token,
+            body: #"{"queries":[{"defaultQuery":{}}]}"#
+        )
+        #expect(defaults.text.contains(#""result":[{"id":"20""#) && !defaults.text.contains(#""id":"10""#))
+        let general = try await mock.get("/v2/settings", headers: token)
+        #expect(try general.json()["defaultOrgId"] == .string("20"))
+    }
+
+    @Test func aSecondDefaultIsRefusedWithItsPath() {
+        let seed =
+            #"{"zitadel":{"organizations":[{"id":"1","name":"A","primaryDomain":"a","isDefault":true},{"id":"2","name":"B","primaryDomain":"b","isDefault":true}]}}"#
+        do {
+            _ = try SeedParser.parse(Array(seed.utf8), file: "orgs.json")
+            Issue.record("accepted two defaults")
+        } catch {
+            #expect(error.issues.map(\.path) == ["$.zitadel.organizations[1].isDefault"])
+            #expect(error.issues.map(\.reason) == ["the default organization is already $.zitadel.organizations[0]"])
+        }
     }
 }

@@ -5543,6 +5543,45 @@ components:
                   creationDate:
                     description: 'When it was created (a timestamp as for sessions); absent: when the copy is made.'
                     $ref: '#/components/schemas/SeedTimestamp'
+        organizations:
+          description: 'The instance''s organizations; none: one default organization (name ZITADEL).'
+          type:
+          - array
+          - 'null'
+          items:
+            type: object
+            additionalProperties: false
+            required:
+            - id
+            - name
+            - primaryDomain
+            properties:
+              id:
+                description: The organization id; unique.
+                type: string
+                minLength: 1
+              name:
+                description: Its name.
+                type: string
+                minLength: 1
+              primaryDomain:
+                description: Its primary domain.
+                type: string
+                minLength: 1
+              isDefault:
+                description: 'The instance default organization (at most one; absent on all: the first).'
+                type:
+                - boolean
+                - 'null'
+              state:
+                description: Default ORGANIZATION_STATE_ACTIVE.
+                type:
+                - string
+                - 'null'
+                enum:
+                - ORGANIZATION_STATE_ACTIVE
+                - ORGANIZATION_STATE_INACTIVE
+                - null
     SeedNonEmptyStringArray:
       type: array
       items:
