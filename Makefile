@@ -7,7 +7,7 @@ SHARED ?= ../shared
 
 .PHONY: run test deps build release swift-test conformance bundled-files generated-check seed-schema lint-docker image image-test connect-client zitadel-sdk swift-protos stamp openapi foundation-check
 
-# Swift sources that `format` and `lint` cover (generated files left out): scripts/swift_files.sh.
+# Swift sources that `format` and `lint` cover: scripts/swift_files.sh.
 SWIFT_FILES = $(shell bash scripts/swift_files.sh)
 .PHONY: format lint imports doc-links
 
