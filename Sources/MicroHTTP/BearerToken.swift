@@ -1,4 +1,4 @@
-/// The credentials of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), read the way Go's
+/// The credentials of an `Authorization: Bearer <token>` header (RFC 6750, section 2.1), read the way Go's
 /// net/http servers behind both mocked APIs read them.
 public enum BearerToken {
     /// The token of `Bearer <token>` (scheme case-insensitive), nil when the header is anything else.

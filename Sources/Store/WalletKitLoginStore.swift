@@ -1,7 +1,7 @@
 import Platform
 import Seeds
 
-/// WalletKit's login state of one scenario copy (contract §8): the seeded users, the codes
+/// WalletKit's login state of one scenario copy (docs/walletkit.md#the-login-flow): the seeded users, the codes
 /// login-with-email "sent", and the sessions verify-login issued with their tokens. A value type:
 /// `ScenarioState` owns it behind the same lock as the copy's challenges.
 public struct WalletKitLoginStore: Sendable {

@@ -5,7 +5,7 @@ import Seeds
 import Store
 import WalletKitAPI
 
-/// The user's side of WalletKit's login flow, driven by the test (contract §8): approving a
+/// The user's side of WalletKit's login flow, driven by the test (docs/control-api.md): approving a
 /// challenge on "another device", reading the codes login-with-email "sent", and the sessions
 /// verify-login issued. Each route takes `?scenario=NAME[@KEY]`.
 struct WalletKitControlAPI: Sendable {
