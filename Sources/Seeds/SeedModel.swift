@@ -1,4 +1,5 @@
 import JSON
+import Platform
 
 /// One seed document (one scenario), validated. Wire objects keep the vendor's shape; the
 /// mock-only fields (`project`, `timeline`, `sessionToken`, …) sit beside them.
@@ -164,6 +165,9 @@ public struct ZitadelAuthRequestSeed: Sendable, Equatable {
 
     /// The OIDC prompt values ZITADEL's `Prompt` enum has.
     public static let promptValues = ["none", "login", "consent", "select_account", "create"]
+
+    /// A new id as ZITADEL issues them: `V2_` and 18 digits.
+    public static func newId() -> String { "V2_" + RandomText.string(count: 18, from: RandomText.digits) }
 
     /// Whether `id` is `V2_` followed by one or more digits.
     public static func isValidId(_ id: String) -> Bool {

@@ -66,6 +66,19 @@ public struct SeedParser: Sendable {
         throw SeedError(issues: parser.issues)
     }
 
+    /// One `zitadel.oidc.authRequests` entry on its own, of one of `clients` (the control API's POST body).
+    public static func parseAuthRequestEntry(
+        _ value: JSONValue,
+        clients: [ZitadelOIDCClient],
+        file: String = "request body"
+    ) throws(SeedError) -> ZitadelAuthRequestSeed {
+        var parser = try SeedParser(bytes: value.serialized, file: file, vocabulary: Self.entryVocabulary)
+        let byId = Dictionary(clients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
+        let entry = parser.authRequestEntry(parser.tape.root, clients: byId)
+        if let entry, parser.issues.isEmpty { return entry }
+        throw SeedError(issues: parser.issues)
+    }
+
     /// One `zitadel.sessions` entry on its own (the store API's PUT body).
     public static func parseSessionEntry(
         _ value: JSONValue,
@@ -652,46 +665,56 @@ public struct SeedParser: Sendable {
         }
         var ids: Set<String> = []
         for entry in array(fields["authRequests"]) {
-            guard let request = object(entry, .authRequest) else { continue }
-            let id = string(request["id"], required: request.missing("id"), nonEmpty: true)
-            let clientId = string(request["clientId"], required: request.missing("clientId"), nonEmpty: true)
-            let redirectUri = string(request["redirectUri"], required: request.missing("redirectUri"), nonEmpty: true)
-            guard let id, let clientId, let redirectUri else { continue }
-            guard ZitadelAuthRequestSeed.isValidId(id) else {
-                fail(entry, appending: ".id", "auth request id '\(id)' is not 'V2_' and digits, as ZITADEL issues them")
+            guard let parsed = authRequestEntry(entry, clients: clients) else { continue }
+            guard ids.insert(parsed.id).inserted else {
+                fail(entry, appending: ".id", "auth request id '\(parsed.id)' is given twice")
                 continue
             }
-            guard ids.insert(id).inserted else {
-                fail(entry, appending: ".id", "auth request id '\(id)' is given twice")
-                continue
-            }
-            guard let client = clients[clientId] else {
-                fail(entry, appending: ".clientId", "no client '\(clientId)' in zitadel.oidc.clients")
-                continue
-            }
-            guard client.redirectUris.contains(redirectUri) else {
-                fail(entry, appending: ".redirectUri", "'\(redirectUri)' is not a redirect URI of client '\(clientId)'")
-                continue
-            }
-            var parsed = ZitadelAuthRequestSeed(id: id, clientId: clientId, redirectUri: redirectUri)
-            parsed.scope = stringArray(request["scope"]) ?? []
-            parsed.state = string(request["state"], nonEmpty: true)
-            parsed.prompt = stringArray(request["prompt"]) ?? []
-            if let prompt = request["prompt"],
-                let bad = parsed.prompt.first(where: { !ZitadelAuthRequestSeed.promptValues.contains($0) })
-            {
-                fail(
-                    prompt,
-                    "unknown prompt '\(bad)' (known: \(ZitadelAuthRequestSeed.promptValues.joined(separator: ", ")))"
-                )
-            }
-            parsed.loginHint = string(request["loginHint"], nonEmpty: true)
-            parsed.uiLocales = stringArray(request["uiLocales"]) ?? []
-            parsed.maxAgeSeconds = request["maxAge"].flatMap { integer($0, range: 0...315_360_000) }
-            parsed.hintUserId = string(request["hintUserId"], nonEmpty: true)
-            parsed.creationDate = timestamp(request["creationDate"])
             seed.authRequests.append(parsed)
         }
+    }
+
+    /// One `zitadel.oidc.authRequests` entry: its id `V2_` and digits, of one of `clients` and one of
+    /// that client's redirect URIs.
+    private mutating func authRequestEntry(
+        _ entry: Node,
+        clients: [String: ZitadelOIDCClient]
+    ) -> ZitadelAuthRequestSeed? {
+        guard let request = object(entry, .authRequest) else { return nil }
+        let id = string(request["id"], required: request.missing("id"), nonEmpty: true)
+        let clientId = string(request["clientId"], required: request.missing("clientId"), nonEmpty: true)
+        let redirectUri = string(request["redirectUri"], required: request.missing("redirectUri"), nonEmpty: true)
+        guard let id, let clientId, let redirectUri else { return nil }
+        guard ZitadelAuthRequestSeed.isValidId(id) else {
+            fail(entry, appending: ".id", "auth request id '\(id)' is not 'V2_' and digits, as ZITADEL issues them")
+            return nil
+        }
+        guard let client = clients[clientId] else {
+            fail(entry, appending: ".clientId", "no client '\(clientId)' in zitadel.oidc.clients")
+            return nil
+        }
+        guard client.redirectUris.contains(redirectUri) else {
+            fail(entry, appending: ".redirectUri", "'\(redirectUri)' is not a redirect URI of client '\(clientId)'")
+            return nil
+        }
+        var parsed = ZitadelAuthRequestSeed(id: id, clientId: clientId, redirectUri: redirectUri)
+        parsed.scope = stringArray(request["scope"]) ?? []
+        parsed.state = string(request["state"], nonEmpty: true)
+        parsed.prompt = stringArray(request["prompt"]) ?? []
+        if let prompt = request["prompt"],
+            let bad = parsed.prompt.first(where: { !ZitadelAuthRequestSeed.promptValues.contains($0) })
+        {
+            fail(
+                prompt,
+                "unknown prompt '\(bad)' (known: \(ZitadelAuthRequestSeed.promptValues.joined(separator: ", ")))"
+            )
+        }
+        parsed.loginHint = string(request["loginHint"], nonEmpty: true)
+        parsed.uiLocales = stringArray(request["uiLocales"]) ?? []
+        parsed.maxAgeSeconds = request["maxAge"].flatMap { integer($0, range: 0...315_360_000) }
+        parsed.hintUserId = string(request["hintUserId"], nonEmpty: true)
+        parsed.creationDate = timestamp(request["creationDate"])
+        return parsed
     }
 
     /// The fields the user RPCs read (state, names, contact, methods).

@@ -87,8 +87,7 @@ public struct ZitadelSessionStore: Sendable {
         organizations = seed.organizations
         oidcClients = Dictionary(seed.oidcClients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
         for request in seed.authRequests {
-            let created = request.creationDate.flatMap { RFC3339.parse($0.text(now: now))?.micros } ?? now
-            authRequests[request.id] = ZitadelAuthRequest(seed: request, creationMicros: created)
+            authRequests[request.id] = ZitadelAuthRequest(seed: request, now: now)
         }
         // Resolving and packing every session is most of the work: done on every core for a large seed.
         let parts = Parallel.chunks(count: seed.sessions.count) { range in
@@ -219,8 +218,9 @@ public struct ZitadelAuthRequest: Sendable, Equatable {
         }
     }
 
-    public init(seed: ZitadelAuthRequestSeed, creationMicros: Int64) {
+    /// Created at the seed's `creationDate` (relative ones against `now`), else at `now`.
+    public init(seed: ZitadelAuthRequestSeed, now: Int64) {
         self.seed = seed
-        self.creationMicros = creationMicros
+        creationMicros = seed.creationDate.flatMap { RFC3339.parse($0.text(now: now))?.micros } ?? now
     }
 }

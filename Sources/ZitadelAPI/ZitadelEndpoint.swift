@@ -131,6 +131,14 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
     var faultKeys: [String] = []
     var subject: @Sendable (Request) -> FaultSubject = { _ in FaultSubject() }
 
+    /// What fault rules match on a call of `rpc`: the RPC, and what its message names (nothing
+    /// more when the message did not decode).
+    func faultSubject(rpc: String, message: Request?) -> FaultSubject {
+        var found = message.map(subject) ?? FaultSubject()
+        found.rpc = rpc
+        return found
+    }
+
     package init() {}
 
     /// The session the request names: the path's `{sessionId}` on REST, and `match.sessionId`.

@@ -70,7 +70,7 @@ enum ZitadelOAuthAPI {
                 )
             }
             var id: String
-            repeat { id = "V2_" + ZitadelSessionLifecycle.randomDigits(18) } while store.authRequests[id] != nil
+            repeat { id = ZitadelAuthRequestSeed.newId() } while store.authRequests[id] != nil
             var seed = ZitadelAuthRequestSeed(id: id, clientId: clientId, redirectUri: redirectUri)
             seed.scope = words(request.queryValue("scope"))
             seed.state = request.queryValue("state").flatMap { $0.isEmpty ? nil : $0 }
@@ -80,7 +80,7 @@ enum ZitadelOAuthAPI {
             seed.loginHint = request.queryValue("login_hint").flatMap { $0.isEmpty ? nil : $0 }
             seed.uiLocales = words(request.queryValue("ui_locales"))
             seed.maxAgeSeconds = request.queryValue("max_age").flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil }
-            store.authRequests[id] = ZitadelAuthRequest(seed: seed, creationMicros: now)
+            store.authRequests[id] = ZitadelAuthRequest(seed: seed, now: now)
             let base = client.loginUrl.hasSuffix("/") ? String(client.loginUrl.dropLast()) : client.loginUrl
             return HTTPResponse(
                 status: 302,

@@ -43,7 +43,7 @@ enum ZitadelOIDCAPI {
         try call.state.withSessions { store throws(ZitadelError) in
             let caller = try ZitadelSessionLifecycle.authenticate(call.authorization, store)
             try length(request.authRequestID, "GetAuthRequestRequest.AuthRequestId")
-            guard caller.permissions.contains(readPermission) else { throw .noPermission }
+            try ZitadelSessionLifecycle.require(readPermission, of: caller)
             guard let found = store.authRequests[request.authRequestID] else { throw authRequestNotFound }
             return MessageReply(.with { $0.authRequest = message(found) })
         }
@@ -64,7 +64,7 @@ enum ZitadelOIDCAPI {
             case .error?: break
             case nil: throw .invalidArgument("invalid CreateCallbackRequest.CallbackKind: value is required")
             }
-            guard caller.permissions.contains(linkPermission) else { throw .noPermission }
+            try ZitadelSessionLifecycle.require(linkPermission, of: caller)
             guard var found = store.authRequests[request.authRequestID] else { throw callbackAuthRequestNotFound }
             guard found.outcome == nil else { throw alreadyHandled }
             switch request.callbackKind {

@@ -43,8 +43,7 @@ enum ZitadelOrganizationAPI {
         _ call: ZitadelCall
     ) throws(ZitadelError) -> MessageReply<Zitadel_Org_V2_ListOrganizationsResponse> {
         try call.state.withSessions { store throws(ZitadelError) in
-            let caller = try ZitadelSessionLifecycle.authenticate(call.authorization, store)
-            guard caller.permissions.contains(permission) else { throw .noPermission }
+            _ = try ZitadelSessionLifecycle.authorize(call.authorization, store, permission: permission)
             var matches: [Zitadel_Org_V2_Organization] = []
             for (organization, isDefault) in organizations(store) {
                 var keep = true
@@ -65,10 +64,7 @@ enum ZitadelOrganizationAPI {
             let page = request.query.page(of: matches)
             return MessageReply(
                 .with {
-                    $0.details = .with {
-                        $0.totalResult = UInt64(total)
-                        $0.timestamp = ZitadelSessionLifecycle.timestamp(WallClock.nowMicros())
-                    }
+                    $0.details = ZitadelSessionLifecycle.listDetails(total: total)
                     $0.sortingColumn = request.sortingColumn
                     $0.result = page
                 }

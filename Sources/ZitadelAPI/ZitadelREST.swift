@@ -27,16 +27,7 @@ enum ZitadelREST {
         return pipeline.run(
             request,
             shape: shape,
-            subject: {
-                var subject: FaultSubject
-                if case .success(let message) = decoded {
-                    subject = fields.subject(message)
-                } else {
-                    subject = FaultSubject()
-                }
-                subject.rpc = rpc
-                return subject
-            },
+            subject: { fields.faultSubject(rpc: rpc, message: try? decoded.get()) },
             endpoint: { request, state in
                 let reply: Reply
                 do throws(ZitadelError) {

@@ -33,7 +33,7 @@ enum ZitadelSessionLifecycle {
             ) {
                 throw invalid
             }
-            guard caller.permissions.contains("session.write") else { throw .noPermission }
+            try require("session.write", of: caller)
             let id = newSessionId(&store, now: now)
             var session = ZitadelSession()
             session.id = id
@@ -75,7 +75,7 @@ enum ZitadelSessionLifecycle {
             ) {
                 throw invalid
             }
-            guard caller.permissions.contains("session.write") else { throw .noPermission }
+            try require("session.write", of: caller)
             guard let current = store.record(id: request.sessionID) else { throw .sessionNotFound }
             let session = current.session
             var change = Change(session: session, lifecycle: store.lifecycle, now: now)
@@ -211,11 +211,7 @@ enum ZitadelSessionLifecycle {
             matches = keyed.map(\.record)
             let total = matches.count
             let page = request.query.page(of: matches)
-            let details = Zitadel_Object_V2_ListDetails.with {
-                $0.totalResult = UInt64(total)
-                $0.timestamp = timestamp(now)
-            }
-            return SessionListReply(details: details, records: page)
+            return SessionListReply(details: listDetails(total: total, now: now), records: page)
         }
     }
 
@@ -520,6 +516,30 @@ enum ZitadelSessionLifecycle {
             )
         }
         return caller
+    }
+
+    /// 403 `AUTH-AWfge` unless `caller` holds `permission`.
+    static func require(_ permission: String, of caller: ZitadelToken) throws(ZitadelError) {
+        guard caller.permissions.contains(permission) else { throw .noPermission }
+    }
+
+    /// The auth rows, then `permission`: what every RPC that needs nothing else first asks.
+    static func authorize(
+        _ authorization: String?,
+        _ store: ZitadelSessionStore,
+        permission: String
+    ) throws(ZitadelError) -> ZitadelToken {
+        let caller = try authenticate(authorization, store)
+        try require(permission, of: caller)
+        return caller
+    }
+
+    /// `details` of a list answer: the total before paging, and when it was read.
+    static func listDetails(total: Int, now: Int64 = WallClock.nowMicros()) -> Zitadel_Object_V2_ListDetails {
+        .with {
+            $0.totalResult = UInt64(total)
+            $0.timestamp = timestamp(now)
+        }
     }
 
     static func details(of session: ZitadelSession, store: ZitadelSessionStore, now: Int64) -> Zitadel_Object_V2_Details

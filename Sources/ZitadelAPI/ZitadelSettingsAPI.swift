@@ -26,8 +26,7 @@ enum ZitadelSettingsAPI {
         _ answer: (_ details: Zitadel_Object_V2_Details, _ store: ZitadelSessionStore) -> Response
     ) throws(ZitadelError) -> MessageReply<Response> {
         try call.state.withSessions { store throws(ZitadelError) in
-            let caller = try ZitadelSessionLifecycle.authenticate(call.authorization, store)
-            guard caller.permissions.contains(permission) else { throw .noPermission }
+            _ = try ZitadelSessionLifecycle.authorize(call.authorization, store, permission: permission)
             let details = Zitadel_Object_V2_Details.with {
                 $0.sequence = 1
                 $0.resourceOwner = store.instanceId ?? ""
@@ -93,7 +92,7 @@ enum ZitadelSettingsAPI {
         _ call: ZitadelCall
     ) throws(ZitadelError) -> MessageReply<Zitadel_Settings_V2_GetActiveIdentityProvidersResponse> {
         try read(call) { _, _ in
-            .with { $0.details = .with { $0.timestamp = ZitadelSessionLifecycle.timestamp(WallClock.nowMicros()) } }
+            .with { $0.details = ZitadelSessionLifecycle.listDetails(total: 0) }
         }
     }
 

@@ -80,10 +80,7 @@ enum ZitadelUserAPI {
             let page = request.query.page(of: matches)
             return MessageReply(
                 .with {
-                    $0.details = .with {
-                        $0.totalResult = UInt64(total)
-                        $0.timestamp = ZitadelSessionLifecycle.timestamp(WallClock.nowMicros())
-                    }
+                    $0.details = ZitadelSessionLifecycle.listDetails(total: total)
                     $0.sortingColumn = request.sortingColumn
                     $0.result = page.map { user($0, lifecycle: store.lifecycle, store: store) }
                 }
@@ -108,8 +105,7 @@ enum ZitadelUserAPI {
 
     /// The auth rows, then the permission the user RPCs need.
     static func authorize(_ call: ZitadelCall, _ store: ZitadelSessionStore) throws(ZitadelError) {
-        let caller = try ZitadelSessionLifecycle.authenticate(call.authorization, store)
-        guard caller.permissions.contains(permission) else { throw .noPermission }
+        _ = try ZitadelSessionLifecycle.authorize(call.authorization, store, permission: permission)
     }
 
     static func validateUserId(_ id: String, in message: String) throws(ZitadelError) {

@@ -37,53 +37,23 @@ struct ZitadelAuthRequestAPI: Sendable {
             return AdminAPI.seedError(SeedError(file: "request body", reason: "expected a JSON object"))
         }
         if !members.contains(where: { $0.key == "id" }) {
-            var digits = ""
-            for _ in 0..<18 { digits += String(Int.random(in: 0...9)) }
-            members.insert(("id", .string("V2_" + digits)), at: 0)
+            members.insert(("id", .string(ZitadelAuthRequestSeed.newId())), at: 0)
         }
         let now = WallClock.nowMicros()
         return state.withSessions { store in
-            let clients = store.oidcClients.values.sorted { $0.clientId < $1.clientId }.map { client in
-                JSONValue.object([
-                    ("clientId", .string(client.clientId)),
-                    ("redirectUris", .array(client.redirectUris.map(JSONValue.string))),
-                    ("loginUrl", .string(client.loginUrl)),
-                ])
-            }
-            let document = JSONValue.object([
-                (
-                    "zitadel",
-                    .object([
-                        ("oidc", .object([("clients", .array(clients)), ("authRequests", .array([.object(members)]))]))
-                    ])
-                )
-            ])
             let parsed: ZitadelAuthRequestSeed
             do throws(SeedError) {
-                let seed = try SeedParser.parse(
-                    document,
-                    file: "request body",
-                    vocabulary: SessionMockApp.seedVocabulary
+                parsed = try SeedParser.parseAuthRequestEntry(
+                    .object(members),
+                    clients: Array(store.oidcClients.values)
                 )
-                guard let first = seed.zitadel.authRequests.first else {
-                    return AdminAPI.seedError(SeedError(file: "request body", reason: "not an auth request"))
-                }
-                parsed = first
             } catch {
-                // Paths name the body, not the document it was checked in.
-                let prefix = "$.zitadel.oidc.authRequests[0]"
-                let issues = error.issues.map { issue in
-                    var issue = issue
-                    if issue.path.hasPrefix(prefix) { issue.path = "$" + issue.path.dropFirst(prefix.count) }
-                    return issue
-                }
-                return AdminAPI.seedError(SeedError(issues: issues))
+                return AdminAPI.seedError(error)
             }
             guard store.authRequests[parsed.id] == nil else {
                 return AdminAPI.error(409, "auth request '\(parsed.id)' exists")
             }
-            let created = parsed.creationDate.flatMap { RFC3339.parse($0.text(now: now))?.micros } ?? now
-            let stored = ZitadelAuthRequest(seed: parsed, creationMicros: created)
+            let stored = ZitadelAuthRequest(seed: parsed, now: now)
             store.authRequests[parsed.id] = stored
             return .json(201, entry(stored).serialized)
         }

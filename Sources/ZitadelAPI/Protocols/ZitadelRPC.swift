@@ -106,11 +106,7 @@ enum ZitadelRPC {
         var (response, scenario) = pipeline.run(
             request,
             shape: wire.shape,
-            subject: {
-                var subject = (try? decoded.get()).map { fields.subject($0.message) } ?? FaultSubject()
-                subject.rpc = rpc
-                return subject
-            },
+            subject: { fields.faultSubject(rpc: rpc, message: (try? decoded.get())?.message) },
             endpoint: { request, state in
                 do throws(ZitadelError) {
                     let message = try decoded.get().message
