@@ -132,6 +132,12 @@ GOOD = {
     "walletkit settings nulls": walletkit_settings(challengeTtl=None, accessTokenTtl=None, refreshTokenTtl=None,
                                                    codeLength=None, newChallengeTimeline=None),
     "walletkit settings shortest": walletkit_settings(challengeTtl="1ms", codeLength=4),
+    "zitadel settings and an organization's": seed(zitadel={
+        "settings": {"login": {"allowRegister": False, "passkeysType": None}, "lockout": {"maxPasswordAttempts": "3"},
+                     "general": {"supportedLanguages": ["de"]}, "security": None,
+                     "identityProviders": [{"id": "g", "type": "IDENTITY_PROVIDER_TYPE_GOOGLE"}]},
+        "organizations": [{"id": "o", "name": "O", "primaryDomain": "o.example",
+                           "settings": {"branding": {"themeMode": "THEME_MODE_DARK"}, "identityProviders": []}}]}),
 }
 
 BAD = {
@@ -214,6 +220,11 @@ BAD = {
     "walletkit settings codeLength text": walletkit_settings(codeLength="6"),
     "walletkit settings timeline step without trigger": walletkit_settings(newChallengeTimeline=[{"set": {"completed": True}}]),
     "walletkit settings timeline not an array": walletkit_settings(newChallengeTimeline={"afterPolls": 1, "set": {"completed": True}}),
+    "zitadel settings unknown key": seed(zitadel={"settings": {"colors": {}}}),
+    "zitadel settings object a list": seed(zitadel={"settings": {"login": []}}),
+    "zitadel settings identityProviders an object": seed(zitadel={"settings": {"identityProviders": {}}}),
+    "zitadel organization general settings": seed(zitadel={"organizations": [
+        {"id": "o", "name": "O", "primaryDomain": "o.example", "settings": {"general": {}}}]}),
 }
 
 

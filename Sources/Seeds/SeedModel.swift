@@ -103,6 +103,43 @@ public struct ZitadelSeed: Sendable {
     public var oidcClients: [ZitadelOIDCClient] = []
     /// Auth requests waiting for a login UI (`zitadel.oidc.authRequests`).
     public var authRequests: [ZitadelAuthRequestSeed] = []
+    /// The instance's settings (`zitadel.settings`); what is not seeded is a new instance's default.
+    public var settings = ZitadelSettingsSeed()
+}
+
+/// Settings objects as ZITADEL's wire JSON (`zitadel.settings`, or an organization's `settings`),
+/// each a merge patch over the layer below it: a new instance's defaults, then the instance's
+/// seeded object, then the organization's.
+public struct ZitadelSettingsSeed: Sendable, Equatable {
+    /// The keys whose value is one settings object.
+    public static let objectKeys = [
+        "login", "branding", "passwordComplexity", "passwordExpiry", "lockout", "security", "legalAndSupport",
+        "domain", "general",
+    ]
+    /// The keys ZITADEL keeps for the whole instance only (no organization has its own).
+    public static let instanceKeys: Set<String> = ["general", "security"]
+    /// The key whose value is a list (GetActiveIdentityProviders' `identityProviders`).
+    public static let identityProvidersKey = "identityProviders"
+
+    /// Seeded values by key, as given.
+    public var objects: [String: JSONValue] = [:]
+
+    public init() {}
+
+    /// `lockout.maxPasswordAttempts` when seeded and above 0 (0 is ZITADEL's "no lockout").
+    public var maxPasswordAttempts: Int? {
+        guard case .object(let members)? = objects["lockout"],
+            let value = members.last(where: { $0.key == "maxPasswordAttempts" || $0.key == "max_password_attempts" })?
+                .value
+        else { return nil }
+        // proto3 JSON writes uint64 as a string and reads either form.
+        let attempts: Int?
+        switch value {
+        case .number(let text), .string(let text): attempts = Int(text)
+        default: attempts = nil
+        }
+        return attempts.flatMap { $0 > 0 ? $0 : nil }
+    }
 }
 
 /// An organization as ZITADEL's `Organization` message has it.
@@ -113,6 +150,8 @@ public struct ZitadelOrganization: Sendable, Equatable {
     /// The instance's default organization (GetGeneralSettings names it; `defaultQuery` finds it).
     public var isDefault = false
     public var state: State = .active
+    /// This organization's settings, each object over the instance's.
+    public var settings = ZitadelSettingsSeed()
 
     /// ZITADEL's `OrganizationState` names.
     public enum State: String, Sendable, CaseIterable {
@@ -504,8 +543,14 @@ public struct FaultRule: Sendable {
 /// app hands their declarations down): the ZITADEL RPCs a fault rule's `match.rpc` may name.
 public struct SeedVocabulary: Sendable {
     public var rpcs: [String]
+    /// Why a `zitadel.settings` value under a key is not that settings object's wire JSON (the
+    /// JSON path below the value, and the reason), or nil.
+    public var settingsProblem: SettingsCheck
 
-    public init(rpcs: [String]) {
+    public typealias SettingsCheck = @Sendable (_ key: String, _ value: JSONValue) -> (suffix: String, reason: String)?
+
+    public init(rpcs: [String], settingsProblem: @escaping SettingsCheck = { _, _ in nil }) {
         self.rpcs = rpcs
+        self.settingsProblem = settingsProblem
     }
 }

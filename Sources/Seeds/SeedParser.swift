@@ -546,7 +546,9 @@ public struct SeedParser: Sendable {
             seed.users.append(user)
         }
         seed.instanceId = string(fields["instanceId"], nonEmpty: true)
+        if let node = fields["settings"] { seed.settings = settings(node) }
         organizations(fields["organizations"], into: &seed)
+        defaultLockout(&seed)
         if let oidc = fields["oidc"], let oidcFields = object(oidc, .oidc) {
             oidcSeed(oidcFields, into: &seed)
         }
@@ -638,7 +640,47 @@ public struct SeedParser: Sendable {
                     fail(field, "unknown state '\(state)' (known: \(names))")
                 }
             }
+            if let node = fields["settings"] { organization.settings = settings(node, ofOrganization: true) }
             seed.organizations.append(organization)
+        }
+    }
+
+    /// A settings object per key, each checked against its wire message by the vocabulary.
+    private mutating func settings(_ node: Node, ofOrganization: Bool = false) -> ZitadelSettingsSeed {
+        var seed = ZitadelSettingsSeed()
+        guard let fields = object(node, .settings) else { return seed }
+        for key in KeyTable.settings.names {
+            guard let member = fields[key] else { continue }
+            if ofOrganization && ZitadelSettingsSeed.instanceKeys.contains(key) {
+                fail(member, "'\(key)' settings are the instance's only (seed them under zitadel.settings)")
+                continue
+            }
+            let isList = key == ZitadelSettingsSeed.identityProvidersKey
+            guard tape.kind(member) == (isList ? .array : .object) else {
+                fail(member, "expected \(isList ? "an array" : "an object"), found \(typeName(member))")
+                continue
+            }
+            let value = tape.value(member)
+            if let problem = vocabulary.settingsProblem(key, value) {
+                fail(member, appending: problem.suffix, problem.reason)
+                continue
+            }
+            seed.objects[key] = value
+        }
+        return seed
+    }
+
+    /// Users without their own `lockoutAfter` are locked after their organization's, else the
+    /// instance's, `lockout.maxPasswordAttempts`.
+    private func defaultLockout(_ seed: inout ZitadelSeed) {
+        let instance = seed.settings.maxPasswordAttempts
+        var byOrganization: [String: Int] = [:]
+        for organization in seed.organizations {
+            if let attempts = organization.settings.maxPasswordAttempts { byOrganization[organization.id] = attempts }
+        }
+        guard instance != nil || !byOrganization.isEmpty else { return }
+        for index in seed.users.indices where seed.users[index].lockoutAfter == nil {
+            seed.users[index].lockoutAfter = byOrganization[seed.users[index].organizationId] ?? instance
         }
     }
 
@@ -989,10 +1031,17 @@ package final class KeyTable: Sendable {
     package static let timelineStep = KeyTable(["afterPolls", "after", "set"], aliases: [:])
     package static let timelineSet = KeyTable(["expired", "completed"], aliases: [:])
     package static let zitadel = KeyTable(
-        ["tokens", "sessions", "users", "instanceId", "oidc", "organizations"],
+        ["tokens", "sessions", "users", "instanceId", "oidc", "organizations", "settings"],
         aliases: [:]
     )
-    package static let organization = KeyTable(["id", "name", "primaryDomain", "isDefault", "state"], aliases: [:])
+    package static let organization = KeyTable(
+        ["id", "name", "primaryDomain", "isDefault", "state", "settings"],
+        aliases: [:]
+    )
+    package static let settings = KeyTable(
+        ZitadelSettingsSeed.objectKeys + [ZitadelSettingsSeed.identityProvidersKey],
+        aliases: [:]
+    )
     package static let oidc = KeyTable(["clients", "authRequests"], aliases: [:])
     package static let oidcClient = KeyTable(["clientId", "redirectUris", "loginUrl"], aliases: [:])
     package static let authRequest = KeyTable(

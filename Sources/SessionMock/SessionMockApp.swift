@@ -99,7 +99,10 @@ public final class SessionMockApp: Sendable {
     }
 
     /// What seeds may name of the declared endpoints (`match.rpc`).
-    public static let seedVocabulary = SeedVocabulary(rpcs: ZitadelEndpoints.rpcNames)
+    public static let seedVocabulary = SeedVocabulary(
+        rpcs: ZitadelEndpoints.rpcNames,
+        settingsProblem: ZitadelEndpoints.settingsSeedProblem
+    )
 
     /// Answers one request. Never throws and never traps on input. Takes the request, so that
     /// routing can add its path parameters without copying it.

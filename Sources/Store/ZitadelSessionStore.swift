@@ -73,6 +73,8 @@ public struct ZitadelSessionStore: Sendable {
     public let oidcClients: [String: ZitadelOIDCClient]
     /// The seeded organizations, in seed order.
     public let organizations: [ZitadelOrganization]
+    /// The instance's seeded settings objects (`zitadel.settings`).
+    public let settings: ZitadelSettingsSeed
     /// Auth requests by id: the seed's, and what CreateCallback did with them in this copy.
     public var authRequests: [String: ZitadelAuthRequest] = [:]
     /// Seed entries with `now`-relative times: each new copy (load, reset, `NAME@KEY`) stores
@@ -85,6 +87,7 @@ public struct ZitadelSessionStore: Sendable {
         users = Users(seed.users)
         instanceId = seed.instanceId
         organizations = seed.organizations
+        settings = seed.settings
         oidcClients = Dictionary(seed.oidcClients.map { ($0.clientId, $0) }, uniquingKeysWith: { first, _ in first })
         for request in seed.authRequests {
             authRequests[request.id] = ZitadelAuthRequest(seed: request, now: now)

@@ -1,3 +1,4 @@
+import JSON
 import MicroHTTP
 import MockPipeline
 import Seeds
@@ -12,6 +13,9 @@ package enum ZitadelEndpoints {
 
     /// The names a seed's `match.rpc` may use.
     package static var rpcNames: [String] { all.map(\.method) }
+
+    /// Why a `zitadel.settings` seed value is not its settings message's wire JSON, or nil.
+    package static let settingsSeedProblem: SeedVocabulary.SettingsCheck = ZitadelSettingsAPI.seedProblem
 
     /// The path prefixes ZITADEL owns, so that a refusal under them (404, 405, 413, …) is
     /// answered in ZITADEL's shape: REST's `/v2/`, and each service's RPC path.
@@ -160,7 +164,7 @@ extension ZitadelEndpoints {
             response: Zitadel_Settings_V2_GetLoginSettingsResponse.self,
             rest: .init(method: "GET", path: "/v2/settings/login", body: nil, successStatus: 200),
             permission: ZitadelSettingsAPI.permission,
-            fields: ZitadelRequestFields(),
+            fields: .context,
             handle: ZitadelSettingsAPI.login
         ),
         ZitadelEndpoint(
@@ -170,7 +174,17 @@ extension ZitadelEndpoints {
             response: Zitadel_Settings_V2_GetActiveIdentityProvidersResponse.self,
             rest: .init(method: "GET", path: "/v2/settings/login/idps", body: nil, successStatus: 200),
             permission: ZitadelSettingsAPI.permission,
-            fields: ZitadelRequestFields(),
+            fields: .context
+                .query(
+                    ["creationAllowed", "creation_allowed"],
+                    set: { $0.creationAllowed = ZitadelSettingsAPI.parseBool($1) }
+                )
+                .query(
+                    ["linkingAllowed", "linking_allowed"],
+                    set: { $0.linkingAllowed = ZitadelSettingsAPI.parseBool($1) }
+                )
+                .query(["autoCreation", "auto_creation"], set: { $0.autoCreation = ZitadelSettingsAPI.parseBool($1) })
+                .query(["autoLinking", "auto_linking"], set: { $0.autoLinking = ZitadelSettingsAPI.parseBool($1) }),
             handle: ZitadelSettingsAPI.identityProviders
         ),
         ZitadelEndpoint(
@@ -180,7 +194,7 @@ extension ZitadelEndpoints {
             response: Zitadel_Settings_V2_GetPasswordComplexitySettingsResponse.self,
             rest: .init(method: "GET", path: "/v2/settings/password/complexity", body: nil, successStatus: 200),
             permission: ZitadelSettingsAPI.permission,
-            fields: ZitadelRequestFields(),
+            fields: .context,
             handle: ZitadelSettingsAPI.passwordComplexity
         ),
         ZitadelEndpoint(
@@ -190,7 +204,7 @@ extension ZitadelEndpoints {
             response: Zitadel_Settings_V2_GetPasswordExpirySettingsResponse.self,
             rest: .init(method: "GET", path: "/v2/settings/password/expiry", body: nil, successStatus: 200),
             permission: ZitadelSettingsAPI.permission,
-            fields: ZitadelRequestFields(),
+            fields: .context,
             handle: ZitadelSettingsAPI.passwordExpiry
         ),
         ZitadelEndpoint(
@@ -200,7 +214,7 @@ extension ZitadelEndpoints {
             response: Zitadel_Settings_V2_GetBrandingSettingsResponse.self,
             rest: .init(method: "GET", path: "/v2/settings/branding", body: nil, successStatus: 200),
             permission: ZitadelSettingsAPI.permission,
-            fields: ZitadelRequestFields(),
+            fields: .context,
             handle: ZitadelSettingsAPI.branding
         ),
         ZitadelEndpoint(
@@ -210,7 +224,7 @@ extension ZitadelEndpoints {
             response: Zitadel_Settings_V2_GetDomainSettingsResponse.self,
             rest: .init(method: "GET", path: "/v2/settings/domain", body: nil, successStatus: 200),
             permission: ZitadelSettingsAPI.permission,
-            fields: ZitadelRequestFields(),
+            fields: .context,
             handle: ZitadelSettingsAPI.domain
         ),
         ZitadelEndpoint(
@@ -220,7 +234,7 @@ extension ZitadelEndpoints {
             response: Zitadel_Settings_V2_GetLegalAndSupportSettingsResponse.self,
             rest: .init(method: "GET", path: "/v2/settings/legal_support", body: nil, successStatus: 200),
             permission: ZitadelSettingsAPI.permission,
-            fields: ZitadelRequestFields(),
+            fields: .context,
             handle: ZitadelSettingsAPI.legalAndSupport
         ),
         ZitadelEndpoint(
@@ -230,7 +244,7 @@ extension ZitadelEndpoints {
             response: Zitadel_Settings_V2_GetLockoutSettingsResponse.self,
             rest: .init(method: "GET", path: "/v2/settings/lockout", body: nil, successStatus: 200),
             permission: ZitadelSettingsAPI.permission,
-            fields: ZitadelRequestFields(),
+            fields: .context,
             handle: ZitadelSettingsAPI.lockout
         ),
         ZitadelEndpoint(

@@ -170,3 +170,145 @@ import Testing
         }
     }
 }
+
+/// Seeded `zitadel.settings` and organizations' `settings`: each object merged over a new
+/// instance's defaults, the organization's over the instance's, picked by `ctx` as ZITADEL does.
+@Suite struct ZitadelSeededSettingsTests {
+    static let seed = #"""
+        {"zitadel":{"instanceId":"1",
+         "tokens":[{"token":"t","userId":"u2","permissions":["policy.read","iam.policy.read","session.write"]}],
+         "users":[{"userId":"u1","loginName":"one@acme.example","organizationId":"10","password":"Right1!"},
+                  {"userId":"u2","loginName":"two@globex.example","organizationId":"20","password":"Right2!"}],
+         "settings":{"login":{"allowRegister":false,"passkeysType":null},
+                     "lockout":{"maxPasswordAttempts":"3"},
+                     "general":{"defaultLanguage":"de","supportedLanguages":["de","en"]},
+                     "security":{"enableImpersonation":true},
+                     "identityProviders":[{"id":"g","name":"Google","type":"IDENTITY_PROVIDER_TYPE_GOOGLE","options":{"isCreationAllowed":true,"autoLinking":"AUTO_LINKING_OPTION_EMAIL"}},
+                                          {"id":"l","name":"LDAP","type":"IDENTITY_PROVIDER_TYPE_LDAP","options":{"isLinkingAllowed":true}}]},
+         "organizations":[{"id":"10","name":"Acme","primaryDomain":"acme.example","isDefault":true},
+                          {"id":"20","name":"Globex","primaryDomain":"globex.example",
+                           "settings":{"login":{"forceMfa":true},"lockout":{"maxPasswordAttempts":1},
+                                       "identityProviders":[]}}]}}
+        """#
+    static let token = ["Authorization": "Bearer t"]
+    static let lifetimes =
+        #""passwordCheckLifetime":"864000s","externalLoginCheckLifetime":"864000s","mfaInitSkipLifetime":"2592000s","secondFactorCheckLifetime":"64800s","multiFactorCheckLifetime":"43200s","secondFactors":["SECOND_FACTOR_TYPE_OTP","SECOND_FACTOR_TYPE_U2F"],"multiFactors":["MULTI_FACTOR_TYPE_U2F_WITH_VERIFICATION"],"allowDomainDiscovery":true"#
+    static let instanceLogin =
+        #"{"details":{"sequence":"1","resourceOwner":"1"},"settings":{"allowUsernamePassword":true,"allowExternalIdp":true,\#(lifetimes),"resourceOwnerType":"RESOURCE_OWNER_TYPE_INSTANCE","allowLocalAuthentication":true}}"#
+    static let globexLogin =
+        #"{"details":{"sequence":"1","resourceOwner":"20"},"settings":{"allowUsernamePassword":true,"allowExternalIdp":true,"forceMfa":true,\#(lifetimes),"resourceOwnerType":"RESOURCE_OWNER_TYPE_ORG","allowLocalAuthentication":true}}"#
+
+    @Test(arguments: TestingSetup.allCases)
+    func layersArePickedByContextAsZitadelDoes(setup: TestingSetup) async throws {
+        let mock = try Harness(setup, seeds: ["s": Self.seed], scenario: "s")
+        defer { mock.stop() }
+        let rows: [(path: String, body: String)] = [
+            // No ctx: the caller's organization (the token's user is Globex's).
+            ("/v2/settings/login", Self.globexLogin),
+            ("/v2/settings/login?ctx.orgId=20", Self.globexLogin),
+            ("/v2/settings/login?ctx.instance=true", Self.instanceLogin),
+            // Acme has no login settings of its own: the instance's, owned by the instance.
+            ("/v2/settings/login?ctx.orgId=10", Self.instanceLogin),
+            (
+                "/v2/settings/lockout?ctx.orgId=10",
+                #"{"details":{"sequence":"1","resourceOwner":"1"},"settings":{"maxPasswordAttempts":"3","resourceOwnerType":"RESOURCE_OWNER_TYPE_INSTANCE"}}"#
+            ),
+            (
+                "/v2/settings/lockout",
+                #"{"details":{"sequence":"1","resourceOwner":"20"},"settings":{"maxPasswordAttempts":"1","resourceOwnerType":"RESOURCE_OWNER_TYPE_ORG"}}"#
+            ),
+            (
+                "/v2/settings",
+                #"{"defaultOrgId":"10","defaultLanguage":"de","supportedLanguages":["de","en"],"defaultOrganizationId":"10"}"#
+            ),
+            ("/v2/settings/security", #"{"settings":{"embeddedIframe":{},"enableImpersonation":true}}"#),
+        ]
+        for row in rows {
+            let result = try await mock.get(row.path, headers: Self.token)
+            #expect(result.status == 200 && result.text == row.body, "\(row.path): \(result.text)")
+        }
+        // The same on Connect, ctx in the body.
+        let connect = try await mock.send(
+            "POST",
+            "/zitadel.settings.v2.SettingsService/GetLoginSettings",
+            headers: Self.token.merging(["Content-Type": "application/json"]) { $1 },
+            body: #"{"ctx":{"instance":true}}"#
+        )
+        #expect(connect.status == 200 && connect.text == Self.instanceLogin)
+    }
+
+    @Test(arguments: TestingSetup.allCases)
+    func identityProvidersAreTheOrganizationsListElseTheInstancesFiltered(setup: TestingSetup) async throws {
+        let mock = try Harness(setup, seeds: ["s": Self.seed], scenario: "s")
+        defer { mock.stop() }
+        let google =
+            #"{"id":"g","name":"Google","type":"IDENTITY_PROVIDER_TYPE_GOOGLE","options":{"isCreationAllowed":true,"autoLinking":"AUTO_LINKING_OPTION_EMAIL"}}"#
+        let ldap = #"{"id":"l","name":"LDAP","type":"IDENTITY_PROVIDER_TYPE_LDAP","options":{"isLinkingAllowed":true}}"#
+        let rows: [(query: String, total: Int, providers: [String])] = [
+            ("?ctx.orgId=10", 2, [google, ldap]),
+            ("?ctx.orgId=10&creationAllowed=true", 1, [google]),
+            ("?ctx.orgId=10&linkingAllowed=true&autoLinking=false", 1, [ldap]),
+            ("?ctx.orgId=10&autoCreation=true", 0, []),
+            // Globex seeds an empty list of its own.
+            ("", 0, []),
+        ]
+        for row in rows {
+            let result = try await mock.get("/v2/settings/login/idps\(row.query)", headers: Self.token)
+            let json = try result.json()
+            let total: JSONValue? = row.total == 0 ? nil : .string(String(row.total))
+            #expect(result.status == 200 && json["details"]?["totalResult"] == total, "\(row.query)")
+            let listed = try row.providers.map { try JSONParser.parse($0) }
+            #expect(json["identityProviders"] == (listed.isEmpty ? nil : .array(listed)), "\(row.query)")
+        }
+    }
+
+    /// `lockout.maxPasswordAttempts` locks the users of its organization, else of the instance.
+    @Test(arguments: TestingSetup.allCases)
+    func maxPasswordAttemptsIsTheUsersDefaultLockout(setup: TestingSetup) async throws {
+        let mock = try Harness(setup, seeds: ["s": Self.seed], scenario: "s")
+        defer { mock.stop() }
+        func attempt(_ loginName: String, _ password: String) async throws -> HTTPResult {
+            try await mock.send(
+                "POST",
+                "/v2/sessions",
+                headers: Self.token,
+                body: #"{"checks":{"user":{"loginName":"\#(loginName)"},"password":{"password":"\#(password)"}}}"#
+            )
+        }
+        let notActive =
+            #"{"code":9,"message":"Errors.User.NotActive (SESSION-Gj4ko)","details":[{"@type":"type.googleapis.com/zitadel.v1.ErrorDetail","id":"SESSION-Gj4ko","message":"Errors.User.NotActive"}]}"#
+        // Globex: one attempt.
+        #expect(try await attempt("two@globex.example", "wrong").text.hasSuffix(#""failedAttempts":1}]}"#))
+        #expect(try await attempt("two@globex.example", "Right2!").text == notActive)
+        // Acme: the instance's three; a right password in between starts the count again.
+        #expect(try await attempt("one@acme.example", "wrong").status == 400)
+        #expect(try await attempt("one@acme.example", "Right1!").status == 201)
+        for _ in 1...2 { #expect(try await attempt("one@acme.example", "wrong").status == 400) }
+        #expect(try await attempt("one@acme.example", "wrong").text.hasSuffix(#""failedAttempts":3}]}"#))
+        #expect(try await attempt("one@acme.example", "Right1!").text == notActive)
+    }
+
+    @Test func seededSettingsAreCheckedAgainstTheirMessagesWithPaths() {
+        let seed = #"""
+            {"zitadel":{"settings":{"login":{"allowRegistr":false},"branding":[1],"colors":{},
+                                    "identityProviders":[{"id":"a"},{"typo":1}]},
+             "organizations":[{"id":"o","name":"O","primaryDomain":"o",
+                               "settings":{"general":{},"lockout":{"maxPasswordAttempts":"x"}}}]}}
+            """#
+        do {
+            _ = try SeedParser.parse(Array(seed.utf8), file: "s.json")
+            Issue.record("accepted")
+        } catch {
+            #expect(
+                error.issues.map(\.description) == [
+                    "s.json: $.zitadel.settings.colors: unknown field 'colors' (known: branding, domain, general, identityProviders, legalAndSupport, lockout, login, passwordComplexity, passwordExpiry, security)",
+                    "s.json: $.zitadel.settings.login.allowRegistr: unknown field of zitadel.settings.v2.LoginSettings",
+                    "s.json: $.zitadel.settings.branding: expected an object, found array",
+                    "s.json: $.zitadel.settings.identityProviders[1].typo: unknown field of zitadel.settings.v2.IdentityProvider",
+                    "s.json: $.zitadel.organizations[0].settings.lockout: not a zitadel.settings.v2.LockoutSettings in proto3 JSON: malformedNumber",
+                    "s.json: $.zitadel.organizations[0].settings.general: 'general' settings are the instance's only (seed them under zitadel.settings)",
+                ]
+            )
+        }
+    }
+}

@@ -5582,6 +5582,76 @@ enum BundledOpenAPI {
                         - ORGANIZATION_STATE_ACTIVE
                         - ORGANIZATION_STATE_INACTIVE
                         - null
+                      settings:
+                        description: This organization's own settings objects, each merged over the instance's (general and security are the instance's only).
+                        allOf:
+                        - $ref: '#/components/schemas/SeedZitadelSettings'
+                        properties:
+                          general:
+                            type: 'null'
+                          security:
+                            type: 'null'
+                settings:
+                  $ref: '#/components/schemas/SeedZitadelSettings'
+            SeedZitadelSettings:
+              description: Settings objects as ZITADEL's proto3 JSON, each merged (RFC 7396) over a new instance's default; the server checks each against its message.
+              type:
+              - object
+              - 'null'
+              additionalProperties: false
+              properties:
+                login:
+                  description: LoginSettings (GetLoginSettings).
+                  type:
+                  - object
+                  - 'null'
+                branding:
+                  description: BrandingSettings (GetBrandingSettings).
+                  type:
+                  - object
+                  - 'null'
+                passwordComplexity:
+                  description: PasswordComplexitySettings (GetPasswordComplexitySettings).
+                  type:
+                  - object
+                  - 'null'
+                passwordExpiry:
+                  description: PasswordExpirySettings (GetPasswordExpirySettings).
+                  type:
+                  - object
+                  - 'null'
+                lockout:
+                  description: LockoutSettings (GetLockoutSettings); maxPasswordAttempts is the default lockoutAfter of the users it covers.
+                  type:
+                  - object
+                  - 'null'
+                security:
+                  description: SecuritySettings (GetSecuritySettings); instance only.
+                  type:
+                  - object
+                  - 'null'
+                legalAndSupport:
+                  description: LegalAndSupportSettings (GetLegalAndSupportSettings).
+                  type:
+                  - object
+                  - 'null'
+                domain:
+                  description: DomainSettings (GetDomainSettings).
+                  type:
+                  - object
+                  - 'null'
+                general:
+                  description: GetGeneralSettingsResponse (defaultLanguage, supportedLanguages, defaultOrgId, ...); instance only.
+                  type:
+                  - object
+                  - 'null'
+                identityProviders:
+                  description: IdentityProvider messages (GetActiveIdentityProviders); a list replaces the one below it.
+                  type:
+                  - array
+                  - 'null'
+                  items:
+                    type: object
             SeedNonEmptyStringArray:
               type: array
               items:
