@@ -50,8 +50,17 @@ let altScenarioJSON = #"""
         ]
       },
       "zitadel": {
-        "tokens": [{"token": "t1", "userId": "u1", "permissions": ["session.read"]},
+        "tokens": [{"token": "t1", "userId": "u1", "permissions": ["session.read", "policy.read", "iam.policy.read"]},
                    {"token": "t2", "userId": "u2", "permissions": []}],
+        "users": [{"userId": "u1", "loginName": "a@b", "organizationId": "o2", "password": "p"}],
+        "settings": {"login": {"allowRegister": false, "passkeysType": null}, "lockout": {"maxPasswordAttempts": "2"},
+                     "general": {"supportedLanguages": ["de"]}, "security": {"enableImpersonation": true},
+                     "identityProviders": [{"id": "g", "type": "IDENTITY_PROVIDER_TYPE_GOOGLE",
+                                            "options": {"isCreationAllowed": true, "autoLinking": "AUTO_LINKING_OPTION_EMAIL"}}]},
+        "organizations": [{"id": "o1", "name": "O1", "primaryDomain": "o1.test", "isDefault": true},
+                          {"id": "o2", "name": "O2", "primaryDomain": "o2.test",
+                           "settings": {"login": {"forceMfa": true}, "branding": {"lightTheme": {"primaryColor": "#000"}},
+                                        "identityProviders": []}}],
         "sessions": [
           {"sessionToken": "st", "creatorUserId": "u2",
            "session": {"id": "s1", "creationDate": "now-1h", "changeDate": "now", "sequence": "3",
