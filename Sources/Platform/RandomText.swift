@@ -11,4 +11,10 @@ public enum RandomText {
         for index in bytes.indices { bytes[index] = alphabet.randomElement(using: &generator)! }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// `count` random bytes (secrets and tokens, before their text encoding).
+    public static func bytes(count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
 }

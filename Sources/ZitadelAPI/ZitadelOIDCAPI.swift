@@ -72,7 +72,7 @@ enum ZitadelOIDCAPI {
                 guard let record = store.record(id: session.sessionID) else { throw .sessionNotFound }
                 guard record.hasSessionToken(session.sessionToken) else { throw .wrongSessionToken }
                 guard let userId = record.session.factors.user?.id else { throw sessionWithoutUser }
-                let code = ZitadelSessionLifecycle.base64URLEncode(ZitadelSessionLifecycle.randomBytes(24))
+                let code = ZitadelSessionLifecycle.base64URLEncode(RandomText.bytes(count: 24))
                 var parameters = [("code", code)]
                 if let state = found.seed.state { parameters.append(("state", state)) }
                 let url = callbackUrl(found.seed.redirectUri, parameters)

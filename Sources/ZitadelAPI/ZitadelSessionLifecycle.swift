@@ -386,7 +386,7 @@ enum ZitadelSessionLifecycle {
             var issued = lifecycle.challenges[session.id] ?? ZitadelSessionStore.IssuedChallenges()
             var out = Zitadel_Session_V2_Challenges()
             if challenges.hasWebAuthN {
-                let challenge = base64URLEncode(randomBytes(32))
+                let challenge = base64URLEncode(RandomText.bytes(count: 32))
                 let requirement = challenges.webAuthN.userVerificationRequirement
                 issued.webAuthN = challenge
                 issued.webAuthNUserVerification = requirement == .required
@@ -416,12 +416,12 @@ enum ZitadelSessionLifecycle {
                 out.webAuthN = .with { $0.publicKeyCredentialRequestOptions = options }
             }
             if challenges.hasOtpSms {
-                let code = randomDigits(6)
+                let code = RandomText.string(count: 6, from: RandomText.digits)
                 issued.otpSms = code
                 if challenges.otpSms.returnCode { out.otpSms = code }
             }
             if challenges.hasOtpEmail {
-                let code = randomDigits(6)
+                let code = RandomText.string(count: 6, from: RandomText.digits)
                 issued.otpEmail = code
                 if case .returnCode? = challenges.otpEmail.deliveryType { out.otpEmail = code }
             }
@@ -574,17 +574,7 @@ enum ZitadelSessionLifecycle {
     }
 
     /// 36 random bytes in the URL-safe base64 alphabet: 48 characters.
-    static func newSessionToken() -> String { base64URLEncode(randomBytes(36)) }
-
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    }
-
-    static func randomDigits(_ count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
-    }
+    static func newSessionToken() -> String { base64URLEncode(RandomText.bytes(count: 36)) }
 
     static func base64URLEncode(_ bytes: [UInt8]) -> String {
         String(Base64Text.encodeUnpadded(bytes).map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
