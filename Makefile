@@ -11,13 +11,13 @@ SHARED ?= ../shared
 SWIFT_FILES = $(shell bash scripts/swift_files.sh)
 .PHONY: format lint imports doc-links
 
-# Installs libmicrohttpd's, zlib's and GnuTLS's headers when pkg-config cannot find them, and protoc
+# Installs libmicrohttpd's, libnghttp2's, zlib's and GnuTLS's headers when pkg-config cannot find them, and protoc
 # (generated-check regenerates the protos) when it is missing (Debian/Ubuntu).
 deps:
-	@if ! pkg-config --exists libmicrohttpd zlib gnutls 2>/dev/null || ! command -v protoc >/dev/null; then \
-		echo "installing libmicrohttpd-dev, zlib1g-dev, libgnutls28-dev, pkg-config and protobuf-compiler"; \
+	@if ! pkg-config --exists libmicrohttpd libnghttp2 zlib gnutls 2>/dev/null || ! command -v protoc >/dev/null; then \
+		echo "installing libmicrohttpd-dev, libnghttp2-dev, zlib1g-dev, libgnutls28-dev, pkg-config and protobuf-compiler"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libmicrohttpd-dev zlib1g-dev libgnutls28-dev pkg-config protobuf-compiler; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libmicrohttpd-dev libnghttp2-dev zlib1g-dev libgnutls28-dev pkg-config protobuf-compiler; \
 	fi
 
 build: deps

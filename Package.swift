@@ -3,10 +3,12 @@ import PackageDescription
 
 // The layers, bottom up; each target imports only targets listed before it:
 //
-//   CMicroHTTPD, CZlib, CGnuTLS, CPlatform   C libraries (system library targets; no C of ours but shims)
+//   CMicroHTTPD, CNGHTTP2, CZlib, CGnuTLS, CPlatform   C libraries (system library targets; no C of ours
+//                   but shims)
 //   Platform        files, fds, clock, cores, memory, gzip, HMAC/TOTP: the C calls the rest needs
 //   JSON            JSON values, the tape parser, the writer, merge patch
-//   MicroHTTP       HTTP over libmicrohttpd: server, request, response, router (knows no vendor)
+//   MicroHTTP       HTTP/1.1 over libmicrohttpd and HTTP/2 over libnghttp2 on one port: server,
+//                   request, response, router (knows no vendor)
 //   Seeds           the seed model (one Factor table), its validating parser, seed files
 //   Store           scenario state, isolated copies, timelines, fault firing (no wire encoding)
 //   MockPipeline    what every mocked request goes through before its endpoint, the error
@@ -44,6 +46,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        // HTTP/2 (frames, HPACK, flow control) for the same port's HTTP/2 connections.
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // HMAC-SHA1 for TOTP codes, and the local CA's certificates; libmicrohttpd-dev already pulls it in.
         .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
@@ -52,7 +56,7 @@ let package = Package(
 
         .target(name: "Platform", dependencies: ["CPlatform", "CZlib", "CGnuTLS"]),
         .target(name: "JSON", dependencies: [.product(name: "ExtrasBase64", package: "swift-extras-base64")]),
-        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "Platform"]),
+        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "CNGHTTP2", "Platform"]),
         .target(name: "Seeds", dependencies: ["JSON", "Platform"]),
         .target(name: "Store", dependencies: ["Seeds", "Platform"]),
         .target(name: "MockPipeline", dependencies: ["MicroHTTP", "Store", "Seeds", "JSON"]),

@@ -25,6 +25,8 @@ public struct HTTPRequest: Sendable {
     public var bodyTooLarge = false
     /// Some byte sequence in the path, query or headers was not UTF-8 (it was replaced by U+FFFD).
     public var invalidUTF8 = false
+    /// The protocol the request came over (native gRPC needs HTTP/2's trailers).
+    public var httpVersion: HTTPVersion = .http1_1
 
     public init(
         method: String,
@@ -51,6 +53,11 @@ public struct HTTPRequest: Sendable {
     public func queryValue(_ name: String) -> String? {
         query.first { $0.name == name }?.value
     }
+}
+
+public enum HTTPVersion: Sendable {
+    case http1_1
+    case http2
 }
 
 /// Named values of a request: its route's `:name` segments, and what the app attaches before

@@ -7,8 +7,11 @@ public struct HTTPResponse: Sendable {
     public var body: [UInt8] { didSet { prepared = nil } }
     /// Milliseconds to wait before the answer (or the drop) goes out.
     public var delayMilliseconds: Int
-    /// Close the connection without sending anything.
+    /// Close the connection without sending anything (over HTTP/2: reset that stream only).
     public var dropsConnection: Bool
+    /// Fields sent after the body (HTTP/2 only: gRPC's status). With an empty body they go out
+    /// with the headers, in one HEADERS frame ending the stream ("trailers-only").
+    public var trailers: [HTTPField]?
     /// The same headers and body, already in libmicrohttpd's form (set by `init(status:prepared:)`).
     public private(set) var prepared: PreparedResponse?
 

@@ -91,6 +91,10 @@ public final class HTTPServer: Sendable {
             | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         if configuration.engineLog != nil { flags |= MHD_USE_ERROR_LOG.rawValue }
+        // Plain HTTP: our own listener decides per connection between HTTP/2 and libmicrohttpd,
+        // which then gets only the connections handed to it (MHD_add_connection).
+        let sniffing = configuration.tls == nil
+        if sniffing { flags |= MHD_USE_NO_LISTEN_SOCKET.rawValue | MHD_USE_ITC.rawValue }
         // MHD reads the PEM strings while it starts; they stay alive until the call returns.
         let tls = configuration.tls.map {
             (
@@ -101,7 +105,6 @@ public final class HTTPServer: Sendable {
         if tls != nil { flags |= MHD_USE_TLS.rawValue }
         let daemon: OpaquePointer? = address.withSockaddr { sockaddr in
             var options: [MHD_OptionItem] = [
-                MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: sockaddr)),
                 MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threadCount, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
                 MHD_OptionItem(
@@ -114,8 +117,13 @@ public final class HTTPServer: Sendable {
                     value: configuration.connectionMemoryLimit,
                     ptr_value: nil
                 ),
-                MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: 1024, ptr_value: nil),
             ]
+            if !sniffing {
+                options.append(
+                    MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: sockaddr))
+                )
+                options.append(MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: 1024, ptr_value: nil))
+            }
             // The daemon keeps an unretained pointer to self; `stop()` (also run by deinit)
             // stops the daemon before self can go away.
             let context = Unmanaged.passUnretained(self).toOpaque()
@@ -174,26 +182,70 @@ public final class HTTPServer: Sendable {
                     "cannot listen on \(configuration.host):\(configuration.port) (\(String(cString: strerror(errno))))"
             )
         }
-        let bound = Int(session_mock_daemon_port(daemon))
-        state.withLock {
-            $0.daemon = DaemonHandle(pointer: daemon)
-            $0.port = bound
+        guard sniffing else {
+            let bound = Int(session_mock_daemon_port(daemon))
+            state.withLock {
+                $0.daemon = DaemonHandle(pointer: daemon)
+                $0.port = bound
+            }
+            return bound
         }
-        return bound
+        let http2 = HTTP2Engine(
+            threadCount: configuration.threadCount,
+            limits: HTTP2Limits(
+                maxBodyBytes: configuration.maxBodyBytes,
+                maxHeaderBytes: configuration.connectionMemoryLimit,
+                idleTimeoutSeconds: configuration.connectionTimeoutSeconds
+            ),
+            handler: handler
+        )
+        let handle = DaemonHandle(pointer: daemon)
+        let listener: SniffingListener
+        do {
+            listener = try SniffingListener(
+                address: address,
+                undecidedTimeoutSeconds: configuration.connectionTimeoutSeconds
+            ) { socket, peer, destination in
+                switch destination {
+                case .http2: http2.add(socket)
+                case .http1:
+                    // libmicrohttpd owns the socket from here, and closes it if it cannot take it.
+                    _ = peer.withSockaddr { MHD_add_connection(handle.pointer, socket, $0, $1) }
+                }
+            }
+        } catch {
+            http2.stop()
+            MHD_stop_daemon(daemon)
+            throw error
+        }
+        state.withLock {
+            $0.daemon = handle
+            $0.port = listener.port
+            $0.listener = listener
+            $0.http2 = http2
+        }
+        return listener.port
     }
 
     /// Graceful stop: refuse new connections, answer parked (delayed) connections at once, let
     /// requests in flight finish (up to `drainSeconds`), then close everything. Idle keep-alive
     /// connections are not waited for.
     public func stop(drainSeconds: Double = 1.5) {
-        let (daemon, parked) = state.withLock { state -> (DaemonHandle?, [ConnectionHandle]) in
+        let (daemon, parked, listener, http2) = state.withLock {
+            state -> (DaemonHandle?, [ConnectionHandle], SniffingListener?, HTTP2Engine?) in
             let daemon = state.daemon
             state.daemon = nil
             let parked = Array(state.parked.values)
             state.parked.removeAll()
-            return (daemon, parked)
+            defer {
+                state.listener = nil
+                state.http2 = nil
+            }
+            return (daemon, parked, state.listener, state.http2)
         }
         guard let daemon else { return }
+        listener?.stop()
+        http2?.stop()
         // Not MHD_quiesce_daemon: in 0.9.75 it races epoll worker threads over removing the
         // listening socket from their epoll sets and MHD aborts the process (an open MHD defect).
         // The accept policy, which works in every polling mode, closes every connection accepted
@@ -208,7 +260,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Connections whose answer waits for its delay (a test waits on this instead of a clock).
-    public var parkedConnectionCount: Int { state.withLock { $0.parked.count } }
+    public var parkedConnectionCount: Int { state.withLock { $0.parked.count + ($0.http2?.delayedCount ?? 0) } }
 
     /// Set by `stop`; from then on the accept policy refuses connections.
     fileprivate let stopping = Atomic<Bool>(false)
@@ -239,6 +291,8 @@ private struct DaemonState: ~Copyable {
     var daemon: DaemonHandle?
     var port = 0
     var parked: [ObjectIdentifier: ConnectionHandle] = [:]
+    var listener: SniffingListener?
+    var http2: HTTP2Engine?
 }
 
 /// MHD handles are opaque C pointers; MHD itself makes them safe to use from any thread for the

@@ -17,10 +17,17 @@ struct SocketAddress {
         return false
     }
 
+    var length: socklen_t {
+        socklen_t(isIPv6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+    }
+
+    let description: String
+
     init(host: String, port: Int) throws {
         guard (0...65535).contains(port) else {
             throw HTTPServerError(description: "port \(port) is out of range 0-65535")
         }
+        description = "\(host):\(port)"
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         var v4 = sockaddr_in()
         v4.sin_family = sa_family_t(AF_INET)

@@ -1,0 +1,641 @@
+import CMicroHTTPD
+import CNGHTTP2
+import Platform
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// HTTP/2 through libnghttp2: event-loop threads, each owning its connections. libnghttp2 does
+/// the frames, HPACK and flow control; this file moves bytes between sockets and its session
+/// (`nghttp2_session_mem_recv` / `mem_send`) and turns each finished stream into the same
+/// `HTTPRequest` libmicrohttpd's side builds, so the handler cannot tell the protocols apart.
+final class HTTP2Engine: Sendable {
+    private let loops: [HTTP2EventLoop]
+    private let next = Atomic<Int>(0)
+
+    init(threadCount: Int, limits: HTTP2Limits, handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse) {
+        loops = (0..<max(1, threadCount)).map { _ in HTTP2EventLoop(limits: limits, handler: handler) }
+    }
+
+    /// Takes ownership of a connected socket whose first bytes are the HTTP/2 preface.
+    func add(_ socket: Int32) {
+        let index = next.add(1, ordering: .relaxed).oldValue % loops.count
+        loops[index].add(socket)
+    }
+
+    /// Answers waiting for their delay, on every loop.
+    var delayedCount: Int { loops.reduce(0) { $0 + $1.delayedCount.load(ordering: .relaxed) } }
+
+    /// Sends GOAWAY on every connection, closes them and ends the loops.
+    func stop() { for loop in loops { loop.stop() } }
+}
+
+/// What the HTTP/2 side allows a peer (the HTTP/1.1 side's limits where they exist).
+struct HTTP2Limits: Sendable {
+    var maxConcurrentStreams: UInt32 = 100
+    var maxBodyBytes: Int
+    /// Header names and values of one request, in bytes; more gets 431 as from libmicrohttpd.
+    var maxHeaderBytes: Int
+    var idleTimeoutSeconds: Int
+    /// RST_STREAM frames a peer may send per second before the connection ends (rapid reset).
+    var maxResetsPerSecond = 200
+}
+
+/// One thread polling its connections' sockets and a wake-up eventfd.
+final class HTTP2EventLoop: @unchecked Sendable {
+    // Unchecked: `incoming` and `stopping` cross threads under their Mutex/atomic; everything
+    // else is touched by the loop thread only.
+    let limits: HTTP2Limits
+    let handler: @Sendable (consuming HTTPRequest) -> HTTPResponse
+    private let wake = WakePipe()
+    private let incoming = Mutex<[Int32]>([])
+    private let stopping = Atomic<Bool>(false)
+    private let finished = Atomic<Bool>(false)
+    let delayedCount = Atomic<Int>(0)
+    private var connections: [Int32: HTTP2Connection] = [:]
+    /// Answers waiting for their delay: when, on which connection and stream.
+    private var delayed: [(due: UInt64, socket: Int32, stream: Int32, response: HTTPResponse)] = []
+    /// The loop's read buffer, shared by its connections.
+    private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+    init(limits: HTTP2Limits, handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse) {
+        self.limits = limits
+        self.handler = handler
+        startThread(name: "sm-h2") { [self] in run() }
+    }
+
+    func add(_ socket: Int32) {
+        incoming.withLock { $0.append(socket) }
+        signal()
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        signal()
+        while !finished.load(ordering: .acquiring) { usleep(1_000) }
+        wake.close()
+    }
+
+    private func signal() { wake.signal() }
+
+    func schedule(_ response: HTTPResponse, on connection: HTTP2Connection, stream: Int32) {
+        let due = monotonicMilliseconds() + UInt64(response.delayMilliseconds)
+        delayed.append((due, connection.socket, stream, response))
+        delayedCount.store(delayed.count, ordering: .relaxed)
+    }
+
+    private func run() {
+        var fds: [pollfd] = []
+        var order: [HTTP2Connection] = []
+        while !stopping.load(ordering: .acquiring) {
+            for socket in incoming.withLock({ list in
+                defer { list.removeAll() }
+                return list
+            }) {
+                if let connection = HTTP2Connection(socket: socket, loop: self) {
+                    connections[socket] = connection
+                    connection.flush()
+                } else {
+                    close(socket)
+                }
+            }
+            fds.removeAll(keepingCapacity: true)
+            order.removeAll(keepingCapacity: true)
+            fds.append(pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0))
+            for connection in connections.values {
+                let events = connection.wantsToWrite ? Int16(POLLIN | POLLOUT) : Int16(POLLIN)
+                fds.append(pollfd(fd: connection.socket, events: events, revents: 0))
+                order.append(connection)
+            }
+            let now = monotonicMilliseconds()
+            var timeout: Int32 = 1_000  // idle connections are looked at once a second
+            if let due = delayed.map(\.due).min() { timeout = min(timeout, Int32(clamping: due > now ? due - now : 0)) }
+            if poll(&fds, nfds_t(fds.count), timeout) < 0 && errno != EINTR { break }
+            if fds[0].revents != 0 { wake.drain() }
+            for (index, connection) in order.enumerated() {
+                let events = fds[index + 1].revents
+                guard events != 0 else { continue }
+                if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 { readAll(connection) }
+                connection.flush()
+            }
+            fireDelayed()
+            let idleLimit = UInt64(limits.idleTimeoutSeconds) * 1000
+            let checkedAt = monotonicMilliseconds()
+            for connection in connections.values {
+                if !connection.isClosed && connection.isIdle && checkedAt - connection.lastActivity >= idleLimit {
+                    connection.goAway()
+                    connection.flush()
+                }
+                if connection.isClosed { remove(connection) }
+            }
+        }
+        for connection in connections.values {
+            connection.goAway()
+            connection.flush()
+            remove(connection)
+        }
+        for socket in incoming.withLock({ $0 }) { close(socket) }
+        finished.store(true, ordering: .releasing)
+    }
+
+    private func readAll(_ connection: HTTP2Connection) {
+        while !connection.isClosed {
+            let count = readBuffer.withUnsafeMutableBytes { recv(connection.socket, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                readBuffer.withUnsafeBytes { connection.receive(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                if count < readBuffer.count { return }
+            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                return
+            } else {
+                connection.close()
+            }
+        }
+    }
+
+    private func fireDelayed() {
+        guard !delayed.isEmpty else { return }
+        let now = monotonicMilliseconds()
+        var waiting: [(due: UInt64, socket: Int32, stream: Int32, response: HTTPResponse)] = []
+        var due: [(socket: Int32, stream: Int32, response: HTTPResponse)] = []
+        for entry in delayed {
+            if entry.due <= now {
+                due.append((entry.socket, entry.stream, entry.response))
+            } else {
+                waiting.append(entry)
+            }
+        }
+        delayed = waiting
+        delayedCount.store(delayed.count, ordering: .relaxed)
+        for entry in due {
+            guard let connection = connections[entry.socket], !connection.isClosed else { continue }
+            var response = entry.response
+            response.delayMilliseconds = 0
+            connection.respond(stream: entry.stream, with: response)
+            connection.flush()
+        }
+    }
+
+    private func remove(_ connection: HTTP2Connection) {
+        connection.close()
+        connections[connection.socket] = nil
+        delayed.removeAll { $0.socket == connection.socket }
+        delayedCount.store(delayed.count, ordering: .relaxed)
+        connection.release()
+    }
+}
+
+/// A request being received on one stream, and the answer being sent on it.
+final class HTTP2Stream {
+    var method = ""
+    var target = ""
+    var authority: String?
+    var headers: [HTTPField] = []
+    var headerBytes = 0
+    var headersTooLarge = false
+    var invalidUTF8 = false
+    var body: [UInt8] = []
+    var bodyTooLarge = false
+    var isHead = false
+    /// The answer's body and how much of it has gone out; trailers follow it when set.
+    var answer: [UInt8] = []
+    var sent = 0
+    var trailers: [HTTPField] = []
+}
+
+/// One HTTP/2 connection: its socket, its libnghttp2 server session and its streams.
+final class HTTP2Connection {
+    let socket: Int32
+    unowned let loop: HTTP2EventLoop
+    private var session: OpaquePointer?
+    private var streams: [Int32: HTTP2Stream] = [:]
+    /// Bytes libnghttp2 produced that the socket has not taken yet.
+    private var output: [UInt8] = []
+    private var outputSent = 0
+    private(set) var isClosed = false
+    private(set) var lastActivity = monotonicMilliseconds()
+    private var resetWindowStart = monotonicMilliseconds()
+    private var resetsInWindow = 0
+    /// Streams whose request is complete, answered once `mem_recv` has returned.
+    private var finishedStreams: [Int32] = []
+    private var retained: Unmanaged<HTTP2Connection>?
+
+    init?(socket: Int32, loop: HTTP2EventLoop) {
+        self.socket = socket
+        self.loop = loop
+        // libnghttp2 keeps this pointer as its user data; `release()` gives it back after the
+        // session is deleted.
+        retained = Unmanaged.passRetained(self)
+        var session: OpaquePointer?
+        guard
+            nghttp2_session_server_new2(
+                &session,
+                HTTP2Connection.callbacks,
+                retained?.toOpaque(),
+                HTTP2Connection.options
+            ) == 0,
+            let session
+        else {
+            retained?.release()
+            retained = nil
+            return nil
+        }
+        self.session = session
+        var settings = [
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue),
+                value: loop.limits.maxConcurrentStreams
+            ),
+            nghttp2_settings_entry(
+                settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue),
+                value: UInt32(loop.limits.maxHeaderBytes)
+            ),
+        ]
+        nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count)
+    }
+
+    /// Gives back the reference libnghttp2 held (the session is gone by then).
+    func release() {
+        retained?.release()
+        retained = nil
+    }
+
+    var wantsToWrite: Bool {
+        guard let session, !isClosed else { return false }
+        return outputSent < output.count || nghttp2_session_want_write(session) != 0
+    }
+
+    /// No stream open: the idle timeout may end the connection.
+    var isIdle: Bool { streams.isEmpty }
+
+    func receive(_ bytes: UnsafeRawBufferPointer) {
+        guard let session, !isClosed else { return }
+        lastActivity = monotonicMilliseconds()
+        let consumed = nghttp2_session_mem_recv(
+            session,
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+            bytes.count
+        )
+        if consumed < 0 {
+            // A protocol error: libnghttp2 has queued GOAWAY; send it, then close.
+            flush()
+            close()
+            return
+        }
+        let finished = finishedStreams
+        finishedStreams.removeAll()
+        for id in finished { dispatch(id) }
+    }
+
+    /// Sends GOAWAY (no error) so the peer opens no new streams.
+    func goAway() {
+        guard let session, !isClosed else { return }
+        nghttp2_session_terminate_session(session, NGHTTP2_NO_ERROR.rawValue)
+    }
+
+    /// Everything libnghttp2 wants to send, gathered into one buffer and written in one call.
+    func flush() {
+        guard let session, !isClosed else { return }
+        // A peer that does not read must not make the buffer grow without end.
+        while output.count - outputSent < 1 << 20 {
+            var chunk: UnsafePointer<UInt8>?
+            let length = nghttp2_session_mem_send(session, &chunk)
+            if length < 0 {
+                close()
+                return
+            }
+            guard length > 0, let chunk else { break }
+            if outputSent == output.count {
+                output.removeAll(keepingCapacity: true)
+                outputSent = 0
+            }
+            output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
+        }
+        while outputSent < output.count {
+            let written = output.withUnsafeBytes {
+                send(socket, $0.baseAddress! + outputSent, $0.count - outputSent, Int32(MSG_NOSIGNAL))
+            }
+            if written > 0 {
+                outputSent += written
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                break
+            } else {
+                close()
+                return
+            }
+        }
+        if outputSent == output.count && nghttp2_session_want_read(session) == 0
+            && nghttp2_session_want_write(session) == 0
+        {
+            close()
+        }
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        if let session { nghttp2_session_del(session) }
+        session = nil
+        streams.removeAll()
+        Glibc.close(socket)
+    }
+
+    // MARK: - Requests and answers
+
+    private func dispatch(_ id: Int32) {
+        guard let stream = streams[id] else { return }
+        if stream.headersTooLarge {
+            respond(stream: id, with: HTTPResponse(status: 431))
+            return
+        }
+        var request = HTTP2Connection.request(from: stream)
+        request.body = stream.body
+        stream.body = []
+        let response = loop.handler(request)
+        if response.delayMilliseconds > 0 {
+            loop.schedule(response, on: self, stream: id)
+        } else {
+            respond(stream: id, with: response)
+        }
+    }
+
+    /// The request as libmicrohttpd's side builds it: path percent-decoded, query split into
+    /// decoded arguments (libmicrohttpd's own unescaping, `+` as space), headers as received.
+    static func request(from stream: HTTP2Stream) -> HTTPRequest {
+        var invalidUTF8 = stream.invalidUTF8
+        let target = stream.target.utf8
+        let questionMark = target.firstIndex(of: UInt8(ascii: "?"))
+        let path = unescaped(target[..<(questionMark ?? target.endIndex)], plusIsSpace: false, invalid: &invalidUTF8)
+        var query: [HTTPField] = []
+        if let questionMark {
+            for argument in target[target.index(after: questionMark)...].split(separator: UInt8(ascii: "&")) {
+                let equals = argument.firstIndex(of: UInt8(ascii: "="))
+                let name = unescaped(
+                    argument[..<(equals ?? argument.endIndex)],
+                    plusIsSpace: true,
+                    invalid: &invalidUTF8
+                )
+                let value =
+                    equals.map {
+                        unescaped(argument[argument.index(after: $0)...], plusIsSpace: true, invalid: &invalidUTF8)
+                    } ?? ""
+                query.append(HTTPField(name: name, value: value))
+            }
+        }
+        var headers = stream.headers
+        if let authority = stream.authority, !headers.contains(where: { $0.name == "host" }) {
+            headers.insert(HTTPField(name: "host", value: authority), at: 0)
+        }
+        var request = HTTPRequest(method: stream.method, path: path, query: query, headers: headers)
+        request.bodyTooLarge = stream.bodyTooLarge
+        request.invalidUTF8 = invalidUTF8
+        request.httpVersion = .http2
+        return request
+    }
+
+    /// Percent-decoded with libmicrohttpd's `MHD_http_unescape`, as its side decodes URLs.
+    private static func unescaped(
+        _ bytes: Substring.UTF8View.SubSequence,
+        plusIsSpace: Bool,
+        invalid: inout Bool
+    )
+        -> String
+    {
+        var text = Array(bytes)
+        if plusIsSpace { for index in text.indices where text[index] == UInt8(ascii: "+") { text[index] = 0x20 } }
+        text.append(0)
+        let length = text.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { MHD_http_unescape($0.baseAddress) }
+        }
+        return utf8Text(text[0..<length], invalid: &invalid)
+    }
+
+    /// Queues `response` on the stream: HEADERS, then DATA, then trailers when it has any. An
+    /// answer with trailers and no body is trailers-only (one HEADERS frame ending the stream),
+    /// as gRPC sends an error; a dropped answer resets that stream only.
+    func respond(stream id: Int32, with response: HTTPResponse) {
+        guard let session, let stream = streams[id] else { return }
+        if response.dropsConnection {
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_INTERNAL_ERROR.rawValue)
+            return
+        }
+        var fields = [HTTPField(name: ":status", value: String(response.status))]
+        for field in response.headers where !HTTP2Connection.connectionSpecific(field.name) {
+            fields.append(HTTPField(name: field.name.lowercased(), value: field.value))
+        }
+        let trailersOnly = response.trailers != nil && response.body.isEmpty
+        if trailersOnly {
+            fields.append(contentsOf: response.trailers ?? [])
+        } else if response.trailers == nil {
+            fields.append(HTTPField(name: "content-length", value: String(response.body.count)))
+        }
+        fields.append(HTTPField(name: "date", value: HTTPDate.now()))
+        let hasBody = !response.body.isEmpty && !stream.isHead
+        stream.answer = hasBody ? response.body : []
+        stream.trailers = trailersOnly ? [] : response.trailers ?? []
+        let result = HTTP2Connection.withNameValues(fields) { nva, count in
+            if !hasBody && stream.trailers.isEmpty {
+                return nghttp2_submit_response(session, id, nva, count, nil)
+            }
+            var provider = nghttp2_data_provider(
+                source: nghttp2_data_source(fd: 0),
+                read_callback: HTTP2Connection.readAnswer
+            )
+            return nghttp2_submit_response(session, id, nva, count, &provider)
+        }
+        if result != 0 {
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_INTERNAL_ERROR.rawValue)
+        }
+    }
+
+    private static func connectionSpecific(_ name: String) -> Bool {
+        for banned in [
+            "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "content-length",
+        ]
+        where name.caseInsensitiveEquals(banned) {
+            return true
+        }
+        return false
+    }
+
+    /// Runs `body` with `fields` as libnghttp2 name/value pairs (it copies them).
+    private static func withNameValues<R>(_ fields: [HTTPField], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        var bytes: [UInt8] = []
+        var offsets: [(name: Int, nameLength: Int, value: Int, valueLength: Int)] = []
+        for field in fields {
+            let name = bytes.count
+            bytes.append(contentsOf: field.name.utf8)
+            let value = bytes.count
+            bytes.append(contentsOf: field.value.utf8)
+            offsets.append((name, field.name.utf8.count, value, field.value.utf8.count))
+        }
+        return bytes.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress ?? UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
+            let nva = offsets.map {
+                nghttp2_nv(
+                    name: base + $0.name,
+                    value: base + $0.value,
+                    namelen: $0.nameLength,
+                    valuelen: $0.valueLength,
+                    flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
+                )
+            }
+            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        }
+    }
+
+    // MARK: - libnghttp2 callbacks (C function pointers; user data is the connection, unretained)
+
+    private static func connection(_ user: UnsafeMutableRawPointer?) -> HTTP2Connection {
+        Unmanaged<HTTP2Connection>.fromOpaque(user!).takeUnretainedValue()
+    }
+
+    // Built once and only read after: libnghttp2 copies what it needs into each session.
+    nonisolated(unsafe) private static let options: OpaquePointer? = {
+        var options: OpaquePointer?
+        nghttp2_option_new(&options)
+        // Answers to SETTINGS and PING a peer may make the server queue (SETTINGS/PING floods).
+        nghttp2_option_set_max_outbound_ack(options, 1_000)
+        nghttp2_option_set_max_settings(options, 32)
+        return options
+    }()
+
+    nonisolated(unsafe) private static let callbacks: OpaquePointer? = {
+        var callbacks: OpaquePointer?
+        nghttp2_session_callbacks_new(&callbacks)
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, user in
+            guard let frame, frame.pointee.hd.type == UInt8(NGHTTP2_HEADERS.rawValue),
+                frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST
+            else { return 0 }
+            connection(user).streams[frame.pointee.hd.stream_id] = HTTP2Stream()
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) {
+            _,
+            frame,
+            name,
+            nameLength,
+            value,
+            valueLength,
+            _,
+            user in
+            guard let frame, let name, let value,
+                let stream = connection(user).streams[frame.pointee.hd.stream_id]
+            else { return 0 }
+            let limit = connection(user).loop.limits.maxHeaderBytes
+            stream.headerBytes += nameLength + valueLength
+            if stream.headerBytes > limit {
+                stream.headersTooLarge = true
+                return 0
+            }
+            let nameText = utf8Text(UnsafeBufferPointer(start: name, count: nameLength), invalid: &stream.invalidUTF8)
+            let valueText = utf8Text(
+                UnsafeBufferPointer(start: value, count: valueLength),
+                invalid: &stream.invalidUTF8
+            )
+            switch nameText {
+            case ":method":
+                stream.method = valueText
+                stream.isHead = valueText == "HEAD"
+            case ":path": stream.target = valueText
+            case ":authority": stream.authority = valueText
+            case ":scheme": break
+            default: stream.headers.append(HTTPField(name: nameText, value: valueText))
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, id, data, length, user in
+            guard let data, let stream = connection(user).streams[id] else { return 0 }
+            if stream.bodyTooLarge || stream.body.count + length > connection(user).loop.limits.maxBodyBytes {
+                stream.bodyTooLarge = true
+                stream.body = []
+            } else {
+                stream.body.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { session, frame, user in
+            guard let frame else { return 0 }
+            let connection = connection(user)
+            let type = frame.pointee.hd.type
+            if type == UInt8(NGHTTP2_RST_STREAM.rawValue) {
+                // Rapid reset (CVE-2023-44487): a peer opening and cancelling streams faster than
+                // any client would ends its own connection.
+                let now = monotonicMilliseconds()
+                if now - connection.resetWindowStart >= 1_000 {
+                    connection.resetWindowStart = now
+                    connection.resetsInWindow = 0
+                }
+                connection.resetsInWindow += 1
+                if connection.resetsInWindow > connection.loop.limits.maxResetsPerSecond {
+                    nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+                }
+                return 0
+            }
+            guard type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue),
+                frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
+                connection.streams[frame.pointee.hd.stream_id] != nil
+            else { return 0 }
+            connection.finishedStreams.append(frame.pointee.hd.stream_id)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, id, _, user in
+            connection(user).streams[id] = nil
+            return 0
+        }
+        return callbacks
+    }()
+
+    /// The data source of every answer: the stream's body, then its trailers (if any) submitted
+    /// as the DATA ends without END_STREAM.
+    private static let readAnswer: nghttp2_data_source_read_callback = { session, id, buffer, length, flags, _, user in
+        guard let buffer, let flags, let stream = connection(user).streams[id] else {
+            return ssize_t(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+        }
+        let count = min(length, stream.answer.count - stream.sent)
+        stream.answer.withUnsafeBytes { bytes in
+            if count > 0 {
+                buffer.update(from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + stream.sent, count: count)
+            }
+        }
+        stream.sent += count
+        if stream.sent == stream.answer.count {
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            if !stream.trailers.isEmpty {
+                flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                let trailers = stream.trailers
+                let submitted = withNameValues(trailers) { nva, count in nghttp2_submit_trailer(session, id, nva, count)
+                }
+                if submitted != 0 { return ssize_t(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
+            }
+        }
+        return count
+    }
+}
+
+/// UTF-8 bytes to a String; invalid sequences become U+FFFD and set `invalid`.
+func utf8Text<Bytes: Collection<UInt8>>(_ bytes: Bytes, invalid: inout Bool) -> String {
+    if let text = String(validating: bytes, as: UTF8.self) { return text }
+    invalid = true
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// The `Date` header's value (IMF-fixdate), made once per second per thread.
+enum HTTPDate {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    static func now() -> String {
+        var seconds = time_t(WallClock.nowMicros() / 1_000_000)
+        if let cached = cache.withLock({ $0.second == seconds ? $0.text : nil }) { return cached }
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+        let text = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        cache.withLock { $0 = (seconds, text) }
+        return text
+    }
+}
