@@ -273,7 +273,7 @@ def fmt(v, spec):
     return "—" if v is None else format(v, spec)
 for name in ("session-mock", "bare-nghttp2", "grpc-go"):
     if name not in runs:
-        lines.append(f"| {labels[name]} | not measured: {skipped.get(name, 'skipped')} |" + " |" * (len(cols) - 1))
+        lines.append(f"| {labels[name]} | not yet measured: {skipped.get(name, 'skipped')} |" + " |" * (len(cols) - 1))
         continue
     rps = [r["rps"] for r in runs[name]]
     row = [fmt(med(name, "rps"), ",.0f"), f"{min(rps):,.0f}–{max(rps):,.0f}", fmt(med(name, "mean"), ".2f"),
@@ -282,7 +282,7 @@ for name in ("session-mock", "bare-nghttp2", "grpc-go"):
     lines.append(f"| {labels[name]} | " + " | ".join(row) + " |")
 def ratio_row(a, b):
     if a not in runs or b not in runs:
-        return f"| {a} / {b} | not measured |" + " |" * (len(cols) - 1)
+        return f"| {a} / {b} | not yet measured |" + " |" * (len(cols) - 1)
     def r(key, spec=".2f"):
         x, y = med(a, key), med(b, key)
         return "—" if x is None or y is None or not y else format(x / y, spec) + "×"

@@ -26,7 +26,7 @@ public struct HTTPRequest: Sendable {
     /// Some byte sequence in the path, query or headers was not UTF-8 (it was replaced by U+FFFD).
     public var invalidUTF8 = false
     /// The protocol the request came over (native gRPC needs HTTP/2's trailers).
-    public var httpVersion: HTTPVersion = .http1_1
+    public var httpVersion: HTTPVersion = .http1
 
     public init(
         method: String,
@@ -56,7 +56,7 @@ public struct HTTPRequest: Sendable {
 }
 
 public enum HTTPVersion: Sendable {
-    case http1_1
+    case http1
     case http2
 }
 
