@@ -208,17 +208,28 @@ public final class SessionMockApp: Sendable {
                 headers: request.headers,
                 status: response.status,
                 latencyMicros: latency,
-                dropped: response.dropsConnection
+                dropped: response.dropsConnection,
+                nativeGRPC: GRPCFraming.isNativeGRPC(request),
+                grpcStatus: GRPCFraming.statusCode(of: response)
             )
         )
         return response
     }
 }
 
-/// The control API's errors, and those of paths no API owns: `{"error","path"}`.
+/// The control API's errors, and those of paths no API owns: `{"error","path"}`; a native gRPC
+/// call to a service nobody serves gets gRPC's UNIMPLEMENTED (12), as gRPC clients expect.
 struct ControlErrorShape: ErrorShape {
     func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
-        .json(
+        if GRPCFraming.isNativeGRPC(request) {
+            switch refusal {
+            case .notFound, .methodNotAllowed:
+                return GRPCFraming.status(code: 12, message: "unknown service or method \(request.path)")
+            default:
+                return GRPCFraming.status(code: refusal.isSizeLimit ? 8 : 3, message: refusal.message)
+            }
+        }
+        return .json(
             refusal.status,
             JSONValue.object([("error", .string(refusal.message)), ("path", .string(request.path))]).serialized
         )

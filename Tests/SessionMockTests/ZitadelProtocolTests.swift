@@ -355,7 +355,7 @@ import Testing
         }
         #expect(message.contains("HTTP/2"))
         #expect(message.contains("Connect") && message.contains("gRPC-Web"))
-        #expect(try result.json()["protocols"] == .array([.string("connect"), .string("grpc-web")]))
+        #expect(try result.json()["protocols"] == .array([.string("connect"), .string("grpc-web"), .string("grpc")]))
         #expect(result.header("Accept-Post")?.contains("application/grpc-web+proto") == true)
     }
 

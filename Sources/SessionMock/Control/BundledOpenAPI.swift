@@ -1078,8 +1078,9 @@ enum BundledOpenAPI {
                 is the empty message) or gRPC-Web (`application/grpc-web+proto`, or `application/grpc-web-text` base64; one
                 length-prefixed data frame; every answer is HTTP 200 with `grpc-status`/`grpc-message` and, for errors with a
                 ZITADEL id, `grpc-status-details-bin` in a trailer frame). Connect errors answer the HTTP status of their code
-                with a JSON body `{"code","message","details"}` whatever the codec. Native gRPC (`application/grpc`) needs
-                HTTP/2, which the mock does not speak: 415, as for any other or a missing Content-Type. Request bodies may be
+                with a JSON body `{"code","message","details"}` whatever the codec. Native gRPC (`application/grpc`) is served
+                over HTTP/2 on the same port (an OpenAPI document cannot describe its trailers; docs/zitadel.md does); over
+                HTTP/1.1 it answers 415, as any other or a missing Content-Type does. Request bodies may be
                 gzip-compressed (`Content-Encoding` for Connect, `grpc-encoding` + the frame flag for gRPC-Web); other
                 encodings answer `unimplemented` (501). A deadline (`Connect-Timeout-Ms` / `grpc-timeout`) shorter than the
                 answer's delay answers `deadline_exceeded` (504) when it passes.

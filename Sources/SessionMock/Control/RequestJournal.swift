@@ -14,8 +14,11 @@ public final class RequestJournal: Sendable {
         public var headers: [HTTPField]
         public var status: Int
         public var latencyMicros: Int64
-        /// The connection was closed without a reply (a `drop` fault).
+        /// The connection was closed without a reply (a `drop` fault; over HTTP/2 the stream was reset).
         public var dropped: Bool
+        /// A native gRPC call (its entry says `"protocol":"grpc"`), and its `grpc-status` unless dropped.
+        public var nativeGRPC = false
+        public var grpcStatus: Int?
     }
 
     public struct Filter: Sendable {
@@ -120,6 +123,10 @@ public final class RequestJournal: Sendable {
             ("latencyMs", .number(String(format3(entry.latencyMicros)))),
         ]
         if entry.dropped { members.append(("dropped", .bool(true))) }
+        if entry.nativeGRPC {
+            members.append(("protocol", .string("grpc")))
+            if let code = entry.grpcStatus { members.append(("grpcStatus", .number(String(code)))) }
+        }
         return .object(members)
     }
 

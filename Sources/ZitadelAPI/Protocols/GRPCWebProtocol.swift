@@ -100,11 +100,7 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
         )
     }
 
-    /// One frame: flag byte, big-endian length, bytes.
-    static func frame(_ flags: UInt8, _ bytes: [UInt8]) -> [UInt8] {
-        let n = UInt32(bytes.count)
-        return [flags, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + bytes
-    }
+    static func frame(_ flags: UInt8, _ bytes: [UInt8]) -> [UInt8] { GRPCFraming.frame(flags, bytes) }
 
     /// The trailer block: `name:value` lines, each ended by CRLF.
     static func trailers(code: Int, message: String, details: [UInt8]?) -> [UInt8] {
@@ -115,37 +111,9 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
         return Array(text.utf8)
     }
 
-    /// gRPC's percent-encoding of `grpc-message`: bytes outside printable ASCII, and `%`, as `%XX`.
-    static func percentEncode(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for byte in text.utf8 {
-            if byte >= 0x20, byte <= 0x7E, byte != UInt8(ascii: "%") {
-                out.append(byte)
-            } else {
-                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func percentEncode(_ text: String) -> String { GRPCFraming.percentEncode(text) }
 
-    /// `grpc-timeout` (`1*8DIGIT unit`) in microseconds, rounded up; nil when malformed.
-    static func parseTimeout(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard (2...9).contains(bytes.count) else { return nil }
-        let digits = bytes.dropLast()
-        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = Int64(String(decoding: digits, as: UTF8.self))
-        else { return nil }
-        switch bytes.last {
-        case UInt8(ascii: "H"): return value * 3_600_000_000
-        case UInt8(ascii: "M"): return value * 60_000_000
-        case UInt8(ascii: "S"): return value * 1_000_000
-        case UInt8(ascii: "m"): return value * 1000
-        case UInt8(ascii: "u"): return value
-        case UInt8(ascii: "n"): return (value + 999) / 1000
-        default: return nil
-        }
-    }
+    static func parseTimeout(_ text: String) -> Int64? { GRPCFraming.parseTimeout(text) }
 
     /// Base64 that may be several padded pieces one after another (a streaming client encodes
     /// each write on its own); whitespace is ignored.

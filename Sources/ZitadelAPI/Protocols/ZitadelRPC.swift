@@ -6,8 +6,9 @@ import Store
 import SwiftProtobuf
 
 /// The RPC paths, `POST /<service>/<Method>`: a declared RPC spoken as Connect (JSON or binary
-/// protobuf) or gRPC-Web (binary or base64 text), told apart by `Content-Type`. Native gRPC needs
-/// HTTP/2, which libmicrohttpd does not speak, so `application/grpc` gets a 415 that says so.
+/// protobuf), gRPC-Web (binary or base64 text) or, over HTTP/2, native gRPC, told apart by
+/// `Content-Type`. Native gRPC needs HTTP/2's trailers, so over HTTP/1.1 `application/grpc` gets
+/// a 415 that says so.
 enum ZitadelRPC {
     /// What the 415 lists: the request content types the RPC paths answer.
     static let supportedContentTypes = [
@@ -91,7 +92,10 @@ enum ZitadelRPC {
         case .connect(let codec): wire = ConnectProtocol(codec: codec)
         case .grpcWeb(let framing): wire = GRPCWebProtocol(framing: framing)
         case .nativeGRPC:
-            return (unsupportedMediaType(nativeGRPC: true, contentType: request.header("Content-Type")), nil)
+            guard request.httpVersion == .http2 else {
+                return (unsupportedMediaType(nativeGRPC: true, contentType: request.header("Content-Type")), nil)
+            }
+            wire = GRPCProtocol()
         case .unsupported(let contentType):
             return (unsupportedMediaType(nativeGRPC: false, contentType: contentType), nil)
         }
@@ -139,6 +143,8 @@ enum ZitadelRPC {
         func response(to refusal: Refusal, for request: HTTPRequest) -> HTTPResponse {
             switch Wire(contentType: request.header("Content-Type")) {
             case .grpcWeb(let framing): return GRPCWebErrorShape(framing: framing).response(to: refusal, for: request)
+            case .nativeGRPC where request.httpVersion == .http2:
+                return GRPCErrorShape().response(to: refusal, for: request)
             default: return ConnectErrorShape().response(to: refusal, for: request)
             }
         }
@@ -152,8 +158,8 @@ enum ZitadelRPC {
         let message: String
         if nativeGRPC {
             message =
-                "native gRPC (application/grpc) needs HTTP/2, which session-mock (libmicrohttpd, HTTP/1.1) "
-                + "does not speak; " + alternatives
+                "native gRPC (application/grpc) needs HTTP/2 and this request came over HTTP/1.1: open the "
+                + "connection with the HTTP/2 preface (what gRPC clients do for http:// targets); or " + alternatives
         } else if let contentType {
             message = "unsupported Content-Type \"\(contentType)\"; " + alternatives
         } else {
@@ -162,7 +168,7 @@ enum ZitadelRPC {
         let body = JSONValue.object([
             ("code", .string("unimplemented")),
             ("message", .string(message)),
-            ("protocols", .array([.string("connect"), .string("grpc-web")])),
+            ("protocols", .array([.string("connect"), .string("grpc-web"), .string("grpc")])),
             ("contentTypes", .array(supportedContentTypes.map { .string($0) })),
         ])
         return .json(
