@@ -57,7 +57,7 @@ enum ZitadelUserAPI {
         try call.state.withSessions { store throws(ZitadelError) in
             try authorize(call, store)
             var matches: [ZitadelUser] = []
-            for user in store.allUsers {
+            for user in candidates(request.queries, store) {
                 var keep = true
                 for query in request.queries where !(try self.matches(query, user, store.lifecycle)) {
                     keep = false
@@ -86,6 +86,19 @@ enum ZitadelUserAPI {
                 }
             )
         }
+    }
+
+    /// The users worth testing against `queries` (all of which must match): the one user of an
+    /// equal-login-name query — what a login UI sends — found through the store's index instead of
+    /// a scan of every user; else every user, in seed order.
+    static func candidates(_ queries: [Zitadel_User_V2_SearchQuery], _ store: ZitadelSessionStore) -> [ZitadelUser] {
+        for query in queries {
+            guard case .loginNameQuery(let q)? = query.query, [.equals, .equalsIgnoreCase].contains(q.method) else {
+                continue
+            }
+            return store.user(loginName: q.loginName).map { [$0] } ?? []
+        }
+        return store.allUsers
     }
 
     /// The rows of the RPCs that name one user: auth, the id's length, the permission, the user.
