@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundled-files generated-check seed-schema lint-docker image image-test connect-client zitadel-sdk swift-protos stamp openapi foundation-check
+.PHONY: run test deps build release swift-test conformance bundled-files generated-check seed-schema lint-docker image image-test connect-client grpc-client zitadel-sdk swift-protos stamp openapi foundation-check
 
 # Swift sources that `format` and `lint` cover: scripts/swift_files.sh.
 SWIFT_FILES = $(shell bash scripts/swift_files.sh)
@@ -29,7 +29,7 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps generated-check seed-schema swift-test foundation-check conformance openapi connect-client zitadel-sdk lint-docker lint doc-links
+test: deps generated-check seed-schema swift-test foundation-check conformance openapi connect-client grpc-client zitadel-sdk lint-docker lint doc-links
 
 # SwiftPM refuses imports from outside a target's dependency closure; scripts/check_imports.py
 # also refuses imports its direct dependencies do not list.
@@ -84,6 +84,9 @@ stamp:
 # connectrpc 0.13.0 (the Connect project's Python client) calls GetSession over Connect JSON, Connect proto and gRPC-Web.
 connect-client: build
 	VENV=$(VENV) SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/connect_client_check.sh
+
+grpc-client: build
+	VENV=$(VENV) SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/grpc_client_check.sh
 
 zitadel-sdk: build
 	VENV=$(VENV) SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/zitadel_sdk_check.sh

@@ -436,7 +436,7 @@ final class HTTP2Connection {
         let hasBody = !response.body.isEmpty && !stream.isHead
         stream.answer = hasBody ? response.body : []
         stream.trailers = trailersOnly ? [] : response.trailers ?? []
-        let result = HTTP2Connection.withNameValues(fields) { nva, count in
+        let result = withNameValues(fields) { nva, count in
             if !hasBody && stream.trailers.isEmpty {
                 return nghttp2_submit_response(session, id, nva, count, nil)
             }
@@ -459,32 +459,6 @@ final class HTTP2Connection {
             return true
         }
         return false
-    }
-
-    /// Runs `body` with `fields` as libnghttp2 name/value pairs (it copies them).
-    private static func withNameValues<R>(_ fields: [HTTPField], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        var bytes: [UInt8] = []
-        var offsets: [(name: Int, nameLength: Int, value: Int, valueLength: Int)] = []
-        for field in fields {
-            let name = bytes.count
-            bytes.append(contentsOf: field.name.utf8)
-            let value = bytes.count
-            bytes.append(contentsOf: field.value.utf8)
-            offsets.append((name, field.name.utf8.count, value, field.value.utf8.count))
-        }
-        return bytes.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress ?? UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
-            let nva = offsets.map {
-                nghttp2_nv(
-                    name: base + $0.name,
-                    value: base + $0.value,
-                    namelen: $0.nameLength,
-                    valuelen: $0.valueLength,
-                    flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)
-                )
-            }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
-        }
     }
 
     // MARK: - libnghttp2 callbacks (C function pointers; user data is the connection, unretained)

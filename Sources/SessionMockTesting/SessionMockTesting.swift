@@ -11,6 +11,8 @@ public enum TestingSetup: String, Sendable, CaseIterable, CustomStringConvertibl
     case router
     /// A real server on a free loopback port, one connection per request.
     case live
+    /// The same server reached over HTTP/2 (prior knowledge), one connection per request.
+    case liveHTTP2 = "live-http2"
 
     public var description: String { rawValue }
 }
@@ -25,8 +27,11 @@ public struct TestResponse: Sendable {
     /// The delay the answer asked for, in process (reported, not waited). Live it was waited, and
     /// this is 0.
     public var delayMilliseconds: Int
-    /// The connection was closed without an answer (`status` is 0).
+    /// The connection was closed without an answer (`status` is 0); over HTTP/2, the stream was reset.
     public var dropped: Bool
+    /// Fields after the body (native gRPC's status): over HTTP/2 as received; in process the
+    /// app's own.
+    public var trailers: [HTTPField] = []
 
     public var text: String { String(decoding: body, as: UTF8.self) }
 
@@ -95,7 +100,7 @@ public final class SessionMockTestClient: Sendable {
         case .router:
             app = try SessionMockServer.makeApp(configuration)
             server = nil
-        case .live:
+        case .live, .liveHTTP2:
             let server = try SessionMockServer.start(configuration)
             app = server.app
             self.server = server
@@ -105,17 +110,28 @@ public final class SessionMockTestClient: Sendable {
     public func stop() { server?.stop() }
 
     /// Sends one request. `target` is the path with an optional `?query`, percent-encoded as on the
-    /// wire; headers keep their order, and a name given twice is sent twice.
+    /// wire; headers keep their order, and a name given twice is sent twice. `httpVersion` pins
+    /// the protocol; nil sends native gRPC (`Content-Type: application/grpc…`) over HTTP/2, as
+    /// gRPC clients do, and everything else as the setup says.
     public func execute(
         _ method: String,
         _ target: String,
         headers: [(String, String)] = [],
-        body: [UInt8] = []
+        body: [UInt8] = [],
+        httpVersion: HTTPVersion? = nil
     ) async throws -> TestResponse {
+        let nativeGRPC = headers.contains {
+            let value = $0.1.lowercased()
+            return $0.0.caseInsensitiveEquals("Content-Type") && value.hasPrefix("application/grpc")
+                && !value.hasPrefix("application/grpc-web")
+        }
+        let version = httpVersion ?? (nativeGRPC || setup == .liveHTTP2 ? .http2 : .http1)
         switch setup {
         case .router:
-            return Self.answer(app.handle(Self.request(method, target, headers: headers, body: body)), method: method)
-        case .live:
+            var request = Self.request(method, target, headers: headers, body: body)
+            request.httpVersion = version
+            return Self.answer(app.handle(request), method: method)
+        case .live where version == .http1, .liveHTTP2 where version == .http1:
             guard let server else { throw TestingError(description: "no live server") }
             return try await Self.exchange(
                 host: server.host,
@@ -125,6 +141,30 @@ public final class SessionMockTestClient: Sendable {
                 target,
                 headers: headers,
                 body: body
+            )
+        case .live, .liveHTTP2:
+            guard let server else { throw TestingError(description: "no live server") }
+            let (host, port) = (server.host, server.port)
+            let answer = try await Self.onOwnThread {
+                HTTP2Client.exchange(
+                    host: host,
+                    port: port,
+                    method: method,
+                    target: target,
+                    headers: headers,
+                    body: body
+                )
+            }
+            guard let answer else {
+                throw TestingError(description: "\(method) \(target): no HTTP/2 answer within 30 s")
+            }
+            return TestResponse(
+                status: answer.reset ? 0 : answer.status,
+                headers: answer.headers,
+                body: answer.reset ? [] : answer.body,
+                delayMilliseconds: 0,
+                dropped: answer.reset,
+                trailers: answer.trailers
             )
         }
     }
@@ -164,7 +204,8 @@ public final class SessionMockTestClient: Sendable {
             headers: response.headers,
             body: method == "HEAD" ? [] : response.body,
             delayMilliseconds: response.delayMilliseconds,
-            dropped: response.dropsConnection
+            dropped: response.dropsConnection,
+            trailers: response.trailers ?? []
         )
     }
 

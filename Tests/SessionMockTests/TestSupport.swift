@@ -75,8 +75,15 @@ struct Harness {
         try await send(method, path, fields: fields, bytes: body.map { Array($0.utf8) } ?? [])
     }
 
-    func send(_ method: String, _ path: String, fields: [(String, String)], bytes: [UInt8]) async throws -> HTTPResult {
-        HTTPResult(try await client.execute(method, path, headers: fields, body: bytes))
+    /// `httpVersion` pins the protocol (nil: native gRPC over HTTP/2, the rest as the setup goes).
+    func send(
+        _ method: String,
+        _ path: String,
+        fields: [(String, String)],
+        bytes: [UInt8],
+        httpVersion: HTTPVersion? = nil
+    ) async throws -> HTTPResult {
+        HTTPResult(try await client.execute(method, path, headers: fields, body: bytes, httpVersion: httpVersion))
     }
 
     // Demo values of Seeds/default.json.
@@ -93,6 +100,8 @@ struct HTTPResult: Sendable {
     /// In process, the delay asked for (not waited); live 0.
     var delayMilliseconds = 0
     var dropped = false
+    /// Fields after the body (native gRPC's status).
+    var trailers = HeaderFields()
 
     init(status: Int, headers: HeaderFields, body: Data, delayMilliseconds: Int = 0, dropped: Bool = false) {
         self.status = status
@@ -111,9 +120,16 @@ struct HTTPResult: Sendable {
             delayMilliseconds: response.delayMilliseconds,
             dropped: response.dropped
         )
+        trailers = HeaderFields(response.trailers)
     }
 
     var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// Native gRPC's status fields: the trailers, or, for a trailers-only answer (one HEADERS
+    /// frame, which an HTTP/2 client reads as headers), the headers.
+    var grpcStatusFields: [HTTPField] {
+        trailers.isEmpty ? headers.fields.filter { $0.name.lowercased().hasPrefix("grpc-") } : trailers.fields
+    }
 
     /// The first value of `name` (case-insensitive).
     func header(_ name: String) -> String? { headers[name] }

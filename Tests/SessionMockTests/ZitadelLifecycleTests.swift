@@ -4,6 +4,7 @@ import SwiftProtobuf
 import Testing
 
 @testable import JSON
+@testable import MockPipeline
 @testable import Platform
 @testable import Seeds
 @testable import SessionMock
@@ -606,7 +607,7 @@ extension ZitadelLifecycleTests {
             switch encoding {
             case .connectJSON: try request.jsonUTF8Data()
             case .connectProto: try request.serializedData()
-            case .grpcWeb: Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
+            case .grpcWeb, .grpc: Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
             case .grpcWebText:
                 Data(Data(GRPCWebProtocol.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
             }
@@ -627,6 +628,10 @@ extension ZitadelLifecycleTests {
                 return .success(try Response(serializedBytes: data))
             }
             return .failure(try answer.error())
+        case .grpc where http.trailers["grpc-status"] == "0":
+            let (frames, _) = GRPCFraming.frames(in: [UInt8](http.body))
+            guard let message = frames.first?.message else { throw RPCProtocolFailure(description: "no message") }
+            return .success(try Response(serializedBytes: message))
         default: return .failure(try answer.error())
         }
     }

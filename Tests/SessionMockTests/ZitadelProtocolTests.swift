@@ -237,7 +237,7 @@ import Testing
             _ = try await encoding.call(mock, .init(id: Self.fullId), headers: Harness.admin)
         }
         let count = try await mock.get("/__admin/requests/count?path=\(Self.path)&method=POST")
-        #expect(try count.json()["count"] == .number("4"))
+        #expect(try count.json()["count"] == .number(String(RPCEncoding.allCases.count)))
     }
 
     // MARK: - Deadlines
@@ -337,15 +337,20 @@ import Testing
 
     // MARK: - Content types, methods, bad bodies
 
-    @Test(arguments: TestingSetup.allCases, ["application/grpc", "application/grpc+proto", "application/grpc+json"])
-    func nativeGRPCIs415ThatSaysWhy(setup: TestingSetup, contentType: String) async throws {
+    /// Over HTTP/1.1 only: HTTP/2 serves native gRPC (NativeGRPCTests).
+    @Test(
+        arguments: [TestingSetup.router, .live],
+        ["application/grpc", "application/grpc+proto", "application/grpc+json"]
+    )
+    func nativeGRPCOverHTTP1Is415ThatSaysWhy(setup: TestingSetup, contentType: String) async throws {
         let mock = try Harness(setup)
         defer { mock.stop() }
-        let result = try await post(
-            mock,
-            contentType: contentType,
-            body: Data(GRPCWebProtocol.frame(0, [])),
-            headers: Harness.admin
+        let result = try await mock.send(
+            "POST",
+            Self.path,
+            fields: [("Authorization", "Bearer admin-pat"), ("Content-Type", contentType)],
+            bytes: GRPCWebProtocol.frame(0, []),
+            httpVersion: .http1
         )
         #expect(result.status == 415)
         #expect(result.header("Content-Type") == "application/json")
@@ -582,6 +587,8 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case connectProto = "Connect proto"
     case grpcWeb = "gRPC-Web"
     case grpcWebText = "gRPC-Web text"
+    /// Native gRPC (over HTTP/2 in every live setup, as gRPC clients send it).
+    case grpc = "gRPC"
 
     var testDescription: String { rawValue }
     var isConnect: Bool { self == .connectJSON || self == .connectProto }
@@ -592,6 +599,7 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .connectProto: "application/proto"
         case .grpcWeb: "application/grpc-web+proto"
         case .grpcWebText: "application/grpc-web-text"
+        case .grpc: "application/grpc"
         }
     }
 
@@ -606,6 +614,7 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .grpcWeb: return Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
         case .grpcWebText:
             return Data(Data(GRPCWebProtocol.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
+        case .grpc: return Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
         }
     }
 
@@ -638,6 +647,11 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .grpcWebText:
             #expect(http.status == 200)
             #expect(http.header("Content-Type") == "application/grpc-web-text+proto")
+        case .grpc:
+            #expect(http.status == 200)
+            #expect(http.header("Content-Type") == "application/grpc")
+            #expect(http.header("grpc-accept-encoding") == "identity,gzip")
+            #expect(HeaderFields(http.grpcStatusFields)["grpc-status"] == String(expectedCode))
         }
         if expectedCode == 0 { #expect(http.header("Cache-Control") == "no-store") }
     }
@@ -675,6 +689,15 @@ struct RPCAnswer {
             guard trailers["grpc-status"] == "0" else { throw RPCProtocolFailure(description: "trailers: \(trailers)") }
             guard let data = frames.data else { throw RPCProtocolFailure(description: "no data frame") }
             return try Zitadel_Session_V2_GetSessionResponse(serializedBytes: data)
+        case .grpc:
+            guard http.status == 200, http.trailers["grpc-status"] == "0" else {
+                throw RPCProtocolFailure(description: "HTTP \(http.status), trailers: \(http.trailers)")
+            }
+            let (frames, consumed) = GRPCFraming.frames(in: [UInt8](http.body))
+            guard frames.count == 1, consumed == http.body.count, frames[0].flags == 0 else {
+                throw RPCProtocolFailure(description: "not one message frame: \(http.body.count) bytes")
+            }
+            return try Zitadel_Session_V2_GetSessionResponse(serializedBytes: frames[0].message)
         }
     }
 
@@ -713,10 +736,20 @@ struct RPCAnswer {
                 detail = decoded
             }
             return RPCError(code: code, message: message, detail: detail, failedAttempts: failedAttempts)
-        case .grpcWeb, .grpcWebText:
-            let frames = try grpcFrames()
-            #expect(frames.data == nil, "an error has no data frame")
-            let trailers = GRPCWebFrames.trailers(frames.trailer)
+        case .grpcWeb, .grpcWebText, .grpc:
+            let trailers: [String: String]
+            if encoding == .grpc {
+                // Trailers-only: no body, the status in the one HEADERS frame.
+                #expect(http.body.isEmpty, "an error has no message")
+                trailers = Dictionary(
+                    http.grpcStatusFields.map { ($0.name, $0.value) },
+                    uniquingKeysWith: { first, _ in first }
+                )
+            } else {
+                let frames = try grpcFrames()
+                #expect(frames.data == nil, "an error has no data frame")
+                trailers = GRPCWebFrames.trailers(frames.trailer)
+            }
             guard let status = trailers["grpc-status"].flatMap({ Int($0) }), status != 0 else {
                 throw RPCProtocolFailure(description: "not a gRPC error: \(trailers)")
             }

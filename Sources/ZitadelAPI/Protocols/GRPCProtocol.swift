@@ -7,18 +7,32 @@ import SwiftProtobuf
 /// as gRPC-Web's binary frame is (gzip when `grpc-encoding: gzip`). A success is the message frame
 /// then trailers with `grpc-status: 0`; an error is trailers-only: `grpc-status`, `grpc-message`
 /// (percent-encoded, REST's `message`) and `grpc-status-details-bin` with the same details as
-/// Connect's.
+/// Connect's. `application/grpc+json` carries proto3 JSON messages instead, as connect-go serves it.
 struct GRPCProtocol: ZitadelRPC.WireProtocol {
+    /// `application/grpc+json`.
+    var json = false
+
     var shape: any MockErrorShape { GRPCErrorShape() }
 
-    var encodesJSON: Bool { false }
+    var encodesJSON: Bool { json }
 
     func decode(_ request: HTTPRequest) throws(ZitadelError) -> ZitadelRPC.Call {
-        try GRPCWebProtocol(framing: .binary).decode(request)
+        // An encoding the server cannot read is refused whether or not this message used it: the
+        // client may compress the next one (grpc-accept-encoding names what is read).
+        if let encoding = request.header("grpc-encoding")?.trimmingSpaces.lowercased(),
+            !["", "identity", "gzip"].contains(encoding)
+        {
+            throw .unimplemented("unknown compression \"\(encoding)\": supported encodings are gzip, identity")
+        }
+        var call = try GRPCWebProtocol(framing: .binary).decode(request)
+        call.json = json
+        return call
     }
 
     func success(_ message: [UInt8]) -> HTTPResponse {
-        GRPCFraming.message(message, headers: ZitadelSessionAPI.successHeaders)
+        var response = GRPCFraming.message(message, headers: ZitadelSessionAPI.successHeaders)
+        if json { response.headers[0].value = "application/grpc+json" }
+        return response
     }
 
     func failure(_ error: ZitadelError) -> HTTPResponse { Self.errorResponse(error) }

@@ -19,7 +19,7 @@ enum ZitadelRPC {
     enum Wire: Sendable, Equatable {
         case connect(ConnectProtocol.Codec)
         case grpcWeb(GRPCWebProtocol.Framing)
-        case nativeGRPC
+        case nativeGRPC(json: Bool)
         case unsupported(String?)
 
         init(contentType: String?) {
@@ -34,8 +34,11 @@ enum ZitadelRPC {
             case "application/grpc-web", "application/grpc-web+proto": self = .grpcWeb(.binary)
             case "application/grpc-web-text", "application/grpc-web-text+proto": self = .grpcWeb(.text)
             default:
-                let grpc = base == "application/grpc" || base.hasPrefix("application/grpc+")
-                self = grpc ? .nativeGRPC : .unsupported(contentType)
+                switch base {
+                case "application/grpc", "application/grpc+proto": self = .nativeGRPC(json: false)
+                case "application/grpc+json": self = .nativeGRPC(json: true)
+                default: self = .unsupported(contentType)
+                }
             }
         }
     }
@@ -91,11 +94,11 @@ enum ZitadelRPC {
         switch Wire(contentType: request.header("Content-Type")) {
         case .connect(let codec): wire = ConnectProtocol(codec: codec)
         case .grpcWeb(let framing): wire = GRPCWebProtocol(framing: framing)
-        case .nativeGRPC:
+        case .nativeGRPC(let json):
             guard request.httpVersion == .http2 else {
                 return (unsupportedMediaType(nativeGRPC: true, contentType: request.header("Content-Type")), nil)
             }
-            wire = GRPCProtocol()
+            wire = GRPCProtocol(json: json)
         case .unsupported(let contentType):
             return (unsupportedMediaType(nativeGRPC: false, contentType: contentType), nil)
         }

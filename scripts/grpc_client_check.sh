@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# A real third-party native gRPC client against the built server: grpcio (the gRPC project's Python
+# client) calls over HTTP/2 with prior knowledge on the server's one plain port, a login UI's whole flow
+# and the error, gzip, deadline, X-Mock-*, isolation and journal rows (scripts/grpc_client/check.py),
+# with the message stubs committed in scripts/connect_client/gen/ (made by scripts/generate_proto.sh).
+# Makes/reuses .venv, starts the built server (scripts/server_lib.sh), exits non-zero on any failed check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/grpc_client/requirements.txt
+
+NAME=$(basename "$0" .sh)
+# shellcheck source=scripts/server_lib.sh
+source scripts/server_lib.sh
+find_session_mock_bin
+start_session_mock --seeds Seeds/default.json
+url=$BASE_URL
+
+# No __pycache__ next to the committed stubs.
+PYTHONDONTWRITEBYTECODE=1 "$VENV/bin/python" scripts/grpc_client/check.py "$url"
