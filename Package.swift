@@ -14,7 +14,8 @@ import PackageDescription
 //   MockPipeline    what every mocked request goes through before its endpoint, the error
 //                   shape each API lends it, and the declaration type the APIs register with
 //   WalletKitAPI    WalletKit's wire shapes, errors and handlers
-//   ZitadelAPI      ZITADEL's RPCs, each declared once: REST, Connect, gRPC-Web (never imports WalletKitAPI)
+//   ZitadelAPI      ZITADEL's RPCs, each declared once: REST, Connect, gRPC-Web, gRPC (never imports WalletKitAPI)
+//   GRPCServices    the gRPC server's own services: health and reflection (knows no vendor)
 //   SessionMock     the app: route table, control API, journal, the server around it
 //   SessionMockTesting  one test surface, in process or over a socket
 //   session-mock    the CLI
@@ -28,7 +29,8 @@ let package = Package(
         .library(
             name: "SessionMock",
             targets: [
-                "SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds", "JSON", "Platform",
+                "SessionMock", "WalletKitAPI", "ZitadelAPI", "GRPCServices", "MockPipeline", "Store", "Seeds", "JSON",
+                "Platform",
             ]
         ),
         .library(name: "SessionMockTesting", targets: ["SessionMockTesting"]),
@@ -74,9 +76,18 @@ let package = Package(
         ),
 
         .target(
+            name: "GRPCServices",
+            dependencies: [
+                "MockPipeline", "MicroHTTP", "JSON", "Platform",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+
+        .target(
             name: "SessionMock",
             dependencies: [
-                "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds", "MicroHTTP", "JSON", "Platform",
+                "WalletKitAPI", "ZitadelAPI", "GRPCServices", "MockPipeline", "Store", "Seeds", "MicroHTTP", "JSON",
+                "Platform",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

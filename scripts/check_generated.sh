@@ -2,7 +2,7 @@
 # Fails when a committed generated file differs from what its generator makes now (`make generated-check`):
 #   Sources/Seeds/BundledSeeds.swift, Sources/SessionMock/Control/BundledOpenAPI.swift
 #       from scripts/bundle_seeds.py (regenerate: make bundled-files)
-#   Sources/ZitadelAPI/Proto/*.pb.swift, scripts/connect_client/gen/
+#   Sources/ZitadelAPI/Proto/, Sources/GRPCServices/Proto/, scripts/connect_client/gen/
 #       from scripts/generate_proto.sh (regenerate: make swift-protos)
 # Regenerates into a temporary folder and diffs; never writes the committed files. The first run builds
 # protoc-gen-swift under .build/protoc-gen-swift/ (about a minute on 2 cores), later runs take seconds.
@@ -32,5 +32,6 @@ compare() {
 compare Sources/Seeds/BundledSeeds.swift "make bundled-files"
 compare Sources/SessionMock/Control/BundledOpenAPI.swift "make bundled-files"
 compare Sources/ZitadelAPI/Proto "make swift-protos"
+compare Sources/GRPCServices/Proto "make swift-protos"
 compare scripts/connect_client/gen "make swift-protos"
 exit $failed

@@ -17,8 +17,15 @@ final class HTTP2Engine: Sendable {
     private let loops: [HTTP2EventLoop]
     private let next = Atomic<Int>(0)
 
-    init(threadCount: Int, limits: HTTP2Limits, handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse) {
-        loops = (0..<max(1, threadCount)).map { _ in HTTP2EventLoop(limits: limits, handler: handler) }
+    init(
+        threadCount: Int,
+        limits: HTTP2Limits,
+        streamingHandler: HTTPStreamingHandler?,
+        handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
+    ) {
+        loops = (0..<max(1, threadCount)).map { _ in
+            HTTP2EventLoop(limits: limits, streamingHandler: streamingHandler, handler: handler)
+        }
     }
 
     /// Takes ownership of a connected socket whose first bytes are the HTTP/2 preface.
@@ -51,6 +58,7 @@ final class HTTP2EventLoop: @unchecked Sendable {
     // else is touched by the loop thread only.
     let limits: HTTP2Limits
     let handler: @Sendable (consuming HTTPRequest) -> HTTPResponse
+    let streamingHandler: HTTPStreamingHandler?
     private let wake = WakePipe()
     private let incoming = Mutex<[Int32]>([])
     private let stopping = Atomic<Bool>(false)
@@ -62,8 +70,13 @@ final class HTTP2EventLoop: @unchecked Sendable {
     /// The loop's read buffer, shared by its connections.
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
-    init(limits: HTTP2Limits, handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse) {
+    init(
+        limits: HTTP2Limits,
+        streamingHandler: HTTPStreamingHandler?,
+        handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
+    ) {
         self.limits = limits
+        self.streamingHandler = streamingHandler
         self.handler = handler
         startThread(name: "sm-h2") { [self] in run() }
     }
@@ -204,6 +217,24 @@ final class HTTP2Stream {
     var answer: [UInt8] = []
     var sent = 0
     var trailers: [HTTPField] = []
+    /// A call answered while the request streams in; its answer ends once `ended` is set.
+    var streaming: (any HTTPStreamingCall)?
+    var ended = false
+}
+
+/// Decides, as a request's headers arrive over HTTP/2, whether it is a streaming call.
+public typealias HTTPStreamingHandler = @Sendable (HTTPRequest) -> (any HTTPStreamingCall)?
+
+/// A request answered while its body is still arriving (gRPC's client and bidirectional streams,
+/// and server streams that stay open). Called on one connection's loop thread only.
+public protocol HTTPStreamingCall: AnyObject {
+    /// The answer's headers (status 200), sent before any body.
+    var headers: [HTTPField] { get }
+    /// More of the request body; returns what to send now (may be empty).
+    func receive(_ bytes: [UInt8]) -> [UInt8]
+    /// The request body ended: the last bytes and the trailers that end the answer, or nil to
+    /// keep the answer open until the client cancels (a server stream such as Health.Watch).
+    func finish() -> (bytes: [UInt8], trailers: [HTTPField])?
 }
 
 /// One HTTP/2 connection: its socket, its libnghttp2 server session and its streams.
@@ -451,6 +482,40 @@ final class HTTP2Connection {
         }
     }
 
+    /// Asks the streaming handler about a request whose headers are in; a streaming call gets its
+    /// answer's headers at once and its body as the call produces it.
+    fileprivate func startStreaming(_ stream: HTTP2Stream, id: Int32) {
+        guard let session, let handler = loop.streamingHandler, !stream.headersTooLarge else { return }
+        guard let call = handler(HTTP2Connection.request(from: stream)) else { return }
+        stream.streaming = call
+        let fields =
+            [HTTPField(name: ":status", value: "200")]
+            + call.headers.map {
+                HTTPField(name: $0.name.lowercased(), value: $0.value)
+            }
+        let result = withNameValues(fields) { nva, count in
+            var provider = nghttp2_data_provider(
+                source: nghttp2_data_source(fd: 0),
+                read_callback: HTTP2Connection.readAnswer
+            )
+            return nghttp2_submit_response(session, id, nva, count, &provider)
+        }
+        if result != 0 {
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_INTERNAL_ERROR.rawValue)
+        }
+    }
+
+    /// Queues more of a streaming answer and wakes its deferred data source.
+    fileprivate func enqueue(_ bytes: [UInt8], on id: Int32) {
+        guard let session, let stream = streams[id] else { return }
+        if stream.sent == stream.answer.count {
+            stream.answer.removeAll(keepingCapacity: true)
+            stream.sent = 0
+        }
+        stream.answer += bytes
+        nghttp2_session_resume_data(session, id)
+    }
+
     private static func connectionSpecific(_ name: String) -> Bool {
         for banned in [
             "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "content-length",
@@ -523,6 +588,10 @@ final class HTTP2Connection {
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, id, data, length, user in
             guard let data, let stream = connection(user).streams[id] else { return 0 }
+            if let call = stream.streaming {
+                connection(user).enqueue(call.receive(Array(UnsafeBufferPointer(start: data, count: length))), on: id)
+                return 0
+            }
             if stream.bodyTooLarge || stream.body.count + length > connection(user).loop.limits.maxBodyBytes {
                 stream.bodyTooLarge = true
                 stream.body = []
@@ -549,11 +618,24 @@ final class HTTP2Connection {
                 }
                 return 0
             }
+            let id = frame.pointee.hd.stream_id
             guard type == UInt8(NGHTTP2_HEADERS.rawValue) || type == UInt8(NGHTTP2_DATA.rawValue),
-                frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0,
-                connection.streams[frame.pointee.hd.stream_id] != nil
+                let stream = connection.streams[id]
             else { return 0 }
-            connection.finishedStreams.append(frame.pointee.hd.stream_id)
+            if type == UInt8(NGHTTP2_HEADERS.rawValue), frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
+                connection.startStreaming(stream, id: id)
+            }
+            guard frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
+            if let call = stream.streaming {
+                if let last = call.finish() {
+                    stream.trailers =
+                        last.trailers.isEmpty ? [HTTPField(name: "grpc-status", value: "0")] : last.trailers
+                    stream.ended = true
+                    connection.enqueue(last.bytes, on: id)
+                }
+                return 0
+            }
+            connection.finishedStreams.append(id)
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, id, _, user in
@@ -576,6 +658,10 @@ final class HTTP2Connection {
             }
         }
         stream.sent += count
+        if stream.sent == stream.answer.count && stream.streaming != nil && !stream.ended {
+            // Nothing more yet: `enqueue(_:on:)` resumes the stream when the call has more.
+            return count > 0 ? count : ssize_t(NGHTTP2_ERR_DEFERRED.rawValue)
+        }
         if stream.sent == stream.answer.count {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             if !stream.trailers.isEmpty {

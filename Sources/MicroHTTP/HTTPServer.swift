@@ -62,13 +62,18 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     /// Takes the request (it is not used after), so the handler may change it without a copy.
     let handler: @Sendable (consuming HTTPRequest) -> HTTPResponse
+    /// Asked, over HTTP/2, as each request's headers arrive: a call it returns is answered while
+    /// the request body still streams in (gRPC's streaming RPCs); nil leaves the request to `handler`.
+    let streamingHandler: HTTPStreamingHandler?
     private let state = Mutex(DaemonState())
 
     public init(
         configuration: HTTPServerConfiguration,
+        streamingHandler: HTTPStreamingHandler? = nil,
         handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
     ) {
         self.configuration = configuration
+        self.streamingHandler = streamingHandler
         self.handler = handler
     }
 
@@ -197,6 +202,7 @@ public final class HTTPServer: Sendable {
                 maxHeaderBytes: configuration.connectionMemoryLimit,
                 idleTimeoutSeconds: configuration.connectionTimeoutSeconds
             ),
+            streamingHandler: streamingHandler,
             handler: handler
         )
         let handle = DaemonHandle(pointer: daemon)

@@ -1,3 +1,4 @@
+import GRPCServices
 import JSON
 import Logging
 import MicroHTTP
@@ -27,6 +28,11 @@ public final class SessionMockApp: Sendable {
     let options: Options
     let logger: Logger
     private let router: Router
+    /// gRPC health and reflection, for the whole server.
+    let grpcServices = GRPCServices(
+        vendorServices: ZitadelEndpoints.services,
+        descriptorSets: [ZitadelDescriptors.fileDescriptorSet]
+    )
 
     public init(
         seeds: [String: SeedDocument],
@@ -162,8 +168,15 @@ public final class SessionMockApp: Sendable {
             response.headers.append(HTTPField(name: "Allow", value: allowed.joined(separator: ", ")))
             return response
         case .notFound(let errors):
+            // gRPC's own services are looked for only where no route is: they cost the routes nothing.
+            if let answer = grpcServices.unary(request) { return answer }
             return errors.response(to: .notFound, for: request)
         }
+    }
+
+    /// gRPC's streaming calls (reflection, Health.Watch), for the HTTP/2 side as requests arrive.
+    public func streamingCall(for request: HTTPRequest) -> (any HTTPStreamingCall)? {
+        grpcServices.streamingCall(for: request)
     }
 
     /// Every route: method and pattern, in the order registered (GET routes answer HEAD too).

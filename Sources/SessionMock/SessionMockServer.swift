@@ -58,7 +58,7 @@ public final class SessionMockServer: Sendable {
             http.engineLog = { line in logger.debug("libmicrohttpd: \(line)") }
         }
         let app = self.app
-        self.http = HTTPServer(configuration: http) { app.handle($0) }
+        self.http = HTTPServer(configuration: http, streamingHandler: { app.streamingCall(for: $0) }) { app.handle($0) }
         host = configuration.host
         scheme = configuration.http.tls == nil ? "http" : "https"
         if configuration.watch, let path = configuration.seedsPath {

@@ -20,10 +20,14 @@ package enum ZitadelEndpoints {
     /// The path prefixes ZITADEL owns, so that a refusal under them (404, 405, 413, …) is
     /// answered in ZITADEL's shape: REST's `/v2/`, and each service's RPC path.
     package static var prefixes: [(prefix: String, errors: any ErrorShape)] {
-        var seen: Set<String> = []
-        let services = all.map(\.service).filter { seen.insert($0).inserted }
-        return [("/v2/", ZitadelRESTErrorShape()), (ZitadelOAuthAPI.prefix, ZitadelOAuthAPI.ErrorShape())]
+        [("/v2/", ZitadelRESTErrorShape()), (ZitadelOAuthAPI.prefix, ZitadelOAuthAPI.ErrorShape())]
             + services.map { ("/\($0)/", ZitadelRPC.ErrorShapeByContentType()) }
+    }
+
+    /// The services declared, each once, in declaration order (`zitadel.session.v2.SessionService`, …).
+    package static var services: [String] {
+        var seen: Set<String> = []
+        return all.map(\.service).filter { seen.insert($0).inserted }
     }
 
     static let sessionServiceName = "zitadel.session.v2.SessionService"
