@@ -58,7 +58,11 @@ public final class SessionMockServer: Sendable {
             http.engineLog = { line in logger.debug("libmicrohttpd: \(line)") }
         }
         let app = self.app
-        self.http = HTTPServer(configuration: http, streamingHandler: { app.streamingCall(for: $0) }) { app.handle($0) }
+        self.http = HTTPServer(
+            configuration: http,
+            streamingHandler: { app.streamingCall(for: $0) },
+            handler: { app.handle($0) }
+        )
         host = configuration.host
         scheme = configuration.http.tls == nil ? "http" : "https"
         if configuration.watch, let path = configuration.seedsPath {
