@@ -104,7 +104,8 @@ let package = Package(
         .testTarget(
             name: "SessionMockTests",
             dependencies: [
-                "SessionMockTesting", "SessionMock", "WalletKitAPI", "ZitadelAPI", "MockPipeline", "Store", "Seeds",
+                "SessionMockTesting", "SessionMock", "WalletKitAPI", "ZitadelAPI", "GRPCServices", "MockPipeline",
+                "Store", "Seeds",
                 "MicroHTTP", "JSON", "Platform",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

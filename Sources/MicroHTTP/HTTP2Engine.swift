@@ -139,9 +139,17 @@ final class HTTP2EventLoop: @unchecked Sendable {
             let idleLimit = UInt64(limits.idleTimeoutSeconds) * 1000
             let checkedAt = monotonicMilliseconds()
             for connection in connections.values {
-                if !connection.isClosed && connection.isIdle && checkedAt - connection.lastActivity >= idleLimit {
-                    connection.goAway()
-                    connection.flush()
+                let waiting = delayed.contains { $0.socket == connection.socket }
+                if !connection.isClosed && !waiting && checkedAt - connection.lastActivity >= idleLimit {
+                    if connection.isIdle {
+                        // Nothing open: a graceful GOAWAY; the peer closes, or the next check does.
+                        if connection.sentGoAway { connection.close() } else { connection.goAway() }
+                        connection.flush()
+                    } else {
+                        // Streams open and no byte moved either way for the whole timeout: a peer
+                        // that stopped reading (its window stuck) or sending. Only this connection ends.
+                        connection.close()
+                    }
                 }
                 if connection.isClosed { remove(connection) }
             }
@@ -325,7 +333,11 @@ final class HTTP2Connection {
     func goAway() {
         guard let session, !isClosed else { return }
         nghttp2_session_terminate_session(session, NGHTTP2_NO_ERROR.rawValue)
+        sentGoAway = true
+        lastActivity = monotonicMilliseconds()
     }
+
+    private(set) var sentGoAway = false
 
     /// Everything libnghttp2 wants to send, gathered into one buffer and written in one call.
     func flush() {
@@ -351,6 +363,7 @@ final class HTTP2Connection {
             }
             if written > 0 {
                 outputSent += written
+                lastActivity = monotonicMilliseconds()
             } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                 break
             } else {
@@ -566,6 +579,9 @@ final class HTTP2Connection {
             else { return 0 }
             let limit = connection(user).loop.limits.maxHeaderBytes
             stream.headerBytes += nameLength + valueLength
+            // Far past the limit is no client's mistake (an HPACK bomb: a few bytes on the wire
+            // naming one large table entry again and again): the connection ends.
+            if stream.headerBytes > 4 * limit { return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue) }
             if stream.headerBytes > limit {
                 stream.headersTooLarge = true
                 return 0

@@ -64,6 +64,9 @@ struct Serve: ParsableCommand {
         1000
     @Option(help: "Worker threads (default: one per core).") var threads: Int?
     @Option(
+        help: "Seconds a connection may stay idle before it is closed (default 30; HTTP/2 gets a GOAWAY first)."
+    ) var idleTimeout: Int?
+    @Option(
         help:
             "Per-connection request buffer in KiB (default 32). Requests larger than it get libmicrohttpd's own 414/431 instead of a JSON one; every KiB costs CPU on every request."
     ) var requestBufferKib: Int?
@@ -98,6 +101,7 @@ struct Serve: ParsableCommand {
         configuration.app.journalSize = max(0, journalSize)
         configuration.app.maxIsolatedCopies = max(1, maxIsolatedCopies)
         if let threads { configuration.http.threadCount = max(1, threads) }
+        if let idleTimeout { configuration.http.connectionTimeoutSeconds = min(max(1, idleTimeout), 86_400) }
         if let requestBufferKib {
             configuration.http.connectionMemoryLimit = min(max(16, requestBufferKib), 4096) * 1024
         }
