@@ -58,7 +58,7 @@ let package = Package(
 
         .target(name: "Platform", dependencies: ["CPlatform", "CZlib", "CGnuTLS"]),
         .target(name: "JSON", dependencies: [.product(name: "ExtrasBase64", package: "swift-extras-base64")]),
-        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "CNGHTTP2", "Platform"]),
+        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "CNGHTTP2", "CGnuTLS", "Platform"]),
         .target(name: "Seeds", dependencies: ["JSON", "Platform"]),
         .target(name: "Store", dependencies: ["Seeds", "Platform"]),
         .target(name: "MockPipeline", dependencies: ["MicroHTTP", "Store", "Seeds", "JSON"]),

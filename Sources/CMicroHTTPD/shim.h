@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
-// MHD_start_daemon and MHD_get_*_info are C variadics, which Swift cannot call.
-// These wrappers give them fixed signatures; options travel as an MHD_OptionItem array.
+// MHD_start_daemon is a C variadic, which Swift cannot call.
+// This wrapper gives it a fixed signature; options travel as an MHD_OptionItem array.
 
 // MHD's error log hands over a printf format and a va_list, which Swift cannot take apart:
 // formatted here, then passed on as one line. Implemented in Swift (HTTPServer.swift).
@@ -37,12 +37,6 @@ session_mock_start_daemon(unsigned int flags,
                             MHD_OPTION_END);
 }
 
-static inline uint16_t
-session_mock_daemon_port(struct MHD_Daemon *daemon)
-{
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    return info == NULL ? 0 : info->port;
-}
 
 
 #endif

@@ -20,11 +20,12 @@ final class HTTP2Engine: Sendable {
     init(
         threadCount: Int,
         limits: HTTP2Limits,
+        tls: HTTP2TLSContext?,
         streamingHandler: HTTPStreamingHandler?,
         handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
     ) {
         loops = (0..<max(1, threadCount)).map { _ in
-            HTTP2EventLoop(limits: limits, streamingHandler: streamingHandler, handler: handler)
+            HTTP2EventLoop(limits: limits, tls: tls, streamingHandler: streamingHandler, handler: handler)
         }
     }
 
@@ -59,6 +60,8 @@ final class HTTP2EventLoop: @unchecked Sendable {
     let limits: HTTP2Limits
     let handler: @Sendable (consuming HTTPRequest) -> HTTPResponse
     let streamingHandler: HTTPStreamingHandler?
+    /// Set when the port serves TLS: connections that chose `h2` by ALPN.
+    let tls: HTTP2TLSContext?
     private let wake = WakePipe()
     private let incoming = Mutex<[Int32]>([])
     private let stopping = Atomic<Bool>(false)
@@ -72,9 +75,11 @@ final class HTTP2EventLoop: @unchecked Sendable {
 
     init(
         limits: HTTP2Limits,
+        tls: HTTP2TLSContext?,
         streamingHandler: HTTPStreamingHandler?,
         handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
     ) {
+        self.tls = tls
         self.limits = limits
         self.streamingHandler = streamingHandler
         self.handler = handler
@@ -109,7 +114,7 @@ final class HTTP2EventLoop: @unchecked Sendable {
                 defer { list.removeAll() }
                 return list
             }) {
-                if let connection = HTTP2Connection(socket: socket, loop: self) {
+                if let connection = HTTP2Connection(socket: socket, loop: self, tls: tls?.session(socket: socket)) {
                     connections[socket] = connection
                     connection.flush()
                 } else {
@@ -132,7 +137,8 @@ final class HTTP2EventLoop: @unchecked Sendable {
             for (index, connection) in order.enumerated() {
                 let events = fds[index + 1].revents
                 guard events != 0 else { continue }
-                if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 { readAll(connection) }
+                // Any event may move a TLS handshake on; reading is where it does.
+                readAll(connection)
                 connection.flush()
             }
             fireDelayed()
@@ -165,11 +171,12 @@ final class HTTP2EventLoop: @unchecked Sendable {
 
     private func readAll(_ connection: HTTP2Connection) {
         while !connection.isClosed {
-            let count = readBuffer.withUnsafeMutableBytes { recv(connection.socket, $0.baseAddress, $0.count, 0) }
+            guard connection.handshake() else { return }
+            let count = readBuffer.withUnsafeMutableBytes { connection.read(into: $0) }
             if count > 0 {
                 readBuffer.withUnsafeBytes { connection.receive(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                if count < readBuffer.count { return }
-            } else if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                if count < readBuffer.count && !connection.hasPendingInput { return }
+            } else if count == -1 {
                 return
             } else {
                 connection.close()
@@ -261,10 +268,61 @@ final class HTTP2Connection {
     /// Streams whose request is complete, answered once `mem_recv` has returned.
     private var finishedStreams: [Int32] = []
     private var retained: Unmanaged<HTTP2Connection>?
+    /// The TLS session when the port serves TLS; bytes go through it once its handshake is done.
+    private let tls: HTTP2TLSSession?
+    /// Bytes handed to GnuTLS that it could not send yet: it wants the same call again.
+    private var tlsSendInFlight: Int?
 
-    init?(socket: Int32, loop: HTTP2EventLoop) {
+    /// Moves the TLS handshake on; true once the connection carries HTTP/2 (at once without TLS).
+    func handshake() -> Bool {
+        guard let tls, !tls.handshakeDone else { return true }
+        switch tls.handshake() {
+        case .done:
+            flush()  // the server's SETTINGS, held back until now
+            return true
+        case .again: return false
+        case .failed:
+            close()
+            return false
+        }
+    }
+
+    /// Received bytes (decrypted under TLS): the count, 0 at the peer's close, -1 when none are
+    /// ready, -2 on an error.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if let tls { return tls.receive(buffer) }
+        let count = recv(socket, buffer.baseAddress, buffer.count, 0)
+        if count >= 0 { return count }
+        return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2
+    }
+
+    /// Decrypted bytes GnuTLS holds that poll(2) cannot see.
+    var hasPendingInput: Bool { tls?.hasPending ?? false }
+
+    /// Bytes of `bytes` written (encrypted under TLS), -1 when the socket is full, -2 on an error.
+    private func write(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard let tls else {
+            let written = send(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            if written >= 0 { return written }
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2
+        }
+        // After "again", GnuTLS finishes the record it already made from the earlier bytes.
+        if tlsSendInFlight != nil {
+            let written = tls.send(UnsafeRawBufferPointer(start: nil, count: 0))
+            if written >= 0 { tlsSendInFlight = nil }
+            return written
+        }
+        let chunk = UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, 16 * 1024)])
+        let written = tls.send(chunk)
+        if written == -1 { tlsSendInFlight = chunk.count }
+        return written
+    }
+
+    init?(socket: Int32, loop: HTTP2EventLoop, tls: HTTP2TLSSession?) {
         self.socket = socket
         self.loop = loop
+        self.tls = tls
+        if loop.tls != nil && tls == nil { return nil }
         // libnghttp2 keeps this pointer as its user data; `release()` gives it back after the
         // session is deleted.
         retained = Unmanaged.passRetained(self)
@@ -304,6 +362,7 @@ final class HTTP2Connection {
 
     var wantsToWrite: Bool {
         guard let session, !isClosed else { return false }
+        if let tls, !tls.handshakeDone { return tls.wantsToWrite }
         return outputSent < output.count || nghttp2_session_want_write(session) != 0
     }
 
@@ -341,7 +400,7 @@ final class HTTP2Connection {
 
     /// Everything libnghttp2 wants to send, gathered into one buffer and written in one call.
     func flush() {
-        guard let session, !isClosed else { return }
+        guard let session, !isClosed, tls?.handshakeDone ?? true else { return }
         // A peer that does not read must not make the buffer grow without end.
         while output.count - outputSent < 1 << 20 {
             var chunk: UnsafePointer<UInt8>?
@@ -358,13 +417,11 @@ final class HTTP2Connection {
             output.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
         }
         while outputSent < output.count {
-            let written = output.withUnsafeBytes {
-                send(socket, $0.baseAddress! + outputSent, $0.count - outputSent, Int32(MSG_NOSIGNAL))
-            }
+            let written = output.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[outputSent...])) }
             if written > 0 {
                 outputSent += written
                 lastActivity = monotonicMilliseconds()
-            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            } else if written == -1 {
                 break
             } else {
                 close()

@@ -96,10 +96,10 @@ public final class HTTPServer: Sendable {
             | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if address.isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         if configuration.engineLog != nil { flags |= MHD_USE_ERROR_LOG.rawValue }
-        // Plain HTTP: our own listener decides per connection between HTTP/2 and libmicrohttpd,
-        // which then gets only the connections handed to it (MHD_add_connection).
-        let sniffing = configuration.tls == nil
-        if sniffing { flags |= MHD_USE_NO_LISTEN_SOCKET.rawValue | MHD_USE_ITC.rawValue }
+        // Our own listener decides per connection between HTTP/2 (the preface, or TLS with ALPN
+        // `h2`) and libmicrohttpd, which gets only the connections handed to it (MHD_add_connection).
+        flags |= MHD_USE_NO_LISTEN_SOCKET.rawValue | MHD_USE_ITC.rawValue
+        let http2TLS = try configuration.tls.map { try HTTP2TLSContext($0) }
         // MHD reads the PEM strings while it starts; they stay alive until the call returns.
         let tls = configuration.tls.map {
             (
@@ -108,7 +108,7 @@ public final class HTTPServer: Sendable {
             )
         }
         if tls != nil { flags |= MHD_USE_TLS.rawValue }
-        let daemon: OpaquePointer? = address.withSockaddr { sockaddr in
+        let daemon: OpaquePointer? = {
             var options: [MHD_OptionItem] = [
                 MHD_OptionItem(option: .THREAD_POOL_SIZE, value: configuration.threadCount, ptr_value: nil),
                 MHD_OptionItem(option: .CONNECTION_LIMIT, value: configuration.connectionLimit, ptr_value: nil),
@@ -123,12 +123,6 @@ public final class HTTPServer: Sendable {
                     ptr_value: nil
                 ),
             ]
-            if !sniffing {
-                options.append(
-                    MHD_OptionItem(option: .SOCK_ADDR, value: 0, ptr_value: UnsafeMutableRawPointer(mutating: sockaddr))
-                )
-                options.append(MHD_OptionItem(option: .LISTEN_BACKLOG_SIZE, value: 1024, ptr_value: nil))
-            }
             // The daemon keeps an unretained pointer to self; `stop()` (also run by deinit)
             // stops the daemon before self can go away.
             let context = Unmanaged.passUnretained(self).toOpaque()
@@ -174,26 +168,15 @@ public final class HTTPServer: Sendable {
                     }
                 }
             }
-        }
+        }()
         guard let daemon else {
             if configuration.tls != nil {
                 throw HTTPServerError(
                     description:
-                        "cannot serve HTTPS on \(configuration.host):\(configuration.port): the address is in use or libmicrohttpd refused the TLS certificate, key or priorities (\(String(cString: strerror(errno))))"
+                        "cannot serve HTTPS on \(configuration.host):\(configuration.port): libmicrohttpd refused the TLS certificate, key or priorities (\(String(cString: strerror(errno))))"
                 )
             }
-            throw HTTPServerError(
-                description:
-                    "cannot listen on \(configuration.host):\(configuration.port) (\(String(cString: strerror(errno))))"
-            )
-        }
-        guard sniffing else {
-            let bound = Int(session_mock_daemon_port(daemon))
-            state.withLock {
-                $0.daemon = DaemonHandle(pointer: daemon)
-                $0.port = bound
-            }
-            return bound
+            throw HTTPServerError(description: "cannot start libmicrohttpd (\(String(cString: strerror(errno))))")
         }
         let http2 = HTTP2Engine(
             threadCount: configuration.threadCount,
@@ -202,6 +185,7 @@ public final class HTTPServer: Sendable {
                 maxHeaderBytes: configuration.connectionMemoryLimit,
                 idleTimeoutSeconds: configuration.connectionTimeoutSeconds
             ),
+            tls: http2TLS,
             streamingHandler: streamingHandler,
             handler: handler
         )
@@ -210,6 +194,7 @@ public final class HTTPServer: Sendable {
         do {
             listener = try SniffingListener(
                 address: address,
+                tls: http2TLS != nil,
                 undecidedTimeoutSeconds: configuration.connectionTimeoutSeconds
             ) { socket, peer, destination in
                 switch destination {

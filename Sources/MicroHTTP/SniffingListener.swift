@@ -7,9 +7,11 @@ import Glibc
 import Darwin
 #endif
 
-/// The one listening socket of a plain (non-TLS) server. Each accepted connection is kept until
-/// its first bytes tell which protocol it speaks: the HTTP/2 client preface ("prior knowledge",
-/// as gRPC clients send it) goes to the HTTP/2 engine, anything else to libmicrohttpd.
+/// The server's one listening socket. Each accepted connection is kept until its first bytes tell
+/// which protocol it speaks. Plain: the HTTP/2 client preface ("prior knowledge", as gRPC clients
+/// send it) goes to the HTTP/2 engine, anything else to libmicrohttpd. TLS: a ClientHello that
+/// offers ALPN `h2` goes to the HTTP/2 engine (which does the TLS itself), anything else to
+/// libmicrohttpd (which does its TLS as without HTTP/2).
 ///
 /// The bytes are peeked (`MSG_PEEK`), never read, so the engine that takes the connection sees
 /// them again. Undecided connections wait in a poll set, not in a blocking read: a client that
@@ -27,6 +29,7 @@ final class SniffingListener: Sendable {
     private let listenSocket: Int32
     private let wake = WakePipe()
     private let undecidedTimeoutSeconds: Int
+    private let tls: Bool
     private let handOff: @Sendable (Int32, SocketPeer, Destination) -> Void
     private let finished = Mutex<Bool>(false)
     let port: Int
@@ -34,6 +37,7 @@ final class SniffingListener: Sendable {
     /// Binds and listens; `handOff` runs on the listener's thread and takes ownership of the socket.
     init(
         address: SocketAddress,
+        tls: Bool,
         undecidedTimeoutSeconds: Int,
         handOff: @escaping @Sendable (Int32, SocketPeer, Destination) -> Void
     ) throws {
@@ -57,6 +61,7 @@ final class SniffingListener: Sendable {
         port = SocketPeer(storage: local, length: length).port
         self.listenSocket = listenSocket
         self.undecidedTimeoutSeconds = undecidedTimeoutSeconds
+        self.tls = tls
         self.handOff = handOff
         startThread(name: "sm-accept") { [self] in run() }
     }
@@ -77,7 +82,8 @@ final class SniffingListener: Sendable {
 
     private func run() {
         var undecided: [Undecided] = []
-        var buffer = [UInt8](repeating: 0, count: Self.preface.count)
+        // TLS: a whole first record (a ClientHello fits in one; records are at most 16 KiB).
+        var buffer = [UInt8](repeating: 0, count: tls ? 5 + 16 * 1024 + 256 : Self.preface.count)
         defer {
             for connection in undecided { close(connection.socket) }
             finished.withLock { $0 = true }
@@ -153,6 +159,10 @@ final class SniffingListener: Sendable {
         let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, Int32(MSG_PEEK)) }
         if count == 0 { return .closed }
         if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? nil : .closed }
+        if tls {
+            guard buffer[0] == 22 else { return .decided(.http1) }  // not a TLS handshake: libmicrohttpd refuses it
+            return HTTP2TLSContext.offersHTTP2(Array(buffer[0..<count])).map { .decided($0 ? .http2 : .http1) }
+        }
         for index in 0..<count where buffer[index] != Self.preface[index] { return .decided(.http1) }
         return count == Self.preface.count ? .decided(.http2) : nil
     }
