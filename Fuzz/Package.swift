@@ -27,6 +27,15 @@ let package = Package(
                 .product(name: "MicroHTTP", package: "session-mock"),
             ]
         ),
+        // The HTTP/2 side (libnghttp2 session, streams, trailers, streaming calls) with the mock behind it.
+        .executableTarget(
+            name: "FuzzHTTP2",
+            dependencies: [
+                "FuzzerEntry",
+                .product(name: "SessionMock", package: "session-mock"),
+                .product(name: "MicroHTTP", package: "session-mock"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

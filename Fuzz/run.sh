@@ -20,9 +20,11 @@ SCRATCH="$ROOT/.build-fuzz"
 WORK="$SCRATCH/work"
 CRASHES="$FUZZ_DIR/crashes"
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
-ALL_TARGETS=(FuzzSeedParser FuzzRequestHandler)
+ALL_TARGETS=(FuzzSeedParser FuzzRequestHandler FuzzHTTP2)
 
-corpus_of() { case "$1" in FuzzSeedParser) echo seed ;; FuzzRequestHandler) echo request ;; *) return 1 ;; esac; }
+corpus_of() {
+    case "$1" in FuzzSeedParser) echo seed ;; FuzzRequestHandler) echo request ;; FuzzHTTP2) echo http2 ;; *) return 1 ;; esac
+}
 
 reproduce=""
 if [[ "${1:-}" == "--reproduce" ]]; then

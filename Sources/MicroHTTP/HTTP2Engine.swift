@@ -73,17 +73,19 @@ final class HTTP2EventLoop: @unchecked Sendable {
     /// The loop's read buffer, shared by its connections.
     private var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
 
+    /// `runsThread: false` makes a loop that owns no thread: connections driven from memory.
     init(
         limits: HTTP2Limits,
         tls: HTTP2TLSContext?,
         streamingHandler: HTTPStreamingHandler?,
+        runsThread: Bool = true,
         handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
     ) {
         self.tls = tls
         self.limits = limits
         self.streamingHandler = streamingHandler
         self.handler = handler
-        startThread(name: "sm-h2") { [self] in run() }
+        if runsThread { startThread(name: "sm-h2") { [self] in run() } }
     }
 
     func add(_ socket: Int32) {
@@ -216,6 +218,47 @@ final class HTTP2EventLoop: @unchecked Sendable {
     }
 }
 
+/// One HTTP/2 connection driven from memory, no socket and no thread: bytes go in as a peer
+/// sends them (after the client preface), every request is answered by the handlers and the
+/// answers are dropped. What the HTTP/2 frame fuzzer runs.
+package final class HTTP2MemoryConnection {
+    private let loop: HTTP2EventLoop
+    private let connection: HTTP2Connection?
+
+    package init(
+        streamingHandler: HTTPStreamingHandler? = nil,
+        handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
+    ) {
+        loop = HTTP2EventLoop(
+            limits: HTTP2Limits(maxBodyBytes: 4 * 1024 * 1024, maxHeaderBytes: 32 * 1024, idleTimeoutSeconds: 30),
+            tls: nil,
+            streamingHandler: streamingHandler,
+            runsThread: false,
+            handler: handler
+        )
+        connection = HTTP2Connection(socket: -1, loop: loop, tls: nil)
+        connection?.flush()
+    }
+
+    deinit {
+        connection?.close()
+        connection?.release()
+    }
+
+    /// Feeds bytes to the server session, then lets it produce (and drop) what it would send.
+    /// False once the session has ended the connection.
+    @discardableResult
+    package func feed(_ bytes: [UInt8]) -> Bool {
+        guard let connection, !connection.isClosed else { return false }
+        bytes.withUnsafeBytes { connection.receive($0) }
+        connection.flush()
+        return !connection.isClosed
+    }
+
+    /// Answers held for a delay (never sent from memory).
+    package var delayedCount: Int { loop.delayedCount.load(ordering: .relaxed) }
+}
+
 /// A request being received on one stream, and the answer being sent on it.
 final class HTTP2Stream {
     var method = ""
@@ -301,6 +344,7 @@ final class HTTP2Connection {
 
     /// Bytes of `bytes` written (encrypted under TLS), -1 when the socket is full, -2 on an error.
     private func write(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if socket < 0 { return bytes.count }  // driven from memory: the answer is dropped
         guard let tls else {
             let written = send(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
             if written >= 0 { return written }
@@ -441,7 +485,7 @@ final class HTTP2Connection {
         if let session { nghttp2_session_del(session) }
         session = nil
         streams.removeAll()
-        Glibc.close(socket)
+        if socket >= 0 { Glibc.close(socket) }
     }
 
     // MARK: - Requests and answers

@@ -17,3 +17,7 @@ int FuzzSeedParser_main(int argc, char **argv) {
 int FuzzRequestHandler_main(int argc, char **argv) {
     return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
 }
+
+int FuzzHTTP2_main(int argc, char **argv) {
+    return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
+}
