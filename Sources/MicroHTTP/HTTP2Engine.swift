@@ -422,7 +422,11 @@ final class HTTP2Connection {
             bytes.count
         )
         if consumed < 0 {
-            // A protocol error: libnghttp2 has queued GOAWAY; send it, then close.
+            // A protocol error has its GOAWAY queued by libnghttp2 already. A flood or an HPACK
+            // bomb (refused by the header callback) gets ENHANCE_YOUR_CALM; sent if it still can be.
+            if consumed == NGHTTP2_ERR_FLOODED.rawValue || consumed == NGHTTP2_ERR_CALLBACK_FAILURE.rawValue {
+                nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+            }
             flush()
             close()
             return
