@@ -93,6 +93,20 @@ public enum OS {
     }
 
     /// Creates `path` (and missing parents) with mode 0755; an existing folder is fine.
+    /// Runs `path` with `arguments`, waits, and gives its exit status (nil when it could not start).
+    public static func run(_ path: String, _ arguments: [String]) -> Int32? {
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, path, nil, nil, argv, environ) == 0 else { return nil }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : nil
+    }
+
+    /// Whether `path` exists.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
     public static func makeDirectory(_ path: String) throws(FileError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for part in path.split(separator: "/") {

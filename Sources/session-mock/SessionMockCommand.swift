@@ -183,6 +183,14 @@ struct Cert: ParsableCommand {
     @Option(help: "Days the certificates are valid.") var days = 365
     @Option(parsing: .singleValue, help: "Another DNS name or IP address for the server certificate (repeatable).")
     var host: [String] = []
+    @Flag(
+        help:
+            "Also trust the CA system-wide (Debian/Ubuntu: update-ca-certificates; needs root), as clients that read only the system store (Swift's URLSession on Linux, grpc-go) need."
+    ) var install = false
+
+    /// Where Debian and Ubuntu take local CAs from; one session-mock CA at a time.
+    static let systemCAPath = "/usr/local/share/ca-certificates/session-mock-ca.crt"
+    static let updateCACertificates = "/usr/sbin/update-ca-certificates"
 
     func run() throws {
         guard (1...36500).contains(days) else { throw ValidationError("--days must be 1-36500") }
@@ -198,6 +206,43 @@ struct Cert: ParsableCommand {
             throw ExitCode(1)
         }
         writeLine("wrote \(out)/ca.pem, \(out)/ca-key.pem, \(out)/server.pem, \(out)/server-key.pem", fd: 1)
+        if install { try installAuthority(out + "/ca.pem") }
+    }
+
+    /// Adds the CA to the system trust store where `update-ca-certificates` keeps it, replacing
+    /// an earlier session-mock CA; elsewhere says what to run.
+    func installAuthority(_ path: String) throws {
+        guard OS.exists(Self.updateCACertificates), OS.exists("/usr/local/share/ca-certificates") else {
+            writeLine(
+                """
+                error: no update-ca-certificates here (Debian/Ubuntu); trust \(path) by hand:
+                  Fedora/RHEL: sudo cp \(path) /etc/pki/ca-trust/source/anchors/session-mock-ca.pem && sudo update-ca-trust
+                  Alpine: sudo cp \(path) \(Self.systemCAPath) && sudo update-ca-certificates
+                  macOS: sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain \(path)
+                """,
+                fd: 2
+            )
+            throw ExitCode(1)
+        }
+        guard geteuid() == 0 else {
+            writeLine("error: installing a CA needs root: sudo session-mock cert --out \(out) --install", fd: 2)
+            throw ExitCode(1)
+        }
+        guard let bytes = OS.readFile(path) else {
+            writeLine("error: cannot read \(path)", fd: 2)
+            throw ExitCode(1)
+        }
+        do {
+            try OS.writeFile(Self.systemCAPath, bytes, mode: 0o644)
+        } catch {
+            writeLine("error: \(error)", fd: 2)
+            throw ExitCode(1)
+        }
+        guard OS.run(Self.updateCACertificates, []) == 0 else {
+            writeLine("error: \(Self.updateCACertificates) failed", fd: 2)
+            throw ExitCode(1)
+        }
+        writeLine("trusted \(path) system-wide as \(Self.systemCAPath) (undo: remove it, run update-ca-certificates --fresh)", fd: 1)
     }
 }
 
