@@ -242,7 +242,10 @@ struct Cert: ParsableCommand {
             writeLine("error: \(Self.updateCACertificates) failed", fd: 2)
             throw ExitCode(1)
         }
-        writeLine("trusted \(path) system-wide as \(Self.systemCAPath) (undo: remove it, run update-ca-certificates --fresh)", fd: 1)
+        writeLine(
+            "trusted \(path) system-wide as \(Self.systemCAPath) (undo: remove it, run update-ca-certificates --fresh)",
+            fd: 1
+        )
     }
 }
 
