@@ -140,9 +140,15 @@ class JournalExpectation:
 
 
 class Client:
-    def __init__(self, target: str) -> None:
-        # No proxy: an http_proxy in the environment would otherwise carry the plaintext HTTP/2 connection.
-        self.channel = grpc.insecure_channel(target, options=[("grpc.enable_http_proxy", 0)])
+    def __init__(self, target: str, root_certificates: bytes | None = None) -> None:
+        # No proxy: an http_proxy in the environment would otherwise carry the HTTP/2 connection.
+        options = [("grpc.enable_http_proxy", 0)]
+        if root_certificates is None:
+            self.channel = grpc.insecure_channel(target, options=options)
+        else:
+            # TLS with the CA of `session-mock cert`; grpcio offers ALPN h2, so the server's HTTP/2 side answers.
+            credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
+            self.channel = grpc.secure_channel(target, credentials, options=options)
         # Every call to a served RPC, as the journal should show it (unknown procedures are not journaled).
         self.calls: list[JournalExpectation] = []
 
@@ -578,21 +584,76 @@ def journal(base_url: str, client: Client) -> None:
     check("journal: no non-gRPC entries from this client", others == [], [e["path"] for e in others])
 
 
+def services(client: Client, label: str) -> None:
+    """Health and reflection as gRPC tooling uses them (grpcurl, Postman and Kreya read reflection)."""
+    from google.protobuf.descriptor_pool import DescriptorPool
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+    health = health_pb2_grpc.HealthStub(client.channel)
+    for service in ["", "zitadel.session.v2.SessionService"]:
+        answer = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        check(f"{label}: Health.Check {service!r}: SERVING", answer.status == health_pb2.HealthCheckResponse.SERVING,
+              answer)
+    try:
+        health.Check(health_pb2.HealthCheckRequest(service="nope.Service"), timeout=5)
+        check(f"{label}: Health.Check of an unknown service: NOT_FOUND", False, "answered")
+    except grpc.RpcError as error:
+        check(f"{label}: Health.Check of an unknown service: NOT_FOUND",
+              error.code() == grpc.StatusCode.NOT_FOUND and error.details() == "unknown service nope.Service",
+              (error.code(), error.details()))
+    watch = health.Watch(health_pb2.HealthCheckRequest(service="nope.Service"), timeout=5)
+    first = next(watch)
+    watch.cancel()
+    check(f"{label}: Health.Watch sends the status and stays open",
+          first.status == health_pb2.HealthCheckResponse.SERVICE_UNKNOWN, first)
+
+    database = ProtoReflectionDescriptorDatabase(client.channel)
+    listed = list(database.get_services())
+    check(f"{label}: reflection lists the served services",
+          listed[:5] == ["zitadel.session.v2.SessionService", "zitadel.user.v2.UserService",
+                         "zitadel.settings.v2.SettingsService", "zitadel.org.v2.OrganizationService",
+                         "zitadel.oidc.v2.OIDCService"] and "grpc.health.v1.Health" in listed, listed)
+    pool = DescriptorPool(database)
+    session_service = pool.FindServiceByName("zitadel.session.v2.SessionService")
+    check(f"{label}: reflection describes SessionService",
+          [m.name for m in session_service.methods]
+          == ["ListSessions", "GetSession", "CreateSession", "SetSession", "DeleteSession"],
+          [m.name for m in session_service.methods])
+    message = pool.FindMessageTypeByName("zitadel.session.v2.Session")
+    check(f"{label}: reflection describes zitadel.session.v2.Session with its imports",
+          "factors" in message.fields_by_name and "creation_date" in message.fields_by_name,
+          list(message.fields_by_name))
+
+
 def main() -> int:
     base_url = sys.argv[1].rstrip("/")
     parts = urlsplit(base_url)
-    if parts.scheme != "http" or not parts.hostname or not parts.port:
-        print(f"usage: check.py http://HOST:PORT (got {base_url!r})")
+    if parts.scheme not in ("http", "https") or not parts.hostname or not parts.port \
+            or (parts.scheme == "https") != (len(sys.argv) == 3):
+        print(f"usage: check.py http://HOST:PORT | check.py https://HOST:PORT CA.pem (got {sys.argv[1:]!r})")
         return 2
-    client = Client(f"{parts.hostname}:{parts.port}")
-    try:
-        login_flow(client)
-        error_rows(client)
-        transport(client)
-        isolation(client)
-        journal(base_url, client)
-    finally:
-        client.channel.close()
+    if parts.scheme == "https":
+        # TLS: the certificate names localhost, as grpcio's hostname check wants.
+        client = Client(f"localhost:{parts.port}", root_certificates=open(sys.argv[2], "rb").read())
+        try:
+            out = client.call(SESSION + "GetSession", GetSessionRequest(session_id=SEEDED_SESSION),
+                              GetSessionResponse, token="admin-pat")
+            check_seeded_session("TLS (ALPN h2): GetSession", out)
+            services(client, "TLS (ALPN h2)")
+        finally:
+            client.channel.close()
+    else:
+        client = Client(f"{parts.hostname}:{parts.port}")
+        try:
+            login_flow(client)
+            error_rows(client)
+            transport(client)
+            isolation(client)
+            journal(base_url, client)
+            services(client, "services")
+        finally:
+            client.channel.close()
     if failures:
         print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
         return 1
