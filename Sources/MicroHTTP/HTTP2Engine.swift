@@ -585,10 +585,15 @@ final class HTTP2Connection {
         let hasBody = !response.body.isEmpty && !stream.isHead
         stream.answer = hasBody ? response.body : []
         stream.trailers = trailersOnly ? [] : response.trailers ?? []
+        submitResponse(fields, on: id, withBody: hasBody || !stream.trailers.isEmpty)
+    }
+
+    /// HEADERS for stream `id`, then (`withBody`) DATA from the stream's answer through
+    /// `readAnswer`; a stream libnghttp2 refuses it for is reset.
+    private func submitResponse(_ fields: [HTTPField], on id: Int32, withBody: Bool) {
+        guard let session else { return }
         let result = withNameValues(fields) { nva, count in
-            if !hasBody && stream.trailers.isEmpty {
-                return nghttp2_submit_response(session, id, nva, count, nil)
-            }
+            guard withBody else { return nghttp2_submit_response(session, id, nva, count, nil) }
             var provider = nghttp2_data_provider(
                 source: nghttp2_data_source(fd: 0),
                 read_callback: HTTP2Connection.readAnswer
@@ -603,7 +608,7 @@ final class HTTP2Connection {
     /// Asks the streaming handler about a request whose headers are in; a streaming call gets its
     /// answer's headers at once and its body as the call produces it.
     fileprivate func startStreaming(_ stream: HTTP2Stream, id: Int32) {
-        guard let session, let handler = loop.streamingHandler, !stream.headersTooLarge else { return }
+        guard session != nil, let handler = loop.streamingHandler, !stream.headersTooLarge else { return }
         guard let call = handler(HTTP2Connection.request(from: stream)) else { return }
         stream.streaming = call
         let fields =
@@ -611,16 +616,7 @@ final class HTTP2Connection {
             + call.headers.map {
                 HTTPField(name: $0.name.lowercased(), value: $0.value)
             }
-        let result = withNameValues(fields) { nva, count in
-            var provider = nghttp2_data_provider(
-                source: nghttp2_data_source(fd: 0),
-                read_callback: HTTP2Connection.readAnswer
-            )
-            return nghttp2_submit_response(session, id, nva, count, &provider)
-        }
-        if result != 0 {
-            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, NGHTTP2_INTERNAL_ERROR.rawValue)
-        }
+        submitResponse(fields, on: id, withBody: true)
     }
 
     /// Queues more of a streaming answer and wakes its deferred data source.

@@ -38,15 +38,11 @@ struct GRPCProtocol: ZitadelRPC.WireProtocol {
     func failure(_ error: ZitadelError) -> HTTPResponse { Self.errorResponse(error) }
 
     static func errorResponse(_ error: ZitadelError) -> HTTPResponse {
-        var details: [UInt8]?
-        if let any = ZitadelProtoConverter.errorDetailAny(error) {
-            var status = Google_Rpc_Status()
-            status.code = Int32(error.grpcCode)
-            status.message = error.message
-            status.details = [any]
-            details = try? status.serializedBytes()
-        }
-        return GRPCFraming.status(code: error.grpcCode, message: error.message, detailsBin: details)
+        GRPCFraming.status(
+            code: error.grpcCode,
+            message: error.message,
+            detailsBin: ZitadelProtoConverter.statusDetails(error)
+        )
     }
 }
 

@@ -79,14 +79,7 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
     }
 
     static func errorResponse(_ error: ZitadelError, framing: Framing) -> HTTPResponse {
-        var details: [UInt8]?
-        if let any = ZitadelProtoConverter.errorDetailAny(error) {
-            var status = Google_Rpc_Status()
-            status.code = Int32(error.grpcCode)
-            status.message = error.message
-            status.details = [any]
-            details = try? status.serializedBytes()
-        }
+        let details = ZitadelProtoConverter.statusDetails(error)
         let trailers = trailers(code: error.grpcCode, message: error.message, details: details)
         return GRPCWebProtocol(framing: framing).answer(frame(0x80, trailers), extraHeaders: [])
     }

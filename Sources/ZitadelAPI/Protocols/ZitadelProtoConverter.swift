@@ -101,6 +101,17 @@ enum ZitadelProtoConverter {
     }
 
     /// The detail as `google.protobuf.Any`, as gRPC carries it in `google.rpc.Status.details`.
+    /// A `google.rpc.Status` of the error with its detail, serialized: what gRPC-Web and gRPC send
+    /// as `grpc-status-details-bin`; nil for an error without a ZITADEL detail.
+    static func statusDetails(_ error: ZitadelError) -> [UInt8]? {
+        guard let any = errorDetailAny(error) else { return nil }
+        var status = Google_Rpc_Status()
+        status.code = Int32(error.grpcCode)
+        status.message = error.message
+        status.details = [any]
+        return try? status.serializedBytes()
+    }
+
     static func errorDetailAny(_ error: ZitadelError) -> Google_Protobuf_Any? {
         guard let bytes = errorDetail(error) else { return nil }
         var any = Google_Protobuf_Any()
