@@ -72,6 +72,21 @@ import Testing
                 #expect(result.status == call.status, "\(call.contentType)")
                 #expect([UInt8](result.body) == call.answer, "\(call.contentType): \(result.text)")
             }
+            // Native gRPC (over HTTP/2 in every setup): trailers-only, the status in one HEADERS frame.
+            let grpc = try await mock.send(
+                "POST",
+                path,
+                fields: [("Content-Type", "application/grpc")],
+                bytes: emptyFrame
+            )
+            #expect(grpc.status == 200 && grpc.body.isEmpty && grpc.header("Content-Type") == "application/grpc")
+            #expect(
+                grpc.grpcStatusFields.filter { $0.name == "grpc-status" || $0.name == "grpc-message" } == [
+                    HTTPField(name: "grpc-status", value: "16"),
+                    HTTPField(name: "grpc-message", value: "auth header missing"),
+                ],
+                "\(grpc.grpcStatusFields)"
+            )
         }
     }
 
