@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundled-files generated-check seed-schema lint-docker image image-test connect-client grpc-client http2-abuse zitadel-sdk swift-protos stamp openapi foundation-check
+.PHONY: run test deps build release swift-test conformance bundled-files generated-check seed-schema lint-docker image image-test connect-client grpc-client grpc-go http2-abuse zitadel-sdk swift-protos stamp openapi foundation-check
 
 # Swift sources that `format` and `lint` cover: scripts/swift_files.sh.
 SWIFT_FILES = $(shell bash scripts/swift_files.sh)
@@ -29,7 +29,7 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps generated-check seed-schema swift-test foundation-check conformance openapi connect-client grpc-client http2-abuse zitadel-sdk lint-docker lint doc-links
+test: deps generated-check seed-schema swift-test foundation-check conformance openapi connect-client grpc-client grpc-go http2-abuse zitadel-sdk lint-docker lint doc-links
 
 # SwiftPM refuses imports from outside a target's dependency closure; scripts/check_imports.py
 # also refuses imports its direct dependencies do not list.
@@ -87,6 +87,11 @@ connect-client: build
 
 grpc-client: build
 	VENV=$(VENV) SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/grpc_client_check.sh
+
+# grpc-go 1.33 (Debian's golang-google-grpc-dev; zitadel-go's stack) calls GetSession through a raw-bytes codec,
+# the error rows and a deadline, health and reflection v1alpha (scripts/grpc_go/main.go).
+grpc-go: build
+	SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/grpc_go_check.sh
 
 # Rapid reset, SETTINGS/PING floods, an HPACK bomb, a peer that never reads, idle and half-preface connections
 # (h2 on raw sockets, server run with --idle-timeout 2): each ends that connection only, the server lives on.

@@ -426,6 +426,45 @@ def case_hpack(name: str, references: int, bomb: bool) -> None:
     sock.close()
 
 
+DROP_SCENARIO = {
+    "zitadel": {"tokens": [{"token": "t", "userId": "u", "permissions": ["session.read"]}],
+                "sessions": [{"session": {"id": "kept", "sequence": "1"}}, {"session": {"id": "gone", "sequence": "1"}}]},
+    "faults": [{"match": {"api": "zitadel", "sessionId": "gone"}, "drop": True}],
+}
+
+
+def case_drop(name: str) -> None:
+    """A `drop` fault over HTTP/2 resets its own stream (RST_STREAM INTERNAL_ERROR) only: the
+    request beside it on the same connection is answered, and the connection stays open."""
+    install = urllib.request.Request(f"{BASE_URL}/__admin/scenarios/h2drop", data=json.dumps(DROP_SCENARIO).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(install, timeout=5) as answer:
+        installed = answer.status
+    sock = connect()
+    t0 = time.monotonic()
+    encoder = hpack.Encoder()
+    extra = [("authorization", "Bearer t"), ("x-mock-scenario", "h2drop")]
+    sock.sendall(PREFACE + SettingsFrame(0).serialize()
+                 + headers_frames(1, encoder.encode(request_headers("/v2/sessions/gone") + extra))
+                 + headers_frames(3, encoder.encode(request_headers("/v2/sessions/kept") + extra)))
+    wire = Wire(sock, t0, auto_ack=True)
+    resets: dict[int, int] = {}
+
+    def done(frame: Frame) -> bool:
+        if isinstance(frame, RstStreamFrame):
+            resets[frame.stream_id] = frame.error_code
+        return 3 in wire.ended and 1 in resets
+
+    wire.read(t0 + 5.0, done)
+    sock.sendall(headers_frames(5, encoder.encode(request_headers("/__admin/health"))))
+    wire.read(time.monotonic() + 5.0, lambda f: 5 in wire.ended)
+    sock.close()
+    ok = (installed in (200, 201) and resets.get(1) == ErrorCodes.INTERNAL_ERROR and 1 not in wire.ended
+          and wire.status(3) == "200" and wire.status(5) == "200" and not wire.goaway())
+    report(ok, name, f"stream 1 reset with {code_name(resets[1]) if 1 in resets else 'nothing'}, stream 3 "
+                     f":status {wire.status(3)}, stream 5 (after) :status {wire.status(5)}; server sent {wire.summary()}")
+
+
 def case_never_reads(name: str) -> None:
     """GET /__admin/openapi.yaml, then neither a read nor a WINDOW_UPDATE: the answer stalls once the
     65,535-byte windows are spent. Our socket's TCP state shows when the server's FIN (or RST) came."""
@@ -559,6 +598,7 @@ def main() -> int:
     run("6 peer that never reads", case_never_reads)
     run("7 idle connection", case_idle)
     run("8 silent sniffing (preface prefix only)", case_silent_sniff)
+    run("9 drop fault: that stream only", case_drop)
     alive = server_alive()
     report(alive, "server process at the end", f"pid {SERVER_PID} {'running' if alive else 'GONE'}")
     print("http2-abuse: " + ("FAILED" if FAILED else "all checks passed"), flush=True)
