@@ -128,3 +128,23 @@ import Testing
         }
     }
 }
+
+/// Native gRPC's own limits over HTTP/2.
+@Suite struct NativeGRPCLimitTests {
+    /// A message over 4 MiB is RESOURCE_EXHAUSTED (8), trailers-only, and the server goes on.
+    @Test func aMessageOver4MiBIsResourceExhausted() async throws {
+        let mock = try Harness(.liveHTTP2)
+        defer { mock.stop() }
+        let big = GRPCFraming.frame(0, [UInt8](repeating: 0x41, count: 4 * 1024 * 1024 + 1))
+        let result = try await mock.send(
+            "POST",
+            "/zitadel.session.v2.SessionService/GetSession",
+            fields: [("Content-Type", "application/grpc"), ("Authorization", "Bearer admin-pat")],
+            bytes: big
+        )
+        #expect(result.status == 200 && result.body.isEmpty)
+        #expect(HeaderFields(result.grpcStatusFields)["grpc-status"] == "8", "\(result.grpcStatusFields)")
+        let health = try await mock.get("/__admin/health")
+        #expect(health.status == 200)
+    }
+}
