@@ -16,6 +16,8 @@ import Darwin
 final class HTTP2Engine: Sendable {
     private let loops: [HTTP2EventLoop]
     private let next = Atomic<Int>(0)
+    private let open = OpenConnections()
+    private let connectionLimit: Int
 
     init(
         threadCount: Int,
@@ -24,13 +26,21 @@ final class HTTP2Engine: Sendable {
         streamingHandler: HTTPStreamingHandler?,
         handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
     ) {
+        connectionLimit = limits.maxConnections
+        let open = self.open
         loops = (0..<max(1, threadCount)).map { _ in
-            HTTP2EventLoop(limits: limits, tls: tls, streamingHandler: streamingHandler, handler: handler)
+            HTTP2EventLoop(limits: limits, tls: tls, streamingHandler: streamingHandler, open: open, handler: handler)
         }
     }
 
-    /// Takes ownership of a connected socket whose first bytes are the HTTP/2 preface.
+    /// Takes ownership of a connected socket whose first bytes are the HTTP/2 preface; over the
+    /// connection limit it is closed at once, as libmicrohttpd refuses its own.
     func add(_ socket: Int32) {
+        guard open.count.add(1, ordering: .relaxed).newValue <= connectionLimit else {
+            open.count.subtract(1, ordering: .relaxed)
+            close(socket)
+            return
+        }
         let index = next.add(1, ordering: .relaxed).oldValue % loops.count
         loops[index].add(socket)
     }
@@ -42,8 +52,15 @@ final class HTTP2Engine: Sendable {
     func stop() { for loop in loops { loop.stop() } }
 }
 
+/// HTTP/2 connections open on every loop, against the connection limit.
+final class OpenConnections: Sendable {
+    let count = Atomic<Int>(0)
+}
+
 /// What the HTTP/2 side allows a peer (the HTTP/1.1 side's limits where they exist).
 struct HTTP2Limits: Sendable {
+    /// Open HTTP/2 connections at most (as many again as libmicrohttpd's own limit).
+    var maxConnections = 4096
     var maxConcurrentStreams: UInt32 = 100
     var maxBodyBytes: Int
     /// Header names and values of one request, in bytes; more gets 431 as from libmicrohttpd.
@@ -60,6 +77,7 @@ final class HTTP2EventLoop: @unchecked Sendable {
     let limits: HTTP2Limits
     let handler: @Sendable (consuming HTTPRequest) -> HTTPResponse
     let streamingHandler: HTTPStreamingHandler?
+    private let open: OpenConnections
     /// Set when the port serves TLS: connections that chose `h2` by ALPN.
     let tls: HTTP2TLSContext?
     private let wake = WakePipe()
@@ -78,9 +96,11 @@ final class HTTP2EventLoop: @unchecked Sendable {
         limits: HTTP2Limits,
         tls: HTTP2TLSContext?,
         streamingHandler: HTTPStreamingHandler?,
+        open: OpenConnections = OpenConnections(),
         runsThread: Bool = true,
         handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
     ) {
+        self.open = open
         self.tls = tls
         self.limits = limits
         self.streamingHandler = streamingHandler
@@ -121,6 +141,7 @@ final class HTTP2EventLoop: @unchecked Sendable {
                     connection.flush()
                 } else {
                     close(socket)
+                    open.count.subtract(1, ordering: .relaxed)
                 }
             }
             fds.removeAll(keepingCapacity: true)
@@ -153,6 +174,8 @@ final class HTTP2EventLoop: @unchecked Sendable {
                         // Nothing open: a graceful GOAWAY; the peer closes, or the next check does.
                         if connection.sentGoAway { connection.close() } else { connection.goAway() }
                         connection.flush()
+                    } else if connection.onlyServerStreamsWaiting {
+                        // Open server streams with all sent (Health.Watch): the client waits on us.
                     } else {
                         // Streams open and no byte moved either way for the whole timeout: a peer
                         // that stopped reading (its window stuck) or sending. Only this connection ends.
@@ -162,12 +185,17 @@ final class HTTP2EventLoop: @unchecked Sendable {
                 if connection.isClosed { remove(connection) }
             }
         }
+        // Stopping: answers waiting for their delay go out now, then GOAWAY.
+        fireDelayed(all: true)
         for connection in connections.values {
             connection.goAway()
             connection.flush()
             remove(connection)
         }
-        for socket in incoming.withLock({ $0 }) { close(socket) }
+        for socket in incoming.withLock({ $0 }) {
+            close(socket)
+            open.count.subtract(1, ordering: .relaxed)
+        }
         finished.store(true, ordering: .releasing)
     }
 
@@ -186,9 +214,9 @@ final class HTTP2EventLoop: @unchecked Sendable {
         }
     }
 
-    private func fireDelayed() {
+    private func fireDelayed(all: Bool = false) {
         guard !delayed.isEmpty else { return }
-        let now = monotonicMilliseconds()
+        let now = all ? UInt64.max : monotonicMilliseconds()
         var waiting: [(due: UInt64, socket: Int32, stream: Int32, response: HTTPResponse)] = []
         var due: [(socket: Int32, stream: Int32, response: HTTPResponse)] = []
         for entry in delayed {
@@ -211,7 +239,7 @@ final class HTTP2EventLoop: @unchecked Sendable {
 
     private func remove(_ connection: HTTP2Connection) {
         connection.close()
-        connections[connection.socket] = nil
+        if connections.removeValue(forKey: connection.socket) != nil { open.count.subtract(1, ordering: .relaxed) }
         delayed.removeAll { $0.socket == connection.socket }
         delayedCount.store(delayed.count, ordering: .relaxed)
         connection.release()
@@ -278,6 +306,8 @@ final class HTTP2Stream {
     /// A call answered while the request streams in; its answer ends once `ended` is set.
     var streaming: (any HTTPStreamingCall)?
     var ended = false
+    /// The client ended its side of the stream (END_STREAM).
+    var requestEnded = false
 }
 
 /// Decides, as a request's headers arrive over HTTP/2, whether it is a streaming call.
@@ -412,6 +442,13 @@ final class HTTP2Connection {
 
     /// No stream open: the idle timeout may end the connection.
     var isIdle: Bool { streams.isEmpty }
+
+    /// Every open stream is a streaming call whose request has ended and whose answer has all
+    /// gone out: the peer is waiting for the server (a server stream such as Health.Watch).
+    var onlyServerStreamsWaiting: Bool {
+        !wantsToWrite
+            && streams.values.allSatisfy { $0.streaming != nil && $0.requestEnded && $0.sent == $0.answer.count }
+    }
 
     func receive(_ bytes: UnsafeRawBufferPointer) {
         guard let session, !isClosed else { return }
@@ -743,6 +780,7 @@ final class HTTP2Connection {
                 connection.startStreaming(stream, id: id)
             }
             guard frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 else { return 0 }
+            stream.requestEnded = true
             if let call = stream.streaming {
                 if let last = call.finish() {
                     stream.trailers =

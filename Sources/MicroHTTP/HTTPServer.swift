@@ -181,6 +181,7 @@ public final class HTTPServer: Sendable {
         let http2 = HTTP2Engine(
             threadCount: configuration.threadCount,
             limits: HTTP2Limits(
+                maxConnections: configuration.connectionLimit,
                 maxBodyBytes: configuration.maxBodyBytes,
                 maxHeaderBytes: configuration.connectionMemoryLimit,
                 idleTimeoutSeconds: configuration.connectionTimeoutSeconds
@@ -195,7 +196,8 @@ public final class HTTPServer: Sendable {
             listener = try SniffingListener(
                 address: address,
                 tls: http2TLS != nil,
-                undecidedTimeoutSeconds: configuration.connectionTimeoutSeconds
+                undecidedTimeoutSeconds: configuration.connectionTimeoutSeconds,
+                maxUndecided: configuration.connectionLimit
             ) { socket, peer, destination in
                 switch destination {
                 case .http2: http2.add(socket)

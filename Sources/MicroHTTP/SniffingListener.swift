@@ -30,6 +30,7 @@ final class SniffingListener: Sendable {
     private let wake = WakePipe()
     private let undecidedTimeoutSeconds: Int
     private let tls: Bool
+    private let maxUndecided: Int
     private let handOff: @Sendable (Int32, SocketPeer, Destination) -> Void
     private let finished = Mutex<Bool>(false)
     let port: Int
@@ -39,6 +40,7 @@ final class SniffingListener: Sendable {
         address: SocketAddress,
         tls: Bool,
         undecidedTimeoutSeconds: Int,
+        maxUndecided: Int,
         handOff: @escaping @Sendable (Int32, SocketPeer, Destination) -> Void
     ) throws {
         let family = address.isIPv6 ? AF_INET6 : AF_INET
@@ -62,6 +64,7 @@ final class SniffingListener: Sendable {
         self.listenSocket = listenSocket
         self.undecidedTimeoutSeconds = undecidedTimeoutSeconds
         self.tls = tls
+        self.maxUndecided = maxUndecided
         self.handOff = handOff
         startThread(name: "sm-accept") { [self] in run() }
     }
@@ -135,6 +138,9 @@ final class SniffingListener: Sendable {
                 switch sniff(accepted, into: &buffer) {
                 case .decided(let destination)?: handOff(accepted, peer, destination)
                 case .closed?: close(accepted)
+                case nil where undecided.count >= maxUndecided:
+                    // Silent connections count against the connection limit too: past it, the newest is closed.
+                    close(accepted)
                 case nil:
                     undecided.append(
                         Undecided(

@@ -30,10 +30,23 @@ package struct MockRequestPipeline: Sendable {
     // unspecialised there and look up type metadata on every request.
     /// `subject` tells fault rules what the request names (its endpoint, challenge code, session,
     /// login name); it is asked only when the scenario has a rule for this API.
+    /// A client's deadline (gRPC's `grpc-timeout`, Connect's `Connect-Timeout-Ms`) and the answer
+    /// its wire gives when the deadline passes, in milliseconds after the request.
+    package struct Deadline {
+        package var micros: Int64
+        package var exceeded: (_ milliseconds: Int) -> HTTPResponse
+
+        package init(micros: Int64, exceeded: @escaping (_ milliseconds: Int) -> HTTPResponse) {
+            self.micros = micros
+            self.exceeded = exceeded
+        }
+    }
+
     package func run(
         _ request: HTTPRequest,
         shape: any MockErrorShape,
         subject: () -> FaultSubject,
+        deadline: Deadline? = nil,
         endpoint: (HTTPRequest, ScenarioState) -> HTTPResponse
     ) -> (HTTPResponse, scenario: String?) {
         let test = TestHeaders(request)
@@ -113,6 +126,14 @@ package struct MockRequestPipeline: Sendable {
             }
         }
 
+        // An answer due after the client's deadline is never made: the deadline's answer comes
+        // when it passes, and the endpoint changes nothing.
+        if let deadline, Int64(delay) * 1000 > deadline.micros {
+            let milliseconds = Int((deadline.micros + 999) / 1000)
+            var response = deadline.exceeded(milliseconds)
+            response.delayMilliseconds = milliseconds
+            return (response, state.name)
+        }
         var response = endpoint(request, state)
         response.delayMilliseconds = delay
         return (response, state.name)

@@ -260,6 +260,36 @@ import Testing
         if encoding.isConnect { #expect(answer.http.status == 504) }
     }
 
+    /// An RPC whose answer would come after the client's deadline is not run: nothing changes.
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func aCallCutByItsDeadlineChangesNothing(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let before = try await mock.get("/__admin/zitadel/sessions").json()["sessions"]
+        var headers = [
+            "Content-Type": encoding.contentType, "Authorization": "Bearer login-pat", "X-Mock-Delay-Ms": "600000",
+        ]
+        headers.merge(encoding.timeoutHeader(milliseconds: 100)) { $1 }
+        let message = Zitadel_Session_V2_CreateSessionRequest.with { $0.checks.user.loginName = "minnie@example.com" }
+        let body: [UInt8] =
+            switch encoding {
+            case .connectJSON: try message.jsonUTF8Bytes()
+            case .connectProto: try message.serializedBytes()
+            case .grpcWeb, .grpc: GRPCWebProtocol.frame(0, try message.serializedBytes())
+            case .grpcWebText:
+                Array(Data(GRPCWebProtocol.frame(0, try message.serializedBytes())).base64EncodedString().utf8)
+            }
+        let http = try await mock.send(
+            "POST",
+            "/zitadel.session.v2.SessionService/CreateSession",
+            headers: headers,
+            bytes: body
+        )
+        #expect(try RPCAnswer(encoding: encoding, http: http).error().code == 4)
+        let after = try await mock.get("/__admin/zitadel/sessions").json()["sessions"]
+        #expect(after == before, "no session was created")
+    }
+
     @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
     func deadlineAlsoCutsFaultRuleDelays(setup: TestingSetup, encoding: RPCEncoding) async throws {
         let mock = try Harness(setup)

@@ -110,10 +110,14 @@ enum ZitadelRPC {
         } catch {
             decoded = .failure(error)
         }
+        let deadline = (try? decoded.get())?.call.timeoutMicros.map { micros in
+            MockRequestPipeline.Deadline(micros: micros) { wire.failure(.deadlineExceeded(afterMilliseconds: $0)) }
+        }
         var (response, scenario) = pipeline.run(
             request,
             shape: wire.shape,
             subject: { fields.faultSubject(rpc: rpc, message: (try? decoded.get())?.message) },
+            deadline: deadline,
             endpoint: { request, state in
                 do throws(ZitadelError) {
                     let message = try decoded.get().message
@@ -128,8 +132,8 @@ enum ZitadelRPC {
                 }
             }
         )
-        // The client gives up at its deadline: an answer (or drop) due later becomes
-        // deadline_exceeded, sent when the deadline passes.
+        // The client gives up at its deadline: a fault's answer (or drop) due later becomes
+        // deadline_exceeded too, sent when the deadline passes.
         if case .success(let found) = decoded, let timeout = found.call.timeoutMicros,
             Int64(response.delayMilliseconds) * 1000 > timeout
         {
