@@ -249,11 +249,11 @@ final class HTTP2EventLoop: @unchecked Sendable {
 /// One HTTP/2 connection driven from memory, no socket and no thread: bytes go in as a peer
 /// sends them (after the client preface), every request is answered by the handlers and the
 /// answers are dropped. What the HTTP/2 frame fuzzer runs.
-package final class HTTP2MemoryConnection {
+public final class HTTP2MemoryConnection {
     private let loop: HTTP2EventLoop
     private let connection: HTTP2Connection?
 
-    package init(
+    public init(
         streamingHandler: HTTPStreamingHandler? = nil,
         handler: @escaping @Sendable (consuming HTTPRequest) -> HTTPResponse
     ) {
@@ -276,7 +276,7 @@ package final class HTTP2MemoryConnection {
     /// Feeds bytes to the server session, then lets it produce (and drop) what it would send.
     /// False once the session has ended the connection.
     @discardableResult
-    package func feed(_ bytes: [UInt8]) -> Bool {
+    public func feed(_ bytes: [UInt8]) -> Bool {
         guard let connection, !connection.isClosed else { return false }
         bytes.withUnsafeBytes { connection.receive($0) }
         connection.flush()
@@ -284,7 +284,7 @@ package final class HTTP2MemoryConnection {
     }
 
     /// Answers held for a delay (never sent from memory).
-    package var delayedCount: Int { loop.delayedCount.load(ordering: .relaxed) }
+    public var delayedCount: Int { loop.delayedCount.load(ordering: .relaxed) }
 }
 
 /// A request being received on one stream, and the answer being sent on it.
