@@ -13,19 +13,19 @@ enum ZitadelOIDCAPI {
     static let authRequestNotFound = ZitadelError(
         httpStatus: 404,
         grpcCode: 5,
-        text: "Errors.AuthRequest.NotExisting",
+        text: "Auth Request does not exist",
         id: "QUERY-Thee9"
     )
     static let callbackAuthRequestNotFound = ZitadelError(
         httpStatus: 404,
         grpcCode: 5,
-        text: "Errors.AuthRequest.NotExisting",
+        text: "Auth Request does not exist",
         id: "COMMAND-jae5P"
     )
     static let alreadyHandled = ZitadelError(
         httpStatus: 400,
         grpcCode: 9,
-        text: "Errors.AuthRequest.AlreadyHandled",
+        text: "Auth Request has already been handled",
         id: "COMMAND-Sx208nt"
     )
     /// A session whose user was never checked cannot log anyone in.

@@ -30,7 +30,7 @@ import Testing
                 == #"{"authRequest":{"id":"V2_312909100000000001","creationDate":"2025-03-06T14:40:00Z","clientId":"app-1","scope":["openid","profile","email"],"redirectUri":"https://app.example.com/callback","prompt":["PROMPT_LOGIN"],"loginHint":"minnie@example.com"}}"#
         )
         let missing = try await mock.get("/v2/oidc/auth_requests/V2_1", headers: Self.admin)
-        #expect(missing.status == 404 && missing.text == Self.error(5, "Errors.AuthRequest.NotExisting", "QUERY-Thee9"))
+        #expect(missing.status == 404 && missing.text == Self.error(5, "Auth Request does not exist", "QUERY-Thee9"))
         let unpermitted = try await mock.get("/v2/oidc/auth_requests/\(Self.first)", headers: Self.login)
         #expect(unpermitted.status == 403)
     }
@@ -71,7 +71,7 @@ import Testing
         #expect(code.count >= 16 && code.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
         let again = try await Self.callback(mock, Self.first, body)
         #expect(
-            again.status == 400 && again.text == Self.error(9, "Errors.AuthRequest.AlreadyHandled", "COMMAND-Sx208nt")
+            again.status == 400 && again.text == Self.error(9, "Auth Request has already been handled", "COMMAND-Sx208nt")
         )
     }
 
@@ -107,7 +107,7 @@ import Testing
             ),
             (
                 "V2_9", #"{"session":{"sessionId":"\#(session.id)","sessionToken":"\#(session.token)"}}"#, 404,
-                Self.error(5, "Errors.AuthRequest.NotExisting", "COMMAND-jae5P")
+                Self.error(5, "Auth Request does not exist", "COMMAND-jae5P")
             ),
             (
                 Self.first, #"{"session":{"sessionId":"nope","sessionToken":"x"}}"#, 404,

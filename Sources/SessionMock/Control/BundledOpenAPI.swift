@@ -2547,7 +2547,7 @@ enum BundledOpenAPI {
               description: |
                 The auth request as seeded (zitadel.oidc.authRequests) or created. Auth rows 1-3 of GetSession come first, then
                 the id's length (400 code 3), the permission `session.read` (403 AUTH-AWfge); an unknown id: 404 code 5
-                `Errors.AuthRequest.NotExisting (QUERY-Thee9)`.
+                `Auth Request does not exist (QUERY-Thee9)`.
               security:
                 - zitadelToken: []
               parameters:
