@@ -160,6 +160,8 @@ expect "WalletKit GET /users/session-challenge?code=K7PX-22QA (bundled /seeds)" 
     -H 'X-WalletKit-Project-ID: proj_demo' "$URL/users/session-challenge?code=K7PX-22QA"
 expect "ZITADEL GET /v2/sessions/312909075212468632 (bundled /seeds)" 200 "$SESSION" \
     -H 'Authorization: Bearer admin-pat' "$URL/v2/sessions/312909075212468632"
+expect "the same over HTTP/2 (prior knowledge: the image's libnghttp2)" 200 "$SESSION" --http2-prior-knowledge \
+    -H 'Authorization: Bearer admin-pat' "$URL/v2/sessions/312909075212468632"
 curl -sS "$URL/__admin/health" | grep -q '"scenarios":\["default","outage","polling"\]' \
     || fail "health does not list the bundled scenarios default, outage, polling"
 pass "health lists the bundled scenarios"
@@ -242,6 +244,9 @@ wait_ready "$WORK/tls.log"
 grep -q '^session-mock listening on https://0.0.0.0:8080$' "$WORK/tls.log" || { cat "$WORK/tls.log" >&2; fail "the ready line does not say https"; }
 expect "HTTPS WalletKit GET, certificate verified against ca.pem" 200 "$CHALLENGE" --cacert "$WORK/certs/ca.pem" \
     -H 'X-WalletKit-Project-ID: proj_demo' "https://localhost:8080/users/session-challenge?code=K7PX-22QA"
+version=$(curl -sS -o /dev/null -w '%{http_version}' --http2 --cacert "$WORK/certs/ca.pem" "https://localhost:8080/__admin/health")
+[ "$version" = 2 ] || fail "HTTPS with ALPN h2 answered over HTTP/$version, not HTTP/2"
+pass "HTTPS with ALPN h2 -> HTTP/2"
 run_in "$C5" -- "${HEALTH[@]:1}" >/dev/null || fail "HEALTHCHECK command exited non-zero while the server serves HTTPS"
 pass "HEALTHCHECK ${HEALTH[*]:1} -> exit 0 while serving HTTPS"
 stop_server
