@@ -94,7 +94,7 @@ fi
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
     log "building session-mock (release, .build-bench)"
-    if ! swift build -c release --build-path .build-bench --product session-mock > "$OUT/swift-build.log" 2>&1; then
+    if ! swift build -c release --static-swift-stdlib --scratch-path .build-bench --product session-mock >"$OUT/swift-build.log" 2>&1; then
         tail -n 5 "$OUT/swift-build.log" >&2
         SKIP[session-mock]="release build failed (bench/out/grpc/swift-build.log)"
     fi

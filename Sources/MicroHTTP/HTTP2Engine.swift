@@ -303,6 +303,8 @@ final class HTTP2Stream {
     var answer: [UInt8] = []
     var sent = 0
     var trailers: [HTTPField] = []
+    /// The request as built when its headers were complete, kept for its dispatch.
+    var request: HTTPRequest?
     /// A call answered while the request streams in; its answer ends once `ended` is set.
     var streaming: (any HTTPStreamingCall)?
     var ended = false
@@ -537,8 +539,11 @@ final class HTTP2Connection {
             respond(stream: id, with: HTTPResponse(status: 431))
             return
         }
-        var request = HTTP2Connection.request(from: stream)
+        // Built when the headers came in (for the streaming handler), else now.
+        var request = stream.request ?? HTTP2Connection.request(from: stream)
+        stream.request = nil
         request.body = stream.body
+        request.bodyTooLarge = stream.bodyTooLarge
         stream.body = []
         let response = loop.handler(request)
         if response.delayMilliseconds > 0 {
@@ -590,13 +595,22 @@ final class HTTP2Connection {
     )
         -> String
     {
+        // Most paths and arguments have nothing to decode: taken as they are.
+        let plain = !bytes.contains { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }
+        if plain,
+            let text = bytes.withContiguousStorageIfAvailable({
+                decodeText(UnsafeRawBufferPointer($0), invalid: &invalid)
+            })
+        {
+            return text
+        }
         var text = Array(bytes)
         if plusIsSpace { for index in text.indices where text[index] == UInt8(ascii: "+") { text[index] = 0x20 } }
         text.append(0)
         let length = text.withUnsafeMutableBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { MHD_http_unescape($0.baseAddress) }
         }
-        return utf8Text(text[0..<length], invalid: &invalid)
+        return text.withUnsafeBytes { decodeText(UnsafeRawBufferPointer(rebasing: $0[0..<length]), invalid: &invalid) }
     }
 
     /// Queues `response` on the stream: HEADERS, then DATA, then trailers when it has any. An
@@ -609,8 +623,9 @@ final class HTTP2Connection {
             return
         }
         var fields = [HTTPField(name: ":status", value: String(response.status))]
+        fields.reserveCapacity(response.headers.count + 4)
         for field in response.headers where !HTTP2Connection.connectionSpecific(field.name) {
-            fields.append(HTTPField(name: field.name.lowercased(), value: field.value))
+            fields.append(HTTPField(name: HTTP2Connection.lowercased(field.name), value: field.value))
         }
         let trailersOnly = response.trailers != nil && response.body.isEmpty
         if trailersOnly {
@@ -646,7 +661,11 @@ final class HTTP2Connection {
     /// answer's headers at once and its body as the call produces it.
     fileprivate func startStreaming(_ stream: HTTP2Stream, id: Int32) {
         guard session != nil, let handler = loop.streamingHandler, !stream.headersTooLarge else { return }
-        guard let call = handler(HTTP2Connection.request(from: stream)) else { return }
+        let request = HTTP2Connection.request(from: stream)
+        guard let call = handler(request) else {
+            stream.request = request
+            return
+        }
         stream.streaming = call
         let fields =
             [HTTPField(name: ":status", value: "200")]
@@ -667,14 +686,22 @@ final class HTTP2Connection {
         nghttp2_session_resume_data(session, id)
     }
 
+    /// Headers HTTP/2 forbids (RFC 9113 §8.2.2), and Content-Length, which the answer's own replaces.
     private static func connectionSpecific(_ name: String) -> Bool {
-        for banned in [
-            "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "content-length",
-        ]
-        where name.caseInsensitiveEquals(banned) {
-            return true
+        // By length first: most names are none of these lengths.
+        switch name.utf8.count {
+        case 7: return name.caseInsensitiveEquals("upgrade")
+        case 10: return name.caseInsensitiveEquals("connection") || name.caseInsensitiveEquals("keep-alive")
+        case 14: return name.caseInsensitiveEquals("content-length")
+        case 16: return name.caseInsensitiveEquals("proxy-connection")
+        case 17: return name.caseInsensitiveEquals("transfer-encoding")
+        default: return false
         }
-        return false
+    }
+
+    /// A header name as HTTP/2 sends it; names already lower-case (most) are not copied.
+    private static func lowercased(_ name: String) -> String {
+        name.utf8.contains { $0 >= 65 && $0 <= 90 } ? name.lowercased() : name
     }
 
     // MARK: - libnghttp2 callbacks (C function pointers; user data is the connection, unretained)
@@ -724,9 +751,12 @@ final class HTTP2Connection {
                 stream.headersTooLarge = true
                 return 0
             }
-            let nameText = utf8Text(UnsafeBufferPointer(start: name, count: nameLength), invalid: &stream.invalidUTF8)
-            let valueText = utf8Text(
-                UnsafeBufferPointer(start: value, count: valueLength),
+            let nameText = decodeText(
+                UnsafeRawBufferPointer(start: name, count: nameLength),
+                invalid: &stream.invalidUTF8
+            )
+            let valueText = decodeText(
+                UnsafeRawBufferPointer(start: value, count: valueLength),
                 invalid: &stream.invalidUTF8
             )
             switch nameText {
@@ -832,11 +862,6 @@ final class HTTP2Connection {
 }
 
 /// UTF-8 bytes to a String; invalid sequences become U+FFFD and set `invalid`.
-func utf8Text<Bytes: Collection<UInt8>>(_ bytes: Bytes, invalid: inout Bool) -> String {
-    if let text = String(validating: bytes, as: UTF8.self) { return text }
-    invalid = true
-    return String(decoding: bytes, as: UTF8.self)
-}
 
 /// The `Date` header's value (IMF-fixdate), made once per second per thread.
 enum HTTPDate {

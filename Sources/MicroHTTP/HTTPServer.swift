@@ -456,7 +456,7 @@ private struct FieldCollector {
 }
 
 /// UTF-8 bytes to a String; invalid sequences become U+FFFD and set `invalid`.
-private func decodeText(_ bytes: UnsafeRawBufferPointer, invalid: inout Bool) -> String {
+func decodeText(_ bytes: UnsafeRawBufferPointer, invalid: inout Bool) -> String {
     let typed = bytes.bindMemory(to: UInt8.self)
     // Almost every path, query and header is ASCII, which is valid UTF-8: skip the generic
     // validating initializer (it looks up type metadata on every call).

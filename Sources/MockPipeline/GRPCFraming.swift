@@ -65,6 +65,8 @@ package enum GRPCFraming {
     }
 
     package static func isNativeGRPC(contentType: String) -> Bool {
+        // What gRPC clients send, compared as it is before anything is split or lowercased.
+        if contentType == "application/grpc" || contentType == "application/grpc+proto" { return true }
         let base = contentType.split(separator: ";", maxSplits: 1).first.map { String($0).trimmingSpaces.lowercased() }
         guard let base else { return false }
         return base == "application/grpc"

@@ -27,6 +27,19 @@ enum ZitadelRPC {
                 self = .unsupported(nil)
                 return
             }
+            // The exact spellings clients send, before anything is split or lowercased.
+            switch contentType {
+            case "application/grpc", "application/grpc+proto":
+                self = .nativeGRPC(json: false)
+                return
+            case "application/proto":
+                self = .connect(.proto)
+                return
+            case "application/json":
+                self = .connect(.json)
+                return
+            default: break
+            }
             let base = ZitadelRPC.mediaType(contentType)
             switch base {
             case "application/json": self = .connect(.json)
