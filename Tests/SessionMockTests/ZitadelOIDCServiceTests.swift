@@ -71,7 +71,8 @@ import Testing
         #expect(code.count >= 16 && code.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
         let again = try await Self.callback(mock, Self.first, body)
         #expect(
-            again.status == 400 && again.text == Self.error(9, "Auth Request has already been handled", "COMMAND-Sx208nt")
+            again.status == 400
+                && again.text == Self.error(9, "Auth Request has already been handled", "COMMAND-Sx208nt")
         )
     }
 
