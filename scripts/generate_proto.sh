@@ -93,11 +93,15 @@ generate_swift() {
     local out=$1 name=$2
     shift 2
     mkdir -p "$stage/$out"
+    # Swift for each proto but a v1alpha one: v1alpha reflection's messages are v1's on the wire, so the
+    # server reads and writes both as v1's; its descriptor still describes the service it serves.
+    local swift_protos=()
+    for p in "$@"; do [[ $p == *_v1alpha.proto ]] || swift_protos+=("$p"); done
     protoc "${includes[@]}" \
         --plugin=protoc-gen-swift="$plugin" \
         --swift_opt=FileNaming=DropPath --swift_opt=Visibility=Internal \
         --swift_out="$stage/$out" \
-        "$@"
+        "${swift_protos[@]}"
     protoc "${includes[@]}" --include_imports --descriptor_set_out="$stage/descriptors.pb" "$@"
     python3 - "$stage/descriptors.pb" "$stage/$out/Descriptors.swift" "$name" <<'PY'
 import base64, sys
