@@ -39,9 +39,13 @@ for target in "${targets[@]}"; do
 done
 
 echo "== building fuzz targets (debug, -sanitize=fuzzer,address) into $SCRATCH"
-(cd "$FUZZ_DIR" && swift build -c debug --scratch-path "$SCRATCH" \
+# Line-buffered, so a failed build's messages reach a log file before the script exits.
+if ! (cd "$FUZZ_DIR" && swift build -c debug --scratch-path "$SCRATCH" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
-    2> >(grep -v "Cannot export local symbol" >&2))
+    2>&1 | grep --line-buffered -v "Cannot export local symbol"; exit "${PIPESTATUS[0]}"); then
+    echo "== the fuzz targets did not build (messages above)" >&2
+    exit 1
+fi
 BIN="$(cd "$FUZZ_DIR" && swift build -c debug --scratch-path "$SCRATCH" --show-bin-path)"
 
 # Swift's fatalError should end the process the way libFuzzer and ASan expect; leak checks are
