@@ -686,7 +686,8 @@ final class HTTP2Connection {
         nghttp2_session_resume_data(session, id)
     }
 
-    /// Headers HTTP/2 forbids (RFC 9113 §8.2.2), and Content-Length, which the answer's own replaces.
+    /// The connection-specific headers HTTP/2 forbids in a message, and Content-Length, which the
+    /// answer's own replaces.
     private static func connectionSpecific(_ name: String) -> Bool {
         // By length first: most names are none of these lengths.
         switch name.utf8.count {
@@ -863,7 +864,7 @@ final class HTTP2Connection {
 
 /// UTF-8 bytes to a String; invalid sequences become U+FFFD and set `invalid`.
 
-/// The `Date` header's value (IMF-fixdate), made once per second per thread.
+/// The `Date` header's value (IMF-fixdate), made once per second and shared by every loop.
 enum HTTPDate {
     private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
 

@@ -1,7 +1,7 @@
 import JSON
 import MicroHTTP
 
-/// gRPC's message framing and status fields (grpc/grpc PROTOCOL-HTTP2.md), shared by gRPC-Web,
+/// gRPC's message framing and status fields, as its HTTP/2 protocol defines them, shared by gRPC-Web,
 /// native gRPC and the mock's own gRPC services (health, reflection).
 package enum GRPCFraming {
     /// One message frame: flag byte (0x00 data, 0x01 compressed, 0x80 gRPC-Web trailers), a

@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// gRPC's health checking protocol (grpc/grpc-proto grpc/health/v1/health.proto) as session-mock serves
+/// gRPC's health checking protocol (package grpc.health.v1) as session-mock serves
 /// it: package, names and field numbers are gRPC's own (the wire format); comments and options are left
 /// out. The generated Swift is committed under Sources/GRPCServices/Proto/ (make swift-protos).
 

@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// gRPC server reflection (grpc/grpc-proto grpc/reflection/v1/reflection.proto) as session-mock serves
+/// gRPC server reflection (package grpc.reflection.v1) as session-mock serves
 /// it: package, names and field numbers are gRPC's own (the wire format); comments and options are left
 /// out. The generated Swift is committed under Sources/GRPCServices/Proto/ (make swift-protos).
 

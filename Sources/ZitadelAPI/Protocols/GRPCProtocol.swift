@@ -3,7 +3,7 @@ import MockPipeline
 import Seeds
 import SwiftProtobuf
 
-/// Native gRPC over HTTP/2 (grpc/grpc PROTOCOL-HTTP2.md). The request is one message frame, read
+/// Native gRPC over HTTP/2, as gRPC specifies it for HTTP/2. The request is one message frame, read
 /// as gRPC-Web's binary frame is (gzip when `grpc-encoding: gzip`). A success is the message frame
 /// then trailers with `grpc-status: 0`; an error is trailers-only: `grpc-status`, `grpc-message`
 /// (percent-encoded, REST's `message`) and `grpc-status-details-bin` with the same details as
