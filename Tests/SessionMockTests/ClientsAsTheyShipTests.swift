@@ -5,6 +5,7 @@ import Testing
 
 @testable import JSON
 @testable import MicroHTTP
+@testable import MockPipeline
 @testable import Platform
 @testable import SessionMock
 @testable import ZitadelAPI
@@ -222,7 +223,7 @@ extension HTTPResult {
             "POST",
             workers[1] + "/zitadel.session.v2.SessionService/GetSession",
             headers: admin.merging(["Content-Type": "application/grpc-web+proto"]) { $1 },
-            bytes: GRPCWebProtocol.frame(
+            bytes: GRPCFraming.frame(
                 0,
                 try {
                     var request = Zitadel_Session_V2_GetSessionRequest()

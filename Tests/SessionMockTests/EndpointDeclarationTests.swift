@@ -48,11 +48,11 @@ import Testing
             #expect(result.text == #"{"code":16,"message":"auth header missing"}"#)
         case (.zitadel, .rpc):
             let connectError = #"{"code":"unauthenticated","message":"auth header missing"}"#
-            let trailer = GRPCWebProtocol.frame(
+            let trailer = GRPCFraming.frame(
                 0x80,
                 Array("grpc-status:16\r\ngrpc-message:auth header missing\r\n".utf8)
             )
-            let emptyFrame = GRPCWebProtocol.frame(0x00, [])
+            let emptyFrame = GRPCFraming.frame(0x00, [])
             let calls: [(contentType: String, body: [UInt8], status: Int, answer: [UInt8])] = [
                 ("application/json", Array("{}".utf8), 401, Array(connectError.utf8)),
                 ("application/proto", [], 401, Array(connectError.utf8)),

@@ -607,9 +607,9 @@ extension ZitadelLifecycleTests {
             switch encoding {
             case .connectJSON: try request.jsonUTF8Data()
             case .connectProto: try request.serializedData()
-            case .grpcWeb, .grpc: Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
+            case .grpcWeb, .grpc: Data(GRPCFraming.frame(0, try request.serializedBytes()))
             case .grpcWebText:
-                Data(Data(GRPCWebProtocol.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
+                Data(Data(GRPCFraming.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
             }
         // As ZITADEL's SDKs send it: no Connect-Protocol-Version header.
         let http = try await mock.send(

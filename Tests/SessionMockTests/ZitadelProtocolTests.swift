@@ -110,7 +110,7 @@ import Testing
         let result = try await post(
             mock,
             contentType: "application/grpc-web+proto",
-            body: Data(GRPCWebProtocol.frame(0, try request.serializedBytes())),
+            body: Data(GRPCFraming.frame(0, try request.serializedBytes())),
             headers: Harness.admin
         )
         #expect(result.status == 200)
@@ -127,7 +127,7 @@ import Testing
     }
 
     @Test func grpcMessageIsPercentEncoded() {
-        #expect(GRPCWebProtocol.percentEncode("100% sure: ü\n") == "100%25 sure: %C3%BC%0A")
+        #expect(GRPCFraming.percentEncode("100% sure: ü\n") == "100%25 sure: %C3%BC%0A")
     }
 
     // MARK: - Protobuf and JSON are the same session
@@ -275,9 +275,9 @@ import Testing
             switch encoding {
             case .connectJSON: try message.jsonUTF8Bytes()
             case .connectProto: try message.serializedBytes()
-            case .grpcWeb, .grpc: GRPCWebProtocol.frame(0, try message.serializedBytes())
+            case .grpcWeb, .grpc: GRPCFraming.frame(0, try message.serializedBytes())
             case .grpcWebText:
-                Array(Data(GRPCWebProtocol.frame(0, try message.serializedBytes())).base64EncodedString().utf8)
+                Array(Data(GRPCFraming.frame(0, try message.serializedBytes())).base64EncodedString().utf8)
             }
         let http = try await mock.send(
             "POST",
@@ -340,14 +340,14 @@ import Testing
     }
 
     @Test func grpcTimeoutUnits() {
-        #expect(GRPCWebProtocol.parseTimeout("1H") == 3_600_000_000)
-        #expect(GRPCWebProtocol.parseTimeout("2M") == 120_000_000)
-        #expect(GRPCWebProtocol.parseTimeout("3S") == 3_000_000)
-        #expect(GRPCWebProtocol.parseTimeout("300m") == 300_000)
-        #expect(GRPCWebProtocol.parseTimeout("7u") == 7)
-        #expect(GRPCWebProtocol.parseTimeout("1n") == 1)
-        #expect(GRPCWebProtocol.parseTimeout("123456789S") == nil, "at most 8 digits")
-        #expect(GRPCWebProtocol.parseTimeout("S") == nil)
+        #expect(GRPCFraming.parseTimeout("1H") == 3_600_000_000)
+        #expect(GRPCFraming.parseTimeout("2M") == 120_000_000)
+        #expect(GRPCFraming.parseTimeout("3S") == 3_000_000)
+        #expect(GRPCFraming.parseTimeout("300m") == 300_000)
+        #expect(GRPCFraming.parseTimeout("7u") == 7)
+        #expect(GRPCFraming.parseTimeout("1n") == 1)
+        #expect(GRPCFraming.parseTimeout("123456789S") == nil, "at most 8 digits")
+        #expect(GRPCFraming.parseTimeout("S") == nil)
     }
 
     // MARK: - Connect headers
@@ -379,7 +379,7 @@ import Testing
             "POST",
             Self.path,
             fields: [("Authorization", "Bearer admin-pat"), ("Content-Type", contentType)],
-            bytes: GRPCWebProtocol.frame(0, []),
+            bytes: GRPCFraming.frame(0, []),
             httpVersion: .http1
         )
         #expect(result.status == 415)
@@ -480,7 +480,7 @@ import Testing
         defer { mock.stop() }
         var request = Zitadel_Session_V2_GetSessionRequest()
         request.sessionID = Self.fullId
-        let frame = GRPCWebProtocol.frame(0, try request.serializedBytes())
+        let frame = GRPCFraming.frame(0, try request.serializedBytes())
         let text = Data(frame[..<4]).base64EncodedString() + Data(frame[4...]).base64EncodedString()
         let result = try await post(
             mock,
@@ -515,7 +515,7 @@ import Testing
         let result = try await post(
             mock,
             contentType: "application/grpc-web+proto",
-            body: Data(GRPCWebProtocol.frame(1, [UInt8](payload))),
+            body: Data(GRPCFraming.frame(1, [UInt8](payload))),
             headers: ["Authorization": "Bearer admin-pat", "grpc-encoding": "gzip"]
         )
         let error = try RPCAnswer(encoding: .grpcWeb, http: result).error()
@@ -641,10 +641,10 @@ enum RPCEncoding: String, CaseIterable, Sendable, CustomTestStringConvertible {
         switch self {
         case .connectJSON: return try request.jsonUTF8Data()
         case .connectProto: return try request.serializedData()
-        case .grpcWeb: return Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
+        case .grpcWeb: return Data(GRPCFraming.frame(0, try request.serializedBytes()))
         case .grpcWebText:
-            return Data(Data(GRPCWebProtocol.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
-        case .grpc: return Data(GRPCWebProtocol.frame(0, try request.serializedBytes()))
+            return Data(Data(GRPCFraming.frame(0, try request.serializedBytes())).base64EncodedString().utf8)
+        case .grpc: return Data(GRPCFraming.frame(0, try request.serializedBytes()))
         }
     }
 

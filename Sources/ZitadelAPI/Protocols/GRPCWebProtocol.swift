@@ -27,7 +27,7 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
     func decode(_ request: HTTPRequest) throws(ZitadelError) -> ZitadelRPC.Call {
         var timeoutMicros: Int64?
         if let text = request.header("grpc-timeout") {
-            guard let micros = Self.parseTimeout(text.trimmingSpaces) else {
+            guard let micros = GRPCFraming.parseTimeout(text.trimmingSpaces) else {
                 throw .invalidArgument(
                     "grpc-timeout must be 1 to 8 digits and a unit (H, M, S, m, u, n): got \"\(text)\""
                 )
@@ -70,7 +70,9 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
     }
 
     func success(_ message: [UInt8]) -> HTTPResponse {
-        let frames = Self.frame(0x00, message) + Self.frame(0x80, Self.trailers(code: 0, message: "", details: nil))
+        let frames =
+            GRPCFraming.frame(0x00, message)
+            + GRPCFraming.frame(0x80, Self.trailers(code: 0, message: "", details: nil))
         return answer(frames, extraHeaders: ZitadelSessionAPI.successHeaders)
     }
 
@@ -81,7 +83,7 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
     static func errorResponse(_ error: ZitadelError, framing: Framing) -> HTTPResponse {
         let details = ZitadelProtoConverter.statusDetails(error)
         let trailers = trailers(code: error.grpcCode, message: error.message, details: details)
-        return GRPCWebProtocol(framing: framing).answer(frame(0x80, trailers), extraHeaders: [])
+        return GRPCWebProtocol(framing: framing).answer(GRPCFraming.frame(0x80, trailers), extraHeaders: [])
     }
 
     private func answer(_ frames: [UInt8], extraHeaders: [HTTPField]) -> HTTPResponse {
@@ -93,20 +95,14 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
         )
     }
 
-    static func frame(_ flags: UInt8, _ bytes: [UInt8]) -> [UInt8] { GRPCFraming.frame(flags, bytes) }
-
     /// The trailer block: `name:value` lines, each ended by CRLF.
     static func trailers(code: Int, message: String, details: [UInt8]?) -> [UInt8] {
-        var text = "grpc-status:\(code)\r\ngrpc-message:\(percentEncode(message))\r\n"
+        var text = "grpc-status:\(code)\r\ngrpc-message:\(GRPCFraming.percentEncode(message))\r\n"
         if let details {
             text += "grpc-status-details-bin:\(Base64Text.encodeUnpadded(details))\r\n"
         }
         return Array(text.utf8)
     }
-
-    static func percentEncode(_ text: String) -> String { GRPCFraming.percentEncode(text) }
-
-    static func parseTimeout(_ text: String) -> Int64? { GRPCFraming.parseTimeout(text) }
 
     /// Base64 that may be several padded pieces one after another (a streaming client encodes
     /// each write on its own); whitespace is ignored.
