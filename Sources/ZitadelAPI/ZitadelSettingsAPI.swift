@@ -195,13 +195,13 @@ enum ZitadelSettingsAPI {
         _ request: Zitadel_Settings_V2_GetActiveIdentityProvidersRequest,
         _ call: ZitadelCall
     ) throws(ZitadelError) -> MessageReply<Zitadel_Settings_V2_GetActiveIdentityProvidersResponse> {
-        try read(call) { _, store throws(ZitadelError) in
-            let caller = try ZitadelSessionLifecycle.authenticate(call.authorization, store)
+        try call.state.withSessions { store throws(ZitadelError) in
+            let caller = try ZitadelSessionLifecycle.authorize(call.authorization, store, permission: permission)
             let key = ZitadelSettingsSeed.identityProvidersKey
             let seeded =
                 organization(request.ctx, caller: caller, store)?.settings.objects[key] ?? store.settings.objects[key]
             guard case .array(let items)? = seeded else {
-                return .with { $0.details = ZitadelSessionLifecycle.listDetails(total: 0) }
+                return MessageReply(.with { $0.details = ZitadelSessionLifecycle.listDetails(total: 0) })
             }
             var providers: [Zitadel_Settings_V2_IdentityProvider] = []
             for item in items {
@@ -213,10 +213,12 @@ enum ZitadelSettingsAPI {
                 if request.hasAutoLinking, (options.autoLinking != .unspecified) != request.autoLinking { continue }
                 providers.append(provider)
             }
-            return .with {
-                $0.details = ZitadelSessionLifecycle.listDetails(total: providers.count)
-                $0.identityProviders = providers
-            }
+            return MessageReply(
+                .with {
+                    $0.details = ZitadelSessionLifecycle.listDetails(total: providers.count)
+                    $0.identityProviders = providers
+                }
+            )
         }
     }
 
