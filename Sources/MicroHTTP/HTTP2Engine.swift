@@ -105,7 +105,7 @@ final class HTTP2EventLoop: @unchecked Sendable {
         self.limits = limits
         self.streamingHandler = streamingHandler
         self.handler = handler
-        if runsThread { startThread(name: "sm-h2") { [self] in run() } }
+        if runsThread { startThread { [self] in run() } }
     }
 
     func add(_ socket: Int32) {

@@ -66,7 +66,7 @@ final class SniffingListener: Sendable {
         self.tls = tls
         self.maxUndecided = maxUndecided
         self.handOff = handOff
-        startThread(name: "sm-accept") { [self] in run() }
+        startThread { [self] in run() }
     }
 
     /// Stops accepting and closes connections still undecided; returns once the thread is done.
@@ -238,7 +238,7 @@ var errnoText: String { String(cString: strerror(errno)) }
 func monotonicMilliseconds() -> UInt64 { WallClock.monotonicNanos() / 1_000_000 }
 
 /// Runs `body` on a new detached thread (an event loop for the server's lifetime).
-func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+func startThread(_ body: @escaping @Sendable () -> Void) {
     final class Box {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -258,5 +258,4 @@ func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
     )
     precondition(created == 0, "cannot start a thread")
     pthread_detach(thread)
-    _ = name
 }
