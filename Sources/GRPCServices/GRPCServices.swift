@@ -174,7 +174,7 @@ final class MessageStream: HTTPStreamingCall {
             }
             out += GRPCFraming.frame(0x00, reply)
         }
-        if buffer.count > GRPCServicesLimits.maxMessageBytes { failure = (8, "a request message is over 4 MiB") }
+        if buffer.count > GRPCFraming.maxMessageBytes { failure = (8, "a request message is over 4 MiB") }
         return out
     }
 
@@ -195,14 +195,10 @@ final class MessageStream: HTTPStreamingCall {
         switch frame.flags {
         case 0: return frame.message
         case 1 where encoding?.lowercased() == "gzip":
-            return try? Gzip.decompress(frame.message, maxBytes: GRPCServicesLimits.maxMessageBytes).get()
+            return try? Gzip.decompress(frame.message, maxBytes: GRPCFraming.maxMessageBytes).get()
         default: return nil
         }
     }
-}
-
-enum GRPCServicesLimits {
-    static let maxMessageBytes = 4 * 1024 * 1024
 }
 
 /// The served protos' file descriptors, by file name, and the file that defines each symbol

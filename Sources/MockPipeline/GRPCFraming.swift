@@ -4,6 +4,9 @@ import MicroHTTP
 /// gRPC's message framing and status fields, as its HTTP/2 protocol defines them, shared by gRPC-Web,
 /// native gRPC and the mock's own gRPC services (health, reflection).
 package enum GRPCFraming {
+    /// The largest request message read (after decompression): gRPC's default receive limit.
+    package static let maxMessageBytes = 4 * 1024 * 1024
+
     /// One message frame: flag byte (0x00 data, 0x01 compressed, 0x80 gRPC-Web trailers), a
     /// 4-byte big-endian length, the bytes.
     package static func frame(_ flags: UInt8, _ bytes: [UInt8]) -> [UInt8] {

@@ -39,7 +39,7 @@ struct ConnectProtocol: ZitadelRPC.WireProtocol {
         let body = try ZitadelRPC.decompress(
             request.body,
             encoding: request.header("Content-Encoding"),
-            maxBytes: ZitadelRPC.maxMessageBytes
+            maxBytes: GRPCFraming.maxMessageBytes
         )
         return ZitadelRPC.Call(
             payload: body,

@@ -64,7 +64,7 @@ struct GRPCWebProtocol: ZitadelRPC.WireProtocol {
             guard !encoding.isEmpty, encoding != "identity" else {
                 throw .invalidArgument("the request frame is flagged compressed but grpc-encoding names no compression")
             }
-            payload = try ZitadelRPC.decompress(payload, encoding: encoding, maxBytes: ZitadelRPC.maxMessageBytes)
+            payload = try ZitadelRPC.decompress(payload, encoding: encoding, maxBytes: GRPCFraming.maxMessageBytes)
         }
         return ZitadelRPC.Call(payload: payload, json: false, place: "the request frame", timeoutMicros: timeoutMicros)
     }

@@ -222,8 +222,6 @@ enum ZitadelRPC {
             throw .unimplemented("unknown compression \"\(name)\": supported encodings are gzip, identity")
         }
     }
-
-    static let maxMessageBytes = 4 * 1024 * 1024
 }
 
 extension ZitadelError {
