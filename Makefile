@@ -5,7 +5,7 @@ SWIFT_BUILD_FLAGS ?=
 VENV := .venv
 SHARED ?= ../shared
 
-.PHONY: run test deps build release swift-test conformance bundled-files generated-check seed-schema lint-docker image image-test connect-client grpc-client grpc-go http2-abuse zitadel-sdk swift-protos stamp openapi foundation-check
+.PHONY: clock-check run test deps build release swift-test conformance bundled-files generated-check seed-schema lint-docker image image-test connect-client grpc-client grpc-go http2-abuse zitadel-sdk swift-protos stamp openapi foundation-check
 
 # Swift sources that `format` and `lint` cover: scripts/swift_files.sh.
 SWIFT_FILES = $(shell bash scripts/swift_files.sh)
@@ -29,7 +29,7 @@ release: deps
 run: build
 	swift run session-mock serve --port $(PORT)
 
-test: deps generated-check seed-schema swift-test foundation-check conformance openapi connect-client grpc-client grpc-go http2-abuse zitadel-sdk lint-docker lint doc-links
+test: deps generated-check seed-schema clock-check swift-test foundation-check conformance openapi connect-client grpc-client grpc-go http2-abuse zitadel-sdk lint-docker lint doc-links
 
 # SwiftPM refuses imports from outside a target's dependency closure; scripts/check_imports.py
 # also refuses imports its direct dependencies do not list.
@@ -40,6 +40,11 @@ imports:
 	python3 scripts/check_imports.py
 
 # The executable links FoundationEssentials only: full Foundation would bring CoreFoundation and ICU.
+# Only the scenario clock reads the wall clock for an answer, only ScenarioRandom draws a copy's
+# randomness (what stays on wall time, and why, is listed in the script).
+clock-check:
+	python3 scripts/check_clock.py
+
 foundation-check: build
 	SWIFT_BUILD_FLAGS="$(SWIFT_BUILD_FLAGS)" bash scripts/check_no_foundation.sh
 

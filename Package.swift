@@ -91,7 +91,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "SessionMockTesting", dependencies: ["SessionMock", "MicroHTTP", "Platform"]),
+        .target(name: "SessionMockTesting", dependencies: ["SessionMock", "MicroHTTP", "Platform", "Seeds", "Store"]),
         .executableTarget(
             name: "session-mock",
             dependencies: [

@@ -7,8 +7,25 @@ public struct SeedDocument: Sendable {
     public var walletKit = WalletKitSeed()
     public var zitadel = ZitadelSeed()
     public var faults: [FaultRule] = []
+    /// Where each copy's clock starts (`clock`); nil: on the wall clock.
+    public var clock: SeedClock?
+    /// `randomSeed`: each copy draws its ids, tokens and codes from a generator seeded with it;
+    /// nil: from the system's secure generator.
+    public var randomSeed: UInt64?
 
     public init() {}
+}
+
+/// A seed's `clock`: the time its copies start at on load and reset, and whether it stands still.
+public struct SeedClock: Sendable, Equatable {
+    /// nil: the wall clock's time (a relative `now±duration` counts from it too).
+    public var start: SeedTimestamp?
+    public var frozen: Bool
+
+    public init(start: SeedTimestamp?, frozen: Bool) {
+        self.start = start
+        self.frozen = frozen
+    }
 }
 
 public struct WalletKitSeed: Sendable {
@@ -206,7 +223,9 @@ public struct ZitadelAuthRequestSeed: Sendable, Equatable {
     public static let promptValues = ["none", "login", "consent", "select_account", "create"]
 
     /// A new id as ZITADEL issues them: `V2_` and 18 digits.
-    public static func newId() -> String { "V2_" + RandomText.string(count: 18, from: RandomText.digits) }
+    public static func newId(using random: inout ScenarioRandom) -> String {
+        "V2_" + random.string(count: 18, from: RandomText.digits)
+    }
 
     /// Whether `id` is `V2_` followed by one or more digits.
     public static func isValidId(_ id: String) -> Bool {

@@ -270,7 +270,26 @@ public struct SeedParser: Sendable {
         if let walletKit = top["walletkit"] { document.walletKit = walletKitSeed(walletKit) }
         if let zitadel = top["zitadel"] { document.zitadel = zitadelSeed(zitadel) }
         document.faults = array(top["faults"]).compactMap { fault($0) }
+        if let clock = top["clock"] { document.clock = seedClock(clock) }
+        if let randomSeed = top["randomSeed"] { document.randomSeed = unsignedInteger(randomSeed) }
         return document
+    }
+
+    /// `clock`: `start` (RFC 3339 or `now±duration`) and `frozen`, both optional.
+    private mutating func seedClock(_ node: Node) -> SeedClock? {
+        guard let fields = object(node, .clock) else { return nil }
+        let start = timestamp(fields["start"])
+        let frozen = bool(fields["frozen"]) ?? false
+        return SeedClock(start: start, frozen: frozen)
+    }
+
+    /// A whole number from 0 to 2^64−1 (`randomSeed`).
+    private mutating func unsignedInteger(_ field: Node) -> UInt64? {
+        guard let text = tape.numberText(field), let number = UInt64(text) else {
+            fail(field, "expected a whole number from 0 to \(UInt64.max), found \(tape.value(field).serializedString)")
+            return nil
+        }
+        return number
     }
 
     private mutating func walletKitSeed(_ node: Node) -> WalletKitSeed {
@@ -1019,7 +1038,11 @@ package final class KeyTable: Sendable {
         return slot
     }
 
-    package static let document = KeyTable(["$schema", "description", "walletkit", "zitadel", "faults"], aliases: [:])
+    package static let document = KeyTable(
+        ["$schema", "description", "walletkit", "zitadel", "faults", "clock", "randomSeed"],
+        aliases: [:]
+    )
+    package static let clock = KeyTable(["start", "frozen"], aliases: [:])
     package static let walletKit = KeyTable(["projects", "sessionChallenges", "users", "settings"], aliases: [:])
     package static let walletKitUser = KeyTable(["userId", "email", "project", "verificationCode"], aliases: [:])
     package static let walletKitSettings = KeyTable(

@@ -49,11 +49,22 @@ public enum SeedTimestamp: Sendable, Equatable {
     public func text(now: Int64) -> String {
         switch self {
         case .absolute(let text): return text
-        case .relative(let offset): return RFC3339.format(micros: now + offset)
+        case .relative(let offset): return RFC3339.formatProtoJSON(micros: now + offset)
         }
     }
 
     public func resolved(now: Int64) -> SeedTimestamp { .absolute(text(now: now)) }
+
+    /// The text of a time a store holds. Stores resolve relative times against their copy's
+    /// clock when they take a record in (`resolved(now:)`), so every one they hold is absolute.
+    public var storedText: String {
+        switch self {
+        case .absolute(let text): return text
+        case .relative(let offset):
+            assertionFailure("a stored time is resolved when it is stored")
+            return RFC3339.format(micros: offset)
+        }
+    }
 }
 
 public struct SeedTimeError: Error, Equatable, CustomStringConvertible {
@@ -198,6 +209,17 @@ public enum RFC3339 {
         text += "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))."
         text += nanos == 0 ? pad(fraction, 6) : pad(fraction * 1000 + Int64(nanos), 9)
         return text + "Z"
+    }
+
+    /// `2026-01-01T00:00:00Z`, `…00.123Z`, `…00.123456Z`: UTC with no, three or six fraction
+    /// digits, the fewest that hold the time, as protobuf's JSON writes a Timestamp (the form of
+    /// every time ZITADEL sends, and of the times the mock makes).
+    public static func formatProtoJSON(micros: Int64) -> String {
+        let text = format(micros: micros)  // `…SS.ffffffZ`
+        let fraction = text.utf8.suffix(7).prefix(6)
+        if fraction.allSatisfy({ $0 == UInt8(ascii: "0") }) { return text.dropLast(8) + "Z" }
+        if fraction.suffix(3).allSatisfy({ $0 == UInt8(ascii: "0") }) { return text.dropLast(4) + "Z" }
+        return text
     }
 
     /// `2026-12-02T18:00:00.123Z`: UTC, exactly three fraction digits (WalletKit's wire format).

@@ -69,6 +69,7 @@ public final class SessionMockApp: Sendable {
             .register(on: &router)
         StoreAPI(registry: registry).register(on: &router)
         ZitadelAuthRequestAPI(registry: registry).register(on: &router)
+        ClockAPI(registry: registry).register(on: &router)
         WalletKitControlAPI(registry: registry).register(on: &router)
         self.router = router
     }

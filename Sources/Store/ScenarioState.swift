@@ -10,15 +10,27 @@ public final class ScenarioBase: Sendable {
     package let logins: WalletKitLoginStore
     package let sessions: ZitadelSessionStore
     package let faults: [FaultRule]
+    /// Where each copy's clock starts (the seed's `clock`).
+    package let clockStart: SeedClock?
     /// Per API, the indices (in seed order) of the rules that can match its requests at all, so a
     /// request neither copies nor tests the other API's rules (and none when the list is empty).
     private let walletKitFaults: [FaultMatcher]
     private let zitadelFaults: [FaultMatcher]
 
     public init(seed: SeedDocument) {
-        challenges = SessionChallengeStore(seed: seed.walletKit)
-        logins = WalletKitLoginStore(seed: seed.walletKit)
-        sessions = ZitadelSessionStore(seed: seed.zitadel, now: WallClock.nowMicros())
+        clockStart = seed.clock
+        // Each store draws from its own stream, so that what one API issues never shifts the
+        // other's ids; every copy starts from these same generators.
+        challenges = SessionChallengeStore(
+            seed: seed.walletKit,
+            random: ScenarioRandom(seed: seed.randomSeed, stream: 1)
+        )
+        logins = WalletKitLoginStore(seed: seed.walletKit, random: ScenarioRandom(seed: seed.randomSeed, stream: 2))
+        sessions = ZitadelSessionStore(
+            seed: seed.zitadel,
+            now: ScenarioClock(start: seed.clock).nowMicros(),
+            random: ScenarioRandom(seed: seed.randomSeed, stream: 3)
+        )
         let faults = seed.faults
         self.faults = faults
         let matchers = faults.indices.map { FaultMatcher(index: $0, match: faults[$0].match) }
@@ -52,8 +64,10 @@ package final class FaultMatcher: Sendable {
 public final class ScenarioState: Sendable {
     public let name: String
     package let base: ScenarioBase
-    /// Monotonic time of load/reset: `after` timelines count from here.
-    package let loadedAtNanos: UInt64
+    /// This copy's time (`/__admin/clock`), started afresh on load and reset.
+    public let clock: ScenarioClock
+    /// The copy's time at load/reset: `after` timelines count from here.
+    package let loadedAtMicros: Int64
     @usableFromInline let contents: Mutex<Contents>
 
     @usableFromInline package struct Contents: Sendable {
@@ -72,9 +86,10 @@ public final class ScenarioState: Sendable {
     public init(name: String, base: ScenarioBase) {
         self.name = name
         self.base = base
-        loadedAtNanos = WallClock.monotonicNanos()
+        clock = ScenarioClock(start: base.clockStart)
+        loadedAtMicros = clock.nowMicros()
         var sessions = base.sessions
-        sessions.revert(now: WallClock.nowMicros())  // `now`-relative times count from this copy
+        sessions.revert(now: loadedAtMicros)  // `now`-relative times count from this copy
         contents = Mutex(
             Contents(
                 challenges: base.challenges,
@@ -85,8 +100,9 @@ public final class ScenarioState: Sendable {
         )
     }
 
-    /// Microseconds since this copy was loaded or reset.
-    package var elapsedMicros: Int64 { Int64((WallClock.monotonicNanos() &- loadedAtNanos) / 1000) }
+    /// Microseconds of this copy's time since it was loaded or reset (negative when its clock
+    /// was set back before that).
+    package var elapsedMicros: Int64 { clock.nowMicros() - loadedAtMicros }
 
     // Inlinable, so the API modules' calls are specialised: a generic call across modules would
     // look up type metadata on every request.

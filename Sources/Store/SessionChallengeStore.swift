@@ -144,7 +144,11 @@ public struct SessionChallengeStore: Sendable {
         return answer
     }
 
-    public init(seed: WalletKitSeed) {
+    /// Where created challenges' codes and ids come from.
+    private var random: ScenarioRandom
+
+    public init(seed: WalletKitSeed, random: ScenarioRandom = .system) {
+        self.random = random
         projects = seed.projects.map(Set.init)
         records = LayeredRecords(
             seed.sessionChallenges.lazy.map(Record.init).map { (key: $0.challenge.code, value: $0) },
@@ -181,11 +185,11 @@ public struct SessionChallengeStore: Sendable {
         var code: String
         repeat {
             code =
-                RandomText.string(count: 4, from: Self.codeAlphabet) + "-"
-                + RandomText.string(count: 4, from: Self.codeAlphabet)
+                random.string(count: 4, from: Self.codeAlphabet) + "-"
+                + random.string(count: 4, from: Self.codeAlphabet)
         } while records[code] != nil
         let challenge = SessionChallenge(
-            id: "sc_" + RandomText.string(count: 24, from: RandomText.lowercaseAlphanumerics),
+            id: "sc_" + random.string(count: 24, from: RandomText.lowercaseAlphanumerics),
             code: code,
             expired: false,
             completed: false

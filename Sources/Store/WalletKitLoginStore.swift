@@ -39,7 +39,11 @@ public struct WalletKitLoginStore: Sendable {
     private var sessionByAccessToken: [String: String] = [:]
     private var sessionByRefreshToken: [String: String] = [:]
 
-    public init(seed: WalletKitSeed) {
+    /// Where codes, session ids and tokens come from.
+    private var random: ScenarioRandom
+
+    public init(seed: WalletKitSeed, random: ScenarioRandom = .system) {
+        self.random = random
         users = seed.users
         settings = seed.settings
     }
@@ -100,7 +104,7 @@ public struct WalletKitLoginStore: Sendable {
     /// "Sends" `user` a code: the seeded `verificationCode`, else `codeLength` random digits. It
     /// replaces any code sent to the user before.
     public mutating func sendCode(to user: WalletKitUser, nowMicros: Int64) -> Message {
-        let code = user.verificationCode ?? RandomText.string(count: settings.codeLength, from: RandomText.digits)
+        let code = user.verificationCode ?? random.string(count: settings.codeLength, from: RandomText.digits)
         let message = Message(email: user.email, userId: user.userId, code: code, sentAtMicros: nowMicros)
         outbox.append(message)
         pendingCodes[user.userId] = code
@@ -118,7 +122,7 @@ public struct WalletKitLoginStore: Sendable {
     public mutating func issueSession(project: String, userId: String, nowMicros: Int64) -> Session {
         var id: String
         repeat {
-            id = "ses_" + RandomText.string(count: 24, from: RandomText.lowercaseAlphanumerics)
+            id = "ses_" + random.string(count: 24, from: RandomText.lowercaseAlphanumerics)
         } while sessions[id] != nil
         var session = Session(
             id: id,
@@ -139,16 +143,16 @@ public struct WalletKitLoginStore: Sendable {
     private mutating func rotateTokens(of session: inout Session, nowMicros: Int64) {
         sessionByAccessToken[session.accessToken] = nil
         sessionByRefreshToken[session.refreshToken] = nil
-        session.accessToken = Self.newToken(prefix: "wk_at_")
-        session.refreshToken = Self.newToken(prefix: "wk_rt_")
+        session.accessToken = newToken(prefix: "wk_at_")
+        session.refreshToken = newToken(prefix: "wk_rt_")
         session.accessTokenExpiresAtMicros = nowMicros + settings.accessTokenTtl.micros
         session.refreshTokenExpiresAtMicros = nowMicros + settings.refreshTokenTtl.micros
         sessionByAccessToken[session.accessToken] = session.id
         sessionByRefreshToken[session.refreshToken] = session.id
     }
 
-    private static func newToken(prefix: String) -> String {
-        prefix + RandomText.string(count: 40, from: RandomText.lowercaseAlphanumerics)
+    private mutating func newToken(prefix: String) -> String {
+        prefix + random.string(count: 40, from: RandomText.lowercaseAlphanumerics)
     }
 
     /// refresh-token: new tokens for the session whose current, unexpired refresh token this is.

@@ -80,9 +80,15 @@ public struct ZitadelSessionStore: Sendable {
     /// Seed entries with `now`-relative times: each new copy (load, reset, `NAME@KEY`) stores
     /// them again against its own `now`.
     private let relativeEntries: [ZitadelSessionSeed]
+    /// The seed's auth requests, made again for each new copy (their relative creation dates too).
+    private let authRequestSeeds: [ZitadelAuthRequestSeed]
+    /// Where session tokens, codes, challenges and auth request ids come from.
+    public var random: ScenarioRandom
 
     /// Relative timestamps in the seed are resolved against `now` (µs since the epoch).
-    public init(seed: ZitadelSeed, now: Int64) {
+    public init(seed: ZitadelSeed, now: Int64, random: ScenarioRandom = .system) {
+        self.random = random
+        authRequestSeeds = seed.authRequests
         for token in seed.tokens { tokens[token.token] = token }
         users = Users(seed.users)
         instanceId = seed.instanceId
@@ -149,6 +155,8 @@ public struct ZitadelSessionStore: Sendable {
         records.revert()
         lifecycle = LifecycleState()
         for entry in relativeEntries { put(entry, now: now) }
+        authRequests = [:]
+        for request in authRequestSeeds { authRequests[request.id] = ZitadelAuthRequest(seed: request, now: now) }
     }
 
     public var count: Int { records.count }

@@ -34,7 +34,7 @@ public enum WalletKitLoginAPI {
         _ request: HTTPRequest,
         state: ScenarioState
     ) throws(WalletKitError) -> HTTPResponse {
-        let now = WallClock.nowMicros()
+        let now = state.clock.nowMicros()
         let email = Result { () throws(WalletKitError) in try RequestBody(request).email() }
         let userId = try answer(request, state) { _, logins, project throws(WalletKitError) in
             logins.sendCode(to: try user(try email.get(), in: logins, project: project), nowMicros: now).userId
@@ -79,7 +79,7 @@ public enum WalletKitLoginAPI {
     public static func verifyLogin(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse
     {
         let elapsed = state.elapsedMicros
-        let now = WallClock.nowMicros()
+        let now = state.clock.nowMicros()
         let form = Result { () throws(WalletKitError) in try RequestBody(request).loginForm() }
         let session = try answer(request, state) { challenges, logins, project throws(WalletKitError) in
             switch try form.get() {
@@ -108,7 +108,7 @@ public enum WalletKitLoginAPI {
     /// `POST /users/refresh-token` `{"session_id","refresh_token"}`: the session with new tokens.
     public static func refreshToken(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse
     {
-        let now = WallClock.nowMicros()
+        let now = state.clock.nowMicros()
         let fields = Result { () throws(WalletKitError) in
             let body = RequestBody(request)
             return (try body.requiredString("session_id"), try body.requiredString("refresh_token"))
@@ -132,7 +132,7 @@ public enum WalletKitLoginAPI {
     /// session's tokens are refused from then on.
     public static func logout(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse {
         let token = request.header("Authorization").flatMap(BearerToken.parse)
-        let now = WallClock.nowMicros()
+        let now = state.clock.nowMicros()
         try answer(request, state) { _, logins, project throws(WalletKitError) in
             guard let token, logins.logOut(accessToken: token, project: project, nowMicros: now) else {
                 throw .invalidAccessToken

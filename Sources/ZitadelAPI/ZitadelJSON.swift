@@ -136,10 +136,7 @@ public enum ZitadelJSON {
         mutating func timestamp(_ name: String, _ value: SeedTimestamp?, _ w: inout JSONWriter) {
             guard let value else { return }
             key(name, &w)
-            switch value {
-            case .absolute(let text): w.string(text)
-            case .relative: w.string(value.text(now: WallClock.nowMicros()))
-            }
+            w.string(value.storedText)
         }
 
         func finish(_ w: inout JSONWriter) {

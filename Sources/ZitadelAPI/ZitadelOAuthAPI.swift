@@ -57,7 +57,7 @@ enum ZitadelOAuthAPI {
         guard request.queryValue("response_type") == "code" else {
             return oauthError(400, "unsupported_response_type", "response_type must be code")
         }
-        let now = WallClock.nowMicros()
+        let now = state.clock.nowMicros()
         return state.withSessions { store in
             guard let client = store.oidcClients[clientId] else {
                 return oauthError(400, "invalid_request", "unknown client_id '\(clientId)'")
@@ -70,7 +70,7 @@ enum ZitadelOAuthAPI {
                 )
             }
             var id: String
-            repeat { id = ZitadelAuthRequestSeed.newId() } while store.authRequests[id] != nil
+            repeat { id = ZitadelAuthRequestSeed.newId(using: &store.random) } while store.authRequests[id] != nil
             var seed = ZitadelAuthRequestSeed(id: id, clientId: clientId, redirectUri: redirectUri)
             seed.scope = words(request.queryValue("scope"))
             seed.state = request.queryValue("state").flatMap { $0.isEmpty ? nil : $0 }

@@ -53,7 +53,7 @@ enum ZitadelOIDCAPI {
         _ request: Zitadel_Oidc_V2_CreateCallbackRequest,
         _ call: ZitadelCall
     ) throws(ZitadelError) -> MessageReply<Zitadel_Oidc_V2_CreateCallbackResponse> {
-        let now = WallClock.nowMicros()
+        let now = call.state.clock.nowMicros()
         return try call.state.withSessions { store throws(ZitadelError) in
             let caller = try ZitadelSessionLifecycle.authenticate(call.authorization, store)
             try length(request.authRequestID, "CreateCallbackRequest.AuthRequestId")
@@ -72,7 +72,7 @@ enum ZitadelOIDCAPI {
                 guard let record = store.record(id: session.sessionID) else { throw .sessionNotFound }
                 guard record.hasSessionToken(session.sessionToken) else { throw .wrongSessionToken }
                 guard let userId = record.session.factors.user?.id else { throw sessionWithoutUser }
-                let code = ZitadelSessionLifecycle.base64URLEncode(RandomText.bytes(count: 24))
+                let code = ZitadelSessionLifecycle.base64URLEncode(store.random.bytes(count: 24))
                 var parameters = [("code", code)]
                 if let state = found.seed.state { parameters.append(("state", state)) }
                 let url = callbackUrl(found.seed.redirectUri, parameters)

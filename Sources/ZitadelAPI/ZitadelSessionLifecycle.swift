@@ -20,10 +20,10 @@ enum ZitadelSessionLifecycle {
     static func create(
         _ request: Zitadel_Session_V2_CreateSessionRequest,
         authorization: String?,
-        state: ScenarioState,
-        now: Int64 = WallClock.nowMicros()
+        state: ScenarioState
     ) throws(ZitadelError) -> Zitadel_Session_V2_CreateSessionResponse {
-        try state.withSessions { store throws(ZitadelError) in
+        let now = state.clock.nowMicros()
+        return try state.withSessions { store throws(ZitadelError) in
             let caller = try authenticate(authorization, store)
             if let invalid = validate(
                 checks: request.checks,
@@ -37,10 +37,10 @@ enum ZitadelSessionLifecycle {
             let id = newSessionId(&store, now: now)
             var session = ZitadelSession()
             session.id = id
-            session.creationDate = .absolute(RFC3339.format(micros: now))
+            session.creationDate = .absolute(RFC3339.formatProtoJSON(micros: now))
             session.userAgent = userAgent(request.hasUserAgent ? request.userAgent : nil)
             for (key, value) in request.metadata { session.metadata[key] = [UInt8](value) }
-            let change = Change(session: session, lifecycle: store.lifecycle, now: now)
+            let change = Change(session: session, store: store, now: now)
             let outcome = try commit(
                 change,
                 checks: request.hasChecks ? request.checks : nil,
@@ -62,10 +62,10 @@ enum ZitadelSessionLifecycle {
     static func set(
         _ request: Zitadel_Session_V2_SetSessionRequest,
         authorization: String?,
-        state: ScenarioState,
-        now: Int64 = WallClock.nowMicros()
+        state: ScenarioState
     ) throws(ZitadelError) -> Zitadel_Session_V2_SetSessionResponse {
-        try state.withSessions { store throws(ZitadelError) in
+        let now = state.clock.nowMicros()
+        return try state.withSessions { store throws(ZitadelError) in
             let caller = try authenticate(authorization, store, sessionId: request.sessionID, in: "SetSessionRequest")
             if let invalid = validate(
                 checks: request.checks,
@@ -78,7 +78,7 @@ enum ZitadelSessionLifecycle {
             try require("session.write", of: caller)
             guard let current = store.record(id: request.sessionID) else { throw .sessionNotFound }
             let session = current.session
-            var change = Change(session: session, lifecycle: store.lifecycle, now: now)
+            var change = Change(session: session, store: store, now: now)
             for (key, value) in request.metadata {
                 // An empty value deletes the key, as ZITADEL's SetSession does.
                 change.session.metadata[key] = value.isEmpty ? nil : [UInt8](value)
@@ -119,10 +119,13 @@ enum ZitadelSessionLifecycle {
             throw error
         }
         let now = change.now
-        if let lifetime { change.session.expirationDate = .absolute(RFC3339.format(micros: now + micros(lifetime))) }
+        if let lifetime {
+            change.session.expirationDate = .absolute(RFC3339.formatProtoJSON(micros: now + micros(lifetime)))
+        }
         change.session.sequence = sequence
-        change.session.changeDate = .absolute(RFC3339.format(micros: now))
-        let token = newSessionToken()
+        change.session.changeDate = .absolute(RFC3339.formatProtoJSON(micros: now))
+        store.random = change.random
+        let token = newSessionToken(&store.random)
         store.lifecycle = change.lifecycle
         store.put(ZitadelSessionStore.Record(sessionToken: token, creatorUserId: creator, session: change.session))
         return (details(of: change.session, store: store, now: now), token, change.issuedForResponse)
@@ -131,10 +134,10 @@ enum ZitadelSessionLifecycle {
     static func delete(
         _ request: Zitadel_Session_V2_DeleteSessionRequest,
         authorization: String?,
-        state: ScenarioState,
-        now: Int64 = WallClock.nowMicros()
+        state: ScenarioState
     ) throws(ZitadelError) -> Zitadel_Session_V2_DeleteSessionResponse {
-        try state.withSessions { store throws(ZitadelError) in
+        let now = state.clock.nowMicros()
+        return try state.withSessions { store throws(ZitadelError) in
             let caller = try authenticate(
                 authorization,
                 store,
@@ -164,10 +167,10 @@ enum ZitadelSessionLifecycle {
     static func list(
         _ request: Zitadel_Session_V2_ListSessionsRequest,
         authorization: String?,
-        state: ScenarioState,
-        now: Int64 = WallClock.nowMicros()
+        state: ScenarioState
     ) throws(ZitadelError) -> SessionListReply {
-        try state.withSessions { store throws(ZitadelError) in
+        let now = state.clock.nowMicros()
+        return try state.withSessions { store throws(ZitadelError) in
             let caller = try authenticate(authorization, store)
             var matches = store.all.filter {
                 caller.canReadAnySession || $0.belongs(to: caller.userId)
@@ -224,17 +227,20 @@ enum ZitadelSessionLifecycle {
     struct Change {
         var session: ZitadelSession
         var lifecycle: ZitadelSessionStore.LifecycleState
+        /// The store's generator, drawn from for challenges and kept with the rest of the change.
+        var random: ScenarioRandom
         let now: Int64
         /// The challenges to answer with (nil when none was requested).
         var issuedForResponse: Zitadel_Session_V2_Challenges?
 
-        init(session: ZitadelSession, lifecycle: ZitadelSessionStore.LifecycleState, now: Int64) {
+        init(session: ZitadelSession, store: ZitadelSessionStore, now: Int64) {
             self.session = session
-            self.lifecycle = lifecycle
+            lifecycle = store.lifecycle
+            random = store.random
             self.now = now
         }
 
-        private var verifiedNow: SeedTimestamp { .absolute(RFC3339.format(micros: now)) }
+        private var verifiedNow: SeedTimestamp { .absolute(RFC3339.formatProtoJSON(micros: now)) }
 
         /// The checks in ZITADEL's order: the user first, then every other factor.
         mutating func apply(_ checks: Zitadel_Session_V2_Checks?, store: ZitadelSessionStore) -> ZitadelError? {
@@ -386,7 +392,7 @@ enum ZitadelSessionLifecycle {
             var issued = lifecycle.challenges[session.id] ?? ZitadelSessionStore.IssuedChallenges()
             var out = Zitadel_Session_V2_Challenges()
             if challenges.hasWebAuthN {
-                let challenge = base64URLEncode(RandomText.bytes(count: 32))
+                let challenge = base64URLEncode(random.bytes(count: 32))
                 let requirement = challenges.webAuthN.userVerificationRequirement
                 issued.webAuthN = challenge
                 issued.webAuthNUserVerification = requirement == .required
@@ -416,12 +422,12 @@ enum ZitadelSessionLifecycle {
                 out.webAuthN = .with { $0.publicKeyCredentialRequestOptions = options }
             }
             if challenges.hasOtpSms {
-                let code = RandomText.string(count: 6, from: RandomText.digits)
+                let code = random.string(count: 6, from: RandomText.digits)
                 issued.otpSms = code
                 if challenges.otpSms.returnCode { out.otpSms = code }
             }
             if challenges.hasOtpEmail {
-                let code = RandomText.string(count: 6, from: RandomText.digits)
+                let code = random.string(count: 6, from: RandomText.digits)
                 issued.otpEmail = code
                 if case .returnCode? = challenges.otpEmail.deliveryType { out.otpEmail = code }
             }
@@ -535,7 +541,7 @@ enum ZitadelSessionLifecycle {
     }
 
     /// `details` of a list answer: the total before paging, and when it was read.
-    static func listDetails(total: Int, now: Int64 = WallClock.nowMicros()) -> Zitadel_Object_V2_ListDetails {
+    static func listDetails(total: Int, now: Int64) -> Zitadel_Object_V2_ListDetails {
         .with {
             $0.totalResult = UInt64(total)
             $0.timestamp = timestamp(now)
@@ -574,7 +580,9 @@ enum ZitadelSessionLifecycle {
     }
 
     /// 36 random bytes in the URL-safe base64 alphabet: 48 characters.
-    static func newSessionToken() -> String { base64URLEncode(RandomText.bytes(count: 36)) }
+    static func newSessionToken(_ random: inout ScenarioRandom) -> String {
+        base64URLEncode(random.bytes(count: 36))
+    }
 
     static func base64URLEncode(_ bytes: [UInt8]) -> String {
         String(Base64Text.encodeUnpadded(bytes).map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
@@ -602,7 +610,7 @@ enum ZitadelSessionLifecycle {
 
     static func timestampMicros(_ value: SeedTimestamp?) -> Int64? {
         guard let value else { return nil }
-        return RFC3339.parse(value.text(now: WallClock.nowMicros()))?.micros
+        return RFC3339.parse(value.storedText)?.micros
     }
 
     static func compare(_ value: Int64?, _ bound: Int64, _ method: Zitadel_V1_TimestampQueryMethod) -> Bool {

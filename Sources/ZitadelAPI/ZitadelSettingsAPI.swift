@@ -201,7 +201,11 @@ enum ZitadelSettingsAPI {
             let seeded =
                 organization(request.ctx, caller: caller, store)?.settings.objects[key] ?? store.settings.objects[key]
             guard case .array(let items)? = seeded else {
-                return MessageReply(.with { $0.details = ZitadelSessionLifecycle.listDetails(total: 0) })
+                return MessageReply(
+                    .with {
+                        $0.details = ZitadelSessionLifecycle.listDetails(total: 0, now: call.state.clock.nowMicros())
+                    }
+                )
             }
             var providers: [Zitadel_Settings_V2_IdentityProvider] = []
             for item in items {
@@ -215,7 +219,10 @@ enum ZitadelSettingsAPI {
             }
             return MessageReply(
                 .with {
-                    $0.details = ZitadelSessionLifecycle.listDetails(total: providers.count)
+                    $0.details = ZitadelSessionLifecycle.listDetails(
+                        total: providers.count,
+                        now: call.state.clock.nowMicros()
+                    )
                     $0.identityProviders = providers
                 }
             )

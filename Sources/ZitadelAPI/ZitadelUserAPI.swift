@@ -80,7 +80,7 @@ enum ZitadelUserAPI {
             let page = request.query.page(of: matches)
             return MessageReply(
                 .with {
-                    $0.details = ZitadelSessionLifecycle.listDetails(total: total)
+                    $0.details = ZitadelSessionLifecycle.listDetails(total: total, now: call.state.clock.nowMicros())
                     $0.sortingColumn = request.sortingColumn
                     $0.result = page.map { user($0, lifecycle: store.lifecycle, store: store) }
                 }

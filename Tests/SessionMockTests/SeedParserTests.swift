@@ -112,7 +112,8 @@ import Testing
         Self.expectOneIssue(
             #"{"walletkt": {}}"#,
             path: "$.walletkt",
-            reason: "unknown field 'walletkt' (known: $schema, description, faults, walletkit, zitadel)"
+            reason:
+                "unknown field 'walletkt' (known: $schema, clock, description, faults, randomSeed, walletkit, zitadel)"
         )
     }
 
@@ -523,7 +524,7 @@ import Testing
             #expect(lines.count == 5)
             #expect(
                 lines.first
-                    == "many.json: $.extra: unknown field 'extra' (known: $schema, description, faults, walletkit, zitadel)"
+                    == "many.json: $.extra: unknown field 'extra' (known: $schema, clock, description, faults, randomSeed, walletkit, zitadel)"
             )
         }
     }

@@ -329,7 +329,7 @@ struct ZitadelSessionCollection: StoreCollection {
         }
         let (existed, record) = state.withSessions { store -> (Bool, ZitadelSessionStore.Record?) in
             let existed = store.record(id: key) != nil
-            store.put(parsed, now: WallClock.nowMicros())
+            store.put(parsed, now: state.clock.nowMicros())
             return (existed, store.record(id: key))
         }
         return (!existed, record.map(Self.entry) ?? .null)
@@ -341,7 +341,7 @@ struct ZitadelSessionCollection: StoreCollection {
             file: "request body",
             vocabulary: SessionMockApp.seedVocabulary
         )
-        let now = WallClock.nowMicros()
+        let now = state.clock.nowMicros()
         state.withSessions { store in
             store.removeAll()
             for entry in seed.zitadel.sessions { store.put(entry, now: now) }
@@ -359,9 +359,9 @@ struct ZitadelSessionCollection: StoreCollection {
                 guard patched.session.id == key else {
                     throw SeedError(file: "request body", path: "$.id", reason: "the id of a session cannot be patched")
                 }
-                let now = WallClock.nowMicros()
+                let now = state.clock.nowMicros()
                 if patched.session.factors.present.contains(where: { !current.session.factors.contains($0) }) {
-                    patched.session.changeDate = .absolute(RFC3339.format(micros: now))
+                    patched.session.changeDate = .absolute(RFC3339.formatProtoJSON(micros: now))
                     patched.session.sequence = current.session.sequence &+ 1
                 }
                 store.put(patched, now: now)

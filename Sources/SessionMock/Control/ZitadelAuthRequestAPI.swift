@@ -36,11 +36,13 @@ struct ZitadelAuthRequestAPI: Sendable {
         guard case .object(var members)? = try? JSONParser.parse(request.body) else {
             return AdminAPI.seedError(SeedError(file: "request body", reason: "expected a JSON object"))
         }
-        if !members.contains(where: { $0.key == "id" }) {
-            members.insert(("id", .string(ZitadelAuthRequestSeed.newId())), at: 0)
-        }
-        let now = WallClock.nowMicros()
+        let now = state.clock.nowMicros()
         return state.withSessions { store in
+            if !members.contains(where: { $0.key == "id" }) {
+                var id: String
+                repeat { id = ZitadelAuthRequestSeed.newId(using: &store.random) } while store.authRequests[id] != nil
+                members.insert(("id", .string(id)), at: 0)
+            }
             let parsed: ZitadelAuthRequestSeed
             do throws(SeedError) {
                 parsed = try SeedParser.parseAuthRequestEntry(
@@ -74,7 +76,7 @@ struct ZitadelAuthRequestAPI: Sendable {
         members.append(("uiLocales", .array(seed.uiLocales.map(JSONValue.string))))
         if let maxAge = seed.maxAgeSeconds { members.append(("maxAge", .number(String(maxAge)))) }
         if let user = seed.hintUserId { members.append(("hintUserId", .string(user))) }
-        members.append(("creationDate", .string(RFC3339.format(micros: request.creationMicros))))
+        members.append(("creationDate", .string(RFC3339.formatProtoJSON(micros: request.creationMicros))))
         switch request.outcome {
         case nil:
             members.append(("outcome", .null))

@@ -12,22 +12,19 @@ import Foundation
 /// The store's `ZitadelSession` as the generated `zitadel.session.v2` messages, field for field the
 /// same session that `ZitadelJSON` writes: unset stays unset, timestamps keep every fraction digit.
 enum ZitadelProtoConverter {
-    static func getSessionResponse(
-        _ session: ZitadelSession,
-        now: Int64 = WallClock.nowMicros()
-    ) -> Zitadel_Session_V2_GetSessionResponse {
+    static func getSessionResponse(_ session: ZitadelSession) -> Zitadel_Session_V2_GetSessionResponse {
         var response = Zitadel_Session_V2_GetSessionResponse()
-        response.session = self.session(session, now: now)
+        response.session = self.session(session)
         return response
     }
 
-    static func session(_ session: ZitadelSession, now: Int64 = WallClock.nowMicros()) -> Zitadel_Session_V2_Session {
+    static func session(_ session: ZitadelSession) -> Zitadel_Session_V2_Session {
         var out = Zitadel_Session_V2_Session()
         out.id = session.id
-        if let value = timestamp(session.creationDate, now: now) { out.creationDate = value }
-        if let value = timestamp(session.changeDate, now: now) { out.changeDate = value }
+        if let value = timestamp(session.creationDate) { out.creationDate = value }
+        if let value = timestamp(session.changeDate) { out.changeDate = value }
         out.sequence = session.sequence
-        if !session.factors.isEmpty { out.factors = factors(session.factors, now: now) }
+        if !session.factors.isEmpty { out.factors = factors(session.factors) }
         out.metadata = session.metadata.mapValues { Data($0) }
         if let agent = session.userAgent, !agent.isEmpty {
             var userAgent = Zitadel_Session_V2_UserAgent()
@@ -41,14 +38,14 @@ enum ZitadelProtoConverter {
             }
             out.userAgent = userAgent
         }
-        if let value = timestamp(session.expirationDate, now: now) { out.expirationDate = value }
+        if let value = timestamp(session.expirationDate) { out.expirationDate = value }
         return out
     }
 
-    private static func factors(_ factors: ZitadelSession.Factors, now: Int64) -> Zitadel_Session_V2_Factors {
+    private static func factors(_ factors: ZitadelSession.Factors) -> Zitadel_Session_V2_Factors {
         var out = Zitadel_Session_V2_Factors()
         for factor in factors.present {
-            let verifiedAt = timestamp(factors.verifiedAt(factor), now: now)
+            let verifiedAt = timestamp(factors.verifiedAt(factor))
             // Each factor has a message type of its own, so this switch is the one per-factor list
             // here; it is exhaustive, so a new `Factor` does not compile until it is mapped.
             switch factor {
@@ -78,8 +75,8 @@ enum ZitadelProtoConverter {
     }
 
     /// The instant the timestamp's text stands for, to the nanosecond; nil when unset.
-    static func timestamp(_ value: SeedTimestamp?, now: Int64) -> Google_Protobuf_Timestamp? {
-        guard let value, let parsed = RFC3339.parse(value.text(now: now)) else { return nil }
+    static func timestamp(_ value: SeedTimestamp?) -> Google_Protobuf_Timestamp? {
+        guard let value, let parsed = RFC3339.parse(value.storedText) else { return nil }
         return Google_Protobuf_Timestamp(seconds: parsed.seconds, nanos: parsed.nanos)
     }
 
