@@ -11,10 +11,14 @@ public struct TestClock: Sendable {
     public var nowMicros: Int64 { clock.nowMicros() }
     public var isFrozen: Bool { clock.read().frozen }
 
-    /// Moves the clock on (or, with a negative duration, back).
-    public func advance(by duration: Duration) {
+    /// Moves the clock on (or, with a negative duration, back); throws, moving nothing, when
+    /// that would leave years 0001 to 9999.
+    public func advance(by duration: Duration) throws {
         let (seconds, attoseconds) = duration.components
-        clock.apply(.init(advanceMicros: seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+        let (micros, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow, clock.apply(.init(advanceMicros: micros + attoseconds / 1_000_000_000_000)) != nil else {
+            throw TestingError(description: "advancing by \(duration) takes the clock outside years 0001 to 9999")
+        }
     }
 
     /// Sets the clock to an RFC 3339 time (`2026-01-01T00:00:00Z`); it keeps running unless frozen.
@@ -22,7 +26,7 @@ public struct TestClock: Sendable {
         guard let parsed = RFC3339.parse(time) else {
             throw TestingError(description: "'\(time)' is not an RFC 3339 time like 2026-01-01T00:00:00Z")
         }
-        clock.apply(.init(setMicros: parsed.micros))
+        clock.apply(.init(setMicros: parsed.micros))  // inside the range: RFC 3339 spells 0001 to 9999
     }
 
     /// Stops the clock where it is (`true`) or lets it run on from there (`false`).

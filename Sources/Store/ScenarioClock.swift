@@ -65,13 +65,23 @@ public final class ScenarioClock: Sendable {
         }
     }
 
-    /// Applies `move` and answers the clock after it.
+    /// The times a clock may show: RFC 3339's years 0001 to 9999, which every timestamp the
+    /// copy writes can spell.
+    public static let range: ClosedRange<Int64> = -62_135_596_800_000_000...253_402_300_799_999_999
+
+    /// Applies `move` and answers the clock after it; nil, and nothing moved, when it would leave
+    /// `range`.
     @discardableResult
-    public func apply(_ move: Move) -> Reading {
+    public func apply(_ move: Move) -> Reading? {
         update { now, frozen in
             if let set = move.setMicros { now = set }
-            if let advance = move.advanceMicros { now += advance }
+            if let advance = move.advanceMicros {
+                let (moved, overflow) = now.addingReportingOverflow(advance)
+                guard !overflow else { return false }
+                now = moved
+            }
             if let freeze = move.freeze { frozen = freeze }
+            return Self.range.contains(now)
         }
     }
 
@@ -81,7 +91,8 @@ public final class ScenarioClock: Sendable {
         update { now, frozen in
             now = WallClock.nowMicros()
             frozen = false
-        }
+            return true
+        }!
     }
 
     /// Back to where load and reset start it: the seed's `clock`, else the wall clock.
@@ -95,14 +106,14 @@ public final class ScenarioClock: Sendable {
 
     /// Changes the clock's time and frozenness as seen at one wall-clock instant, so a running
     /// clock keeps running from where `change` leaves it.
-    private func update(_ change: (_ now: inout Int64, _ frozen: inout Bool) -> Void) -> Reading {
+    private func update(_ change: (_ now: inout Int64, _ frozen: inout Bool) -> Bool) -> Reading? {
         let wall = WallClock.nowMicros()
         var current = setting.load(ordering: .relaxed)
         while true {
             let reading = Self.reading(current, wallMicros: wall)
             var now = reading.nowMicros
             var frozen = reading.frozen
-            change(&now, &frozen)
+            guard change(&now, &frozen) else { return nil }
             let next = frozen ? Self.encode(now, frozen: true) : Self.encode(now - wall, frozen: false)
             let (exchanged, original) = setting.compareExchange(
                 expected: current,

@@ -98,6 +98,12 @@ import Testing
         let after = try await Self.reading(mock)
         #expect(after["now"] == .string(Self.newYear), "no bad body moved it, not even the valid part of one")
         #expect(after["frozen"] == .bool(true))
+        // The clock stays where RFC 3339 can spell it: years 0001 to 9999.
+        _ = try await Self.move(mock, #"{"set":"9999-12-31T00:00:00Z"}"#)
+        let beyond = try await Self.move(mock, #"{"advance":"1d"}"#)
+        #expect(beyond.status == 400)
+        #expect(beyond.text == #"{"error":"the move would take the clock outside years 0001 to 9999"}"#)
+        #expect(try await Self.reading(mock)["now"] == .string("9999-12-31T00:00:00Z"))
         let unknown = try await mock.get("/__admin/clock?scenario=nope")
         #expect(unknown.status == 404)
         #expect(
@@ -149,13 +155,16 @@ import Testing
         let clock = try mock.client.clock(scenario: "default@t")
         clock.freeze()
         try clock.set(to: Self.newYear)
-        clock.advance(by: .seconds(90))
+        try clock.advance(by: .seconds(90))
         #expect(clock.isFrozen)
         #expect(clock.nowMicros == Self.newYearMicros + 90_000_000)
         #expect(try await Self.reading(mock, scenario: "default@t")["now"] == .string("2026-01-01T00:01:30Z"))
         clock.useWallClock()
         #expect(try await Self.reading(mock, scenario: "default@t")["offsetMs"] == .number("0"))
         #expect(throws: TestingError.self) { try clock.set(to: "tomorrow") }
+        #expect(throws: TestingError.self) { try clock.advance(by: .seconds(Int64.max)) }
+        try clock.set(to: "9999-12-31T23:59:59Z")
+        #expect(throws: TestingError.self) { try clock.advance(by: .seconds(1)) }
         #expect(throws: TestingError.self) { try mock.client.clock(scenario: "nope") }
     }
 
@@ -170,16 +179,16 @@ import Testing
         // A step `after` 5 minutes: due when the clock says so, not the wall clock.
         let pending = try await mock.get("/users/session-challenge?code=TIME-LINE", headers: Self.project)
         #expect(try pending.json()["completed"] == .bool(false))
-        clock.advance(by: .seconds(300))
+        try clock.advance(by: .seconds(300))
         let due = try await mock.get("/users/session-challenge?code=TIME-LINE", headers: Self.project)
         #expect(try due.json()["completed"] == .bool(true))
 
         // challengeTtl (10m): expired at 10 minutes, not a microsecond before.
         let code = try await WalletKitLoginTests.createChallenge(mock)
-        clock.advance(by: .seconds(600) - .microseconds(1))
+        try clock.advance(by: .seconds(600) - .microseconds(1))
         let fresh = try await mock.get("/users/session-challenge?code=\(code)", headers: Self.project)
         #expect(try fresh.json()["expired"] == .bool(false))
-        clock.advance(by: .microseconds(1))
+        try clock.advance(by: .microseconds(1))
         let expired = try await mock.get("/users/session-challenge?code=\(code)", headers: Self.project)
         #expect(try expired.json()["expired"] == .bool(true))
         let verify = try await WalletKitLoginTests.post(
@@ -204,7 +213,7 @@ import Testing
         #expect(loggedIn.json["created_at"] == .string("2026-01-01T00:00:00.000Z"))
         #expect(loggedIn.json["access_token_expires_at"] == .string("2026-01-01T01:00:00.000Z"))
         #expect(loggedIn.json["refresh_token_expires_at"] == .string("2026-01-31T00:00:00.000Z"))
-        clock.advance(by: .seconds(3600))
+        try clock.advance(by: .seconds(3600))
         let logout = try await mock.send(
             "POST",
             "/users/logout",
@@ -217,7 +226,7 @@ import Testing
         let late = try await WalletKitLoginTests.post(mock, "/users/refresh-token", refreshBody)
         #expect(late.status == 401)
         #expect(late.text == WalletKitLoginTests.invalidRefresh)
-        clock.advance(by: .microseconds(-1))
+        try clock.advance(by: .microseconds(-1))
         let refreshed = try WalletKitLoginTests.session(
             try await WalletKitLoginTests.post(mock, "/users/refresh-token", refreshBody),
             user: "usr_alice"
@@ -257,7 +266,7 @@ import Testing
         #expect(session["factors"]?["totp"]?["verifiedAt"] == .string("2026-01-01T08:00:00Z"))
 
         // The same code an hour later is outside the TOTP window.
-        clock.advance(by: .seconds(3600))
+        try clock.advance(by: .seconds(3600))
         let late = try await mock.send(
             "POST",
             "/v2/sessions",

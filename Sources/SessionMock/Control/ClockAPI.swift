@@ -16,7 +16,11 @@ struct ClockAPI: Sendable {
         }
         router.addScenarioRoute("POST", Self.path, registry: registry) { request, state in
             switch Self.move(from: request.body) {
-            case .success(let move): return Self.answer(state.clock.apply(move), of: state)
+            case .success(let move):
+                guard let reading = state.clock.apply(move) else {
+                    return AdminAPI.error(400, "the move would take the clock outside years 0001 to 9999")
+                }
+                return Self.answer(reading, of: state)
             case .failure(let refusal): return AdminAPI.error(400, refusal.reason)
             }
         }
