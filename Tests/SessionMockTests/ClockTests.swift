@@ -1,5 +1,6 @@
 import Foundation
 import SessionMockTesting
+import SwiftProtobuf
 import Testing
 
 @testable import JSON
@@ -288,6 +289,51 @@ import Testing
             try request.json()["authRequest"]?["creationDate"] == .string("2026-01-01T09:00:00Z"),
             "\(request.text)"
         )
+    }
+
+    /// The same over every RPC encoding, native gRPC included: the timestamps of what the copy
+    /// creates are its clock's, as messages.
+    @Test(arguments: TestingSetup.allCases, RPCEncoding.allCases)
+    func rpcTimestampsAreTheClocks(setup: TestingSetup, encoding: RPCEncoding) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let clock = try mock.client.clock()
+        clock.freeze()
+        try clock.set(to: "2026-01-01T08:00:00.25Z")
+        let created = try await ZitadelLifecycleRPCTests.call(
+            mock,
+            encoding,
+            "CreateSession",
+            Zitadel_Session_V2_CreateSessionRequest.with {
+                $0.checks.user.loginName = "minnie@example.com"
+                $0.lifetime = Google_Protobuf_Duration(seconds: 600)
+            },
+            as: Zitadel_Session_V2_CreateSessionResponse.self
+        ).get()
+        let instant = Google_Protobuf_Timestamp(seconds: 1_767_254_400, nanos: 250_000_000)
+        #expect(created.details.changeDate == instant)
+        try clock.advance(by: .seconds(1))
+        let read = try await ZitadelLifecycleRPCTests.call(
+            mock,
+            encoding,
+            "GetSession",
+            Zitadel_Session_V2_GetSessionRequest.with { $0.sessionID = created.sessionID },
+            as: Zitadel_Session_V2_GetSessionResponse.self,
+            token: "admin-pat"
+        ).get()
+        #expect(read.session.creationDate == instant)
+        #expect(read.session.changeDate == instant)
+        #expect(read.session.factors.user.verifiedAt == instant)
+        #expect(read.session.expirationDate == Google_Protobuf_Timestamp(seconds: 1_767_255_000, nanos: 250_000_000))
+        let list = try await ZitadelLifecycleRPCTests.call(
+            mock,
+            encoding,
+            "ListSessions",
+            Zitadel_Session_V2_ListSessionsRequest(),
+            as: Zitadel_Session_V2_ListSessionsResponse.self,
+            token: "admin-pat"
+        ).get()
+        #expect(list.details.timestamp == Google_Protobuf_Timestamp(seconds: 1_767_254_401, nanos: 250_000_000))
     }
 
     @Test(arguments: TestingSetup.allCases)

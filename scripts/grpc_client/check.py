@@ -584,6 +584,31 @@ def journal(base_url: str, client: Client) -> None:
     check("journal: no non-gRPC entries from this client", others == [], [e["path"] for e in others])
 
 
+def clock(base_url: str, client: Client) -> None:
+    """A copy's clock, frozen over the control API, dates what grpcio creates in that copy."""
+    copy = "default@grpcclock"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(f"{base_url}/__admin/clock?scenario={copy}", method="POST",
+                                     data=b'{"set":"2026-01-01T00:00:00Z","advance":"90s","freeze":true}')
+    with opener.open(request, timeout=10) as reply:
+        reading = json.load(reply)
+    check("clock: POST /__admin/clock freezes the copy at 00:01:30",
+          reading["now"] == "2026-01-01T00:01:30Z" and reading["frozen"] is True, reading)
+    private = [("x-mock-scenario", copy)]
+    out = client.call(SESSION + "CreateSession",
+                      CreateSessionRequest(checks=Checks(user=CheckUser(search=Oneof("user_id", MINNIE)))),
+                      CreateSessionResponse, metadata=private, journaled=False)
+    check("clock: CreateSession's details.changeDate is the copy's time",
+          out.ok and seconds(out.response.details.change_date) == (1767225690, 0), out.describe())
+    if not out.ok:
+        return
+    out = client.call(SESSION + "GetSession", GetSessionRequest(session_id=out.response.session_id),
+                      GetSessionResponse, metadata=private, journaled=False)
+    check("clock: GetSession's creationDate and user verifiedAt are the copy's time",
+          out.ok and seconds(out.response.session.creation_date) == (1767225690, 0)
+          and seconds(out.response.session.factors.user.verified_at) == (1767225690, 0), out.describe())
+
+
 def services(client: Client, label: str) -> None:
     """Health and reflection as gRPC tooling uses them (grpcurl, Postman and Kreya read reflection)."""
     from google.protobuf.descriptor_pool import DescriptorPool
@@ -651,6 +676,7 @@ def main() -> int:
             transport(client)
             isolation(client)
             journal(base_url, client)
+            clock(base_url, client)
             services(client, "services")
         finally:
             client.channel.close()
