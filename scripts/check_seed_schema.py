@@ -138,6 +138,12 @@ GOOD = {
                      "identityProviders": [{"id": "g", "type": "IDENTITY_PROVIDER_TYPE_GOOGLE"}]},
         "organizations": [{"id": "o", "name": "O", "primaryDomain": "o.example",
                            "settings": {"branding": {"themeMode": "THEME_MODE_DARK"}, "identityProviders": []}}]}),
+    "clock start and frozen": seed(clock={"start": "2026-01-01T00:00:00Z", "frozen": True}),
+    "clock start relative": seed(clock={"start": "now-1h"}),
+    "clock empty, nulls": seed(clock={"start": None, "frozen": None}),
+    "clock null": seed(clock=None),
+    "randomSeed 0": seed(randomSeed=0),
+    "randomSeed max": seed(randomSeed=18446744073709551615, clock={"frozen": False}),
 }
 
 BAD = {
@@ -225,6 +231,14 @@ BAD = {
     "zitadel settings identityProviders an object": seed(zitadel={"settings": {"identityProviders": {}}}),
     "zitadel organization general settings": seed(zitadel={"organizations": [
         {"id": "o", "name": "O", "primaryDomain": "o.example", "settings": {"general": {}}}]}),
+    "clock start words": seed(clock={"start": "yesterday"}),
+    "clock frozen as string": seed(clock={"frozen": "yes"}),
+    "clock unknown key": seed(clock={"speed": 2}),
+    "clock not an object": seed(clock=True),
+    "randomSeed negative": seed(randomSeed=-1),
+    "randomSeed fraction": seed(randomSeed=1.5),
+    "randomSeed string": seed(randomSeed="42"),
+    "randomSeed past uint64": seed(randomSeed=18446744073709551616),
 }
 
 

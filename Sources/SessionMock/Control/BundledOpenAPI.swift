@@ -15,10 +15,11 @@ enum BundledOpenAPI {
               (also over Connect / gRPC-Web at `POST /zitadel.session.v2.SessionService/…`). The documented
               responses are the mock's own; a seed fault rule with its own `body` may answer any status and body.
               Every request to a mocked endpoint is recorded in the request journal (`GET /__admin/requests`).
-            * **Control API** under `/__admin` — health, reset, the request journal, scenarios, and the store
-              (WalletKit session challenges, the login flow's outbox and sessions, ZITADEL sessions) at run time, and the
-              user's side of WalletKit's login flow (approving a challenge). Store routes take `?scenario=NAME[@KEY]`
-              (default: the active scenario); `NAME@KEY` is a private copy of scenario NAME made from its seed on first use.
+            * **Control API** under `/__admin` — health, reset, the request journal, scenarios, each scenario copy's clock,
+              and the store (WalletKit session challenges, the login flow's outbox and sessions, ZITADEL sessions) at run
+              time, and the user's side of WalletKit's login flow (approving a challenge). Store and clock routes take
+              `?scenario=NAME[@KEY]` (default: the active scenario); `NAME@KEY` is a private copy of scenario NAME made from
+              its seed on first use.
               When the server runs with `--admin-token T`, every `/__admin` call except `GET /__admin/health` needs
               `Authorization: Bearer T` (else 401); without it the control API is open.
 
@@ -37,7 +38,7 @@ enum BundledOpenAPI {
           - name: ZITADEL
             description: The mocked ZITADEL v2 endpoints (docs/zitadel.md).
           - name: Control
-            description: 'The control API under /__admin (docs/control-api.md): health, reset, journal, scenarios.'
+            description: 'The control API under /__admin (docs/control-api.md): health, reset, journal, scenarios, clock.'
           - name: Store
             description: The scenario's store at run time; bodies are seed entries, validated exactly like seed content.
         # Every /__admin operation: the admin token is optional (only enforced with `serve --admin-token T`).
@@ -3096,6 +3097,126 @@ enum BundledOpenAPI {
                   $ref: '#/components/responses/Refused'
 
           # ------------------------------------------------------------------------------------------------
+          # Clock: a scenario copy's time
+          # ------------------------------------------------------------------------------------------------
+          /__admin/clock:
+            parameters:
+              - $ref: '#/components/parameters/ScenarioQuery'
+            get:
+              tags: [Control]
+              operationId: admin_clock_get
+              summary: The scenario copy's clock
+              description: |
+                Every copy has a clock: the wall clock (offset 0, running) until it is moved, or from load and reset the
+                seed's `clock`. Everything time-based in the copy reads it: `after` timeline steps, `challengeTtl`, WalletKit
+                token dates and their expiry, outbox `sentAt`, ZITADEL session dates and `details` timestamps, TOTP windows,
+                auth request creation dates, relative seed times. The journal's `time` and latency, the `Date` header,
+                `uptimeSeconds` and the server's timers stay on wall time.
+              responses:
+                '200':
+                  description: The clock.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: '#/components/schemas/ClockReading'
+                      example: {scenario: default, now: '2026-01-01T00:00:00Z', offsetMs: -29330363200, frozen: true}
+                '400':
+                  $ref: '#/components/responses/Refused'
+                '401':
+                  $ref: '#/components/responses/AdminUnauthorized'
+                '404':
+                  $ref: '#/components/responses/AdminUnknownScenario'
+                '414':
+                  $ref: '#/components/responses/Refused'
+                '431':
+                  $ref: '#/components/responses/Refused'
+            post:
+              tags: [Control]
+              operationId: admin_clock_move
+              summary: Move the scenario copy's clock
+              description: |
+                Any of `set`, `advance` and `freeze`, applied in one step in that order whatever the body's order:
+                `{"set":"2026-01-01T00:00:00Z","freeze":true}` stops the clock at that time, `{"advance":"10m"}` moves it
+                on, `{"advance":"-1h"}` back. A running clock keeps running from where it was moved to. `{}` moves nothing.
+                A refused body, or a move that would leave years 0001 to 9999, answers 400 and moves nothing.
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      $ref: '#/components/schemas/ClockMove'
+                    examples:
+                      freeze:
+                        summary: Stop the clock at a time
+                        value: {set: '2026-01-01T00:00:00Z', freeze: true}
+                      advance:
+                        summary: Move it on ten minutes
+                        value: {advance: 10m}
+              responses:
+                '200':
+                  description: The clock after the move.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: '#/components/schemas/ClockReading'
+                      example: {scenario: default, now: '2026-01-01T00:10:00Z', offsetMs: -29329763200, frozen: true}
+                '400':
+                  description: |
+                    The body is not a JSON object of `set`, `advance` and `freeze` with their types, a value does not parse, or
+                    the move would leave years 0001 to 9999 (`{"error"}`); or the request is not UTF-8 (`{"error","path"}`).
+                    Nothing moved.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: '#/components/schemas/AdminError'
+                      examples:
+                        duration:
+                          value: {error: 'advance: ''soon'' is not a duration like 1500ms, 90s, 10m or 1h30m'}
+                        time:
+                          value: {error: 'set: ''yesterday'' is not an RFC 3339 time like 2026-01-01T00:00:00Z'}
+                        type:
+                          value: {error: 'freeze: expected true or false, found string'}
+                        unknown:
+                          value: {error: 'unknown field ''speed'' (known: advance, freeze, set)'}
+                        range:
+                          value: {error: the move would take the clock outside years 0001 to 9999}
+                '401':
+                  $ref: '#/components/responses/AdminUnauthorized'
+                '404':
+                  $ref: '#/components/responses/AdminUnknownScenario'
+                '413':
+                  $ref: '#/components/responses/Refused'
+                '414':
+                  $ref: '#/components/responses/Refused'
+                '431':
+                  $ref: '#/components/responses/Refused'
+            delete:
+              tags: [Control]
+              operationId: admin_clock_wall
+              summary: Put the scenario copy's clock back on the wall clock
+              description: Offset 0, running, until the next move; a reset starts the clock from the seed's `clock` again.
+              responses:
+                '200':
+                  description: The clock, on the wall clock.
+                  content:
+                    application/json:
+                      schema:
+                        $ref: '#/components/schemas/ClockReading'
+                      example: {scenario: default, now: '2026-12-06T11:40:00.123456Z', offsetMs: 0, frozen: false}
+                '400':
+                  $ref: '#/components/responses/Refused'
+                '401':
+                  $ref: '#/components/responses/AdminUnauthorized'
+                '404':
+                  $ref: '#/components/responses/AdminUnknownScenario'
+                '413':
+                  $ref: '#/components/responses/Refused'
+                '414':
+                  $ref: '#/components/responses/Refused'
+                '431':
+                  $ref: '#/components/responses/Refused'
+
+          # ------------------------------------------------------------------------------------------------
           # Store: WalletKit session challenges
           # ------------------------------------------------------------------------------------------------
           /__admin/walletkit/session-challenges:
@@ -4410,10 +4531,12 @@ enum BundledOpenAPI {
             # ---------------------------------------------------------------------------------------------
             Timestamp:
               description: |
-                RFC 3339 in UTC with `Z`: 6 fraction digits, or a seed's absolute UTC timestamp exactly as written there.
+                RFC 3339 in UTC with `Z`. A time the mock makes has 0, 3 or 6 fraction digits, the fewest that hold it, as
+                protobuf JSON writes a Timestamp (the journal's `time` always 6); a seed's absolute UTC timestamp goes out
+                exactly as written there.
               type: string
               pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$'
-              examples: ['2025-03-06T14:42:07.731226Z']
+              examples: ['2025-03-06T14:42:07.731226Z', '2026-01-01T00:00:00Z']
             GetSessionRequest:
               description: '`zitadel.session.v2.GetSessionRequest`, proto3 JSON (proto field names accepted; unknown fields ignored).'
               type: object
@@ -4856,6 +4979,46 @@ enum BundledOpenAPI {
               anyOf:
                 - $ref: '#/components/schemas/SeedTimestamp'
                 - type: 'null'
+            ClockReading:
+              description: A scenario copy's clock; all four members always present, in this order.
+              type: object
+              additionalProperties: false
+              required: [scenario, now, offsetMs, frozen]
+              properties:
+                scenario:
+                  description: The scenario or private copy (`NAME` or `NAME@KEY`).
+                  type: string
+                now:
+                  description: |
+                    The copy's time: RFC 3339 in UTC with `Z` and 0, 3 or 6 fraction digits, the fewest that hold it (as
+                    protobuf JSON writes a Timestamp); years 0001 to 9999.
+                  type: string
+                  format: date-time
+                  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3}|\.[0-9]{6})?Z$'
+                  examples: ['2026-01-01T00:00:00Z', '2026-01-01T00:00:00.123Z', '2026-01-01T00:00:00.123456Z']
+                offsetMs:
+                  description: '`now` minus the wall clock at the same read, in whole milliseconds (0 on the wall clock).'
+                  type: integer
+                  format: int64
+                frozen:
+                  description: Whether the clock stands still.
+                  type: boolean
+            ClockMove:
+              description: 'A move of the clock: any of the three, applied as `set`, then `advance`, then `freeze`.'
+              type: object
+              additionalProperties: false
+              properties:
+                set:
+                  description: 'An RFC 3339 date-time (`Z` or an offset) the clock jumps to.'
+                  type: string
+                  format: date-time
+                advance:
+                  description: 'A duration as seeds write them (1500ms, 90s, 10m, 1h30m, 2d; at most 100 years); a leading `-` moves the clock back.'
+                  type: string
+                  pattern: '^-?(?:[0-9]{1,12}(?:ms|s|m|h|d))+$'
+                freeze:
+                  description: '`true` stops the clock where it is after `set` and `advance`; `false` lets it run from there.'
+                  type: boolean
 
             # ---------------------------------------------------------------------------------------------
             # Seed documents and entries (Seeds/seed.schema.json; request bodies of the control API)
@@ -4864,7 +5027,8 @@ enum BundledOpenAPI {
               title: session-mock seed
               description: 'One session-mock scenario (Seeds/NAME.json → scenario NAME), as SeedParser accepts it. Wire objects are stored exactly as the vendor sends them; mock-only fields sit beside them. JSON null
                 means unset, as in proto3 JSON. Not expressible here but also checked by the parser: unique challenge codes, session ids and tokens; unique WalletKit user ids, and emails unique (case-insensitively)
-                among users who share a project; a challenge''s or WalletKit user''s project listed in walletkit.projects; calendar-valid days; durations up to 100 years; sequence within uint64.'
+                among users who share a project; a challenge''s or WalletKit user''s project listed in walletkit.projects; calendar-valid days; durations up to 100 years; sequence within uint64;
+                randomSeed written as plain digits (no fraction or exponent).'
               type: object
               additionalProperties: false
               properties:
@@ -4889,6 +5053,17 @@ enum BundledOpenAPI {
                   type: [array, 'null']
                   items:
                     $ref: '#/components/schemas/SeedFault'
+                clock:
+                  description: 'Where each copy''s clock starts when the seed is loaded and on every reset; absent: on the wall clock, running. Everything time-based in the copy reads this clock; /__admin/clock
+                    moves it at run time.'
+                  anyOf:
+                  - $ref: '#/components/schemas/SeedClock'
+                  - type: 'null'
+                randomSeed:
+                  description: 'Each copy draws its ids, tokens and codes from xoshiro256** seeded with this number, so the same requests get the same answers on every run; absent: the system''s secure generator.'
+                  type: [integer, 'null']
+                  minimum: 0
+                  maximum: 18446744073709551615
             SeedTimestamp:
               description: 'RFC 3339 date-time (2025-03-06T14:42:07Z, up to 9 fraction digits, Z or ±HH:MM; sent back exactly as written when in UTC with ''Z''), or a time relative to when the seed is loaded or reset:
                 now, now+15m, now-2h, now+1h30m, now+1500ms (at most 100 years away). Day-of-month is also checked against the month.'
@@ -5983,5 +6158,18 @@ enum BundledOpenAPI {
                     properties:
                       status:
                         enum: [400, 401, 403, 500]
+            SeedClock:
+              description: A scenario copy's clock at load and reset.
+              type: object
+              additionalProperties: false
+              properties:
+                start:
+                  description: 'The time the clock starts at: RFC 3339, or now±duration counted from the wall clock at load/reset; absent: the wall clock''s time.'
+                  anyOf:
+                  - $ref: '#/components/schemas/SeedTimestamp'
+                  - type: 'null'
+                frozen:
+                  description: 'true: the clock stands still at ''start'' until /__admin/clock moves it; false or absent: it runs on from ''start''.'
+                  type: [boolean, 'null']
         """#
 }
