@@ -26,6 +26,12 @@ public struct SeedClock: Sendable, Equatable {
         self.start = start
         self.frozen = frozen
     }
+
+    /// The times a copy's clock may show: years 0101 to 9799. Every time the mock computes from
+    /// the clock (a lifetime, a TTL, `now±duration`: at most 100 years away) stays within RFC
+    /// 3339's years 0001 to 9999, so it can be written.
+    public static let range: ClosedRange<Int64> = -58_979_923_200_000_000...247_090_953_599_999_999
+    public static let rangeText = "years 0101 to 9799"
 }
 
 public struct WalletKitSeed: Sendable {

@@ -279,6 +279,11 @@ public struct SeedParser: Sendable {
     private mutating func seedClock(_ node: Node) -> SeedClock? {
         guard let fields = object(node, .clock) else { return nil }
         let start = timestamp(fields["start"])
+        if case .absolute(let text)? = start, let micros = RFC3339.parse(text)?.micros,
+            !SeedClock.range.contains(micros)
+        {
+            fail(fields["start"]!, "'\(text)' is outside \(SeedClock.rangeText), where a clock may be")
+        }
         let frozen = bool(fields["frozen"]) ?? false
         return SeedClock(start: start, frozen: frozen)
     }

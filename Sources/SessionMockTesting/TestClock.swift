@@ -3,21 +3,32 @@ import SessionMock
 import Store
 
 /// A scenario copy's clock, moved by the test with a call instead of `POST /__admin/clock`: the
-/// same clock, so the next request (in process or over a socket) sees the move.
+/// same clock, so the next request (in process or over a socket) sees the move. It finds the copy
+/// on every call, so it keeps working after a reset (which starts the copy, and its clock, afresh).
 public struct TestClock: Sendable {
-    let clock: ScenarioClock
+    let registry: ScenarioRegistry
+    let scenario: String?
+
+    /// The copy's clock now. Scenarios are never removed, and `SessionMockTestClient.clock`
+    /// checked the name, so the lookup finds (or makes) the copy.
+    private var clock: ScenarioClock {
+        guard case .success(let state) = registry.scenario(scenario) else {
+            preconditionFailure("scenario '\(scenario ?? "")' was known when its clock was taken")
+        }
+        return state.clock
+    }
 
     /// The copy's time, microseconds since the Unix epoch.
     public var nowMicros: Int64 { clock.nowMicros() }
     public var isFrozen: Bool { clock.read().frozen }
 
     /// Moves the clock on (or, with a negative duration, back); throws, moving nothing, when
-    /// that would leave years 0001 to 9999.
+    /// that would leave `SeedClock.range` (years 0101 to 9799).
     public func advance(by duration: Duration) throws {
         let (seconds, attoseconds) = duration.components
         let (micros, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
         guard !overflow, clock.apply(.init(advanceMicros: micros + attoseconds / 1_000_000_000_000)) != nil else {
-            throw TestingError(description: "advancing by \(duration) takes the clock outside years 0001 to 9999")
+            throw TestingError(description: "advancing by \(duration) takes the clock outside \(SeedClock.rangeText)")
         }
     }
 
@@ -26,7 +37,9 @@ public struct TestClock: Sendable {
         guard let parsed = RFC3339.parse(time) else {
             throw TestingError(description: "'\(time)' is not an RFC 3339 time like 2026-01-01T00:00:00Z")
         }
-        clock.apply(.init(setMicros: parsed.micros))  // inside the range: RFC 3339 spells 0001 to 9999
+        guard clock.apply(.init(setMicros: parsed.micros)) != nil else {
+            throw TestingError(description: "'\(time)' is outside \(SeedClock.rangeText), where a clock may be")
+        }
     }
 
     /// Stops the clock where it is (`true`) or lets it run on from there (`false`).
@@ -45,7 +58,7 @@ extension SessionMockTestClient {
     /// `?scenario=` picks it.
     public func clock(scenario: String? = nil) throws -> TestClock {
         switch app.registry.scenario(scenario) {
-        case .success(let state): return TestClock(clock: state.clock)
+        case .success: return TestClock(registry: app.registry, scenario: scenario)
         case .failure(let unknown): throw TestingError(description: unknown.message)
         }
     }

@@ -65,12 +65,8 @@ public final class ScenarioClock: Sendable {
         }
     }
 
-    /// The times a clock may show: RFC 3339's years 0001 to 9999, which every timestamp the
-    /// copy writes can spell.
-    public static let range: ClosedRange<Int64> = -62_135_596_800_000_000...253_402_300_799_999_999
-
     /// Applies `move` and answers the clock after it; nil, and nothing moved, when it would leave
-    /// `range`.
+    /// `SeedClock.range`.
     @discardableResult
     public func apply(_ move: Move) -> Reading? {
         update { now, frozen in
@@ -81,7 +77,7 @@ public final class ScenarioClock: Sendable {
                 now = moved
             }
             if let freeze = move.freeze { frozen = freeze }
-            return Self.range.contains(now)
+            return SeedClock.range.contains(now)
         }
     }
 

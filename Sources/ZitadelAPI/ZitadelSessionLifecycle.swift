@@ -568,7 +568,8 @@ enum ZitadelSessionLifecycle {
         return out.isEmpty ? nil : out
     }
 
-    /// 18-digit decimal ids, counting up from the clock so that they also grow across restarts.
+    /// 18-digit decimal ids, counting up from the copy's clock: they grow across restarts on the
+    /// wall clock, and repeat run after run on a frozen one.
     static func newSessionId(_ store: inout ZitadelSessionStore, now: Int64) -> String {
         var number = max(
             store.lifecycle.lastSessionNumber + 1,

@@ -99,12 +99,19 @@ import Testing
         let after = try await Self.reading(mock)
         #expect(after["now"] == .string(Self.newYear), "no bad body moved it, not even the valid part of one")
         #expect(after["frozen"] == .bool(true))
-        // The clock stays where RFC 3339 can spell it: years 0001 to 9999.
-        _ = try await Self.move(mock, #"{"set":"9999-12-31T00:00:00Z"}"#)
-        let beyond = try await Self.move(mock, #"{"advance":"1d"}"#)
-        #expect(beyond.status == 400)
-        #expect(beyond.text == #"{"error":"the move would take the clock outside years 0001 to 9999"}"#)
-        #expect(try await Self.reading(mock)["now"] == .string("9999-12-31T00:00:00Z"))
+        // The clock stays 100 years inside what RFC 3339 can spell, so every time computed from
+        // it (lifetimes and TTLs are at most 100 years) can be written.
+        _ = try await Self.move(mock, #"{"set":"9799-12-31T00:00:00Z"}"#)
+        for body in [#"{"advance":"1d"}"#, #"{"set":"9999-01-01T00:00:00Z"}"#, #"{"set":"0100-12-31T00:00:00Z"}"#] {
+            let beyond = try await Self.move(mock, body)
+            #expect(beyond.status == 400, "\(body)")
+            #expect(beyond.text == #"{"error":"the move would take the clock outside years 0101 to 9799"}"#)
+        }
+        #expect(try await Self.reading(mock)["now"] == .string("9799-12-31T00:00:00Z"))
+        let minus = try await Self.move(mock, #"{"advance":"-36601d"}"#)
+        #expect(minus.text == #"{"error":"advance: '-36601d' is longer than 100 years"}"#)
+        let sign = try await Self.move(mock, #"{"advance":"-"}"#)
+        #expect(sign.text == #"{"error":"advance: '-' is not a duration like 1500ms, 90s, 10m or 1h30m"}"#)
         let unknown = try await mock.get("/__admin/clock?scenario=nope")
         #expect(unknown.status == 404)
         #expect(
@@ -164,8 +171,14 @@ import Testing
         #expect(try await Self.reading(mock, scenario: "default@t")["offsetMs"] == .number("0"))
         #expect(throws: TestingError.self) { try clock.set(to: "tomorrow") }
         #expect(throws: TestingError.self) { try clock.advance(by: .seconds(Int64.max)) }
-        try clock.set(to: "9999-12-31T23:59:59Z")
+        #expect(throws: TestingError.self) { try clock.set(to: "9999-12-31T23:59:59Z") }
+        try clock.set(to: "9799-12-31T23:59:59Z")
         #expect(throws: TestingError.self) { try clock.advance(by: .seconds(1)) }
+        // After a reset the copy starts afresh, and the same TestClock moves its new clock.
+        #expect(try await mock.send("POST", "/__admin/reset?scenario=default@t").status == 200)
+        clock.freeze()
+        try clock.set(to: Self.newYear)
+        #expect(try await Self.reading(mock, scenario: "default@t")["now"] == .string(Self.newYear))
         #expect(throws: TestingError.self) { try mock.client.clock(scenario: "nope") }
     }
 
@@ -555,6 +568,10 @@ extension [UInt8] {
                 "unknown field 'speed' (known: frozen, start)"
             ),
             (#"{"clock":true}"#, "$.clock", "expected an object, found boolean"),
+            (
+                #"{"clock":{"start":"9999-01-01T00:00:00Z"}}"#, "$.clock.start",
+                "'9999-01-01T00:00:00Z' is outside years 0101 to 9799, where a clock may be"
+            ),
             (#"{"randomSeed":-1}"#, "$.randomSeed", "expected a whole number from 0 to 18446744073709551615, found -1"),
             (
                 #"{"randomSeed":1.5}"#, "$.randomSeed",

@@ -3138,7 +3138,7 @@ enum BundledOpenAPI {
                 Any of `set`, `advance` and `freeze`, applied in one step in that order whatever the body's order:
                 `{"set":"2026-01-01T00:00:00Z","freeze":true}` stops the clock at that time, `{"advance":"10m"}` moves it
                 on, `{"advance":"-1h"}` back. A running clock keeps running from where it was moved to. `{}` moves nothing.
-                A refused body, or a move that would leave years 0001 to 9999, answers 400 and moves nothing.
+                A refused body, or a move that would leave years 0101 to 9799, answers 400 and moves nothing.
               requestBody:
                 required: true
                 content:
@@ -3163,7 +3163,7 @@ enum BundledOpenAPI {
                 '400':
                   description: |
                     The body is not a JSON object of `set`, `advance` and `freeze` with their types, a value does not parse, or
-                    the move would leave years 0001 to 9999 (`{"error"}`); or the request is not UTF-8 (`{"error","path"}`).
+                    the move would leave years 0101 to 9799 (`{"error"}`); or the request is not UTF-8 (`{"error","path"}`).
                     Nothing moved.
                   content:
                     application/json:
@@ -3179,7 +3179,7 @@ enum BundledOpenAPI {
                         unknown:
                           value: {error: 'unknown field ''speed'' (known: advance, freeze, set)'}
                         range:
-                          value: {error: the move would take the clock outside years 0001 to 9999}
+                          value: {error: the move would take the clock outside years 0101 to 9799}
                 '401':
                   $ref: '#/components/responses/AdminUnauthorized'
                 '404':
@@ -4991,7 +4991,7 @@ enum BundledOpenAPI {
                 now:
                   description: |
                     The copy's time: RFC 3339 in UTC with `Z` and 0, 3 or 6 fraction digits, the fewest that hold it (as
-                    protobuf JSON writes a Timestamp); years 0001 to 9999.
+                    protobuf JSON writes a Timestamp); years 0101 to 9799 when moved there, a running clock may pass them.
                   type: string
                   format: date-time
                   pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{3}|\.[0-9]{6})?Z$'
@@ -6164,7 +6164,7 @@ enum BundledOpenAPI {
               additionalProperties: false
               properties:
                 start:
-                  description: 'The time the clock starts at: RFC 3339, or now±duration counted from the wall clock at load/reset; absent: the wall clock''s time.'
+                  description: 'The time the clock starts at: RFC 3339 (years 0101 to 9799), or now±duration counted from the wall clock at load/reset; absent: the wall clock''s time.'
                   anyOf:
                   - $ref: '#/components/schemas/SeedTimestamp'
                   - type: 'null'

@@ -18,7 +18,7 @@ struct ClockAPI: Sendable {
             switch Self.move(from: request.body) {
             case .success(let move):
                 guard let reading = state.clock.apply(move) else {
-                    return AdminAPI.error(400, "the move would take the clock outside years 0001 to 9999")
+                    return AdminAPI.error(400, "the move would take the clock outside \(SeedClock.rangeText)")
                 }
                 return Self.answer(reading, of: state)
             case .failure(let refusal): return AdminAPI.error(400, refusal.reason)
@@ -62,9 +62,13 @@ struct ClockAPI: Sendable {
                 move.setMicros = parsed.micros
             case ("advance", .string(let text)):
                 let back = text.hasPrefix("-")
-                switch SeedDuration.parse(back ? String(text.dropFirst()) : text) {
+                let magnitude = back ? String(text.dropFirst()) : text
+                switch SeedDuration.parse(magnitude) {
                 case .success(let duration): move.advanceMicros = back ? -duration.micros : duration.micros
-                case .failure(let error): return .failure(Refusal(reason: "advance: \(error.description)"))
+                case .failure(let error):
+                    // The reason quotes the text as the client sent it, sign included.
+                    let reason = error.description.replacing("'\(magnitude)'", with: "'\(text)'")
+                    return .failure(Refusal(reason: "advance: \(reason)"))
                 }
             case ("freeze", .bool(let frozen)):
                 move.freeze = frozen
