@@ -212,7 +212,9 @@ step "SESSION_MOCK_* environment (Cmd overridden with plain 'serve')"
 port_free 18080 || fail "port 18080 is taken on this machine"
 new_container; C3=$CTR
 start_server "$C3" "$WORK/env.log" --env SESSION_MOCK_PORT=18080 --env SESSION_MOCK_SCENARIO=outage \
-    --env SESSION_MOCK_ADMIN_TOKEN=ci-secret --env SESSION_MOCK_LOG_LEVEL=debug -- "${ENTRYPOINT[@]}" serve
+    --env SESSION_MOCK_ADMIN_TOKEN=ci-secret --env SESSION_MOCK_LOG_LEVEL=debug \
+    --env SESSION_MOCK_CLOCK_START=2026-01-01T00:00:00Z --env SESSION_MOCK_CLOCK_FROZEN=true \
+    --env SESSION_MOCK_RANDOM_SEED=42 -- "${ENTRYPOINT[@]}" serve
 wait_ready "$WORK/env.log"
 grep -q '^session-mock listening on http://0.0.0.0:18080$' "$WORK/env.log" \
     || { cat "$WORK/env.log" >&2; fail "SESSION_MOCK_PORT=18080 (with the image's SESSION_MOCK_HOST) not applied"; }
@@ -224,6 +226,16 @@ status=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:18080/__admin
 status=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer ci-secret' "http://127.0.0.1:18080/__admin/requests")
 [ "$status" = 200 ] || fail "SESSION_MOCK_ADMIN_TOKEN: /__admin/requests with the token answered $status, not 200"
 pass "SESSION_MOCK_ADMIN_TOKEN applied (401 without, 200 with)"
+clock=$(curl -sS -H 'Authorization: Bearer ci-secret' "http://127.0.0.1:18080/__admin/clock")
+case "$clock" in
+    '{"scenario":"outage","now":"2026-01-01T00:00:00Z","offsetMs":'*',"frozen":true}') ;;
+    *) fail "SESSION_MOCK_CLOCK_START/_FROZEN: /__admin/clock answered $clock" ;;
+esac
+first=$(curl -sS -X POST -H 'X-WalletKit-Project-ID: proj_demo' -H 'X-Mock-Scenario: default@one' "http://127.0.0.1:18080/users/create-session-challenge")
+again=$(curl -sS -X POST -H 'X-WalletKit-Project-ID: proj_demo' -H 'X-Mock-Scenario: default@two' "http://127.0.0.1:18080/users/create-session-challenge")
+case "$first" in '{"id":"sc_'*) ;; *) fail "SESSION_MOCK_RANDOM_SEED: create-session-challenge answered $first" ;; esac
+[ "$first" = "$again" ] || fail "SESSION_MOCK_RANDOM_SEED: two copies created $first and $again"
+pass "SESSION_MOCK_CLOCK_START, _FROZEN and _RANDOM_SEED applied: frozen at 2026-01-01, copies draw the same $first"
 stop_server
 grep -q 'debug .*GET /users/session-challenge -> 500' "$WORK/env.log" || { cat "$WORK/env.log" >&2; fail "SESSION_MOCK_LOG_LEVEL=debug: the request was not logged"; }
 pass "SESSION_MOCK_LOG_LEVEL=debug logs each request"

@@ -16,6 +16,26 @@ public struct SeedDocument: Sendable {
     public init() {}
 }
 
+/// The server's `clock` and `randomSeed` for seeds that set none of their own: a seed is the
+/// more specific, so its own win.
+public struct SeedDefaults: Sendable, Equatable {
+    public var clock: SeedClock?
+    public var randomSeed: UInt64?
+
+    public init(clock: SeedClock? = nil, randomSeed: UInt64? = nil) {
+        self.clock = clock
+        self.randomSeed = randomSeed
+    }
+
+    public func applied(to seed: SeedDocument) -> SeedDocument {
+        guard clock != nil && seed.clock == nil || randomSeed != nil && seed.randomSeed == nil else { return seed }
+        var seed = seed
+        if seed.clock == nil { seed.clock = clock }
+        if seed.randomSeed == nil { seed.randomSeed = randomSeed }
+        return seed
+    }
+}
+
 /// A seed's `clock`: the time its copies start at on load and reset, and whether it stands still.
 public struct SeedClock: Sendable, Equatable {
     /// nil: the wall clock's time (a relative `now±duration` counts from it too).

@@ -19,6 +19,8 @@ public final class SessionMockApp: Sendable {
         public var adminToken: String?
         public var journalSize = 10_000
         public var maxIsolatedCopies = 1000
+        /// The clock and random seed of scenarios whose seed sets none.
+        public var seedDefaults = SeedDefaults()
 
         public init() {}
     }
@@ -42,8 +44,12 @@ public final class SessionMockApp: Sendable {
     ) {
         self.options = options
         self.logger = logger
-        registry = ScenarioRegistry(seeds: seeds, active: activeScenario, maxIsolatedCopies: options.maxIsolatedCopies)
-        {
+        registry = ScenarioRegistry(
+            seeds: seeds,
+            active: activeScenario,
+            maxIsolatedCopies: options.maxIsolatedCopies,
+            defaults: options.seedDefaults
+        ) {
             [logger] key in logger.info("evicted isolated scenario copy \(key) (over --max-isolated-copies)")
         }
         journal = RequestJournal(capacity: options.journalSize)

@@ -28,6 +28,9 @@ public final class ScenarioRegistry: Sendable {
 
     private let state: Mutex<State>
     public let maxIsolatedCopies: Int
+    /// What a seed without its own `clock` and `randomSeed` gets (`serve --clock-start`,
+    /// `--clock-frozen`, `--random-seed`).
+    public let defaults: SeedDefaults
     /// Called with the key of each evicted isolated copy (the server logs it).
     private let onEvict: @Sendable (String) -> Void
 
@@ -35,15 +38,17 @@ public final class ScenarioRegistry: Sendable {
         seeds: [String: SeedDocument],
         active: String,
         maxIsolatedCopies: Int = 1000,
+        defaults: SeedDefaults = SeedDefaults(),
         onEvict: @escaping @Sendable (String) -> Void = { _ in }
     ) {
-        let bases = seeds.mapValues { ScenarioBase(seed: $0) }
+        let bases = seeds.mapValues { ScenarioBase(seed: defaults.applied(to: $0)) }
         var live: [String: ScenarioState] = [:]
         for (name, base) in bases { live[name] = ScenarioState(name: name, base: base) }
         var initial = State(seeds: bases, active: active)
         initial.live = live  // sets `activeLive` too
         state = Mutex(initial)
         self.maxIsolatedCopies = max(1, maxIsolatedCopies)
+        self.defaults = defaults
         self.onEvict = onEvict
     }
 
@@ -119,7 +124,7 @@ public final class ScenarioRegistry: Sendable {
     /// Adds or replaces a scenario from a validated seed (fresh state, private copies dropped).
     /// Swapped in under the lock, so no request sees a half-loaded store.
     public func install(_ seed: SeedDocument, as name: String) {
-        let base = ScenarioBase(seed: seed)
+        let base = ScenarioBase(seed: defaults.applied(to: seed))
         let fresh = ScenarioState(name: name, base: base)
         state.withLock { state in
             state.seeds[name] = base

@@ -43,7 +43,8 @@ struct Serve: ParsableCommand {
         abstract: "Serve the mocked endpoints and the control API.",
         discussion: """
             Environment variables SESSION_MOCK_HOST, SESSION_MOCK_PORT, SESSION_MOCK_SEEDS, SESSION_MOCK_SCENARIO,
-            SESSION_MOCK_LOG_LEVEL, SESSION_MOCK_ADMIN_TOKEN, SESSION_MOCK_TLS_CERT and SESSION_MOCK_TLS_KEY are used for
+            SESSION_MOCK_LOG_LEVEL, SESSION_MOCK_ADMIN_TOKEN, SESSION_MOCK_TLS_CERT, SESSION_MOCK_TLS_KEY,
+            SESSION_MOCK_CLOCK_START, SESSION_MOCK_CLOCK_FROZEN (true or false) and SESSION_MOCK_RANDOM_SEED are used for
             flags that are not given.
             """
     )
@@ -73,6 +74,16 @@ struct Serve: ParsableCommand {
     @Option(help: "Serve HTTPS with this PEM certificate (chain); needs --tls-key. `session-mock cert` makes one.")
     var tlsCert: String?
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(
+        help:
+            "Where the clock of every scenario whose seed has no 'clock' starts, on load and reset: an RFC 3339 time or now±duration."
+    ) var clockStart: String?
+    @Flag(help: "Start those clocks frozen (at --clock-start, else at the time of load or reset).") var clockFrozen =
+        false
+    @Option(
+        help: "The 'randomSeed' of every scenario whose seed has none: its ids, tokens and codes repeat run after run."
+    )
+    var randomSeed: UInt64?
 
     func run() throws {
         let levelName = logLevel ?? env("SESSION_MOCK_LOG_LEVEL") ?? "info"
@@ -100,6 +111,7 @@ struct Serve: ParsableCommand {
         configuration.app.testHeaders = !noTestHeaders
         configuration.app.journalSize = max(0, journalSize)
         configuration.app.maxIsolatedCopies = max(1, maxIsolatedCopies)
+        configuration.app.seedDefaults = try seedDefaults()
         if let threads { configuration.http.threadCount = max(1, threads) }
         if let idleTimeout { configuration.http.connectionTimeoutSeconds = min(max(1, idleTimeout), 86_400) }
         if let requestBufferKib {
@@ -147,6 +159,48 @@ struct Serve: ParsableCommand {
 }
 
 extension Serve {
+    /// `--clock-start`, `--clock-frozen` and `--random-seed` (or their environment variables),
+    /// checked as a seed's `clock` and `randomSeed` are.
+    func seedDefaults() throws -> SeedDefaults {
+        var defaults = SeedDefaults()
+        let frozenText = clockFrozen ? "true" : env("SESSION_MOCK_CLOCK_FROZEN")
+        let frozen: Bool
+        switch frozenText?.lowercased() {
+        case nil, "", "false", "0": frozen = false
+        case "true", "1": frozen = true
+        case let other?: throw ValidationError("SESSION_MOCK_CLOCK_FROZEN must be true or false, not '\(other)'")
+        }
+        let startText = clockStart ?? env("SESSION_MOCK_CLOCK_START")
+        if startText != nil || frozen {
+            var start: SeedTimestamp?
+            if let startText {
+                switch SeedTimestamp.parse(startText) {
+                case .success(let parsed): start = parsed
+                case .failure(let error): throw ValidationError("--clock-start: \(error.description)")
+                }
+                if case .absolute(let text)? = start, let micros = RFC3339.parse(text)?.micros,
+                    !SeedClock.range.contains(micros)
+                {
+                    throw ValidationError(
+                        "--clock-start: '\(text)' is outside \(SeedClock.rangeText), where a clock may be"
+                    )
+                }
+            }
+            defaults.clock = SeedClock(start: start, frozen: frozen)
+        }
+        if let randomSeed {
+            defaults.randomSeed = randomSeed
+        } else if let text = env("SESSION_MOCK_RANDOM_SEED"), !text.isEmpty {
+            guard let value = UInt64(text) else {
+                throw ValidationError(
+                    "SESSION_MOCK_RANDOM_SEED must be a whole number from 0 to \(UInt64.max), not '\(text)'"
+                )
+            }
+            defaults.randomSeed = value
+        }
+        return defaults
+    }
+
     /// Both files read and checked together (a bad or mismatched pair says so here, not as a
     /// refused daemon start); nil when neither is given.
     static func tlsCredentials(cert: String?, key: String?) throws -> TLSCredentials? {

@@ -377,6 +377,37 @@ import Testing
            "oidc":{"clients":[{"clientId":"app-1","redirectUris":["https://app.example.com/callback"],"loginUrl":"http://localhost:3000"}]}}}
         """#
 
+    /// `serve --clock-start --clock-frozen --random-seed`: every seed without its own `clock` or
+    /// `randomSeed` gets the server's, scenarios installed later too; a seed's own win.
+    @Test(arguments: TestingSetup.allCases)
+    func serverDefaultsFillSeedsWithoutTheirOwn(setup: TestingSetup) async throws {
+        let own = #"{"clock":{"start":"2030-06-01T00:00:00Z","frozen":true}}"#
+        let mock = try Harness(setup, seeds: ["default": "{}", "own": own], scenario: "default") {
+            $0.app.seedDefaults = SeedDefaults(
+                clock: SeedClock(start: .absolute(Self.newYear), frozen: true),
+                randomSeed: 9
+            )
+        }
+        defer { mock.stop() }
+        #expect(try await Self.reading(mock)["now"] == .string(Self.newYear))
+        #expect(try await Self.reading(mock, scenario: "own")["now"] == .string("2030-06-01T00:00:00Z"))
+        let installed = try await mock.send("POST", "/__admin/scenarios/later", body: #"{"walletkit":{}}"#)
+        #expect(installed.status < 300, "\(installed.text)")
+        #expect(try await Self.reading(mock, scenario: "later")["now"] == .string(Self.newYear))
+        // The server's random seed: two copies draw the same challenge.
+        var answers: [String] = []
+        for copy in ["default@a", "default@b"] {
+            let created = try await mock.send(
+                "POST",
+                "/users/create-session-challenge",
+                headers: ["X-WalletKit-Project-ID": "p", "X-Mock-Scenario": copy]
+            )
+            answers.append(created.text)
+        }
+        #expect(answers[0] == answers[1], "\(answers)")
+        #expect(mock.app.registry.defaults.randomSeed == 9)
+    }
+
     // MARK: - Repeatable answers
 
     /// The WalletKit login and the ZITADEL login, every answer's bytes in order.
