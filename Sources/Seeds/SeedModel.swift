@@ -52,6 +52,18 @@ public struct SeedClock: Sendable, Equatable {
     /// 3339's years 0001 to 9999, so it can be written.
     public static let range: ClosedRange<Int64> = -58_979_923_200_000_000...247_090_953_599_999_999
     public static let rangeText = "years 0101 to 9799"
+
+    /// A clock's `start` as a seed or `serve --clock-start` writes it: a timestamp inside `range`,
+    /// or `now±duration`.
+    public static func parseStart(_ text: String) -> Result<SeedTimestamp, SeedTimeError> {
+        let parsed = SeedTimestamp.parse(text)
+        if case .success(.absolute(let written)) = parsed, let micros = RFC3339.parse(written)?.micros,
+            !range.contains(micros)
+        {
+            return .failure(SeedTimeError("'\(written)' is outside \(rangeText), where a clock may be"))
+        }
+        return parsed
+    }
 }
 
 public struct WalletKitSeed: Sendable {

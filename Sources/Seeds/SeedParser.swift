@@ -278,11 +278,12 @@ public struct SeedParser: Sendable {
     /// `clock`: `start` (RFC 3339 or `now±duration`) and `frozen`, both optional.
     private mutating func seedClock(_ node: Node) -> SeedClock? {
         guard let fields = object(node, .clock) else { return nil }
-        let start = timestamp(fields["start"])
-        if case .absolute(let text)? = start, let micros = RFC3339.parse(text)?.micros,
-            !SeedClock.range.contains(micros)
-        {
-            fail(fields["start"]!, "'\(text)' is outside \(SeedClock.rangeText), where a clock may be")
+        var start: SeedTimestamp?
+        if let field = fields["start"], let text = string(field) {
+            switch SeedClock.parseStart(text) {
+            case .success(let parsed): start = parsed
+            case .failure(let error): fail(field, error.description)
+            }
         }
         let frozen = bool(fields["frozen"]) ?? false
         return SeedClock(start: start, frozen: frozen)

@@ -5,18 +5,16 @@ import Synchronization
 /// The time of one scenario copy: the wall clock moved by an offset, or frozen at an instant.
 /// Everything time-based in a copy reads it (timelines, expiries, the timestamps of what the
 /// copy creates, TOTP windows), and nothing that answers a client reads the wall clock but
-/// through it: `make clock-check` fails the build when anything else calls `WallClock.nowMicros`.
+/// through it: `make clock-check` (part of `make test`) fails when anything else calls
+/// `WallClock.nowMicros`. A reset makes the copy, and so its clock, afresh.
 ///
 /// Reading it is one atomic load and, when it runs, one wall-clock read; a move is one
 /// compare-and-swap, so a request never waits on a test moving the clock.
 public final class ScenarioClock: Sendable {
     /// The low bit: frozen. The rest: the frozen instant, or the offset from the wall clock (µs).
     private let setting: Atomic<Int64>
-    /// What load and reset start from: the seed's `clock`, else the wall clock.
-    public let start: SeedClock?
-
+    /// Starts at the seed's `clock`, else on the wall clock.
     public init(start: SeedClock?) {
-        self.start = start
         setting = Atomic(Self.initialSetting(start, wallMicros: WallClock.nowMicros()))
     }
 
@@ -89,15 +87,6 @@ public final class ScenarioClock: Sendable {
             frozen = false
             return true
         }!
-    }
-
-    /// Back to where load and reset start it: the seed's `clock`, else the wall clock.
-    @discardableResult
-    public func restart() -> Reading {
-        let wall = WallClock.nowMicros()
-        let value = Self.initialSetting(start, wallMicros: wall)
-        setting.store(value, ordering: .relaxed)
-        return Self.reading(value, wallMicros: wall)
     }
 
     /// Changes the clock's time and frozenness as seen at one wall-clock instant, so a running
