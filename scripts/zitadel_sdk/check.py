@@ -1,8 +1,11 @@
 """ZITADEL's official Python SDK (zitadel-client, pinned) drives a whole login against session-mock,
 unchanged but for its host: create with a user check, set the password, get, list, delete, and the
-deleted session's 404. Exits non-zero on the first failed check."""
+deleted session's 404; the login UI's other calls; and a session dated by a frozen clock. Exits non-zero
+if a check failed."""
+import datetime
 import json
 import sys
+import urllib.request
 
 from zitadel_client import Zitadel
 from zitadel_client.exceptions import ApiError
@@ -94,6 +97,33 @@ check("GetGeneralSettings: default organization and language",
 organizations = login.organizations.list_organizations(OrganizationServiceListOrganizationsRequest())
 check("ListOrganizations: the default organization",
       len(organizations.result) == 1 and organizations.result[0].name == "ZITADEL")
+
+# The active scenario's clock, frozen over the control API, dates what the SDK creates.
+def move_clock(method, body=None):
+    # Under a /__scenario/NAME@KEY base URL the copy is that one; the control API is at the root.
+    root, _, scenario = url.partition("/__scenario/")
+    target = f"{root}/__admin/clock" + (f"?scenario={scenario}" if scenario else "")
+    request = urllib.request.Request(target, data=body, method=method)
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10) as reply:
+        return json.load(reply)
+
+
+def epoch_seconds(value):
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+
+
+move_clock("POST", b'{"set":"2026-01-01T00:00:00Z","freeze":true}')
+dated = login.sessions.create_session(SessionServiceCreateSessionRequest(
+    checks=SessionServiceChecks(user=SessionServiceCheckUser(login_name="minnie@example.com")), lifetime="600s"))
+check("Clock: CreateSession's details.changeDate is the frozen 2026-01-01T00:00:00Z",
+      epoch_seconds(dated.details.change_date) == 1767225600)
+dated_session = admin.sessions.get_session(SessionServiceGetSessionRequest(session_id=dated.session_id)).session
+check("Clock: creationDate is the clock's, expirationDate ten minutes on",
+      epoch_seconds(dated_session.creation_date) == 1767225600
+      and epoch_seconds(dated_session.expiration_date) == 1767225600 + 600)
+check("Clock: DELETE /__admin/clock puts it back on the wall clock", move_clock("DELETE")["frozen"] is False)
 
 if failures:
     sys.exit(f"zitadel-client: {failures} checks failed")
