@@ -49,7 +49,7 @@ public enum SeedTimestamp: Sendable, Equatable {
     public func text(now: Int64) -> String {
         switch self {
         case .absolute(let text): return text
-        case .relative(let offset): return RFC3339.formatProtoJSON(micros: now + offset)
+        case .relative(let offset): return RFC3339.format(micros: now + offset)
         }
     }
 

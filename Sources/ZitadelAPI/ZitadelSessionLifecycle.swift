@@ -37,7 +37,7 @@ enum ZitadelSessionLifecycle {
             let id = newSessionId(&store, now: now)
             var session = ZitadelSession()
             session.id = id
-            session.creationDate = .absolute(RFC3339.formatProtoJSON(micros: now))
+            session.creationDate = .absolute(RFC3339.format(micros: now))
             session.userAgent = userAgent(request.hasUserAgent ? request.userAgent : nil)
             for (key, value) in request.metadata { session.metadata[key] = [UInt8](value) }
             let change = Change(session: session, store: store, now: now)
@@ -120,10 +120,10 @@ enum ZitadelSessionLifecycle {
         }
         let now = change.now
         if let lifetime {
-            change.session.expirationDate = .absolute(RFC3339.formatProtoJSON(micros: now + micros(lifetime)))
+            change.session.expirationDate = .absolute(RFC3339.format(micros: now + micros(lifetime)))
         }
         change.session.sequence = sequence
-        change.session.changeDate = .absolute(RFC3339.formatProtoJSON(micros: now))
+        change.session.changeDate = .absolute(RFC3339.format(micros: now))
         store.random = change.random
         let token = newSessionToken(&store.random)
         store.lifecycle = change.lifecycle
@@ -240,7 +240,7 @@ enum ZitadelSessionLifecycle {
             self.now = now
         }
 
-        private var verifiedNow: SeedTimestamp { .absolute(RFC3339.formatProtoJSON(micros: now)) }
+        private var verifiedNow: SeedTimestamp { .absolute(RFC3339.format(micros: now)) }
 
         /// The checks in ZITADEL's order: the user first, then every other factor.
         mutating func apply(_ checks: Zitadel_Session_V2_Checks?, store: ZitadelSessionStore) -> ZitadelError? {

@@ -273,11 +273,12 @@ import Testing
         let session = try #require(
             try await mock.get("/v2/sessions/\(created.id)", headers: Self.admin).json()["session"]
         )
-        #expect(session["creationDate"] == .string("2026-01-01T08:00:00Z"))
-        #expect(session["changeDate"] == .string("2026-01-01T08:00:00Z"))
-        #expect(session["expirationDate"] == .string("2026-01-01T09:00:00Z"))
-        #expect(session["factors"]?["user"]?["verifiedAt"] == .string("2026-01-01T08:00:00Z"))
-        #expect(session["factors"]?["totp"]?["verifiedAt"] == .string("2026-01-01T08:00:00Z"))
+        // A session's dates are written with 6 fraction digits, `details` as protobuf JSON writes it.
+        #expect(session["creationDate"] == .string("2026-01-01T08:00:00.000000Z"))
+        #expect(session["changeDate"] == .string("2026-01-01T08:00:00.000000Z"))
+        #expect(session["expirationDate"] == .string("2026-01-01T09:00:00.000000Z"))
+        #expect(session["factors"]?["user"]?["verifiedAt"] == .string("2026-01-01T08:00:00.000000Z"))
+        #expect(session["factors"]?["totp"]?["verifiedAt"] == .string("2026-01-01T08:00:00.000000Z"))
 
         // The same code an hour later is outside the TOTP window.
         try clock.advance(by: .seconds(3600))
@@ -357,8 +358,8 @@ import Testing
         #expect(start["now"] == .string(Self.newYear))
         #expect(start["frozen"] == .bool(true))
         let session = try #require(try await mock.get("/v2/sessions/100", headers: Self.admin).json()["session"])
-        #expect(session["creationDate"] == .string("2025-12-31T23:00:00Z"))
-        #expect(session["expirationDate"] == .string("2026-01-01T00:15:00Z"))
+        #expect(session["creationDate"] == .string("2025-12-31T23:00:00.000000Z"))
+        #expect(session["expirationDate"] == .string("2026-01-01T00:15:00.000000Z"))
         // Moved and reset: the seed's start again.
         _ = try await Self.move(mock, #"{"advance":"2h"}"#)
         #expect(try await mock.send("POST", "/__admin/reset").status == 200)
@@ -509,7 +510,7 @@ import Testing
         }
         #expect(runs[0][0].contains(#""expired":false"#), "\(runs[0][0])")
         #expect(runs[0][2].contains(#""created_at":"2026-01-01T00:00:00.000Z""#), "\(runs[0][2])")
-        #expect(runs[0][10].contains(#""creationDate":"2026-01-01T00:00:00Z""#), "\(runs[0][10])")
+        #expect(runs[0][10].contains(#""creationDate":"2026-01-01T00:00:00.000000Z""#), "\(runs[0][10])")
         // Without the seed's randomSeed the ids and tokens differ from run to run.
         let unseeded = Self.frozenSeed.replacingOccurrences(of: #""randomSeed":42,"#, with: "")
         var unseededRuns: [[String]] = []

@@ -242,7 +242,7 @@ import Testing
         #expect(c.creatorUserId == "u")
         #expect(
             String(decoding: c.responseBody, as: UTF8.self)
-                == #"{"session":{"id":"c","creationDate":"1970-01-01T00:00:01Z","sequence":"2"}}"#
+                == #"{"session":{"id":"c","creationDate":"1970-01-01T00:00:01.000000Z","sequence":"2"}}"#
         )
 
         // Replacing keeps the position and re-encodes the body.

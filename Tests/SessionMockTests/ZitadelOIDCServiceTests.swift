@@ -185,7 +185,7 @@ import Testing
         #expect(created.status == 201)
         #expect(
             created.text
-                == #"{"id":"V2_42","clientId":"app-1","redirectUri":"https://app.example.com/callback","scope":["openid"],"state":"s","prompt":[],"uiLocales":[],"creationDate":"2025-03-06T14:40:00Z","outcome":null}"#
+                == #"{"id":"V2_42","clientId":"app-1","redirectUri":"https://app.example.com/callback","scope":["openid"],"state":"s","prompt":[],"uiLocales":[],"creationDate":"2025-03-06T14:40:00.000000Z","outcome":null}"#
         )
         let again = try await mock.send(
             "POST",

@@ -4531,9 +4531,7 @@ enum BundledOpenAPI {
             # ---------------------------------------------------------------------------------------------
             Timestamp:
               description: |
-                RFC 3339 in UTC with `Z`. A time the mock makes has 0, 3 or 6 fraction digits, the fewest that hold it, as
-                protobuf JSON writes a Timestamp (the journal's `time` always 6); a seed's absolute UTC timestamp goes out
-                exactly as written there.
+                RFC 3339 in UTC with `Z`: 6 fraction digits, or a seed's absolute UTC timestamp exactly as written there.
               type: string
               pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$'
               examples: ['2025-03-06T14:42:07.731226Z', '2026-01-01T00:00:00Z']

@@ -361,7 +361,7 @@ struct ZitadelSessionCollection: StoreCollection {
                 }
                 let now = state.clock.nowMicros()
                 if patched.session.factors.present.contains(where: { !current.session.factors.contains($0) }) {
-                    patched.session.changeDate = .absolute(RFC3339.formatProtoJSON(micros: now))
+                    patched.session.changeDate = .absolute(RFC3339.format(micros: now))
                     patched.session.sequence = current.session.sequence &+ 1
                 }
                 store.put(patched, now: now)

@@ -76,7 +76,7 @@ struct ZitadelAuthRequestAPI: Sendable {
         members.append(("uiLocales", .array(seed.uiLocales.map(JSONValue.string))))
         if let maxAge = seed.maxAgeSeconds { members.append(("maxAge", .number(String(maxAge)))) }
         if let user = seed.hintUserId { members.append(("hintUserId", .string(user))) }
-        members.append(("creationDate", .string(RFC3339.formatProtoJSON(micros: request.creationMicros))))
+        members.append(("creationDate", .string(RFC3339.format(micros: request.creationMicros))))
         switch request.outcome {
         case nil:
             members.append(("outcome", .null))
