@@ -28,7 +28,6 @@ public struct SeedDefaults: Sendable, Equatable {
     }
 
     public func applied(to seed: SeedDocument) -> SeedDocument {
-        guard clock != nil && seed.clock == nil || randomSeed != nil && seed.randomSeed == nil else { return seed }
         var seed = seed
         if seed.clock == nil { seed.clock = clock }
         if seed.randomSeed == nil { seed.randomSeed = randomSeed }
@@ -57,7 +56,7 @@ public struct SeedClock: Sendable, Equatable {
     /// or `now±duration`.
     public static func parseStart(_ text: String) -> Result<SeedTimestamp, SeedTimeError> {
         let parsed = SeedTimestamp.parse(text)
-        if case .success(.absolute(let written)) = parsed, let micros = RFC3339.parse(written)?.micros,
+        if case .success(let start) = parsed, case .absolute(let written) = start, let micros = start.micros(now: 0),
             !range.contains(micros)
         {
             return .failure(SeedTimeError("'\(written)' is outside \(rangeText), where a clock may be"))

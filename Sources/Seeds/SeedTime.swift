@@ -55,6 +55,15 @@ public enum SeedTimestamp: Sendable, Equatable {
 
     public func resolved(now: Int64) -> SeedTimestamp { .absolute(text(now: now)) }
 
+    /// The instant, microseconds since the epoch, resolving a relative time against `now`
+    /// (nil only for absolute text that does not parse, which the seed parser refuses).
+    public func micros(now: Int64) -> Int64? {
+        switch self {
+        case .absolute(let text): return RFC3339.parse(text)?.micros
+        case .relative(let offset): return now + offset
+        }
+    }
+
     /// The text of a time a store holds. Stores resolve relative times against their copy's
     /// clock when they take a record in (`resolved(now:)`), so every one they hold is absolute.
     public var storedText: String {
@@ -212,8 +221,8 @@ public enum RFC3339 {
     }
 
     /// `2026-01-01T00:00:00Z`, `…00.123Z`, `…00.123456Z`: UTC with no, three or six fraction
-    /// digits, the fewest that hold the time, as protobuf's JSON writes a Timestamp (the form of
-    /// every time ZITADEL sends, and of the times the mock makes).
+    /// digits, the fewest that hold the time, as protobuf's JSON writes a Timestamp (the form
+    /// `/__admin/clock` answers in, so a clock set to a whole second reads back as it was set).
     public static func formatProtoJSON(micros: Int64) -> String {
         let text = format(micros: micros)  // `…SS.ffffffZ`
         let fraction = text.utf8.suffix(7).prefix(6)

@@ -20,8 +20,18 @@ public final class ScenarioClock: Sendable {
 
     private static func initialSetting(_ start: SeedClock?, wallMicros: Int64) -> Int64 {
         guard let start else { return 0 }
-        let instant = start.start.flatMap { RFC3339.parse($0.text(now: wallMicros))?.micros } ?? wallMicros
+        let instant = startMicros(start, wallMicros: wallMicros)
         return start.frozen ? encode(instant, frozen: true) : encode(instant - wallMicros, frozen: false)
+    }
+
+    /// The time a clock started at `start` shows at first: what a scenario's relative seed
+    /// times resolve against when its stores are built.
+    public static func startMicros(_ start: SeedClock?) -> Int64 {
+        startMicros(start, wallMicros: WallClock.nowMicros())
+    }
+
+    private static func startMicros(_ start: SeedClock?, wallMicros: Int64) -> Int64 {
+        start?.start?.micros(now: wallMicros) ?? wallMicros
     }
 
     private static func encode(_ value: Int64, frozen: Bool) -> Int64 { (value << 1) | (frozen ? 1 : 0) }

@@ -28,7 +28,7 @@ public final class ScenarioBase: Sendable {
         logins = WalletKitLoginStore(seed: seed.walletKit, random: ScenarioRandom(seed: seed.randomSeed, stream: 2))
         sessions = ZitadelSessionStore(
             seed: seed.zitadel,
-            now: ScenarioClock(start: seed.clock).nowMicros(),
+            now: ScenarioClock.startMicros(seed.clock),
             random: ScenarioRandom(seed: seed.randomSeed, stream: 3)
         )
         let faults = seed.faults

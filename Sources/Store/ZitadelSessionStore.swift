@@ -160,6 +160,13 @@ public struct ZitadelSessionStore: Sendable {
     }
 
     public var count: Int { records.count }
+
+    /// A new auth request id (`V2_` and 18 digits) that no auth request of this copy has.
+    public mutating func newAuthRequestId() -> String {
+        var id: String
+        repeat { id = ZitadelAuthRequestSeed.newId(using: &random) } while authRequests[id] != nil
+        return id
+    }
 }
 
 extension ZitadelSessionStore {
@@ -232,6 +239,6 @@ public struct ZitadelAuthRequest: Sendable, Equatable {
     /// Created at the seed's `creationDate` (relative ones against `now`), else at `now`.
     public init(seed: ZitadelAuthRequestSeed, now: Int64) {
         self.seed = seed
-        creationMicros = seed.creationDate.flatMap { RFC3339.parse($0.text(now: now))?.micros } ?? now
+        creationMicros = seed.creationDate.flatMap { $0.micros(now: now) } ?? now
     }
 }

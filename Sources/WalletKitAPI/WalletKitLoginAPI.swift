@@ -78,8 +78,10 @@ public enum WalletKitLoginAPI {
     /// `POST /users/verify-login`: `{"session_challenge_code"}` or `{"user_id","verification_code"}`.
     public static func verifyLogin(_ request: HTTPRequest, state: ScenarioState) throws(WalletKitError) -> HTTPResponse
     {
-        let elapsed = state.elapsedMicros
+        // One reading of the copy's clock for the whole request: the challenge's expiry and the
+        // session's dates see the same instant.
         let now = state.clock.nowMicros()
+        let elapsed = now - state.loadedAtMicros
         let form = Result { () throws(WalletKitError) in try RequestBody(request).loginForm() }
         let session = try answer(request, state) { challenges, logins, project throws(WalletKitError) in
             switch try form.get() {

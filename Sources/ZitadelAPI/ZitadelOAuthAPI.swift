@@ -69,8 +69,7 @@ enum ZitadelOAuthAPI {
                     "redirect_uri '\(redirectUri)' is not registered for this client"
                 )
             }
-            var id: String
-            repeat { id = ZitadelAuthRequestSeed.newId(using: &store.random) } while store.authRequests[id] != nil
+            let id = store.newAuthRequestId()
             var seed = ZitadelAuthRequestSeed(id: id, clientId: clientId, redirectUri: redirectUri)
             seed.scope = words(request.queryValue("scope"))
             seed.state = request.queryValue("state").flatMap { $0.isEmpty ? nil : $0 }

@@ -39,9 +39,7 @@ struct ZitadelAuthRequestAPI: Sendable {
         let now = state.clock.nowMicros()
         return state.withSessions { store in
             if !members.contains(where: { $0.key == "id" }) {
-                var id: String
-                repeat { id = ZitadelAuthRequestSeed.newId(using: &store.random) } while store.authRequests[id] != nil
-                members.insert(("id", .string(id)), at: 0)
+                members.insert(("id", .string(store.newAuthRequestId())), at: 0)
             }
             let parsed: ZitadelAuthRequestSeed
             do throws(SeedError) {
