@@ -6,17 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=${VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-# The runtime and its message library (protobuf-py, which connectrpc's generated code targets),
-# plus the two protoc plugins scripts/generate_proto.sh uses to regenerate the stubs: one pinned list.
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/connect_client/requirements.txt
-
 NAME=$(basename "$0" .sh)
 # shellcheck source=scripts/server_lib.sh
 source scripts/server_lib.sh
+# The runtime and its message library (protobuf-py, which connectrpc's generated code targets),
+# plus the two protoc plugins scripts/generate_proto.sh uses to regenerate the stubs: one pinned list.
+python_venv -r scripts/connect_client/requirements.txt
+
 find_session_mock_bin
 start_session_mock --seeds Seeds/default.json
 url=$BASE_URL

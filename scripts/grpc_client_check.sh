@@ -9,15 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=${VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/grpc_client/requirements.txt
-
 NAME=$(basename "$0" .sh)
 # shellcheck source=scripts/server_lib.sh
 source scripts/server_lib.sh
+python_venv -r scripts/grpc_client/requirements.txt
+
 find_session_mock_bin
 start_session_mock --seeds Seeds/default.json
 url=$BASE_URL

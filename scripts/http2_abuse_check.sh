@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
 # Abuses the built server's HTTP/2 side on raw sockets (scripts/http2_abuse/check.py, with h2): rapid
 # reset, SETTINGS and PING floods, an HPACK bomb, a peer that never reads, an idle connection and a
-# half-sent preface must each end that connection only (contract §10, "Limits"); after each, fresh
+# half-sent preface must each end that connection only (docs/cli.md#robustness-limits); after each, fresh
 # HTTP/2 and HTTP/1.1 connections still get answers. The server runs with a short --idle-timeout.
 # Makes/reuses .venv, starts the built server (scripts/server_lib.sh), exits non-zero on any failed check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=${VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/http2_abuse/requirements.txt
-
-IDLE_TIMEOUT=2
 NAME=$(basename "$0" .sh)
 # shellcheck source=scripts/server_lib.sh
 source scripts/server_lib.sh
+python_venv -r scripts/http2_abuse/requirements.txt
+
+IDLE_TIMEOUT=2
 find_session_mock_bin
 start_session_mock --seeds Seeds/default.json --idle-timeout "$IDLE_TIMEOUT"
 

@@ -1,8 +1,16 @@
 # shellcheck shell=bash
-# Sourced by the scripts that test a running session-mock (conformance.sh, check_openapi.sh,
-# connect_client_check.sh, zitadel_sdk_check.sh):
-# finds the built binary, starts it on a free port in a scratch folder, waits for the ready line,
-# and stops it on exit. Callers set NAME (the log prefix) first.
+# Sourced by the scripts that test a running session-mock (conformance.sh, check_openapi.sh and the
+# *_check.sh client checks): makes their Python venv, finds the built binary, starts it on a free port
+# in a scratch folder, waits for the ready line, and stops it on exit. Callers set NAME (the log
+# prefix) first.
+
+# Makes the venv at $VENV (default .venv) unless it exists, then pip-installs "$@" into it: `-r FILE`
+# or pinned packages (pip skips what is installed already).
+python_venv() {
+    VENV=${VENV:-.venv}
+    [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "$@"
+}
 
 # BIN: $SESSION_MOCK_BIN, or the binary `swift build $SWIFT_BUILD_FLAGS` made.
 find_session_mock_bin() {

@@ -6,15 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=${VENV:-.venv}
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check zitadel-client==4.1.0
-
 NAME=$(basename "$0" .sh)
 # shellcheck source=scripts/server_lib.sh
 source scripts/server_lib.sh
+python_venv zitadel-client==4.1.0
+
 find_session_mock_bin
 start_session_mock --seeds Seeds/default.json
 url=$BASE_URL

@@ -507,7 +507,7 @@ def transport(client: Client) -> None:
                       token="admin-pat")
     check_seeded_session("identity: GetSession", out)
     # grpcio sends a message compressed only when that makes it smaller, so the request carries an unknown
-    # field (ignored, contract §7) that compresses well: without it the frame would go out uncompressed.
+    # field (protobuf ignores it) that compresses well: without it the frame would go out uncompressed.
     padding = unknown_field(999, "newer-client-field " * 50)
     request = GetSessionRequest(session_id=SEEDED_SESSION).to_binary() + padding
     compressible = len(gzip.compress(request)) < len(request)

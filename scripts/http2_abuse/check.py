@@ -1,4 +1,4 @@
-"""Attacks session-mock's HTTP/2 side the ways docs and CVEs name (contract §10, "Limits") and checks
+"""Attacks session-mock's HTTP/2 side the ways docs and CVEs name (docs/cli.md#robustness-limits) and checks
 that each attack ends only its own connection: rapid reset (CVE-2023-44487), SETTINGS and PING
 floods, an HPACK bomb (and, beside it, a large-but-sane header list that must get 431), a peer that
 never reads, an idle connection, and a connection that stops half-way through the preface.
