@@ -292,7 +292,7 @@ final class HTTP2Stream {
     var method = ""
     var target = ""
     var authority: String?
-    var headers: [HTTPField] = []
+    var headers = HTTPFields()
     var headerBytes = 0
     var headersTooLarge = false
     var invalidUTF8 = false
@@ -576,11 +576,13 @@ final class HTTP2Connection {
                 query.append(HTTPField(name: name, value: value))
             }
         }
-        var headers = stream.headers
-        if let authority = stream.authority, !headers.contains(where: { $0.name == "host" }) {
-            headers.insert(HTTPField(name: "host", value: authority), at: 0)
+        var request = HTTPRequest(method: stream.method, path: path, query: query)
+        if let authority = stream.authority, stream.headers.first(named: "host", caseInsensitive: false) == nil {
+            request.headers.append(HTTPField(name: "host", value: authority))
+            request.headers.append(contentsOf: stream.headers)
+        } else {
+            request.headers = stream.headers
         }
-        var request = HTTPRequest(method: stream.method, path: path, query: query, headers: headers)
         request.bodyTooLarge = stream.bodyTooLarge
         request.invalidUTF8 = invalidUTF8
         request.httpVersion = .http2
@@ -752,14 +754,17 @@ final class HTTP2Connection {
                 stream.headersTooLarge = true
                 return 0
             }
-            let nameText = decodeText(
-                UnsafeRawBufferPointer(start: name, count: nameLength),
-                invalid: &stream.invalidUTF8
-            )
-            let valueText = decodeText(
-                UnsafeRawBufferPointer(start: value, count: valueLength),
-                invalid: &stream.invalidUTF8
-            )
+            let nameBytes = UnsafeRawBufferPointer(start: name, count: nameLength)
+            let valueBytes = UnsafeRawBufferPointer(start: value, count: valueLength)
+            // Regular fields go into the request's field buffer as they are; only the few
+            // pseudo-headers (`:`, never a regular name's first byte) become Strings here.
+            guard nameLength > 0, name[0] == UInt8(ascii: ":") else {
+                if !isUTF8(nameBytes) || !isUTF8(valueBytes) { stream.invalidUTF8 = true }
+                stream.headers.append(name: nameBytes, value: valueBytes)
+                return 0
+            }
+            let nameText = decodeText(nameBytes, invalid: &stream.invalidUTF8)
+            let valueText = decodeText(valueBytes, invalid: &stream.invalidUTF8)
             switch nameText {
             case ":method":
                 stream.method = valueText

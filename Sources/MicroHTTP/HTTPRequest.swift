@@ -16,8 +16,8 @@ public struct HTTPRequest: Sendable {
     /// Percent-decoded path without the query string.
     public var path: String
     /// Decoded query arguments in arrival order; a bare `?flag` has an empty value.
-    public var query: [HTTPField]
-    public var headers: [HTTPField]
+    public var query: HTTPFields
+    public var headers: HTTPFields
     public var body: [UInt8]
     /// Filled in by the `Router` from `:name` segments of the matched pattern.
     public var pathParameters: PathParameters
@@ -38,20 +38,187 @@ public struct HTTPRequest: Sendable {
     ) {
         self.method = method
         self.path = path
-        self.query = query
-        self.headers = headers
+        self.query = HTTPFields(query)
+        self.headers = HTTPFields(headers)
         self.body = body
         self.pathParameters = pathParameters
     }
 
     /// First value of a header, compared case-insensitively as HTTP requires.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveEquals(name) }?.value
+        headers.first(named: name, caseInsensitive: true)
     }
 
     /// First value of a query argument (names are case-sensitive).
     public func queryValue(_ name: String) -> String? {
-        query.first { $0.name == name }?.value
+        query.first(named: name, caseInsensitive: false)
+    }
+}
+
+/// A request's header or query fields as they arrived (order and duplicates kept), packed into one
+/// byte buffer: each field is its name's and its value's length (two native `UInt32`s) and then
+/// their bytes. Both front ends fill it straight from the engine's memory, so a request costs one
+/// allocation for all its fields, and the journal keeps that buffer as it is. Names and values
+/// become Strings only when read; bytes that are not UTF-8 read as U+FFFD.
+public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible {
+    private var bytes: [UInt8]
+    public private(set) var count: Int
+    /// The bytes of every name and value, lengths not counted.
+    public private(set) var textByteCount: Int
+
+    private static let lengthBytes = 2 * MemoryLayout<UInt32>.size
+
+    public init() {
+        bytes = []
+        count = 0
+        textByteCount = 0
+    }
+
+    public init(_ fields: some Sequence<HTTPField>) {
+        self.init()
+        for field in fields { append(field) }
+    }
+
+    public var isEmpty: Bool { count == 0 }
+
+    public mutating func append(_ field: HTTPField) {
+        var name = field.name
+        var value = field.value
+        name.withUTF8 { name in
+            value.withUTF8 { value in append(name: UnsafeRawBufferPointer(name), value: UnsafeRawBufferPointer(value)) }
+        }
+    }
+
+    /// Appends a field from raw bytes (an engine's buffers).
+    public mutating func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let start = bytes.count
+        let added = Self.lengthBytes + name.count + value.count
+        bytes.append(contentsOf: repeatElement(0, count: added))
+        bytes.withUnsafeMutableBytes { buffer in
+            var writer = Writer(buffer: buffer, offset: start)
+            writer.write(name: name, value: value)
+        }
+        count += 1
+        textByteCount += name.count + value.count
+    }
+
+    public mutating func append(contentsOf other: HTTPFields) {
+        bytes.append(contentsOf: other.bytes)
+        count += other.count
+        textByteCount += other.textByteCount
+    }
+
+    /// Fields written into a buffer of exactly the size they need: `fill` must write `count`
+    /// fields whose names and values hold `textByteCount` bytes in all.
+    init(count: Int, textByteCount: Int, fill: (inout Writer) -> Void) {
+        self.count = count
+        self.textByteCount = textByteCount
+        let total = count * Self.lengthBytes + textByteCount
+        bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var writer = Writer(buffer: UnsafeMutableRawBufferPointer(buffer), offset: 0)
+            fill(&writer)
+            precondition(writer.offset == total, "HTTPFields: fill wrote \(writer.offset) of \(total) bytes")
+            initialized = total
+        }
+    }
+
+    /// Writes fields one after another into a buffer sized for them.
+    struct Writer {
+        let buffer: UnsafeMutableRawBufferPointer
+        private(set) var offset: Int
+
+        init(buffer: UnsafeMutableRawBufferPointer, offset: Int) {
+            self.buffer = buffer
+            self.offset = offset
+        }
+
+        mutating func write(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+            buffer.storeBytes(of: UInt32(name.count), toByteOffset: offset, as: UInt32.self)
+            buffer.storeBytes(of: UInt32(value.count), toByteOffset: offset + 4, as: UInt32.self)
+            offset += HTTPFields.lengthBytes
+            if name.count > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + name.count]).copyMemory(from: name)
+            }
+            offset += name.count
+            if value.count > 0 {
+                UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + value.count]).copyMemory(from: value)
+            }
+            offset += value.count
+        }
+    }
+
+    /// Calls `body` with each field's name and value bytes, in order, until it returns false.
+    public func forEachRaw(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let nameCount = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                let valueCount = Int(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+                let nameStart = offset + Self.lengthBytes
+                let valueStart = nameStart + nameCount
+                offset = valueStart + valueCount
+                let name = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<valueStart])
+                let value = UnsafeRawBufferPointer(rebasing: buffer[valueStart..<offset])
+                if !body(name, value) { return }
+            }
+        }
+    }
+
+    /// The first value of the field called `name`: case-insensitively (ASCII letters) for
+    /// headers, exactly for query arguments.
+    public func first(named name: String, caseInsensitive: Bool) -> String? {
+        var wanted = name
+        return wanted.withUTF8 { wanted -> String? in
+            var found: String?
+            forEachRaw { fieldName, value in
+                guard fieldName.count == wanted.count else { return true }
+                let equal =
+                    caseInsensitive
+                    ? asciiCaseInsensitiveEqual(fieldName.assumingMemoryBound(to: UInt8.self), wanted)
+                    : fieldName.elementsEqual(wanted)
+                guard equal else { return true }
+                found = Self.text(value)
+                return false
+            }
+            return found
+        }
+    }
+
+    public struct Iterator: IteratorProtocol {
+        private let fields: HTTPFields
+        private var offset = 0
+
+        init(_ fields: HTTPFields) { self.fields = fields }
+
+        public mutating func next() -> HTTPField? {
+            fields.bytes.withUnsafeBytes { buffer -> HTTPField? in
+                guard offset < buffer.count else { return nil }
+                let nameCount = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                let valueCount = Int(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+                let nameStart = offset + HTTPFields.lengthBytes
+                let valueStart = nameStart + nameCount
+                offset = valueStart + valueCount
+                return HTTPField(
+                    name: HTTPFields.text(UnsafeRawBufferPointer(rebasing: buffer[nameStart..<valueStart])),
+                    value: HTTPFields.text(UnsafeRawBufferPointer(rebasing: buffer[valueStart..<offset]))
+                )
+            }
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(self) }
+
+    public var underestimatedCount: Int { count }
+
+    public var first: HTTPField? {
+        var iterator = makeIterator()
+        return iterator.next()
+    }
+
+    public var description: String { Array(self).description }
+
+    private static func text(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self)
     }
 }
 

@@ -406,53 +406,73 @@ private func copyRequest(
     var request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "GET",
         path: url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) }
-            ?? "/",
-        query: fields(of: connection, kind: .GET_ARGUMENT_KIND, invalidUTF8: &invalidUTF8),
-        headers: fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8)
+            ?? "/"
     )
+    request.query = fields(of: connection, kind: .GET_ARGUMENT_KIND, invalidUTF8: &invalidUTF8)
+    request.headers = fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8)
     request.invalidUTF8 = invalidUTF8
     return request
 }
 
-/// Copies every key/value of one kind (headers or query arguments) out of MHD. Uses the `_n`
-/// variant so values holding NUL bytes are not cut; invalid UTF-8 is repaired and reported.
-private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUTF8: inout Bool) -> [HTTPField] {
-    // With no iterator MHD only counts: one allocation of the right size, none when empty.
-    let count = Int(MHD_get_connection_values_n(connection, kind, nil, nil))
-    guard count > 0 else { return [] }
-    var collected = FieldCollector()
-    collected.fields.reserveCapacity(count)
-    withUnsafeMutablePointer(to: &collected) { pointer in
+/// Copies every key/value of one kind (headers or query arguments) out of MHD into one buffer:
+/// a first pass over MHD's list measures, a second copies. Uses the `_n` variant so values
+/// holding NUL bytes are not cut; bytes that are not UTF-8 are kept and reported.
+private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUTF8: inout Bool) -> HTTPFields {
+    var measured = FieldMeasure()
+    withUnsafeMutablePointer(to: &measured) { pointer in
         _ = MHD_get_connection_values_n(
             connection,
             kind,
             { cls, _, key, keySize, value, valueSize in
-                guard let cls, let key else { return .YES }
-                let collector = cls.assumingMemoryBound(to: FieldCollector.self)
-                let name = decodeText(
-                    UnsafeRawBufferPointer(start: key, count: keySize),
-                    invalid: &collector.pointee.invalidUTF8
-                )
-                let text =
-                    value.map {
-                        decodeText(
-                            UnsafeRawBufferPointer(start: $0, count: valueSize),
-                            invalid: &collector.pointee.invalidUTF8
-                        )
-                    } ?? ""
-                collector.pointee.fields.append(HTTPField(name: name, value: text))
+                guard let cls, key != nil else { return .YES }
+                let measure = cls.assumingMemoryBound(to: FieldMeasure.self)
+                measure.pointee.count += 1
+                measure.pointee.textBytes += keySize + (value == nil ? 0 : valueSize)
                 return .YES
             },
             pointer
         )
     }
-    if collected.invalidUTF8 { invalidUTF8 = true }
-    return collected.fields
+    guard measured.count > 0 else { return HTTPFields() }
+    var invalid = false
+    let fields = HTTPFields(count: measured.count, textByteCount: measured.textBytes) { writer in
+        var copy = FieldCopy(writer: writer)
+        withUnsafeMutablePointer(to: &copy) { pointer in
+            _ = MHD_get_connection_values_n(
+                connection,
+                kind,
+                { cls, _, key, keySize, value, valueSize in
+                    guard let cls, let key else { return .YES }
+                    let copy = cls.assumingMemoryBound(to: FieldCopy.self)
+                    let name = UnsafeRawBufferPointer(start: key, count: keySize)
+                    let text = UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize)
+                    if !isUTF8(name) || !isUTF8(text) { copy.pointee.invalidUTF8 = true }
+                    copy.pointee.writer.write(name: name, value: text)
+                    return .YES
+                },
+                pointer
+            )
+        }
+        writer = copy.writer
+        invalid = copy.invalidUTF8
+    }
+    if invalid { invalidUTF8 = true }
+    return fields
 }
 
-private struct FieldCollector {
-    var fields: [HTTPField] = []
+private struct FieldMeasure {
+    var count = 0
+    var textBytes = 0
+}
+
+private struct FieldCopy {
+    var writer: HTTPFields.Writer
     var invalidUTF8 = false
+}
+
+/// The bytes are UTF-8 (ASCII, nearly always, is checked eight bytes at a time).
+func isUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    isASCII(bytes) || String(validating: bytes.assumingMemoryBound(to: UInt8.self), as: UTF8.self) != nil
 }
 
 /// UTF-8 bytes to a String; invalid sequences become U+FFFD and set `invalid`.

@@ -139,27 +139,23 @@ package struct MockRequestPipeline: Sendable {
         return (response, state.name)
     }
 
-    /// The first value of each `X-Mock-*` header, found in one pass over the request's headers
-    /// (instead of one case-insensitive scan per header name).
+    /// The first value of each `X-Mock-*` header.
     package struct TestHeaders {
         var scenario: String?
         var delay: String?
         var status: String?
 
         init(_ request: HTTPRequest) {
-            for field in request.headers {
-                // Every name wanted starts "X-Mock-" and is 13 or 15 bytes long: a length and a
-                // first-letter check rule out almost every other header.
-                let name = field.name.utf8
-                let length = name.count
-                guard length == 13 || length == 15, name.first.map({ $0 | 0x20 }) == UInt8(ascii: "x") else { continue }
-                if length == 13 {
-                    if status == nil, field.name.caseInsensitiveEquals("X-Mock-Status") { status = field.value }
-                } else if scenario == nil, field.name.caseInsensitiveEquals("X-Mock-Scenario") {
-                    scenario = field.value
-                } else if delay == nil, field.name.caseInsensitiveEquals("X-Mock-Delay-Ms") {
-                    delay = field.value
+            // Every name wanted starts "X-Mock-" and is 13 or 15 bytes long: a length and a
+            // first-letter check rule out almost every other header without reading it.
+            request.headers.forEachRaw { name, _ in
+                if (name.count == 13 || name.count == 15) && name[0] | 0x20 == UInt8(ascii: "x") {
+                    scenario = request.header("X-Mock-Scenario")
+                    delay = request.header("X-Mock-Delay-Ms")
+                    status = request.header("X-Mock-Status")
+                    return false
                 }
+                return true
             }
         }
     }

@@ -196,9 +196,9 @@ public final class SessionMockApp: Sendable {
     /// Requests refused before their handler, whatever the route: answered in the route's shape.
     static func refusal(of request: HTTPRequest) -> Refusal? {
         if request.bodyTooLarge { return .bodyTooLarge }
-        let target = request.query.reduce(request.path.utf8.count) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 }
+        let target = request.path.utf8.count + request.query.textByteCount + 2 * request.query.count
         if target > maxTargetBytes { return .uriTooLong(limitBytes: maxTargetBytes) }
-        let headerBytes = request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        let headerBytes = request.headers.textByteCount + 4 * request.headers.count
         if headerBytes > maxHeaderBytes { return .headersTooLarge(limitBytes: maxHeaderBytes) }
         if request.invalidUTF8 { return .invalidEncoding }
         return nil

@@ -25,6 +25,35 @@ import Testing
         #expect(try result.json() == .object([("error", .string("not found")), ("path", .string(path))]))
     }
 
+    /// A request's packed fields read back what went in: order, duplicates and empty values kept,
+    /// headers found whatever their letter case, query names exactly, sizes counted, and bytes
+    /// that are not UTF-8 read as U+FFFD.
+    @Test func packedFieldsReadBackWhatTheyHold() {
+        var fields = HTTPFields([
+            HTTPField(name: "Accept", value: "a"), HTTPField(name: "accept", value: "b"),
+            HTTPField(name: "X-Empty", value: ""),
+        ])
+        let name: [UInt8] = Array("X-Raw".utf8)
+        let value: [UInt8] = [0x61, 0xFF, 0x62]
+        name.withUnsafeBytes { name in value.withUnsafeBytes { fields.append(name: name, value: $0) } }
+        #expect(fields.count == 4 && fields.textByteCount == 7 + 7 + 7 + 8)
+        #expect(
+            Array(fields) == [
+                HTTPField(name: "Accept", value: "a"), HTTPField(name: "accept", value: "b"),
+                HTTPField(name: "X-Empty", value: ""), HTTPField(name: "X-Raw", value: "a\u{FFFD}b"),
+            ]
+        )
+        #expect(fields.first(named: "ACCEPT", caseInsensitive: true) == "a")
+        #expect(fields.first(named: "ACCEPT", caseInsensitive: false) == nil)
+        #expect(fields.first(named: "accept", caseInsensitive: false) == "b")
+        #expect(fields.first(named: "x-empty", caseInsensitive: true) == "")
+        #expect(fields.first(named: "X-Absent", caseInsensitive: true) == nil)
+        var joined = HTTPFields([HTTPField(name: "Host", value: "h")])
+        joined.append(contentsOf: fields)
+        #expect(joined.count == 5 && joined.first == HTTPField(name: "Host", value: "h"))
+        #expect(Array(joined.dropFirst()) == Array(fields))
+    }
+
     /// Literal paths of every length (the router skips its literal table for lengths no literal
     /// has), beside a pattern that matches paths of those same lengths.
     @Test func literalAndPatternRoutesOfEveryLengthAreFound() {

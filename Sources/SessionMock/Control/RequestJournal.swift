@@ -10,8 +10,9 @@ public final class RequestJournal: Sendable {
         public var scenario: String?
         public var method: String
         public var path: String
-        public var query: [HTTPField]
-        public var headers: [HTTPField]
+        /// As the request carried them: the journal keeps the request's own field buffers.
+        public var query: HTTPFields
+        public var headers: HTTPFields
         public var status: Int
         public var latencyMicros: Int64
         /// The connection was closed without a reply (a `drop` fault; over HTTP/2 the stream was reset).
@@ -109,7 +110,7 @@ public final class RequestJournal: Sendable {
     }
 
     static func json(_ entry: Entry) -> JSONValue {
-        func fields(_ list: [HTTPField]) -> JSONValue {
+        func fields(_ list: HTTPFields) -> JSONValue {
             .array(list.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })
         }
         var members: [(key: String, value: JSONValue)] = [
