@@ -1,6 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Maps method + path to a handler. Patterns are `/`-separated; a segment `:name` matches any one
-/// non-empty segment and is handed to the handler in `pathParameters`. Literal patterns are found
-/// by one hash lookup; patterns with parameters are tried in the order they were added.
+/// non-empty segment and is handed to the handler in `pathParameters`. A literal pattern wins
+/// over patterns with parameters, which are tried in the order they were added.
 ///
 /// Every route carries the `ErrorShape` of the API it belongs to, and so does every path prefix
 /// an API owns: a refusal (404, 405, 413, 414, 431, bad encoding) is answered in the shape of the
@@ -40,18 +46,15 @@ public struct Router: Sendable {
         public var pattern: String
     }
 
-    private struct Route: Sendable {
+    fileprivate struct Route: Sendable {
         var segments: [Substring]
         /// By method; a route has a handful, so a list beats hashing the method per request.
         var handlers: [(method: String, handler: Handler)]
-        /// `segments` prepared for matching ASCII paths byte by byte.
-        var parts: [Part]
         var errors: SharedErrorShape
 
         init(segments: [Substring], errors: SharedErrorShape) {
             self.segments = segments
             handlers = []
-            parts = segments.map { $0.hasPrefix(":") ? .parameter(String($0.dropFirst())) : .literal(Array($0.utf8)) }
             self.errors = errors
         }
 
@@ -71,18 +74,12 @@ public struct Router: Sendable {
         }
     }
 
-    private enum Part: Sendable {
-        case literal([UInt8])
-        case parameter(String)
-    }
-
     private var literalRoutes: [String: Route] = [:]
-    /// Bit n set: some literal pattern is n UTF-8 bytes long (n < 128). A path of no such length
-    /// (`/v2/sessions/<id>`, say) skips hashing itself for the literal table.
-    private var literalLengths: UInt128 = 0
     private var patternRoutes: [Route] = []
-    /// Every pattern is ASCII, so ASCII paths may be matched as bytes (see `matchASCII`).
+    /// Every pattern is ASCII, so ASCII paths may be matched as bytes (see `MatchTable`).
     private var patternsAreASCII = true
+    /// The routes' patterns as bytes, rebuilt on every `add`.
+    private var table = MatchTable()
     /// Path prefixes owned by one API, longest first.
     private var prefixErrors: [(prefix: String, errors: SharedErrorShape)] = []
     private let defaultErrors: SharedErrorShape
@@ -118,7 +115,6 @@ public struct Router: Sendable {
             if !pattern.utf8.allSatisfy({ $0 < 0x80 }) { patternsAreASCII = false }
         }
         routes.append(Entry(method: method, pattern: pattern))
-        if isLiteral, pattern.utf8.count < 128 { literalLengths |= 1 << pattern.utf8.count }
         route.set(handler, for: method)
         if method == "GET" && route.handler(for: "HEAD") == nil { route.set(handler, for: "HEAD") }
         if isLiteral {
@@ -128,15 +124,11 @@ public struct Router: Sendable {
         } else {
             patternRoutes.append(route)
         }
-    }
-
-    private func mayBeLiteral(_ path: String) -> Bool {
-        let length = path.utf8.count
-        return length >= 128 || literalLengths >> length & 1 == 1
+        table = MatchTable(literals: literalRoutes, patterns: patternRoutes)
     }
 
     public func match(method: String, path: String) -> Match {
-        guard mayBeLiteral(path), let route = literalRoutes[path] else {
+        guard let route = literalRoute(path) else {
             return matchPattern(method: method, path: path) ?? .notFound(errors: errors(forUnroutedPath: path))
         }
         let literal = resolve(route, method: method, parameters: PathParameters())
@@ -152,6 +144,16 @@ public struct Router: Sendable {
         case .notFound?, nil:
             return literal
         }
+    }
+
+    /// The literal route of `path`: compared as bytes when the path is ASCII, else looked up as a String.
+    private func literalRoute(_ path: String) -> Route? {
+        if let index = path.utf8.withContiguousStorageIfAvailable({ bytes -> Int?? in
+            isASCII(UnsafeRawBufferPointer(bytes)) ? .some(table.literal(bytes)) : nil
+        }), let index {
+            return index.map { table.literalRoutes[$0] }
+        }
+        return literalRoutes[path]
     }
 
     /// The first pattern route whose segments match `path`, resolved for `method`; nil if none.
@@ -197,42 +199,8 @@ public struct Router: Sendable {
     /// splitting and comparing Strings gives.
     private func matchASCII(method: String, path: UnsafeBufferPointer<UInt8>) -> Match?? {
         guard isASCII(UnsafeRawBufferPointer(path)) else { return nil }
-        let slash = UInt8(ascii: "/")
-        var segmentCount = 1
-        for byte in path where byte == slash { segmentCount += 1 }
-        // Start offset of every segment; segment i ends one byte before segment i + 1 starts.
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: segmentCount + 1) { starts -> Match? in
-            var next = 1
-            starts[0] = 0
-            for index in path.indices where path[index] == slash {
-                starts[next] = index + 1
-                next += 1
-            }
-            starts[segmentCount] = path.count + 1
-            func segment(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: path[starts[i]..<starts[i + 1] - 1])
-            }
-            for route in patternRoutes where route.parts.count == segmentCount {
-                var matched = true
-                for (i, part) in route.parts.enumerated() {
-                    let actual = segment(i)
-                    switch part {
-                    case .parameter: matched = !actual.isEmpty
-                    case .literal(let bytes): matched = bytes.elementsEqual(actual)
-                    }
-                    if !matched { break }
-                }
-                guard matched else { continue }
-                var parameters = PathParameters()
-                for (i, part) in route.parts.enumerated() {
-                    if case .parameter(let name) = part {
-                        parameters[name] = String(decoding: segment(i), as: UTF8.self)
-                    }
-                }
-                return resolve(route, method: method, parameters: parameters)
-            }
-            return nil
-        }
+        guard let (index, parameters) = table.pattern(path) else { return .some(nil) }
+        return resolve(patternRoutes[index], method: method, parameters: parameters)
     }
 
     private func resolve(_ route: Route, method: String, parameters: PathParameters) -> Match {
@@ -240,5 +208,106 @@ public struct Router: Sendable {
             return .handler(handler, parameters: parameters, errors: route.errors)
         }
         return .methodNotAllowed(allowed: route.methods, errors: route.errors)
+    }
+}
+
+/// The routes' patterns laid out as plain bytes and offsets for matching ASCII paths: no hashing,
+/// no Strings and no reference counting per request. Literal paths are grouped by length and
+/// compared with `memcmp`; patterns are tried in the order added, segment by segment.
+private struct MatchTable: Sendable {
+    /// Every literal path and every literal segment of a pattern, back to back.
+    private var bytes: [UInt8] = []
+    /// Literal routes sorted by path length; `literalStarts[n]` is the first of length `n` or more.
+    private var literals: [(start: Int32, route: Int32)] = []
+    private var literalStarts: [Int32] = [0]
+    fileprivate var literalRoutes: [Router.Route] = []
+    /// Per pattern route: its segments' range in `segments`.
+    private var patterns: [(first: Int32, count: Int32)] = []
+    /// A literal segment's bytes (`start`, `count`), or a parameter (`count` -1, `start` its name's index).
+    private var segments: [(start: Int32, count: Int32)] = []
+    private var parameterNames: [String] = []
+
+    init() {}
+
+    init(literals routes: [String: Router.Route], patterns patternRoutes: [Router.Route]) {
+        for (path, route) in routes.sorted(by: { $0.key.utf8.count < $1.key.utf8.count }) {
+            let length = path.utf8.count
+            while literalStarts.count <= length { literalStarts.append(Int32(literals.count)) }
+            literals.append((Int32(bytes.count), Int32(literalRoutes.count)))
+            literalRoutes.append(route)
+            bytes.append(contentsOf: path.utf8)
+        }
+        literalStarts.append(Int32(literals.count))
+        for route in patternRoutes {
+            patterns.append((Int32(segments.count), Int32(route.segments.count)))
+            for segment in route.segments {
+                if segment.hasPrefix(":") {
+                    segments.append((Int32(parameterNames.count), -1))
+                    parameterNames.append(String(segment.dropFirst()))
+                } else {
+                    segments.append((Int32(bytes.count), Int32(segment.utf8.count)))
+                    bytes.append(contentsOf: segment.utf8)
+                }
+            }
+        }
+    }
+
+    /// Index into `literalRoutes` of the route whose path is `path`.
+    func literal(_ path: UnsafeBufferPointer<UInt8>) -> Int? {
+        let length = path.count
+        guard length + 1 < literalStarts.count else { return nil }
+        let candidates = Int(literalStarts[length])..<Int(literalStarts[length + 1])
+        if candidates.isEmpty { return nil }
+        return bytes.withUnsafeBufferPointer { bytes in
+            for index in candidates where memcmp(bytes.baseAddress! + Int(literals[index].start), path.baseAddress!, length) == 0 {
+                return Int(literals[index].route)
+            }
+            return nil
+        }
+    }
+
+    /// The first pattern route matching `path`, and the parameters it takes from it.
+    func pattern(_ path: UnsafeBufferPointer<UInt8>) -> (Int, PathParameters)? {
+        let slash = UInt8(ascii: "/")
+        var segmentCount = 1
+        for byte in path where byte == slash { segmentCount += 1 }
+        // Start offset of every segment; segment i ends one byte before segment i + 1 starts.
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: segmentCount + 1) { starts in
+            var next = 1
+            starts[0] = 0
+            for index in path.indices where path[index] == slash {
+                starts[next] = index + 1
+                next += 1
+            }
+            starts[segmentCount] = path.count + 1
+            return bytes.withUnsafeBufferPointer { bytes -> (Int, PathParameters)? in
+                for (index, pattern) in patterns.enumerated() where pattern.count == segmentCount {
+                    var matched = true
+                    for i in 0..<segmentCount {
+                        let expected = segments[Int(pattern.first) + i]
+                        let length = starts[i + 1] - 1 - starts[i]
+                        if expected.count < 0 {
+                            matched = length > 0
+                        } else {
+                            matched =
+                                length == Int(expected.count)
+                                && (length == 0
+                                    || memcmp(bytes.baseAddress! + Int(expected.start), path.baseAddress! + starts[i], length) == 0)
+                        }
+                        if !matched { break }
+                    }
+                    guard matched else { continue }
+                    var parameters = PathParameters()
+                    for i in 0..<segmentCount {
+                        let expected = segments[Int(pattern.first) + i]
+                        guard expected.count < 0 else { continue }
+                        let value = UnsafeBufferPointer(rebasing: path[starts[i]..<starts[i + 1] - 1])
+                        parameters[parameterNames[Int(expected.start)]] = String(decoding: value, as: UTF8.self)
+                    }
+                    return (index, parameters)
+                }
+                return nil
+            }
+        }
     }
 }
