@@ -259,7 +259,8 @@ private struct MatchTable: Sendable {
         let candidates = Int(literalStarts[length])..<Int(literalStarts[length + 1])
         if candidates.isEmpty { return nil }
         return bytes.withUnsafeBufferPointer { bytes in
-            for index in candidates where memcmp(bytes.baseAddress! + Int(literals[index].start), path.baseAddress!, length) == 0 {
+            for index in candidates
+            where memcmp(bytes.baseAddress! + Int(literals[index].start), path.baseAddress!, length) == 0 {
                 return Int(literals[index].route)
             }
             return nil
@@ -292,7 +293,11 @@ private struct MatchTable: Sendable {
                             matched =
                                 length == Int(expected.count)
                                 && (length == 0
-                                    || memcmp(bytes.baseAddress! + Int(expected.start), path.baseAddress! + starts[i], length) == 0)
+                                    || memcmp(
+                                        bytes.baseAddress! + Int(expected.start),
+                                        path.baseAddress! + starts[i],
+                                        length
+                                    ) == 0)
                         }
                         if !matched { break }
                     }

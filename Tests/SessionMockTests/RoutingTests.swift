@@ -54,6 +54,19 @@ import Testing
         #expect(Array(joined.dropFirst()) == Array(fields))
     }
 
+    /// Bearer credentials are read as Go's servers read them, on the ASCII fast path and off it.
+    @Test(
+        arguments: [
+            ("Bearer abc", "abc"), ("bearer abc", "abc"), ("BEARER abc", "abc"), ("bEaReR x", "x"),
+            ("  Bearer   abc", "abc"), ("Bearer abc ", "abc "), ("Bearer é", "é"), ("Bearer", nil), ("Bearer ", nil),
+            ("Bearer    ", nil), ("Basic abc", nil), ("Bearer\u{0}abc", nil), ("Bearerxabc", nil), ("@EARER abc", nil),
+            ("Bearer\tabc", nil), ("", nil), ("Bëarer abc", nil),
+        ] as [(String, String?)]
+    )
+    func bearerTokensAreReadAsGoReadsThem(header: String, token: String?) {
+        #expect(BearerToken.parse(header) == token)
+    }
+
     /// Literal paths of every length (the router skips its literal table for lengths no literal
     /// has), beside a pattern that matches paths of those same lengths.
     @Test func literalAndPatternRoutesOfEveryLengthAreFound() {
