@@ -132,18 +132,29 @@ public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible
             self.offset = offset
         }
 
+        func fits(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
+            offset + HTTPFields.lengthBytes + name.count + value.count <= buffer.count
+        }
+
         mutating func write(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-            buffer.storeBytes(of: UInt32(name.count), toByteOffset: offset, as: UInt32.self)
-            buffer.storeBytes(of: UInt32(value.count), toByteOffset: offset + 4, as: UInt32.self)
+            precondition(fits(name: name, value: value))
+            let base = buffer.baseAddress!
+            base.storeBytes(of: UInt32(name.count), toByteOffset: offset, as: UInt32.self)
+            base.storeBytes(of: UInt32(value.count), toByteOffset: offset + 4, as: UInt32.self)
             offset += HTTPFields.lengthBytes
-            if name.count > 0 {
-                UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + name.count]).copyMemory(from: name)
-            }
+            if let source = name.baseAddress { (base + offset).copyMemory(from: source, byteCount: name.count) }
             offset += name.count
-            if value.count > 0 {
-                UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + value.count]).copyMemory(from: value)
-            }
+            if let source = value.baseAddress { (base + offset).copyMemory(from: source, byteCount: value.count) }
             offset += value.count
+        }
+
+        /// Fields another writer wrote, as they are.
+        mutating func copy(_ written: UnsafeRawBufferPointer) {
+            precondition(offset + written.count <= buffer.count)
+            if let source = written.baseAddress {
+                (buffer.baseAddress! + offset).copyMemory(from: source, byteCount: written.count)
+            }
+            offset += written.count
         }
     }
 

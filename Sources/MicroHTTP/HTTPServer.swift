@@ -404,7 +404,7 @@ private func copyRequest(
 ) -> HTTPRequest {
     var invalidUTF8 = false
     var request = HTTPRequest(
-        method: method.map { String(cString: $0) } ?? "GET",
+        method: method.map(methodText) ?? "GET",
         path: url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) }
             ?? "/"
     )
@@ -414,60 +414,79 @@ private func copyRequest(
     return request
 }
 
-/// Copies every key/value of one kind (headers or query arguments) out of MHD into one buffer:
-/// a first pass over MHD's list measures, a second copies. Uses the `_n` variant so values
-/// holding NUL bytes are not cut; bytes that are not UTF-8 are kept and reported.
+/// GET and POST (nearly every request) as String literals, which cost no copy.
+private func methodText(_ method: UnsafePointer<CChar>) -> String {
+    let bytes = UnsafeRawPointer(method).assumingMemoryBound(to: UInt8.self)
+    // Stops at the first difference, so never reads past the method's NUL.
+    func `is`(_ literal: StaticString) -> Bool {
+        for index in 0..<literal.utf8CodeUnitCount where bytes[index] != literal.utf8Start[index] { return false }
+        return bytes[literal.utf8CodeUnitCount] == 0
+    }
+    if `is`("GET") { return "GET" }
+    if `is`("POST") { return "POST" }
+    return String(cString: method)
+}
+
+/// Copies every key/value of one kind (headers or query arguments) out of MHD into one buffer,
+/// through a stack buffer in one pass when they fit it (nearly always), else measured first. Uses
+/// the `_n` variant so values holding NUL bytes are not cut; bytes that are not UTF-8 are kept and
+/// reported.
 private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUTF8: inout Bool) -> HTTPFields {
-    var measured = FieldMeasure()
-    withUnsafeMutablePointer(to: &measured) { pointer in
+    withUnsafeTemporaryAllocation(byteCount: 2048, alignment: 8) { stack in
+        var copy = FieldCopy(writer: HTTPFields.Writer(buffer: stack, offset: 0))
+        visitFields(of: connection, kind: kind, &copy)
+        if copy.invalidUTF8 { invalidUTF8 = true }
+        if copy.count == 0 { return HTTPFields() }
+        if !copy.overflowed {
+            return HTTPFields(count: copy.count, textByteCount: copy.textBytes) { writer in
+                writer.copy(UnsafeRawBufferPointer(rebasing: stack[..<copy.writer.offset]))
+            }
+        }
+        return HTTPFields(count: copy.count, textByteCount: copy.textBytes) { writer in
+            var sized = FieldCopy(writer: writer)
+            visitFields(of: connection, kind: kind, &sized)
+            writer = sized.writer
+        }
+    }
+}
+
+/// Runs `copy` over MHD's list of one kind of field.
+private func visitFields(of connection: OpaquePointer, kind: MHD_ValueKind, _ copy: inout FieldCopy) {
+    withUnsafeMutablePointer(to: &copy) { pointer in
         _ = MHD_get_connection_values_n(
             connection,
             kind,
             { cls, _, key, keySize, value, valueSize in
-                guard let cls, key != nil else { return .YES }
-                let measure = cls.assumingMemoryBound(to: FieldMeasure.self)
-                measure.pointee.count += 1
-                measure.pointee.textBytes += keySize + (value == nil ? 0 : valueSize)
+                guard let cls, let key else { return .YES }
+                cls.assumingMemoryBound(to: FieldCopy.self).pointee.add(
+                    name: UnsafeRawBufferPointer(start: key, count: keySize),
+                    value: UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize)
+                )
                 return .YES
             },
             pointer
         )
     }
-    guard measured.count > 0 else { return HTTPFields() }
-    var invalid = false
-    let fields = HTTPFields(count: measured.count, textByteCount: measured.textBytes) { writer in
-        var copy = FieldCopy(writer: writer)
-        withUnsafeMutablePointer(to: &copy) { pointer in
-            _ = MHD_get_connection_values_n(
-                connection,
-                kind,
-                { cls, _, key, keySize, value, valueSize in
-                    guard let cls, let key else { return .YES }
-                    let copy = cls.assumingMemoryBound(to: FieldCopy.self)
-                    let name = UnsafeRawBufferPointer(start: key, count: keySize)
-                    let text = UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize)
-                    if !isUTF8(name) || !isUTF8(text) { copy.pointee.invalidUTF8 = true }
-                    copy.pointee.writer.write(name: name, value: text)
-                    return .YES
-                },
-                pointer
-            )
-        }
-        writer = copy.writer
-        invalid = copy.invalidUTF8
-    }
-    if invalid { invalidUTF8 = true }
-    return fields
 }
 
-private struct FieldMeasure {
-    var count = 0
-    var textBytes = 0
-}
-
+/// Fields counted and written while MHD visits them; past the writer's room only counted.
 private struct FieldCopy {
     var writer: HTTPFields.Writer
+    var count = 0
+    var textBytes = 0
+    var overflowed = false
     var invalidUTF8 = false
+
+    mutating func add(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        count += 1
+        textBytes += name.count + value.count
+        if !isUTF8(name) || !isUTF8(value) { invalidUTF8 = true }
+        if overflowed || !writer.fits(name: name, value: value) {
+            overflowed = true
+        } else {
+            writer.write(name: name, value: value)
+        }
+    }
 }
 
 /// The bytes are UTF-8 (ASCII, nearly always, is checked eight bytes at a time).

@@ -120,6 +120,26 @@ import Testing
         #expect(result.text.contains(code == "null" ? #""code":null"# : "\"\(code)\""))
     }
 
+    /// Fields that take more room than the server copies them through in one pass are all kept:
+    /// the header after a 3 KB one still forces its status, and the journal holds both whole.
+    @Test(arguments: TestingSetup.allCases)
+    func headersPastTheCopyBufferAreAllRead(setup: TestingSetup) async throws {
+        let mock = try Harness(setup)
+        defer { mock.stop() }
+        let big = String(repeating: "b", count: 3000)
+        let result = try await mock.get(
+            "\(challenge)?code=K7PX-22QA&pad=\(big)",
+            headers: ["X-Big": big, "X-WalletKit-Project-ID": "proj_demo", "X-Mock-Status": "403"]
+        )
+        #expect(result.status == 403)
+        let entry = try #require(mock.app.journal.entries().last)
+        #expect(entry.headers.first(named: "x-big", caseInsensitive: true) == big)
+        #expect(entry.headers.first(named: "x-mock-status", caseInsensitive: true) == "403")
+        #expect(
+            Array(entry.query) == [HTTPField(name: "code", value: "K7PX-22QA"), HTTPField(name: "pad", value: big)]
+        )
+    }
+
     @Test(arguments: TestingSetup.allCases, [(400, 3), (401, 16), (403, 7), (404, 5), (500, 13)])
     func mockStatusHeaderForcesZitadelErrors(setup: TestingSetup, row: (Int, Int)) async throws {
         let (status, grpc) = row
