@@ -432,7 +432,9 @@ private func methodText(_ method: UnsafePointer<CChar>) -> String {
 /// the `_n` variant so values holding NUL bytes are not cut; bytes that are not UTF-8 are kept and
 /// reported.
 private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUTF8: inout Bool) -> HTTPFields {
-    withUnsafeTemporaryAllocation(byteCount: 2048, alignment: 8) { stack in
+    // 1 KB: the most the standard library puts on the stack without asking the system how deep
+    // the stack is (a larger request costs more than the copy saves).
+    withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { stack in
         var copy = FieldCopy(writer: HTTPFields.Writer(buffer: stack, offset: 0))
         visitFields(of: connection, kind: kind, &copy)
         if copy.invalidUTF8 { invalidUTF8 = true }

@@ -167,36 +167,38 @@ package struct MockRequestPipeline: Sendable {
         api: MockedAPI,
         subject: FaultSubject
     ) -> FaultRule? {
-        state.takeFault(for: api) { Self.matches($0.match, request, api: api, subject: subject) }
+        state.takeFault(for: api) { Self.matches($0, request, api: api, subject: subject) }
     }
 
+    /// Reads each condition from the shared matcher: copying its `Match` would retain every
+    /// string and list in it for every request.
     package static func matches(
-        _ match: FaultRule.Match,
+        _ matcher: FaultMatcher,
         _ request: HTTPRequest,
         api: MockedAPI,
         subject: FaultSubject
     ) -> Bool {
-        if let wanted = match.api, wanted != api { return false }
-        if let path = match.path {
+        if let wanted = matcher.match.api, wanted != api { return false }
+        if let path = matcher.match.path {
             if path.hasSuffix("*") {
                 if !request.path.hasPrefix(path.dropLast()) { return false }
             } else if request.path != path {
                 return false
             }
         }
-        if let method = match.method, method != request.method { return false }
-        for (name, value) in match.query where request.queryValue(name) != value { return false }
-        for (name, value) in match.headers where request.header(name) != value { return false }
-        if let code = match.code {
+        if let method = matcher.match.method, method != request.method { return false }
+        for (name, value) in matcher.match.query where request.queryValue(name) != value { return false }
+        for (name, value) in matcher.match.headers where request.header(name) != value { return false }
+        if let code = matcher.match.code {
             guard api == .walletKit, subject.code == code else { return false }
         }
-        if let sessionId = match.sessionId {
+        if let sessionId = matcher.match.sessionId {
             guard api == .zitadel, subject.sessionId == sessionId else { return false }
         }
-        if let rpc = match.rpc {
+        if let rpc = matcher.match.rpc {
             guard api == .zitadel, subject.rpc == rpc else { return false }
         }
-        if let loginName = match.loginName {
+        if let loginName = matcher.match.loginName {
             guard api == .zitadel, let named = subject.loginName, named.lowercased() == loginName.lowercased() else {
                 return false
             }

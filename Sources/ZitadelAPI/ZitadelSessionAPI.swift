@@ -36,7 +36,9 @@ public enum ZitadelSessionAPI {
     /// The first two auth rows, which need no store (so they run before its lock is taken).
     static func bearerToken(_ authorization: String?) throws(ZitadelError) -> String {
         // An empty header counts as missing, as Go's Header.Get sees it.
-        guard let authorization, !authorization.trimmingSpaces.isEmpty else { throw .authHeaderMissing }
+        guard let authorization, authorization.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) else {
+            throw .authHeaderMissing
+        }
         guard let bearer = BearerToken.parse(authorization) else { throw .invalidAuthHeader }
         return bearer
     }

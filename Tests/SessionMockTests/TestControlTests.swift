@@ -120,7 +120,7 @@ import Testing
         #expect(result.text.contains(code == "null" ? #""code":null"# : "\"\(code)\""))
     }
 
-    /// Fields that take more room than the server copies them through in one pass are all kept:
+    /// Fields that take more room than the server copies them through in one pass (1 KB) are all kept:
     /// the header after a 3 KB one still forces its status, and the journal holds both whole.
     @Test(arguments: TestingSetup.allCases)
     func headersPastTheCopyBufferAreAllRead(setup: TestingSetup) async throws {

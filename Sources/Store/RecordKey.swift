@@ -1,0 +1,28 @@
+/// A record's id, token or code as the stores' tables key it: hashed with FNV-1a over its UTF-8
+/// bytes and handed to `Hasher` as one word, and compared byte for byte, as the vendors' Go
+/// services compare ids. String's own hashing feeds every byte through SipHash after a Unicode
+/// normalisation check, about 2.5 times the instructions for an 18-digit session id (measured
+/// with callgrind); these keys are short, and per-process seeding still comes from `Hasher`.
+package struct RecordKey: Hashable, Sendable {
+    package let text: String
+
+    package init(_ text: String) { self.text = text }
+
+    package static func == (lhs: RecordKey, rhs: RecordKey) -> Bool {
+        lhs.text.utf8.count == rhs.text.utf8.count && lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        let utf8 = text.utf8
+        let hash = utf8.withContiguousStorageIfAvailable(Self.fnv1a) ?? Self.fnv1a(Array(utf8))
+        hasher.combine(hash)
+    }
+
+    private static func fnv1a(_ bytes: some Collection<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}
