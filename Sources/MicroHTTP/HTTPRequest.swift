@@ -178,20 +178,33 @@ public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible
     /// The first value of the field called `name`: case-insensitively (ASCII letters) for
     /// headers, exactly for query arguments.
     public func first(named name: String, caseInsensitive: Bool) -> String? {
-        var wanted = name
-        return wanted.withUTF8 { wanted -> String? in
-            var found: String?
-            forEachRaw { fieldName, value in
-                guard fieldName.count == wanted.count else { return true }
+        if let found = name.utf8.withContiguousStorageIfAvailable({ first(named: $0, caseInsensitive: caseInsensitive) }
+        ) {
+            return found
+        }
+        let copy = Array(name.utf8)
+        return copy.withUnsafeBufferPointer { first(named: $0, caseInsensitive: caseInsensitive) }
+    }
+
+    private func first(named wanted: UnsafeBufferPointer<UInt8>, caseInsensitive: Bool) -> String? {
+        bytes.withUnsafeBytes { buffer -> String? in
+            var offset = 0
+            while offset < buffer.count {
+                let nameCount = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                let valueCount = Int(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+                let nameStart = offset + Self.lengthBytes
+                let valueStart = nameStart + nameCount
+                offset = valueStart + valueCount
+                guard nameCount == wanted.count else { continue }
+                let fieldName = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<valueStart]).assumingMemoryBound(
+                    to: UInt8.self
+                )
                 let equal =
                     caseInsensitive
-                    ? asciiCaseInsensitiveEqual(fieldName.assumingMemoryBound(to: UInt8.self), wanted)
-                    : fieldName.elementsEqual(wanted)
-                guard equal else { return true }
-                found = Self.text(value)
-                return false
+                    ? asciiCaseInsensitiveEqual(fieldName, wanted) : fieldName.elementsEqual(wanted)
+                if equal { return Self.text(UnsafeRawBufferPointer(rebasing: buffer[valueStart..<offset])) }
             }
-            return found
+            return nil
         }
     }
 
