@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A record's id, token or code as the stores' tables key it: hashed with FNV-1a over its UTF-8
 /// bytes and handed to `Hasher` as one word, and compared byte for byte, as the vendors' Go
 /// services compare ids. String's own hashing feeds every byte through SipHash after a Unicode
@@ -9,7 +15,12 @@ package struct RecordKey: Hashable, Sendable {
     package init(_ text: String) { self.text = text }
 
     package static func == (lhs: RecordKey, rhs: RecordKey) -> Bool {
-        lhs.text.utf8.count == rhs.text.utf8.count && lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        var left = lhs.text
+        var right = rhs.text
+        guard left.utf8.count == right.utf8.count else { return false }
+        return left.withUTF8 { a in
+            right.withUTF8 { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
+        }
     }
 
     package func hash(into hasher: inout Hasher) {
