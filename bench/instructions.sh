@@ -9,6 +9,9 @@
 # Each binary runs under callgrind; after a warm-up the counters are zeroed, wrk drives one
 # endpoint for DURATION seconds over CONNS keep-alive connections, the counters are dumped and
 # divided by the requests wrk completed. Kernel time is not counted (see bench/syscalls.sh).
+# The whole-process figure includes libmicrohttpd's polling while connections wait for wrk, which
+# grows when the machine is slow; "handler" is the request handler's inclusive count per queued
+# response (session-mock's accessHandler, bare_mhd.c's handle), which leaves it out.
 # Environment: DURATION (8) CONNS (16) PORT_BASE (18800) TOP (0: print the TOP costliest functions)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,9 +58,28 @@ for spec in $BINS; do
         # valgrind counts every iteration of `rep stosb` as an instruction, so libmicrohttpd's
         # per-request memset of its connection buffer (one instruction on hardware) is shown apart.
         ms=$(awk '/:__memset_/ {gsub(",", "", $1); s += $1} END {print s + 0}' "$dump.txt")
-        printf '%-10s %-9s %7d requests  %8.0f instructions/request (user space)  %8.0f without memset  (memset %.0f)\n' \
+        # The request handler (session-mock's accessHandler, bare_mhd.c's handle) inclusive of what it calls,
+        # per call of MHD_queue_response: leaves out libmicrohttpd's polling and parsing, so the idle polling
+        # that a slow machine adds to the whole-process figure does not show up here.
+        hi=$(callgrind_annotate --threshold=100 --inclusive=yes --auto=no "$dump" 2>/dev/null | awk '
+            { c = $1; gsub(",", "", c); fn = $0; sub(/^ *[0-9,]+ \( *[0-9.]+%\) +/, "", fn); sub(/ .*$/, "", fn); sub(/^.*:/, "", fn)
+              if ((fn ~ /accessHandler/ || fn == "handle") && c + 0 > max) max = c + 0 }
+            END { print max + 0 }') || true
+        # --tree=caller lists each function's callers ("<" lines, with call counts) above the function ("*").
+        calls=$(callgrind_annotate --threshold=100 --inclusive=yes --tree=caller --auto=no "$dump" 2>/dev/null | awk '
+            /^[ \t]*$/ { calls = 0; next }
+            / < / { if (match($0, /\([0-9,]+x\)/)) { k = substr($0, RSTART + 1, RLENGTH - 3); gsub(",", "", k); calls += k }; next }
+            / \* / { fn = $0; sub(/^.* \* +/, "", fn); sub(/ .*$/, "", fn); sub(/^.*:/, "", fn)
+                     if (fn == "MHD_queue_response" && !found) found = calls }
+            END { print found + 0 }') || true
+        handler=""
+        if [ "${hi:-0}" -gt 0 ] && [ "${calls:-0}" -gt 0 ]; then
+            handler=$(awk -v h="$hi" -v q="$calls" 'BEGIN {printf "  handler %.0f/request (%d responses queued)", h / q, q}')
+        fi
+        printf '%-10s %-9s %7d requests  %8.0f instructions/request (user space)  %8.0f without memset  (memset %.0f)%s\n' \
             "$name" "$ep" "$n" "$(awk -v i="$ir" -v n="$n" 'BEGIN {print i / n}')" \
-            "$(awk -v i="$ir" -v m="$ms" -v n="$n" 'BEGIN {print (i - m) / n}')" "$(awk -v m="$ms" -v n="$n" 'BEGIN {print m / n}')"
+            "$(awk -v i="$ir" -v m="$ms" -v n="$n" 'BEGIN {print (i - m) / n}')" "$(awk -v m="$ms" -v n="$n" 'BEGIN {print m / n}')" \
+            "$handler"
         if [ "$TOP" -gt 0 ]; then
             grep -E '^ *[0-9,]+ \(' "$dump.txt" | grep -v -E 'PROGRAM TOTALS|:clone |:start_thread ' | head -n "$TOP" \
                 | awk -v n="$n" '{ c=$1; gsub(",", "", c); $1=""; $2=""; printf "      %7.0f %s\n", c / n, substr($0, 3, 150) }'

@@ -2,19 +2,22 @@
 # session-mock against libmicrohttpd alone (bench/bare_mhd.c: the engine's ceiling), nginx (the practical
 # limit) and WireMock 2.35.1 (what it replaces), on loopback.
 #
-#   bash bench/run.sh                         # full run: ROUNDS=5 DURATION=5s, about 12 minutes on 2 cores
-#   ROUNDS=2 DURATION=2s WARMUP=2s bash bench/run.sh   # quick look (a couple of minutes)
+#   bash bench/run.sh                         # full run: ROUNDS=5 DURATION=5s, about 13 minutes on 2 cores
+#   ROUNDS=2 DURATION=2s WARMUP=2s SKIP_INSTRUCTIONS=1 bash bench/run.sh   # quick look (a couple of minutes)
 #
-# Steps: installs what is missing (wrk, nginx-core, the PyPI package `wiremock` into .venv for its jar),
+# Steps: installs what is missing (wrk, nginx-core, valgrind, the PyPI package `wiremock` into .venv for its jar),
 # builds session-mock as the Docker image does (release, --static-swift-stdlib, --scratch-path .build-bench), generates a 100k+100k seed, measures cold
 # starts (spawn to first 200, median of READY_RUNS), starts the five servers (session-mock default seeds,
 # session-mock 100k seed, bare-MHD, nginx, WireMock), checks that every server sends byte-identical bodies (fails
 # otherwise), warms up, then drives each with wrk (2 threads, keep-alive) for both endpoints at each
-# concurrency, servers interleaved and their order rotated round by round; then the record-count runs.
+# concurrency, servers interleaved and their order rotated round by round; then the record-count runs;
+# then bench/instructions.sh once (callgrind instructions per request of session-mock and bare-MHD, 8 s
+# per binary and endpoint, about 2 minutes) into bench/out/instructions.txt.
 # Writes bench/out/ (raw wrk output, metrics) and the generated part of bench/RESULTS.md.
 #
 # Environment: ROUNDS (5) DURATION (5s) WARMUP (5s) READY_RUNS (5) CONNS ("64 256") RECORDS (100000)
 #              SKIP_BUILD=1 (use the existing binary) SKIP_INSTALL=1 (install nothing) PORT_BASE (18080)
+#              SKIP_INSTRUCTIONS=1 (no callgrind run; the report says "not measured")
 #              RESULTS (bench/RESULTS.md; "-" prints the table only)
 # Network: 127.0.0.1 only. Every load run is bounded by DURATION (wrk -d) and by `timeout`.
 set -euo pipefail
@@ -72,6 +75,7 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then
     command -v wrk >/dev/null || missing+=(wrk)
     command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-core)
     command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+    [ "${SKIP_INSTRUCTIONS:-0}" = 1 ] || command -v valgrind >/dev/null || missing+=(valgrind)
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
         SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
@@ -87,14 +91,14 @@ WM_JAR=$(.venv/bin/python -c 'import os, wiremock; print(os.path.join(os.path.di
 [ -f "$WM_JAR" ] || { echo "WireMock jar not found at $WM_JAR" >&2; exit 1; }
 
 mkdir -p "$OUT"
-rm -rf "$OUT/raw" "$OUT/nginx-tmp" "$OUT/wiremock-root"
+rm -rf "$OUT/raw" "$OUT/nginx-tmp" "$OUT/wiremock-root" "$OUT/instructions.txt"
 mkdir -p "$OUT/raw" "$OUT/nginx-tmp" "$OUT/wiremock-root/__files"
 METRICS=$OUT/metrics.tsv
 : > "$METRICS"
 metric() { printf '%s\t%s\n' "$1" "$2" >> "$METRICS"; }
 metric started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 metric loadavg_start "$(cut -d' ' -f1-3 /proc/loadavg)"
-metric command "ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP READY_RUNS=$READY_RUNS CONNS=\"$CONNS\" RECORDS=$RECORDS bash bench/run.sh"
+metric command "$([ "${SKIP_INSTRUCTIONS:-0}" = 1 ] && echo 'SKIP_INSTRUCTIONS=1 ')ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP READY_RUNS=$READY_RUNS CONNS=\"$CONNS\" RECORDS=$RECORDS bash bench/run.sh"
 T0=$SECONDS
 # 1-minute load average sampled every 10 s for the whole run (other work on the machine shows up here).
 ( while sleep 10; do cut -d' ' -f1 /proc/loadavg; done ) > "$OUT/loadavg.txt" &
@@ -263,10 +267,23 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 sleep 2
 for name in session-mock sm-big bare-mhd nginx wiremock; do metric "rss_after/$name" "$($PY "$BENCH/probe.py" rss "${PID[$name]}")"; done
+
+# --- 6. instructions per request (valgrind callgrind) ---------------------------------------------------
+# Deterministic where the req/s and CPU figures above are noisy. The servers above stay up, idle.
+if [ "${SKIP_INSTRUCTIONS:-0}" != 1 ]; then
+    log "instructions per request: bench/instructions.sh (callgrind)"
+    T1=$SECONDS
+    if ! BINS="session-mock=$BIN bare-mhd=$BARE" DURATION=8 CONNS=16 TOP=0 PORT_BASE=$((PORT_BASE + 20)) \
+            bash "$BENCH/instructions.sh" > "$OUT/instructions.txt"; then
+        log "bench/instructions.sh failed; the report shows what it measured before that"
+    fi
+    cat "$OUT/instructions.txt" >&2
+    metric instructions_s "$((SECONDS - T1))"
+fi
 metric elapsed_s "$((SECONDS - T0))"
 metric loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 metric loadavg_during "$(sort -n "$OUT/loadavg.txt" | awk '{v[NR]=$1} END {if (NR) printf "min %s / median %s / max %s (1-min, %d samples every 10 s)", v[1], v[int((NR+1)/2)], v[NR], NR; else print "?"}')"
 
-# --- 6. report ------------------------------------------------------------------------------------------
+# --- 7. report ------------------------------------------------------------------------------------------
 log "done in $((SECONDS - T0)) s; writing the table"
 $PY "$BENCH/report.py" --out "$OUT" --records "$RECORDS" --results "$RESULTS" --nginx "$NGINX" --jar "$WM_JAR"
