@@ -111,17 +111,25 @@ public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible
     /// Fields written into a buffer of exactly the size they need: `fill` must write `count`
     /// fields whose names and values hold `textByteCount` bytes in all.
     init(count: Int, textByteCount: Int, fill: (inout Writer) -> Void) {
-        self.count = count
-        self.textByteCount = textByteCount
         let total = count * Self.lengthBytes + textByteCount
-        // Zero-filled rather than `unsafeUninitializedCapacity`, whose allocation runs unspecialised
-        // (type metadata looked up per call): a few hundred instructions more than the memset.
-        bytes = [UInt8](repeating: 0, count: total)
-        bytes.withUnsafeMutableBytes { buffer in
+        self = withUnsafeTemporaryAllocation(byteCount: total, alignment: 8) { buffer in
             var writer = Writer(buffer: buffer, offset: 0)
             fill(&writer)
             precondition(writer.offset == total, "HTTPFields: fill wrote \(writer.offset) of \(total) bytes")
+            return HTTPFields(count: count, textByteCount: textByteCount, written: UnsafeRawBufferPointer(buffer))
         }
+    }
+
+    /// `count` fields a `Writer` wrote into `written`, copied.
+    init(count: Int, textByteCount: Int, written: UnsafeRawBufferPointer) {
+        self.count = count
+        self.textByteCount = textByteCount
+        // Reserved, then appended: the specialised allocation path. `Array(repeating:count:)` and
+        // `init(unsafeUninitializedCapacity:)` allocate through the standard library's unspecialised
+        // code, which looks up type metadata on every call (about 700 instructions, measured).
+        bytes = []
+        bytes.reserveCapacity(written.count)
+        bytes.append(contentsOf: written)
     }
 
     /// Writes fields one after another into a buffer sized for them.
@@ -148,15 +156,6 @@ public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible
             offset += name.count
             if let source = value.baseAddress { (base + offset).copyMemory(from: source, byteCount: value.count) }
             offset += value.count
-        }
-
-        /// Fields another writer wrote, as they are.
-        mutating func copy(_ written: UnsafeRawBufferPointer) {
-            precondition(offset + written.count <= buffer.count)
-            if let source = written.baseAddress {
-                (buffer.baseAddress! + offset).copyMemory(from: source, byteCount: written.count)
-            }
-            offset += written.count
         }
     }
 

@@ -440,9 +440,11 @@ private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUT
         if copy.invalidUTF8 { invalidUTF8 = true }
         if copy.count == 0 { return HTTPFields() }
         if !copy.overflowed {
-            return HTTPFields(count: copy.count, textByteCount: copy.textBytes) { writer in
-                writer.copy(UnsafeRawBufferPointer(rebasing: stack[..<copy.writer.offset]))
-            }
+            return HTTPFields(
+                count: copy.count,
+                textByteCount: copy.textBytes,
+                written: UnsafeRawBufferPointer(rebasing: stack[..<copy.writer.offset])
+            )
         }
         return HTTPFields(count: copy.count, textByteCount: copy.textBytes) { writer in
             var sized = FieldCopy(writer: writer)
