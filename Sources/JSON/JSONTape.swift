@@ -20,21 +20,29 @@ public struct JSONTape: Sendable {
         }
     }
 
-    package struct Node: Sendable {
-        var kind: Kind
+    @usableFromInline package struct Node: Sendable {
+        @usableFromInline var kind: Kind
         /// A string value holds escapes, so its text must be decoded rather than copied.
-        var escaped = false
+        @usableFromInline var escaped = false
         /// The member key holds escapes.
-        var keyEscaped = false
+        @usableFromInline var keyEscaped = false
         /// Strings: first byte after the quote; others: first byte of the value.
-        var start: UInt32
+        @usableFromInline var start: UInt32
         /// Strings: the closing quote; others: one past the value.
-        var end: UInt32 = 0
+        @usableFromInline var end: UInt32 = 0
         /// Index of the first node after this value's subtree.
-        var next: UInt32 = 0
+        @usableFromInline var next: UInt32 = 0
         /// Object members: the key's text range (inside the quotes).
-        var keyStart: UInt32
-        var keyEnd: UInt32
+        @usableFromInline var keyStart: UInt32
+        @usableFromInline var keyEnd: UInt32
+
+        init(kind: Kind, keyEscaped: Bool, start: UInt32, keyStart: UInt32, keyEnd: UInt32) {
+            self.kind = kind
+            self.keyEscaped = keyEscaped
+            self.start = start
+            self.keyStart = keyStart
+            self.keyEnd = keyEnd
+        }
     }
 
     public let bytes: [UInt8]
@@ -47,9 +55,70 @@ public struct JSONTape: Sendable {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONSyntaxError(line: 1, column: 1, reason: "document larger than 4 GiB")
         }
-        var builder = TapeBuilder(buffer: bytes)
-        try builder.document()
-        return JSONTape(bytes: bytes, nodes: builder.nodes)
+        // The builder reads through a pointer: no bounds check or retain per byte.
+        let nodes = try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> [Node] in
+            var builder = TapeBuilder(buffer: buffer)
+            try builder.document()
+            return builder.nodes
+        }
+        return JSONTape(bytes: bytes, nodes: nodes)
+    }
+
+    /// Calls `body` with a view of the tape that reads it through pointers: a loop over many nodes
+    /// (a large seed's entries) then retains nothing and checks no bounds per access. The view is
+    /// valid only inside `body`.
+    public func withView<Result, Failure: Error>(
+        _ body: (View) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let result: Swift.Result<Result, Failure> = bytes.withUnsafeBufferPointer { bytes in
+            nodes.withUnsafeBufferPointer { nodes in
+                do throws(Failure) {
+                    return .success(try body(View(bytes: bytes, nodes: nodes)))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// The tape borrowed: its nodes and bytes in place. Strings with escapes are not decoded here
+    /// (`rawText` is nil for them); `JSONTape` reads those.
+    public struct View: @unchecked Sendable {
+        @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+        @usableFromInline let nodes: UnsafeBufferPointer<Node>
+
+        @usableFromInline init(bytes: UnsafeBufferPointer<UInt8>, nodes: UnsafeBufferPointer<Node>) {
+            self.bytes = bytes
+            self.nodes = nodes
+        }
+
+        @inlinable public func kind(_ node: Int) -> Kind { nodes[node].kind }
+
+        /// The first node after `node`'s subtree: its next sibling, or one past its parent's last child.
+        @inlinable public func next(_ node: Int) -> Int { Int(nodes[node].next) }
+
+        /// The text of a string without escapes, as UTF-8 (checked); nil for escaped strings and
+        /// other kinds.
+        @inlinable public func rawText(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
+            let n = nodes[node]
+            guard n.kind == .string, !n.escaped else { return nil }
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.end)])
+        }
+
+        /// The digits of a number as written; nil for other kinds.
+        @inlinable public func numberText(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
+            let n = nodes[node]
+            guard n.kind == .number else { return nil }
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.end)])
+        }
+
+        /// A member's key as UTF-8, or nil when it holds escapes.
+        @inlinable public func rawKey(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
+            let n = nodes[node]
+            guard !n.keyEscaped else { return nil }
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.keyStart)..<Int(n.keyEnd)])
+        }
     }
 
     // MARK: - Reading nodes
@@ -215,7 +284,7 @@ public struct JSONTape: Sendable {
 /// The single pass behind `JSONTape.parse`: a strict RFC 8259 reader (duplicate keys refused,
 /// strings checked as UTF-8, nesting limited) that appends one node per value.
 private struct TapeBuilder {
-    package let buffer: [UInt8]
+    package let buffer: UnsafeBufferPointer<UInt8>
     package var index = 0
     package var depth = 0
     package var nodes: [JSONTape.Node] = []
@@ -223,7 +292,7 @@ private struct TapeBuilder {
     package var memberStack: [Int] = []
     package static let maxDepth = 256
 
-    package init(buffer: [UInt8]) {
+    package init(buffer: UnsafeBufferPointer<UInt8>) {
         self.buffer = buffer
         // Generous (one node per 12 bytes; typical seed JSON has one per 25): pages of the
         // reserve that are never written cost nothing, while growing would copy every node.
@@ -312,9 +381,9 @@ private struct TapeBuilder {
         nodes[me].next = UInt32(nodes.count)
     }
 
-    package mutating func literal(_ word: String) throws(JSONSyntaxError) {
-        for byte in word.utf8 {
-            guard index < buffer.count, buffer[index] == byte else {
+    package mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+        for offset in 0..<word.utf8CodeUnitCount {
+            guard index < buffer.count, buffer[index] == word.utf8Start[offset] else {
                 throw error("invalid literal, expected '\(word)'")
             }
             index += 1
@@ -336,7 +405,7 @@ private struct TapeBuilder {
             return
         }
         let firstMember = memberStack.count
-        defer { memberStack.removeSubrange(firstMember...) }
+        defer { memberStack.removeLast(memberStack.count - firstMember) }
         var seen: Set<String>?
         while true {
             skipWhitespace()
@@ -391,7 +460,7 @@ private struct TapeBuilder {
 
     package func keyText(_ start: UInt32, _ end: UInt32, _ escaped: Bool) -> String {
         let slice = buffer[Int(start)..<Int(end)]
-        return escaped ? JSONTape.unescape(slice) : String(decoding: slice, as: UTF8.self)
+        return escaped ? JSONTape.unescape(ArraySlice(slice)) : String(decoding: slice, as: UTF8.self)
     }
 
     package func sameKey(_ member: JSONTape.Node, _ start: UInt32, _ end: UInt32, _ escaped: Bool) -> Bool {
@@ -464,6 +533,7 @@ private struct TapeBuilder {
         var escaped = false
         var nonASCII = false
         while true {
+            skipPlainText()
             guard index < buffer.count else { throw error("unterminated string") }
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") { break }
@@ -483,6 +553,27 @@ private struct TapeBuilder {
             throw error("string is not valid UTF-8")
         }
         return (UInt32(start), UInt32(end), escaped)
+    }
+
+    /// Skips string bytes that need no attention (printable ASCII but `"` and `\\`) eight at a
+    /// time; stops at or before the first that does.
+    @inline(__always)
+    package mutating func skipPlainText() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        guard let base = buffer.baseAddress else { return }
+        while index + 8 <= buffer.count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            // A high bit for each byte below 0x20, `"`, `\\` or not ASCII (the usual has-zero and
+            // has-less tests: never missing one, exact up to the first found, all that matters here).
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let control = (word &- ones &* 0x20) & ~word
+            let special =
+                (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | word) & highBits
+            guard special == 0 else { return }
+            index += 8
+        }
     }
 
     package mutating func escape() throws(JSONSyntaxError) {
