@@ -1,3 +1,7 @@
+import Dispatch
+import Platform
+import Synchronization
+
 /// A JSON document checked and indexed in one pass, without building a tree: each value is one
 /// fixed-size node (kind, byte range, parent, the node after its subtree), and strings stay in the
 /// input until someone asks for them. Seeds of 100,000 records are read this way (a tree of
@@ -52,12 +56,20 @@ public struct JSONTape: Sendable {
     public var root: Int { 0 }
 
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
+        try parse(bytes, parts: min(OS.coreCount, bytes.count / ItemRuns.minimumPart))
+    }
+
+    /// `parts` above 1: big arrays are parsed in about that many parts at once (`ItemRuns`).
+    static func parse(_ bytes: [UInt8], parts: Int) throws(JSONSyntaxError) -> JSONTape {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONSyntaxError(line: 1, column: 1, reason: "document larger than 4 GiB")
         }
         // The builder reads through a pointer: no bounds check or retain per byte.
         let nodes = try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> [Node] in
-            var builder = TapeBuilder(buffer: buffer)
+            // The runs read the buffer: all of them end before it goes away.
+            let runs = ItemRuns(buffer: buffer, parts: parts)
+            defer { runs.finish() }
+            var builder = TapeBuilder(buffer: buffer, runs: runs)
             try builder.document()
             return builder.nodes
         }
@@ -291,12 +303,20 @@ private struct TapeBuilder {
     /// Member nodes of the objects being read, innermost last (for the duplicate-key check).
     package var memberStack: [Int] = []
     package static let maxDepth = 256
+    /// The deepest `depth` reached.
+    package var deepest = 0
+    /// Array items of a large document parsed ahead on other cores; nil in those runs themselves.
+    private let runs: ItemRuns?
+    /// Where the next of `runs` starts (`Int.max`: none left).
+    private var nextRunStart = Int.max
 
-    package init(buffer: UnsafeBufferPointer<UInt8>) {
+    init(buffer: UnsafeBufferPointer<UInt8>, runs: ItemRuns?, reserving byteCount: Int? = nil) {
         self.buffer = buffer
+        self.runs = runs
+        nextRunStart = runs?.start(atOrAfter: 0) ?? Int.max
         // Generous (one node per 12 bytes; typical seed JSON has one per 25): pages of the
         // reserve that are never written cost nothing, while growing would copy every node.
-        nodes.reserveCapacity(buffer.count / 12 + 4)
+        nodes.reserveCapacity((byteCount ?? buffer.count) / 12 + 4)
     }
 
     package mutating func document() throws(JSONSyntaxError) {
@@ -393,6 +413,7 @@ private struct TapeBuilder {
     package mutating func enter() throws(JSONSyntaxError) {
         depth += 1
         if depth > Self.maxDepth { throw error("nested deeper than \(Self.maxDepth) levels") }
+        deepest = max(deepest, depth)
     }
 
     package mutating func object(_ me: Int) throws(JSONSyntaxError) {
@@ -405,7 +426,7 @@ private struct TapeBuilder {
             return
         }
         let firstMember = memberStack.count
-        defer { memberStack.removeLast(memberStack.count - firstMember) }
+        defer { while memberStack.count > firstMember { memberStack.removeLast() } }
         var seen: Set<String>?
         while true {
             skipWhitespace()
@@ -481,6 +502,14 @@ private struct TapeBuilder {
             return
         }
         while true {
+            if index >= nextRunStart, takeRun() {
+                // The run ended at this array's `]` or at the start of a later item.
+                if buffer[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return
+                }
+                continue
+            }
             try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in array") }
@@ -494,6 +523,42 @@ private struct TapeBuilder {
             }
             throw error("expected ',' or ']' in array")
         }
+    }
+
+    /// At an item's start (whitespace skipped) or past `nextRunStart`: appends the run parsed ahead
+    /// from here, as this builder would have parsed it, and moves past it; false when there is
+    /// none that fits (the run started inside something else, or failed, or would nest too deep).
+    private mutating func takeRun() -> Bool {
+        guard let runs else { return false }
+        skipWhitespace()
+        nextRunStart = runs.start(atOrAfter: index)
+        guard index == nextRunStart else { return false }
+        nextRunStart = runs.start(atOrAfter: index + 1)
+        guard let run = runs.take(startingAt: index), depth + run.deepest <= Self.maxDepth else { return false }
+        let base = nodes.count
+        nodes.append(contentsOf: run.nodes)
+        nodes.withUnsafeMutableBufferPointer { all in
+            for node in base..<all.count { all[node].next += UInt32(base) }
+        }
+        index = run.end
+        nextRunStart = runs.start(atOrAfter: index)
+        return true
+    }
+
+    /// A run: the items of an array from `index` (an item's start), until the array's `]` or the
+    /// first item that starts at `stop` or later; `index` ends there.
+    mutating func items(until stop: Int, cancelled: borrowing Atomic<Bool>) throws(JSONSyntaxError) -> Bool {
+        while !cancelled.load(ordering: .relaxed) {
+            try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
+            skipWhitespace()
+            guard index < buffer.count else { return false }
+            if buffer[index] == UInt8(ascii: "]") { return true }
+            guard buffer[index] == UInt8(ascii: ",") else { return false }
+            index += 1
+            skipWhitespace()
+            if index >= stop { return true }
+        }
+        return false
     }
 
     @inline(__always)
@@ -620,4 +685,99 @@ private struct TapeBuilder {
         }
         return value
     }
+}
+
+/// The items of a large document's big arrays, parsed ahead on the other cores. The document is
+/// cut at guessed item boundaries (`},{`, an object item after another); from each, a run parses
+/// items as the builder would inside an array. The builder takes a run only when it reaches its
+/// start expecting an item: then the run's nodes are exactly what it would have made itself (an
+/// array item's nodes depend on its bytes alone). A wrong guess or a run that failed is dropped and
+/// the builder reads on, so errors and their positions are always the single pass's.
+private final class ItemRuns: Sendable {
+    struct Run: Sendable {
+        var nodes: [JSONTape.Node]
+        /// Where the builder goes on: the array's `]`, or the next item's start.
+        var end: Int
+        var deepest: Int
+    }
+
+    /// One run's result, written by its worker before `done` is signalled.
+    private final class Slot: @unchecked Sendable {
+        let start: Int
+        var run: Run?
+        let done = DispatchSemaphore(value: 0)
+        init(start: Int) { self.start = start }
+    }
+
+    /// Below this many bytes per core, one pass is about as fast.
+    static let minimumPart = 4 << 20
+    private let slots: [Slot]
+    private let group = DispatchGroup()
+    private let cancelled = Atomic<Bool>(false)
+
+    init(buffer: UnsafeBufferPointer<UInt8>, parts: Int) {
+        var starts: [Int] = []
+        for part in 1..<max(parts, 1) {
+            if let start = Self.itemStart(after: buffer.count * part / parts, in: buffer), start > (starts.last ?? 0) {
+                starts.append(start)
+            }
+        }
+        slots = starts.map(Slot.init)
+        let source = SendableBuffer(buffer: buffer)
+        for (position, slot) in slots.enumerated() {
+            let stop = position + 1 < slots.count ? slots[position + 1].start : Int.max
+            DispatchQueue.global().async(group: group) { [self] in
+                var builder = TapeBuilder(
+                    buffer: source.buffer,
+                    runs: nil,
+                    reserving: min(stop, source.buffer.count) - slot.start
+                )
+                builder.index = slot.start
+                if (try? builder.items(until: stop, cancelled: cancelled)) == true {
+                    slot.run = Run(nodes: builder.nodes, end: builder.index, deepest: builder.deepest)
+                }
+                slot.done.signal()
+            }
+        }
+    }
+
+    /// The first `},{` after `position`: where an object item may start.
+    private static func itemStart(after position: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = max(position, 1)
+        while index + 1 < buffer.count {
+            if buffer[index] == UInt8(ascii: ","), buffer[index - 1] == UInt8(ascii: "}"),
+                buffer[index + 1] == UInt8(ascii: "{")
+            {
+                return index + 1
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The first run start at `index` or later (`Int.max`: none).
+    func start(atOrAfter index: Int) -> Int {
+        slots.first { $0.start >= index }?.start ?? Int.max
+    }
+
+    /// The run from `start`, once parsed; nil when it failed.
+    func take(startingAt start: Int) -> Run? {
+        guard let slot = slots.first(where: { $0.start == start }) else { return nil }
+        slot.done.wait()
+        defer { slot.run = nil }
+        return slot.run
+    }
+
+    /// Stops the runs not taken and waits for every one.
+    func finish() {
+        guard !slots.isEmpty else { return }
+        cancelled.store(true, ordering: .relaxed)
+        group.wait()
+    }
+}
+
+/// The document's bytes, handed to the runs' threads: `ItemRuns.finish` waits for them before the
+/// buffer goes away.
+private struct SendableBuffer: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<UInt8>
 }

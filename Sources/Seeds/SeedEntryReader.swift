@@ -31,11 +31,13 @@ struct SeedEntryReader {
         var slots = Slots(repeating: Self.absent)
         var member = node + 1
         let end = view.next(node)
+        var previous = -1
         while member < end {
-            guard let slot = table.slot(of: member, in: view), slots[slot] == Self.absent,
+            guard let slot = table.slot(of: member, in: view, after: previous), slots[slot] == Self.absent,
                 view.kind(member) != .null
             else { return nil }
             slots[slot] = Int32(member)
+            previous = slot
             member = view.next(member)
         }
         return slots

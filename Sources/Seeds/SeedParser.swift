@@ -1050,17 +1050,20 @@ package final class KeyTable: Sendable {
     }
 
     /// The same for a key read in place; nil for an unknown key and for a key with escapes.
-    package func slot(of member: Int, in view: JSONTape.View) -> Int? {
-        guard let key = view.rawKey(member), let first = key.first else { return nil }
+    /// Members mostly come in the table's order (both follow the vendor's messages), so the name
+    /// after `previous` (the slot of the member before) is tried first.
+    package func slot(of member: Int, in view: JSONTape.View, after previous: Int = -1) -> Int? {
+        guard let key = view.rawKey(member) else { return nil }
         return pool.withUnsafeBufferPointer { pool in
             spellings.withUnsafeBufferPointer { spellings in
-                candidates: for spelling in spellings
-                where spelling.count == key.count && pool[spelling.offset] == first {
-                    for index in 1..<key.count where pool[spelling.offset + index] != key[index] {
-                        continue candidates
-                    }
-                    return spelling.slot
+                func matches(_ spelling: (offset: Int, count: Int, slot: Int)) -> Bool {
+                    guard spelling.count == key.count else { return false }
+                    for index in 0..<key.count where pool[spelling.offset + index] != key[index] { return false }
+                    return true
                 }
+                // The first `names.count` spellings are the names, in slot order.
+                if previous + 1 < names.count, matches(spellings[previous + 1]) { return previous + 1 }
+                for spelling in spellings where matches(spelling) { return spelling.slot }
                 return nil
             }
         }
