@@ -300,8 +300,15 @@ private struct TapeBuilder {
     package var index = 0
     package var depth = 0
     package var nodes: [JSONTape.Node] = []
-    /// Member nodes of the objects being read, innermost last (for the duplicate-key check).
-    package var memberStack: [Int] = []
+    /// The keys of the members read so far of the objects being read, innermost last (for the
+    /// duplicate-key check).
+    package var memberKeys: [MemberKey] = []
+
+    package struct MemberKey {
+        var start: UInt32
+        var end: UInt32
+        var escaped: Bool
+    }
     package static let maxDepth = 256
     /// The deepest `depth` reached.
     package var deepest = 0
@@ -368,37 +375,48 @@ private struct TapeBuilder {
             node.kind = .object
             nodes.append(node)
             try object(me)
+            closeContainer(me)
+            return
         case UInt8(ascii: "["):
             node.kind = .array
             nodes.append(node)
             try array(me)
+            closeContainer(me)
+            return
         case UInt8(ascii: "\""):
             node.kind = .string
             let (start, end, escaped) = try string()
             node.start = start
-            node.end = end
             node.escaped = escaped
-            nodes.append(node)
+            node.end = end
         case UInt8(ascii: "t"):
             try literal("true")
             node.kind = .true
-            nodes.append(node)
         case UInt8(ascii: "f"):
             try literal("false")
             node.kind = .false
-            nodes.append(node)
         case UInt8(ascii: "n"):
             try literal("null")
             node.kind = .null
-            nodes.append(node)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try number()
             node.kind = .number
-            nodes.append(node)
         default: throw error("unexpected character '\(Unicode.Scalar(buffer[index]))'")
         }
-        if node.kind != .string { nodes[me].end = UInt32(index) }
-        nodes[me].next = UInt32(nodes.count)
+        // A scalar is complete before it is stored.
+        if node.kind != .string { node.end = UInt32(index) }
+        node.next = UInt32(me + 1)
+        nodes.append(node)
+    }
+
+    /// Sets the end of a container whose contents were just read, in one write.
+    private mutating func closeContainer(_ me: Int) {
+        let end = UInt32(index)
+        let next = UInt32(nodes.count)
+        nodes.withUnsafeMutableBufferPointer { nodes in
+            nodes[me].end = end
+            nodes[me].next = next
+        }
     }
 
     package mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
@@ -425,8 +443,8 @@ private struct TapeBuilder {
             index += 1
             return
         }
-        let firstMember = memberStack.count
-        defer { while memberStack.count > firstMember { memberStack.removeLast() } }
+        let firstMember = memberKeys.count
+        defer { while memberKeys.count > firstMember { memberKeys.removeLast() } }
         var seen: Set<String>?
         while true {
             skipWhitespace()
@@ -436,21 +454,15 @@ private struct TapeBuilder {
             let keyQuote = index
             let (keyStart, keyEnd, keyEscaped) = try string()
             // Small objects: compare with the keys before; large ones keep a set.
-            let count = memberStack.count - firstMember
+            let count = memberKeys.count - firstMember
             var duplicate = false
             if count < 16 {
-                for k in firstMember..<memberStack.count
-                where sameKey(nodes[memberStack[k]], keyStart, keyEnd, keyEscaped) {
-                    duplicate = true
-                    break
+                duplicate = memberKeys.withUnsafeBufferPointer { keys in
+                    keys[firstMember...].contains { sameKey($0, keyStart, keyEnd, keyEscaped) }
                 }
             } else {
                 if seen == nil {
-                    seen = Set(
-                        memberStack[firstMember...].map {
-                            keyText(nodes[$0].keyStart, nodes[$0].keyEnd, nodes[$0].keyEscaped)
-                        }
-                    )
+                    seen = Set(memberKeys[firstMember...].map { keyText($0.start, $0.end, $0.escaped) })
                 }
                 duplicate = seen!.insert(keyText(keyStart, keyEnd, keyEscaped)).inserted == false
             }
@@ -463,7 +475,7 @@ private struct TapeBuilder {
                 throw error("expected ':' after key")
             }
             index += 1
-            memberStack.append(nodes.count)
+            memberKeys.append(MemberKey(start: keyStart, end: keyEnd, escaped: keyEscaped))
             try value(keyStart: keyStart, keyEnd: keyEnd, keyEscaped: keyEscaped)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in object") }
@@ -484,12 +496,16 @@ private struct TapeBuilder {
         return escaped ? JSONTape.unescape(ArraySlice(slice)) : String(decoding: slice, as: UTF8.self)
     }
 
-    package func sameKey(_ member: JSONTape.Node, _ start: UInt32, _ end: UInt32, _ escaped: Bool) -> Bool {
-        if member.keyEscaped || escaped {
-            return keyText(member.keyStart, member.keyEnd, member.keyEscaped) == keyText(start, end, escaped)
+    package func sameKey(_ member: MemberKey, _ start: UInt32, _ end: UInt32, _ escaped: Bool) -> Bool {
+        if member.escaped || escaped {
+            return keyText(member.start, member.end, member.escaped) == keyText(start, end, escaped)
         }
-        guard member.keyEnd - member.keyStart == end - start else { return false }
-        return buffer[Int(member.keyStart)..<Int(member.keyEnd)].elementsEqual(buffer[Int(start)..<Int(end)])
+        let count = Int(end - start)
+        guard Int(member.end - member.start) == count else { return false }
+        for offset in 0..<count where buffer[Int(member.start) + offset] != buffer[Int(start) + offset] {
+            return false
+        }
+        return true
     }
 
     package mutating func array(_ me: Int) throws(JSONSyntaxError) {

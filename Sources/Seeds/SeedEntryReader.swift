@@ -158,7 +158,8 @@ struct SeedEntryReader {
         return ZitadelSessionSeed(
             packed: writer.exactCopy,
             ownersStart: ownersStart,
-            hasRelativeTimes: hasRelativeTimes
+            hasRelativeTimes: hasRelativeTimes,
+            id: String(decoding: id, as: UTF8.self)
         )
     }
 

@@ -356,6 +356,8 @@ public struct ZitadelSessionSeed: Sendable {
     package private(set) var ownersStart: Int
     /// Some time of the session is `now`-relative, so a store resolves it against its copy's clock.
     package private(set) var hasRelativeTimes: Bool
+    /// `session.id`, made once: the duplicate check and the store's record use this string.
+    package private(set) var id: String
 
     public init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
         (packed, ownersStart) = PackedZitadelSession.pack(
@@ -363,13 +365,15 @@ public struct ZitadelSessionSeed: Sendable {
             owners: [sessionToken, creatorUserId, session.checkedUserId]
         )
         hasRelativeTimes = session.hasRelativeTimes
+        id = PackedZitadelSession.id(in: packed)
     }
 
-    /// Bytes `PackedZitadelSession` wrote, owners included.
-    package init(packed: [UInt8], ownersStart: Int, hasRelativeTimes: Bool) {
+    /// Bytes `PackedZitadelSession` wrote, owners included, and the id packed first in them.
+    package init(packed: [UInt8], ownersStart: Int, hasRelativeTimes: Bool, id: String) {
         self.packed = packed
         self.ownersStart = ownersStart
         self.hasRelativeTimes = hasRelativeTimes
+        self.id = id
     }
 
     /// The owners packed behind the session, in this order.
@@ -394,9 +398,6 @@ public struct ZitadelSessionSeed: Sendable {
         get { PackedZitadelSession.unpack(packed) }
         set { self = ZitadelSessionSeed(sessionToken: sessionToken, creatorUserId: creatorUserId, session: newValue) }
     }
-
-    /// `session.id`, without unpacking the rest.
-    package var id: String { PackedZitadelSession.id(in: packed) }
 }
 
 /// The factors of `zitadel.session.v2.Factors`, in proto field order: the one list that seed

@@ -313,7 +313,7 @@ public struct SeedParser: Sendable {
         let unique = uniqueEntries(
             array(fields["sessionChallenges"]),
             parse: { parser, entry in parser.entryReader?.challengeEntry(entry) ?? parser.challengeEntry(entry) },
-            key: \.challenge.code,
+            key: { $0.challenge.code },
             keyPath: ".challenge.code",
             clash: { "code '\($0)' is already used at \($1)" }
         )
@@ -554,7 +554,7 @@ public struct SeedParser: Sendable {
             uniqueEntries(
                 array(fields["sessions"]),
                 parse: { parser, entry in parser.entryReader?.sessionEntry(entry) ?? parser.sessionEntry(entry) },
-                key: \.id,
+                key: { $0.id },
                 keyPath: ".session.id",
                 clash: { "session id '\($0)' is already used at \($1)" }
             )

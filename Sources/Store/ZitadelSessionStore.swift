@@ -46,7 +46,7 @@ public struct ZitadelSessionStore: Sendable {
         /// Keeps the entry's packed bytes as they are: an array of its own, which the parsed seed
         /// does not outlive.
         private init(keeping seed: ZitadelSessionSeed) {
-            // Read from the packed bytes: a string of its own, not one shared with the parsed seed
+            // Made with the entry's packed bytes, so it is as much the record's own as they are
             // (see `String.ownCopy`).
             id = seed.id
             packed = seed.packed
