@@ -57,7 +57,10 @@ let package = Package(
         .systemLibrary(name: "CPlatform"),
 
         .target(name: "Platform", dependencies: ["CPlatform", "CZlib", "CGnuTLS"]),
-        .target(name: "JSON", dependencies: [.product(name: "ExtrasBase64", package: "swift-extras-base64")]),
+        .target(
+            name: "JSON",
+            dependencies: ["Platform", .product(name: "ExtrasBase64", package: "swift-extras-base64")]
+        ),
         .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "CNGHTTP2", "CGnuTLS", "Platform"]),
         .target(name: "Seeds", dependencies: ["JSON", "Platform"]),
         .target(name: "Store", dependencies: ["Seeds", "Platform"]),

@@ -1,3 +1,7 @@
+import Dispatch
+import Platform
+import Synchronization
+
 /// A JSON document checked and indexed in one pass, without building a tree: each value is one
 /// fixed-size node (kind, byte range, parent, the node after its subtree), and strings stay in the
 /// input until someone asks for them. Seeds of 100,000 records are read this way (a tree of
@@ -20,21 +24,29 @@ public struct JSONTape: Sendable {
         }
     }
 
-    package struct Node: Sendable {
-        var kind: Kind
+    @usableFromInline package struct Node: Sendable {
+        @usableFromInline var kind: Kind
         /// A string value holds escapes, so its text must be decoded rather than copied.
-        var escaped = false
+        @usableFromInline var escaped = false
         /// The member key holds escapes.
-        var keyEscaped = false
+        @usableFromInline var keyEscaped = false
         /// Strings: first byte after the quote; others: first byte of the value.
-        var start: UInt32
+        @usableFromInline var start: UInt32
         /// Strings: the closing quote; others: one past the value.
-        var end: UInt32 = 0
+        @usableFromInline var end: UInt32 = 0
         /// Index of the first node after this value's subtree.
-        var next: UInt32 = 0
+        @usableFromInline var next: UInt32 = 0
         /// Object members: the key's text range (inside the quotes).
-        var keyStart: UInt32
-        var keyEnd: UInt32
+        @usableFromInline var keyStart: UInt32
+        @usableFromInline var keyEnd: UInt32
+
+        init(kind: Kind, keyEscaped: Bool, start: UInt32, keyStart: UInt32, keyEnd: UInt32) {
+            self.kind = kind
+            self.keyEscaped = keyEscaped
+            self.start = start
+            self.keyStart = keyStart
+            self.keyEnd = keyEnd
+        }
     }
 
     public let bytes: [UInt8]
@@ -44,12 +56,81 @@ public struct JSONTape: Sendable {
     public var root: Int { 0 }
 
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
+        try parse(bytes, parts: min(OS.coreCount, bytes.count / ItemRuns.minimumPart))
+    }
+
+    /// `parts` above 1: big arrays are parsed in about that many parts at once (`ItemRuns`).
+    static func parse(_ bytes: [UInt8], parts: Int) throws(JSONSyntaxError) -> JSONTape {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONSyntaxError(line: 1, column: 1, reason: "document larger than 4 GiB")
         }
-        var builder = TapeBuilder(buffer: bytes)
-        try builder.document()
-        return JSONTape(bytes: bytes, nodes: builder.nodes)
+        // The builder reads through a pointer: no bounds check or retain per byte.
+        let nodes = try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> [Node] in
+            // The runs read the buffer: all of them end before it goes away.
+            let runs = ItemRuns(buffer: buffer, parts: parts)
+            defer { runs.finish() }
+            var builder = TapeBuilder(buffer: buffer, runs: runs)
+            try builder.document()
+            return builder.nodes
+        }
+        return JSONTape(bytes: bytes, nodes: nodes)
+    }
+
+    /// Calls `body` with a view of the tape that reads it through pointers: a loop over many nodes
+    /// (a large seed's entries) then retains nothing and checks no bounds per access. The view is
+    /// valid only inside `body`.
+    public func withView<Result, Failure: Error>(
+        _ body: (View) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let result: Swift.Result<Result, Failure> = bytes.withUnsafeBufferPointer { bytes in
+            nodes.withUnsafeBufferPointer { nodes in
+                do throws(Failure) {
+                    return .success(try body(View(bytes: bytes, nodes: nodes)))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// The tape borrowed: its nodes and bytes in place. Strings with escapes are not decoded here
+    /// (`rawText` is nil for them); `JSONTape` reads those.
+    public struct View: @unchecked Sendable {
+        @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+        @usableFromInline let nodes: UnsafeBufferPointer<Node>
+
+        @usableFromInline init(bytes: UnsafeBufferPointer<UInt8>, nodes: UnsafeBufferPointer<Node>) {
+            self.bytes = bytes
+            self.nodes = nodes
+        }
+
+        @inlinable public func kind(_ node: Int) -> Kind { nodes[node].kind }
+
+        /// The first node after `node`'s subtree: its next sibling, or one past its parent's last child.
+        @inlinable public func next(_ node: Int) -> Int { Int(nodes[node].next) }
+
+        /// The text of a string without escapes, as UTF-8 (checked); nil for escaped strings and
+        /// other kinds.
+        @inlinable public func rawText(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
+            let n = nodes[node]
+            guard n.kind == .string, !n.escaped else { return nil }
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.end)])
+        }
+
+        /// The digits of a number as written; nil for other kinds.
+        @inlinable public func numberText(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
+            let n = nodes[node]
+            guard n.kind == .number else { return nil }
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.end)])
+        }
+
+        /// A member's key as UTF-8, or nil when it holds escapes.
+        @inlinable public func rawKey(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
+            let n = nodes[node]
+            guard !n.keyEscaped else { return nil }
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.keyStart)..<Int(n.keyEnd)])
+        }
     }
 
     // MARK: - Reading nodes
@@ -215,19 +296,34 @@ public struct JSONTape: Sendable {
 /// The single pass behind `JSONTape.parse`: a strict RFC 8259 reader (duplicate keys refused,
 /// strings checked as UTF-8, nesting limited) that appends one node per value.
 private struct TapeBuilder {
-    package let buffer: [UInt8]
+    package let buffer: UnsafeBufferPointer<UInt8>
     package var index = 0
     package var depth = 0
     package var nodes: [JSONTape.Node] = []
-    /// Member nodes of the objects being read, innermost last (for the duplicate-key check).
-    package var memberStack: [Int] = []
-    package static let maxDepth = 256
+    /// The keys of the members read so far of the objects being read, innermost last (for the
+    /// duplicate-key check).
+    package var memberKeys: [MemberKey] = []
 
-    package init(buffer: [UInt8]) {
+    package struct MemberKey {
+        var start: UInt32
+        var end: UInt32
+        var escaped: Bool
+    }
+    package static let maxDepth = 256
+    /// The deepest `depth` reached.
+    package var deepest = 0
+    /// Array items of a large document parsed ahead on other cores; nil in those runs themselves.
+    private let runs: ItemRuns?
+    /// Where the next of `runs` starts (`Int.max`: none left).
+    private var nextRunStart = Int.max
+
+    init(buffer: UnsafeBufferPointer<UInt8>, runs: ItemRuns?, reserving byteCount: Int? = nil) {
         self.buffer = buffer
+        self.runs = runs
+        nextRunStart = runs?.start(atOrAfter: 0) ?? Int.max
         // Generous (one node per 12 bytes; typical seed JSON has one per 25): pages of the
         // reserve that are never written cost nothing, while growing would copy every node.
-        nodes.reserveCapacity(buffer.count / 12 + 4)
+        nodes.reserveCapacity((byteCount ?? buffer.count) / 12 + 4)
     }
 
     package mutating func document() throws(JSONSyntaxError) {
@@ -279,42 +375,53 @@ private struct TapeBuilder {
             node.kind = .object
             nodes.append(node)
             try object(me)
+            closeContainer(me)
+            return
         case UInt8(ascii: "["):
             node.kind = .array
             nodes.append(node)
             try array(me)
+            closeContainer(me)
+            return
         case UInt8(ascii: "\""):
             node.kind = .string
             let (start, end, escaped) = try string()
             node.start = start
-            node.end = end
             node.escaped = escaped
-            nodes.append(node)
+            node.end = end
         case UInt8(ascii: "t"):
             try literal("true")
             node.kind = .true
-            nodes.append(node)
         case UInt8(ascii: "f"):
             try literal("false")
             node.kind = .false
-            nodes.append(node)
         case UInt8(ascii: "n"):
             try literal("null")
             node.kind = .null
-            nodes.append(node)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             try number()
             node.kind = .number
-            nodes.append(node)
         default: throw error("unexpected character '\(Unicode.Scalar(buffer[index]))'")
         }
-        if node.kind != .string { nodes[me].end = UInt32(index) }
-        nodes[me].next = UInt32(nodes.count)
+        // A scalar is complete before it is stored.
+        if node.kind != .string { node.end = UInt32(index) }
+        node.next = UInt32(me + 1)
+        nodes.append(node)
     }
 
-    package mutating func literal(_ word: String) throws(JSONSyntaxError) {
-        for byte in word.utf8 {
-            guard index < buffer.count, buffer[index] == byte else {
+    /// Sets the end of a container whose contents were just read, in one write.
+    private mutating func closeContainer(_ me: Int) {
+        let end = UInt32(index)
+        let next = UInt32(nodes.count)
+        nodes.withUnsafeMutableBufferPointer { nodes in
+            nodes[me].end = end
+            nodes[me].next = next
+        }
+    }
+
+    package mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+        for offset in 0..<word.utf8CodeUnitCount {
+            guard index < buffer.count, buffer[index] == word.utf8Start[offset] else {
                 throw error("invalid literal, expected '\(word)'")
             }
             index += 1
@@ -324,6 +431,7 @@ private struct TapeBuilder {
     package mutating func enter() throws(JSONSyntaxError) {
         depth += 1
         if depth > Self.maxDepth { throw error("nested deeper than \(Self.maxDepth) levels") }
+        deepest = max(deepest, depth)
     }
 
     package mutating func object(_ me: Int) throws(JSONSyntaxError) {
@@ -335,8 +443,8 @@ private struct TapeBuilder {
             index += 1
             return
         }
-        let firstMember = memberStack.count
-        defer { memberStack.removeSubrange(firstMember...) }
+        let firstMember = memberKeys.count
+        defer { while memberKeys.count > firstMember { memberKeys.removeLast() } }
         var seen: Set<String>?
         while true {
             skipWhitespace()
@@ -346,21 +454,15 @@ private struct TapeBuilder {
             let keyQuote = index
             let (keyStart, keyEnd, keyEscaped) = try string()
             // Small objects: compare with the keys before; large ones keep a set.
-            let count = memberStack.count - firstMember
+            let count = memberKeys.count - firstMember
             var duplicate = false
             if count < 16 {
-                for k in firstMember..<memberStack.count
-                where sameKey(nodes[memberStack[k]], keyStart, keyEnd, keyEscaped) {
-                    duplicate = true
-                    break
+                duplicate = memberKeys.withUnsafeBufferPointer { keys in
+                    keys[firstMember...].contains { sameKey($0, keyStart, keyEnd, keyEscaped) }
                 }
             } else {
                 if seen == nil {
-                    seen = Set(
-                        memberStack[firstMember...].map {
-                            keyText(nodes[$0].keyStart, nodes[$0].keyEnd, nodes[$0].keyEscaped)
-                        }
-                    )
+                    seen = Set(memberKeys[firstMember...].map { keyText($0.start, $0.end, $0.escaped) })
                 }
                 duplicate = seen!.insert(keyText(keyStart, keyEnd, keyEscaped)).inserted == false
             }
@@ -373,7 +475,7 @@ private struct TapeBuilder {
                 throw error("expected ':' after key")
             }
             index += 1
-            memberStack.append(nodes.count)
+            memberKeys.append(MemberKey(start: keyStart, end: keyEnd, escaped: keyEscaped))
             try value(keyStart: keyStart, keyEnd: keyEnd, keyEscaped: keyEscaped)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in object") }
@@ -391,15 +493,19 @@ private struct TapeBuilder {
 
     package func keyText(_ start: UInt32, _ end: UInt32, _ escaped: Bool) -> String {
         let slice = buffer[Int(start)..<Int(end)]
-        return escaped ? JSONTape.unescape(slice) : String(decoding: slice, as: UTF8.self)
+        return escaped ? JSONTape.unescape(ArraySlice(slice)) : String(decoding: slice, as: UTF8.self)
     }
 
-    package func sameKey(_ member: JSONTape.Node, _ start: UInt32, _ end: UInt32, _ escaped: Bool) -> Bool {
-        if member.keyEscaped || escaped {
-            return keyText(member.keyStart, member.keyEnd, member.keyEscaped) == keyText(start, end, escaped)
+    package func sameKey(_ member: MemberKey, _ start: UInt32, _ end: UInt32, _ escaped: Bool) -> Bool {
+        if member.escaped || escaped {
+            return keyText(member.start, member.end, member.escaped) == keyText(start, end, escaped)
         }
-        guard member.keyEnd - member.keyStart == end - start else { return false }
-        return buffer[Int(member.keyStart)..<Int(member.keyEnd)].elementsEqual(buffer[Int(start)..<Int(end)])
+        let count = Int(end - start)
+        guard Int(member.end - member.start) == count else { return false }
+        for offset in 0..<count where buffer[Int(member.start) + offset] != buffer[Int(start) + offset] {
+            return false
+        }
+        return true
     }
 
     package mutating func array(_ me: Int) throws(JSONSyntaxError) {
@@ -412,6 +518,14 @@ private struct TapeBuilder {
             return
         }
         while true {
+            if index >= nextRunStart, takeRun() {
+                // The run ended at this array's `]` or at the start of a later item.
+                if buffer[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return
+                }
+                continue
+            }
             try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
             skipWhitespace()
             guard index < buffer.count else { throw error("unexpected end of input in array") }
@@ -425,6 +539,42 @@ private struct TapeBuilder {
             }
             throw error("expected ',' or ']' in array")
         }
+    }
+
+    /// At an item's start (whitespace skipped) or past `nextRunStart`: appends the run parsed ahead
+    /// from here, as this builder would have parsed it, and moves past it; false when there is
+    /// none that fits (the run started inside something else, or failed, or would nest too deep).
+    private mutating func takeRun() -> Bool {
+        guard let runs else { return false }
+        skipWhitespace()
+        nextRunStart = runs.start(atOrAfter: index)
+        guard index == nextRunStart else { return false }
+        nextRunStart = runs.start(atOrAfter: index + 1)
+        guard let run = runs.take(startingAt: index), depth + run.deepest <= Self.maxDepth else { return false }
+        let base = nodes.count
+        nodes.append(contentsOf: run.nodes)
+        nodes.withUnsafeMutableBufferPointer { all in
+            for node in base..<all.count { all[node].next += UInt32(base) }
+        }
+        index = run.end
+        nextRunStart = runs.start(atOrAfter: index)
+        return true
+    }
+
+    /// A run: the items of an array from `index` (an item's start), until the array's `]` or the
+    /// first item that starts at `stop` or later; `index` ends there.
+    mutating func items(until stop: Int, cancelled: borrowing Atomic<Bool>) throws(JSONSyntaxError) -> Bool {
+        while !cancelled.load(ordering: .relaxed) {
+            try value(keyStart: 0, keyEnd: 0, keyEscaped: false)
+            skipWhitespace()
+            guard index < buffer.count else { return false }
+            if buffer[index] == UInt8(ascii: "]") { return true }
+            guard buffer[index] == UInt8(ascii: ",") else { return false }
+            index += 1
+            skipWhitespace()
+            if index >= stop { return true }
+        }
+        return false
     }
 
     @inline(__always)
@@ -464,6 +614,7 @@ private struct TapeBuilder {
         var escaped = false
         var nonASCII = false
         while true {
+            skipPlainText()
             guard index < buffer.count else { throw error("unterminated string") }
             let byte = buffer[index]
             if byte == UInt8(ascii: "\"") { break }
@@ -483,6 +634,27 @@ private struct TapeBuilder {
             throw error("string is not valid UTF-8")
         }
         return (UInt32(start), UInt32(end), escaped)
+    }
+
+    /// Skips string bytes that need no attention (printable ASCII but `"` and `\\`) eight at a
+    /// time; stops at or before the first that does.
+    @inline(__always)
+    package mutating func skipPlainText() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        guard let base = buffer.baseAddress else { return }
+        while index + 8 <= buffer.count {
+            let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+            // A high bit for each byte below 0x20, `"`, `\\` or not ASCII (the usual has-zero and
+            // has-less tests: never missing one, exact up to the first found, all that matters here).
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let control = (word &- ones &* 0x20) & ~word
+            let special =
+                (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | word) & highBits
+            guard special == 0 else { return }
+            index += 8
+        }
     }
 
     package mutating func escape() throws(JSONSyntaxError) {
@@ -529,4 +701,99 @@ private struct TapeBuilder {
         }
         return value
     }
+}
+
+/// The items of a large document's big arrays, parsed ahead on the other cores. The document is
+/// cut at guessed item boundaries (`},{`, an object item after another); from each, a run parses
+/// items as the builder would inside an array. The builder takes a run only when it reaches its
+/// start expecting an item: then the run's nodes are exactly what it would have made itself (an
+/// array item's nodes depend on its bytes alone). A wrong guess or a run that failed is dropped and
+/// the builder reads on, so errors and their positions are always the single pass's.
+private final class ItemRuns: Sendable {
+    struct Run: Sendable {
+        var nodes: [JSONTape.Node]
+        /// Where the builder goes on: the array's `]`, or the next item's start.
+        var end: Int
+        var deepest: Int
+    }
+
+    /// One run's result, written by its worker before `done` is signalled.
+    private final class Slot: @unchecked Sendable {
+        let start: Int
+        var run: Run?
+        let done = DispatchSemaphore(value: 0)
+        init(start: Int) { self.start = start }
+    }
+
+    /// Below this many bytes per core, one pass is about as fast.
+    static let minimumPart = 4 << 20
+    private let slots: [Slot]
+    private let group = DispatchGroup()
+    private let cancelled = Atomic<Bool>(false)
+
+    init(buffer: UnsafeBufferPointer<UInt8>, parts: Int) {
+        var starts: [Int] = []
+        for part in 1..<max(parts, 1) {
+            if let start = Self.itemStart(after: buffer.count * part / parts, in: buffer), start > (starts.last ?? 0) {
+                starts.append(start)
+            }
+        }
+        slots = starts.map(Slot.init)
+        let source = SendableBuffer(buffer: buffer)
+        for (position, slot) in slots.enumerated() {
+            let stop = position + 1 < slots.count ? slots[position + 1].start : Int.max
+            DispatchQueue.global().async(group: group) { [self] in
+                var builder = TapeBuilder(
+                    buffer: source.buffer,
+                    runs: nil,
+                    reserving: min(stop, source.buffer.count) - slot.start
+                )
+                builder.index = slot.start
+                if (try? builder.items(until: stop, cancelled: cancelled)) == true {
+                    slot.run = Run(nodes: builder.nodes, end: builder.index, deepest: builder.deepest)
+                }
+                slot.done.signal()
+            }
+        }
+    }
+
+    /// The first `},{` after `position`: where an object item may start.
+    private static func itemStart(after position: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = max(position, 1)
+        while index + 1 < buffer.count {
+            if buffer[index] == UInt8(ascii: ","), buffer[index - 1] == UInt8(ascii: "}"),
+                buffer[index + 1] == UInt8(ascii: "{")
+            {
+                return index + 1
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The first run start at `index` or later (`Int.max`: none).
+    func start(atOrAfter index: Int) -> Int {
+        slots.first { $0.start >= index }?.start ?? Int.max
+    }
+
+    /// The run from `start`, once parsed; nil when it failed.
+    func take(startingAt start: Int) -> Run? {
+        guard let slot = slots.first(where: { $0.start == start }) else { return nil }
+        slot.done.wait()
+        defer { slot.run = nil }
+        return slot.run
+    }
+
+    /// Stops the runs not taken and waits for every one.
+    func finish() {
+        guard !slots.isEmpty else { return }
+        cancelled.store(true, ordering: .relaxed)
+        group.wait()
+    }
+}
+
+/// The document's bytes, handed to the runs' threads: `ItemRuns.finish` waits for them before the
+/// buffer goes away.
+private struct SendableBuffer: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<UInt8>
 }

@@ -348,11 +348,56 @@ public struct ZitadelToken: Sendable, Equatable {
     }
 }
 
+/// A `zitadel.sessions` entry, held packed (`PackedZitadelSession`: the session, then its token,
+/// creator and checked user): one allocation per entry of a large seed, which the store's record
+/// keeps as it is. The properties unpack and repack; only the control API changes an entry.
 public struct ZitadelSessionSeed: Sendable {
+    package private(set) var packed: [UInt8]
+    package private(set) var ownersStart: Int
+    /// Some time of the session is `now`-relative, so a store resolves it against its copy's clock.
+    package private(set) var hasRelativeTimes: Bool
+    /// `session.id`, made once: the duplicate check and the store's record use this string.
+    package private(set) var id: String
+
+    public init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
+        (packed, ownersStart) = PackedZitadelSession.pack(
+            session,
+            owners: [sessionToken, creatorUserId, session.checkedUserId]
+        )
+        hasRelativeTimes = session.hasRelativeTimes
+        id = PackedZitadelSession.id(in: packed)
+    }
+
+    /// Bytes `PackedZitadelSession` wrote, owners included, and the id packed first in them.
+    package init(packed: [UInt8], ownersStart: Int, hasRelativeTimes: Bool, id: String) {
+        self.packed = packed
+        self.ownersStart = ownersStart
+        self.hasRelativeTimes = hasRelativeTimes
+        self.id = id
+    }
+
+    /// The owners packed behind the session, in this order.
+    package enum Owner: Int { case sessionToken, creatorUserId, checkedUserId }
+
+    package func owner(_ owner: Owner) -> String? {
+        PackedZitadelSession.owner(owner.rawValue, in: packed, from: ownersStart)
+    }
+
     /// The token ZITADEL returned when the session was created; nil: no token matches.
-    public var sessionToken: String?
-    public var creatorUserId: String?
-    public var session: ZitadelSession
+    public var sessionToken: String? {
+        get { owner(.sessionToken) }
+        set { self = ZitadelSessionSeed(sessionToken: newValue, creatorUserId: creatorUserId, session: session) }
+    }
+
+    public var creatorUserId: String? {
+        get { owner(.creatorUserId) }
+        set { self = ZitadelSessionSeed(sessionToken: sessionToken, creatorUserId: newValue, session: session) }
+    }
+
+    public var session: ZitadelSession {
+        get { PackedZitadelSession.unpack(packed) }
+        set { self = ZitadelSessionSeed(sessionToken: sessionToken, creatorUserId: creatorUserId, session: newValue) }
+    }
 }
 
 /// The factors of `zitadel.session.v2.Factors`, in proto field order: the one list that seed

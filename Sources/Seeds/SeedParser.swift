@@ -31,6 +31,9 @@ public struct SeedParser: Sendable {
     private let tape: JSONTape
     private var issues: [SeedIssue] = []
     private static let maxIssues = 100
+    /// Reads the entries of the large arrays straight from the tape (set while `parse` reads a
+    /// whole seed); an entry it does not take is read by the validating code below.
+    private var entryReader: SeedEntryReader?
     package typealias Node = Int
 
     public static func parse(
@@ -39,7 +42,12 @@ public struct SeedParser: Sendable {
         vocabulary: SeedVocabulary
     ) throws(SeedError) -> SeedDocument {
         var parser = try SeedParser(bytes: bytes, file: file, vocabulary: vocabulary)
-        let document = parser.document(parser.tape.root)
+        let tape = parser.tape
+        let document = tape.withView { view in
+            parser.entryReader = SeedEntryReader(view: view)
+            defer { parser.entryReader = nil }
+            return parser.document(tape.root)
+        }
         if !parser.issues.isEmpty { throw SeedError(issues: parser.issues) }
         return document
     }
@@ -304,22 +312,24 @@ public struct SeedParser: Sendable {
         seed.projects = stringArray(fields["projects"])
         let unique = uniqueEntries(
             array(fields["sessionChallenges"]),
-            parse: { parser, entry in parser.challengeEntry(entry) },
-            key: \.challenge.code,
+            parse: { parser, entry in parser.entryReader?.challengeEntry(entry) ?? parser.challengeEntry(entry) },
+            key: { $0.challenge.code },
             keyPath: ".challenge.code",
             clash: { "code '\($0)' is already used at \($1)" }
         )
-        seed.sessionChallenges.reserveCapacity(unique.entries.count)
-        for (entry, challenge) in zip(unique.nodes, unique.entries) {
-            if let projects = seed.projects, let project = challenge.project, !projects.contains(project) {
-                fail(
-                    entry,
-                    appending: ".project",
-                    "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))"
-                )
+        if let projects = seed.projects {
+            // By index: a large seed's challenges are checked in place, not copied one by one.
+            for index in unique.entries.indices {
+                if let project = unique.entries[index].project, !projects.contains(project) {
+                    fail(
+                        unique.nodes[index],
+                        appending: ".project",
+                        "project '\(project)' is not in walletkit.projects (\(projects.joined(separator: ", ")))"
+                    )
+                }
             }
-            seed.sessionChallenges.append(challenge)
         }
+        seed.sessionChallenges = unique.entries
         let users = uniqueEntries(
             array(fields["users"]),
             parse: { parser, entry in parser.walletKitUser(entry) },
@@ -543,8 +553,8 @@ public struct SeedParser: Sendable {
         seed.sessions =
             uniqueEntries(
                 array(fields["sessions"]),
-                parse: { parser, entry in parser.sessionEntry(entry) },
-                key: \.session.id,
+                parse: { parser, entry in parser.entryReader?.sessionEntry(entry) ?? parser.sessionEntry(entry) },
+                key: { $0.id },
                 keyPath: ".session.id",
                 clash: { "session id '\($0)' is already used at \($1)" }
             )
@@ -1037,6 +1047,26 @@ package final class KeyTable: Sendable {
             return spelling.slot
         }
         return nil
+    }
+
+    /// The same for a key read in place; nil for an unknown key and for a key with escapes.
+    /// Members mostly come in the table's order (both follow the vendor's messages), so the name
+    /// after `previous` (the slot of the member before) is tried first.
+    package func slot(of member: Int, in view: JSONTape.View, after previous: Int = -1) -> Int? {
+        guard let key = view.rawKey(member) else { return nil }
+        return pool.withUnsafeBufferPointer { pool in
+            spellings.withUnsafeBufferPointer { spellings in
+                func matches(_ spelling: (offset: Int, count: Int, slot: Int)) -> Bool {
+                    guard spelling.count == key.count else { return false }
+                    for index in 0..<key.count where pool[spelling.offset + index] != key[index] { return false }
+                    return true
+                }
+                // The first `names.count` spellings are the names, in slot order.
+                if previous + 1 < names.count, matches(spellings[previous + 1]) { return previous + 1 }
+                for spelling in spellings where matches(spelling) { return spelling.slot }
+                return nil
+            }
+        }
     }
 
     package func slot(named name: String) -> Int {

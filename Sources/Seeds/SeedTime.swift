@@ -27,22 +27,39 @@ public enum SeedTimestamp: Sendable, Equatable {
                 return .failure(error)
             }
         }
-        guard let parsed = RFC3339.parse(text) else {
+        var utf8 = text
+        let absolute = utf8.withUTF8 { SeedTimestamp.absolute(utf8: $0) }
+        switch absolute {
+        case .invalid:
             return .failure(
                 SeedTimeError("'\(text)' is not an RFC 3339 timestamp (2025-03-06T14:42:07Z) nor now±duration")
             )
-        }
-        guard (-62_135_596_800_000_000...253_402_300_799_999_999).contains(parsed.micros) else {
+        case .outOfRange:
             return .failure(SeedTimeError("'\(text)' is outside years 0001-9999 in UTC"))
+        case .asWritten:
+            return .success(.absolute(text))
+        case .converted(let parsed):
+            return .success(.absolute(RFC3339.format(micros: parsed.micros, nanos: parsed.nanosRemainder)))
         }
+    }
+
+    /// What `parse` makes of text that is not `now`-relative.
+    package enum Absolute {
+        case invalid
+        case outOfRange
+        /// Sent as written.
+        case asWritten
+        /// Sent as `RFC3339.format` writes this instant.
+        case converted(RFC3339.Parsed)
+    }
+
+    package static func absolute(utf8: UnsafeBufferPointer<UInt8>) -> Absolute {
+        guard let parsed = RFC3339.parse(utf8: utf8) else { return .invalid }
+        guard (-62_135_596_800_000_000...253_402_300_799_999_999).contains(parsed.micros) else { return .outOfRange }
         // `…T…Z` goes out as written; other spellings (offsets, lowercase t/z) are converted,
         // as the wire is always RFC 3339 UTC with `Z`.
-        let canonical =
-            parsed.isUTC && text.hasSuffix("Z")
-            && text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T")
-        return .success(
-            .absolute(canonical ? text : RFC3339.format(micros: parsed.micros, nanos: parsed.nanosRemainder))
-        )
+        let canonical = parsed.isUTC && utf8.last == UInt8(ascii: "Z") && utf8[10] == UInt8(ascii: "T")
+        return canonical ? .asWritten : .converted(parsed)
     }
 
     /// The text to send, resolving a relative time against `now` (microseconds since the epoch).
@@ -148,7 +165,11 @@ public enum RFC3339 {
 
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, fields range-checked.
     public static func parse(_ text: String) -> Parsed? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    package static func parse(utf8 b: UnsafeBufferPointer<UInt8>) -> Parsed? {
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var value = 0

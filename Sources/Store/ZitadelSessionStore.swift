@@ -22,20 +22,38 @@ public struct ZitadelSessionStore: Sendable {
 
         public var session: ZitadelSession { PackedZitadelSession.unpack(packed) }
 
-        public init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
-            // An own copy, not the parsed seed's string: a record outlives the parsed seed, and
-            // sharing its strings would pin the seed's memory (see `String.ownCopy`). The packed
-            // bytes are a copy of their own.
-            id = session.id.ownCopy
-            let packed = PackedZitadelSession.pack(
-                session,
-                owners: [sessionToken, creatorUserId, session.checkedUserId]
+        public convenience init(sessionToken: String?, creatorUserId: String?, session: ZitadelSession) {
+            self.init(
+                keeping: ZitadelSessionSeed(sessionToken: sessionToken, creatorUserId: creatorUserId, session: session)
             )
-            self.packed = packed.bytes
-            ownersStart = UInt32(packed.ownersStart)
         }
 
-        private enum Owner: Int { case sessionToken, creatorUserId, checkedUserId }
+        /// A seed entry's record, its relative times resolved against `now`.
+        package convenience init(seed: ZitadelSessionSeed, now: Int64) {
+            guard seed.hasRelativeTimes else {
+                self.init(keeping: seed)
+                return
+            }
+            self.init(
+                keeping: ZitadelSessionSeed(
+                    sessionToken: seed.sessionToken,
+                    creatorUserId: seed.creatorUserId,
+                    session: seed.session.resolved(now: now)
+                )
+            )
+        }
+
+        /// Keeps the entry's packed bytes as they are: an array of its own, which the parsed seed
+        /// does not outlive.
+        private init(keeping seed: ZitadelSessionSeed) {
+            // Made with the entry's packed bytes, so it is as much the record's own as they are
+            // (see `String.ownCopy`).
+            id = seed.id
+            packed = seed.packed
+            ownersStart = UInt32(seed.ownersStart)
+        }
+
+        private typealias Owner = ZitadelSessionSeed.Owner
 
         private func owner(_ owner: Owner) -> String? {
             PackedZitadelSession.owner(owner.rawValue, in: packed, from: Int(ownersStart))
@@ -98,18 +116,12 @@ public struct ZitadelSessionStore: Sendable {
         for request in seed.authRequests {
             authRequests[request.id] = ZitadelAuthRequest(seed: request, now: now)
         }
-        // Resolving and packing every session is most of the work: done on every core for a large seed.
+        // Seeded sessions are packed already; a record takes the bytes and reads its id from them.
         let parts = Parallel.chunks(count: seed.sessions.count) { range in
-            seed.sessions[range].map { entry in
-                Record(
-                    sessionToken: entry.sessionToken,
-                    creatorUserId: entry.creatorUserId,
-                    session: entry.session.resolved(now: now)
-                )
-            }
+            seed.sessions[range].map { Record(seed: $0, now: now) }
         }
         records = LayeredRecords(parts.joined().lazy.map { (key: $0.id, value: $0) }, count: seed.sessions.count)
-        relativeEntries = seed.sessions.filter(\.session.hasRelativeTimes)
+        relativeEntries = seed.sessions.filter(\.hasRelativeTimes)
     }
 
     public func token(_ value: String) -> ZitadelToken? { tokens[RecordKey(value)] }
@@ -134,11 +146,8 @@ public struct ZitadelSessionStore: Sendable {
     public var all: [Record] { records.all }
 
     public mutating func put(_ seed: ZitadelSessionSeed, now: Int64) {
-        let session = seed.session.resolved(now: now)
-        records.set(
-            Record(sessionToken: seed.sessionToken, creatorUserId: seed.creatorUserId, session: session),
-            for: session.id
-        )
+        let record = Record(seed: seed, now: now)
+        records.set(record, for: record.id)
     }
 
     @discardableResult

@@ -8,6 +8,8 @@
 //   challenge's WalletKit JSON re-parse with `JSONParser`.
 // - The app built from the seed answers a GET for each of its challenges and sessions, and the
 //   store API listings, with a status in 100...599 (or a drop) and JSON that parses.
+// - Each seeded session and challenge is what the validating parser makes of its entry alone
+//   (a whole seed's plain entries are read straight from the tape instead).
 
 import JSON
 import MicroHTTP
@@ -45,6 +47,37 @@ func get(_ app: SessionMockApp, _ path: String, query: [HTTPField] = [], headers
     checkResponse(app.handle(request), "GET \(path)")
 }
 
+/// The seed's sessions and challenges against each entry parsed on its own.
+func checkEntriesReadAlone(_ bytes: [UInt8], _ seed: SeedDocument) {
+    guard let root = try? JSONParser.parse(bytes) else { fatalError("an accepted seed is not JSON") }
+    if case .array(let entries)? = root["zitadel"]?["sessions"] {
+        check(entries.count == seed.zitadel.sessions.count, "session count")
+        for (entry, parsed) in zip(entries, seed.zitadel.sessions) {
+            guard let alone = try? SeedParser.parseSessionEntry(entry) else {
+                fatalError("session entry refused alone")
+            }
+            check(
+                alone.session == parsed.session && alone.sessionToken == parsed.sessionToken
+                    && alone.creatorUserId == parsed.creatorUserId,
+                "session '\(alone.session.id)' differs from its entry read alone"
+            )
+        }
+    }
+    if case .array(let entries)? = root["walletkit"]?["sessionChallenges"] {
+        check(entries.count == seed.walletKit.sessionChallenges.count, "challenge count")
+        for (entry, parsed) in zip(entries, seed.walletKit.sessionChallenges) {
+            guard let alone = try? SeedParser.parseChallengeEntry(entry) else {
+                fatalError("challenge entry refused alone")
+            }
+            check(
+                alone.project == parsed.project && alone.challenge == parsed.challenge
+                    && alone.timeline == parsed.timeline,
+                "challenge '\(alone.challenge.code)' differs from its entry read alone"
+            )
+        }
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = [UInt8](UnsafeRawBufferPointer(start: start, count: count))
@@ -56,6 +89,8 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
         _ = error.description
         return 0
     }
+
+    checkEntriesReadAlone(bytes, seed)
 
     // The stores encode every session when they are built.
     let state = ScenarioState(name: "fuzz", seed: seed)

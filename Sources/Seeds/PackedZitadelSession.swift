@@ -1,19 +1,19 @@
-import Seeds
-
 /// A `ZitadelSession` in one byte array, which is how a stored record keeps it. As a struct a
 /// session is ~15 heap objects (strings, the metadata and header dictionaries, their arrays):
 /// the bench's 100,000 seeded sessions took 234 MB of heap that way and 100 MB packed. A record
 /// unpacks it when a lifecycle call or ListSessions needs the fields; GetSession sends bytes
 /// encoded once.
 ///
-/// The format is private to this file and only ever read back by the same binary: each value in
-/// field order, strings and byte strings as a LEB128 length and their UTF-8, optionals behind a
-/// presence byte, integers as LEB128.
-enum PackedZitadelSession {
+/// The format is only ever read back by the same binary: each value in field order, strings and
+/// byte strings as a LEB128 length and their UTF-8, optionals behind a presence byte, integers as
+/// LEB128. `Writer` writes it; the seed parser writes a large seed's sessions with it straight
+/// from the JSON, so a seeded session is packed once and its record keeps those bytes.
+package enum PackedZitadelSession {
     /// The session, then the record's own strings (`owners`, each optional) behind it; `ownersStart` is where
     /// they begin.
-    static func pack(_ session: ZitadelSession, owners: [String?]) -> (bytes: [UInt8], ownersStart: Int) {
+    package static func pack(_ session: ZitadelSession, owners: [String?]) -> (bytes: [UInt8], ownersStart: Int) {
         var w = Writer()
+        w.bytes.reserveCapacity(512)
         w.string(session.id)
         w.timestamp(session.creationDate)
         w.timestamp(session.changeDate)
@@ -52,23 +52,23 @@ enum PackedZitadelSession {
         }
         let ownersStart = w.bytes.count
         for owner in owners { w.optionalString(owner) }
-        // A record keeps this array: copied to its own length, without the room the writer
-        // reserved to grow into (`Array(slice)` of a whole array would share that storage).
-        let packed = w.bytes
-        let bytes = [UInt8](unsafeUninitializedCapacity: packed.count) { buffer, count in
-            count = buffer.initialize(fromContentsOf: packed)
-        }
-        return (bytes, ownersStart)
+        return (w.exactCopy, ownersStart)
+    }
+
+    /// The session's id, the first value packed.
+    package static func id(in bytes: [UInt8]) -> String {
+        var r = Reader(bytes: bytes)
+        return r.string()
     }
 
     /// The `index`th of the strings packed behind the session (nil when absent).
-    static func owner(_ index: Int, in bytes: [UInt8], from start: Int) -> String? {
+    package static func owner(_ index: Int, in bytes: [UInt8], from start: Int) -> String? {
         var r = reader(atOwner: index, in: bytes, from: start)
         return r.optionalString()
     }
 
     /// Whether the `index`th string packed behind the session is `text`, compared in place.
-    static func owner(_ index: Int, in bytes: [UInt8], from start: Int, equals text: String) -> Bool {
+    package static func owner(_ index: Int, in bytes: [UInt8], from start: Int, equals text: String) -> Bool {
         var r = reader(atOwner: index, in: bytes, from: start)
         guard r.present() else { return false }
         let count = min(Int(clamping: r.integer()), bytes.count - r.index)
@@ -81,7 +81,7 @@ enum PackedZitadelSession {
         return r
     }
 
-    static func unpack(_ bytes: [UInt8]) -> ZitadelSession {
+    package static func unpack(_ bytes: [UInt8]) -> ZitadelSession {
         var r = Reader(bytes: bytes)
         var session = ZitadelSession()
         session.id = r.string()
@@ -129,12 +129,20 @@ enum PackedZitadelSession {
         return session
     }
 
-    private struct Writer {
-        var bytes: [UInt8] = []
+    package struct Writer: Sendable {
+        package var bytes: [UInt8] = []
 
-        init() { bytes.reserveCapacity(512) }
+        package init() {}
 
-        mutating func integer(_ value: UInt64) {
+        /// The bytes written, in an array of their own length: a record keeps it, without the room
+        /// the writer reserved to grow into (`Array(slice)` of a whole array would share that storage).
+        package var exactCopy: [UInt8] {
+            [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+                count = buffer.initialize(fromContentsOf: bytes)
+            }
+        }
+
+        package mutating func integer(_ value: UInt64) {
             var value = value
             while value >= 0x80 {
                 bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -143,26 +151,26 @@ enum PackedZitadelSession {
             bytes.append(UInt8(value))
         }
 
-        mutating func byteString(_ value: some Collection<UInt8>) {
+        package mutating func byteString(_ value: some Collection<UInt8>) {
             integer(UInt64(value.count))
             bytes.append(contentsOf: value)
         }
 
-        mutating func string(_ value: String) { byteString(value.utf8) }
+        package mutating func string(_ value: String) { byteString(value.utf8) }
 
-        mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+        package mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
         /// Writes whether `value` is there, and returns it, so the caller writes its fields next.
-        mutating func present<T>(_ value: T?) -> Bool {
+        package mutating func present<T>(_ value: T?) -> Bool {
             bool(value != nil)
             return value != nil
         }
 
-        mutating func optionalString(_ value: String?) {
+        package mutating func optionalString(_ value: String?) {
             if present(value), let value { string(value) }
         }
 
-        mutating func timestamp(_ value: SeedTimestamp?) {
+        package mutating func timestamp(_ value: SeedTimestamp?) {
             switch value {
             case nil: bytes.append(0)
             case .absolute(let text)?:
