@@ -213,23 +213,31 @@ public struct Router: Sendable {
 
 /// The routes' patterns laid out as plain bytes and offsets for matching ASCII paths: no hashing,
 /// no Strings and no reference counting per request. Literal paths are grouped by length and
-/// compared with `memcmp`; patterns are tried in the order added, segment by segment.
-private struct MatchTable: Sendable {
+/// compared with `memcmp`; patterns are tried in the order added, segment by segment. A class, so
+/// a match retains one object instead of copying seven arrays out of the router.
+private final class MatchTable: Sendable {
     /// Every literal path and every literal segment of a pattern, back to back.
-    private var bytes: [UInt8] = []
+    private let bytes: [UInt8]
     /// Literal routes sorted by path length; `literalStarts[n]` is the first of length `n` or more.
-    private var literals: [(start: Int32, route: Int32)] = []
-    private var literalStarts: [Int32] = [0]
-    fileprivate var literalRoutes: [Router.Route] = []
+    private let literals: [(start: Int32, route: Int32)]
+    private let literalStarts: [Int32]
+    let literalRoutes: [Router.Route]
     /// Per pattern route: its segments' range in `segments`.
-    private var patterns: [(first: Int32, count: Int32)] = []
+    private let patterns: [(first: Int32, count: Int32)]
     /// A literal segment's bytes (`start`, `count`), or a parameter (`count` -1, `start` its name's index).
-    private var segments: [(start: Int32, count: Int32)] = []
-    private var parameterNames: [String] = []
+    private let segments: [(start: Int32, count: Int32)]
+    private let parameterNames: [String]
 
-    init() {}
+    convenience init() { self.init(literals: [:], patterns: []) }
 
     init(literals routes: [String: Router.Route], patterns patternRoutes: [Router.Route]) {
+        var bytes: [UInt8] = []
+        var literals: [(start: Int32, route: Int32)] = []
+        var literalStarts: [Int32] = [0]
+        var literalRoutes: [Router.Route] = []
+        var patterns: [(first: Int32, count: Int32)] = []
+        var segments: [(start: Int32, count: Int32)] = []
+        var parameterNames: [String] = []
         for (path, route) in routes.sorted(by: { $0.key.utf8.count < $1.key.utf8.count }) {
             let length = path.utf8.count
             while literalStarts.count <= length { literalStarts.append(Int32(literals.count)) }
@@ -250,6 +258,13 @@ private struct MatchTable: Sendable {
                 }
             }
         }
+        self.bytes = bytes
+        self.literals = literals
+        self.literalStarts = literalStarts
+        self.literalRoutes = literalRoutes
+        self.patterns = patterns
+        self.segments = segments
+        self.parameterNames = parameterNames
     }
 
     /// Index into `literalRoutes` of the route whose path is `path`.

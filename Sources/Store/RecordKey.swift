@@ -24,12 +24,11 @@ package struct RecordKey: Hashable, Sendable {
     }
 
     package func hash(into hasher: inout Hasher) {
-        let utf8 = text.utf8
-        let hash = utf8.withContiguousStorageIfAvailable(Self.fnv1a) ?? Self.fnv1a(Array(utf8))
-        hasher.combine(hash)
+        var text = text
+        hasher.combine(text.withUTF8(Self.fnv1a))
     }
 
-    private static func fnv1a(_ bytes: some Collection<UInt8>) -> UInt64 {
+    private static func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
