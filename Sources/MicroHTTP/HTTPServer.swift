@@ -432,9 +432,11 @@ private func methodText(_ method: UnsafePointer<CChar>) -> String {
 /// the `_n` variant so values holding NUL bytes are not cut; bytes that are not UTF-8 are kept and
 /// reported.
 private func fields(of connection: OpaquePointer, kind: MHD_ValueKind, invalidUTF8: inout Bool) -> HTTPFields {
+    // Without an iterator MHD only counts: most requests have no query, and that costs no visit.
+    guard MHD_get_connection_values_n(connection, kind, nil, nil) > 0 else { return HTTPFields() }
     // 1 KB: the most the standard library puts on the stack without asking the system how deep
     // the stack is (a larger request costs more than the copy saves).
-    withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { stack in
+    return withUnsafeTemporaryAllocation(byteCount: 1024, alignment: 8) { stack in
         var copy = FieldCopy(writer: HTTPFields.Writer(buffer: stack, offset: 0))
         visitFields(of: connection, kind: kind, &copy)
         if copy.invalidUTF8 { invalidUTF8 = true }

@@ -9,21 +9,21 @@ package struct LayeredRecords<Value: Sendable>: Sendable {
     /// records took 42 MB as a dictionary).
     package final class Base: Sendable {
         /// Position of each key in `keys` and `values`.
-        let positions: [RecordKey: Int32]
+        let positions: [String: Int32]
         let keys: [String]
         let values: [Value]
 
         /// A key given twice keeps its first position and its last value.
         init(_ entries: some Sequence<(key: String, value: Value)>, count: Int) {
-            var positions: [RecordKey: Int32] = [:]
+            var positions: [String: Int32] = [:]
             positions.reserveCapacity(count)
             var keys: [String] = []
             keys.reserveCapacity(count)
             var values: [Value] = []
             values.reserveCapacity(count)
             for (key, value) in entries {
-                if let earlier = positions.updateValue(Int32(keys.count), forKey: RecordKey(key)) {
-                    positions[RecordKey(key)] = earlier
+                if let earlier = positions.updateValue(Int32(keys.count), forKey: key) {
+                    positions[key] = earlier
                     values[Int(earlier)] = value
                 } else {
                     keys.append(key)
@@ -36,16 +36,16 @@ package struct LayeredRecords<Value: Sendable>: Sendable {
         }
 
         subscript(key: String) -> Value? {
-            positions[RecordKey(key)].map { values[Int($0)] }
+            positions[key].map { values[Int($0)] }
         }
     }
 
     private let base: Base
     /// This copy's changes: a value put, or nil for a record removed.
-    private var changes: [RecordKey: Value?] = [:]
+    private var changes: [String: Value?] = [:]
     /// Keys put while absent (new, or removed and put again), listed after the base's.
     private var appended: [String] = []
-    private var appendedKeys: Set<RecordKey> = []
+    private var appendedKeys: Set<String> = []
     /// `removeAll` was called: the base is hidden entirely.
     private var baseHidden = false
     private(set) var count: Int
@@ -58,7 +58,7 @@ package struct LayeredRecords<Value: Sendable>: Sendable {
 
     package subscript(key: String) -> Value? {
         // Most copies change nothing: skip hashing into an empty dictionary.
-        if !changes.isEmpty, let change = changes[RecordKey(key)] { return change }
+        if !changes.isEmpty, let change = changes[key] { return change }
         return baseHidden ? nil : base[key]
     }
 
@@ -66,25 +66,25 @@ package struct LayeredRecords<Value: Sendable>: Sendable {
     @discardableResult
     package mutating func set(_ value: Value, for key: String) -> Bool {
         let present = self[key] != nil
-        changes[RecordKey(key)] = .some(value)
+        changes[key] = .some(value)
         if !present {
             count += 1
-            if appendedKeys.insert(RecordKey(key)).inserted { appended.append(key) }
+            if appendedKeys.insert(key).inserted { appended.append(key) }
         }
         return present
     }
 
     /// Replaces a record known to be present (one hash instead of two on the poll path).
     package mutating func replace(_ value: Value, for key: String) {
-        changes[RecordKey(key)] = .some(value)
+        changes[key] = .some(value)
     }
 
     @discardableResult
     package mutating func remove(_ key: String) -> Bool {
         guard self[key] != nil else { return false }
-        changes[RecordKey(key)] = .some(nil)
+        changes[key] = .some(nil)
         count -= 1
-        if appendedKeys.remove(RecordKey(key)) != nil { appended.removeAll { RecordKey($0) == RecordKey(key) } }
+        if appendedKeys.remove(key) != nil { appended.removeAll { $0 == key } }
         return true
     }
 
@@ -99,7 +99,7 @@ package struct LayeredRecords<Value: Sendable>: Sendable {
         var result: [Value] = []
         result.reserveCapacity(count)
         if !baseHidden {
-            for (position, key) in base.keys.enumerated() where !appendedKeys.contains(RecordKey(key)) {
+            for (position, key) in base.keys.enumerated() where !appendedKeys.contains(key) {
                 if changes.isEmpty {
                     result.append(base.values[position])
                 } else if let value = self[key] {

@@ -78,7 +78,7 @@ public struct ZitadelSessionStore: Sendable {
         public func belongs(to userId: String) -> Bool { isCreated(by: userId) || isChecked(for: userId) }
     }
 
-    private(set) var tokens: [RecordKey: ZitadelToken] = [:]
+    private(set) var tokens: [String: ZitadelToken] = [:]
     /// The seed's users, shared by every copy (they never change; what a check changes is below).
     private let users: Users
     /// `details.resourceOwner` of changes to sessions without a checked user.
@@ -107,7 +107,7 @@ public struct ZitadelSessionStore: Sendable {
     public init(seed: ZitadelSeed, now: Int64, random: ScenarioRandom = .system) {
         self.random = random
         authRequestSeeds = seed.authRequests
-        for token in seed.tokens { tokens[RecordKey(token.token)] = token }
+        for token in seed.tokens { tokens[token.token] = token }
         users = Users(seed.users)
         instanceId = seed.instanceId
         organizations = seed.organizations
@@ -124,7 +124,7 @@ public struct ZitadelSessionStore: Sendable {
         relativeEntries = seed.sessions.filter(\.hasRelativeTimes)
     }
 
-    public func token(_ value: String) -> ZitadelToken? { tokens[RecordKey(value)] }
+    public func token(_ value: String) -> ZitadelToken? { tokens[value] }
 
     public func record(id: String) -> Record? { records[id] }
 
