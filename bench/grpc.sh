@@ -26,6 +26,7 @@
 #              CONNS (16) STREAMS (10, h2load -m) THREADS (1, h2load -t) PORT (18960: +1 bare-nghttp2,
 #              +2 grpc-go) PAYLOAD_HEX P99 (0) SKIP_BUILD=1 (session-mock as it is in .build-bench)
 #              SKIP_INSTALL=1 (install nothing) RESULTS (bench/RESULTS.md; "-" prints the table only)
+#              BIN (the session-mock binary; with SKIP_BUILD=1, to measure another build)
 # Network: 127.0.0.1 only. Every h2load run is bounded by -D and by `timeout`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +41,7 @@ THREADS=${THREADS:-1}
 PORT=${PORT:-18960}
 P99=${P99:-0}
 RESULTS=${RESULTS:-$ROOT/bench/RESULTS.md}
-BIN=$ROOT/.build-bench/release/session-mock
+BIN=${BIN:-$ROOT/.build-bench/release/session-mock}
 RPC_PATH=/zitadel.session.v2.SessionService/GetSession
 SESSION_ID=312909075212468632
 HEADERS=(-H 'content-type: application/grpc' -H 'te: trailers' -H 'authorization: Bearer admin-pat')

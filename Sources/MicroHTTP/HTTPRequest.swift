@@ -159,18 +159,30 @@ public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible
         }
     }
 
+    /// The field at `offset` of a field buffer: its name's and value's bytes, and where the next starts.
+    @inline(__always)
+    fileprivate static func field(
+        in buffer: UnsafeRawBufferPointer,
+        at offset: Int
+    ) -> (name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, next: Int) {
+        let nameCount = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        let valueCount = Int(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+        let nameStart = offset + lengthBytes
+        let valueStart = nameStart + nameCount
+        let next = valueStart + valueCount
+        return (
+            UnsafeRawBufferPointer(rebasing: buffer[nameStart..<valueStart]),
+            UnsafeRawBufferPointer(rebasing: buffer[valueStart..<next]), next
+        )
+    }
+
     /// Calls `body` with each field's name and value bytes, in order, until it returns false.
     public func forEachRaw(_ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Bool) {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let nameCount = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-                let valueCount = Int(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
-                let nameStart = offset + Self.lengthBytes
-                let valueStart = nameStart + nameCount
-                offset = valueStart + valueCount
-                let name = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<valueStart])
-                let value = UnsafeRawBufferPointer(rebasing: buffer[valueStart..<offset])
+                let (name, value, next) = Self.field(in: buffer, at: offset)
+                offset = next
                 if !body(name, value) { return }
             }
         }
@@ -191,19 +203,14 @@ public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible
         bytes.withUnsafeBytes { buffer -> String? in
             var offset = 0
             while offset < buffer.count {
-                let nameCount = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-                let valueCount = Int(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
-                let nameStart = offset + Self.lengthBytes
-                let valueStart = nameStart + nameCount
-                offset = valueStart + valueCount
-                guard nameCount == wanted.count else { continue }
-                let fieldName = UnsafeRawBufferPointer(rebasing: buffer[nameStart..<valueStart]).assumingMemoryBound(
-                    to: UInt8.self
-                )
+                let (name, value, next) = Self.field(in: buffer, at: offset)
+                offset = next
+                guard name.count == wanted.count else { continue }
+                let fieldName = name.assumingMemoryBound(to: UInt8.self)
                 let equal =
                     caseInsensitive
                     ? asciiCaseInsensitiveEqual(fieldName, wanted) : fieldName.elementsEqual(wanted)
-                if equal { return Self.text(UnsafeRawBufferPointer(rebasing: buffer[valueStart..<offset])) }
+                if equal { return Self.text(value) }
             }
             return nil
         }
@@ -218,15 +225,9 @@ public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible
         public mutating func next() -> HTTPField? {
             fields.bytes.withUnsafeBytes { buffer -> HTTPField? in
                 guard offset < buffer.count else { return nil }
-                let nameCount = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-                let valueCount = Int(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
-                let nameStart = offset + HTTPFields.lengthBytes
-                let valueStart = nameStart + nameCount
-                offset = valueStart + valueCount
-                return HTTPField(
-                    name: HTTPFields.text(UnsafeRawBufferPointer(rebasing: buffer[nameStart..<valueStart])),
-                    value: HTTPFields.text(UnsafeRawBufferPointer(rebasing: buffer[valueStart..<offset]))
-                )
+                let (name, value, next) = HTTPFields.field(in: buffer, at: offset)
+                offset = next
+                return HTTPField(name: HTTPFields.text(name), value: HTTPFields.text(value))
             }
         }
     }
