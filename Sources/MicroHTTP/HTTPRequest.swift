@@ -191,12 +191,8 @@ public struct HTTPFields: Sendable, Equatable, Sequence, CustomStringConvertible
     /// The first value of the field called `name`: case-insensitively (ASCII letters) for
     /// headers, exactly for query arguments.
     public func first(named name: String, caseInsensitive: Bool) -> String? {
-        if let found = name.utf8.withContiguousStorageIfAvailable({ first(named: $0, caseInsensitive: caseInsensitive) }
-        ) {
-            return found
-        }
-        let copy = Array(name.utf8)
-        return copy.withUnsafeBufferPointer { first(named: $0, caseInsensitive: caseInsensitive) }
+        var name = name
+        return name.withUTF8 { first(named: $0, caseInsensitive: caseInsensitive) }
     }
 
     private func first(named wanted: UnsafeBufferPointer<UInt8>, caseInsensitive: Bool) -> String? {
