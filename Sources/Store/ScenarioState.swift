@@ -16,6 +16,8 @@ public final class ScenarioBase: Sendable {
     /// request neither copies nor tests the other API's rules (and none when the list is empty).
     private let walletKitFaults: [FaultMatcher]
     private let zitadelFaults: [FaultMatcher]
+    private let walletKitGate: FaultGate
+    private let zitadelGate: FaultGate
 
     public init(seed: SeedDocument) {
         clockStart = seed.clock
@@ -36,6 +38,8 @@ public final class ScenarioBase: Sendable {
         let matchers = faults.indices.map { FaultMatcher(index: $0, match: faults[$0].match) }
         walletKitFaults = matchers.filter { $0.match.canMatch(.walletKit) }
         zitadelFaults = matchers.filter { $0.match.canMatch(.zitadel) }
+        walletKitGate = FaultGate(walletKitFaults)
+        zitadelGate = FaultGate(zitadelFaults)
     }
 
     package func faultMatchers(for api: MockedAPI) -> [FaultMatcher] {
@@ -43,6 +47,48 @@ public final class ScenarioBase: Sendable {
         case .walletKit: return walletKitFaults
         case .zitadel: return zitadelFaults
         }
+    }
+
+    package func faultGate(for api: MockedAPI) -> FaultGate {
+        switch api {
+        case .walletKit: return walletKitGate
+        case .zitadel: return zitadelGate
+        }
+    }
+}
+
+/// The values of a key (`code`, `sessionId`, `rpc`) that every rule of one API names, for each
+/// such key: a request naming none of them can meet none of the rules, and is let past them
+/// with a comparison per value instead of each rule's whole test. A seed's rules usually name
+/// the challenge or session they break, so this is most requests' only fault check.
+package struct FaultGate: Sendable {
+    /// nil where some rule does not name the key (then the key rules nothing out).
+    package let codes: [String]?
+    package let sessionIds: [String]?
+    package let rpcs: [String]?
+
+    init(_ matchers: [FaultMatcher]) {
+        func values(_ key: (FaultRule.Match) -> String?) -> [String]? {
+            var found: [String] = []
+            for matcher in matchers {
+                guard let value = key(matcher.match) else { return nil }
+                found.append(value)
+            }
+            return found
+        }
+        codes = values(\.code)
+        sessionIds = values(\.sessionId)
+        rpcs = values(\.rpc)
+    }
+
+    /// False when no rule can match a request that names these (exact comparisons, as the rules' own).
+    package func admits(code: String?, sessionId: String?, rpc: String?) -> Bool {
+        func named(_ value: String?, in values: [String]?) -> Bool {
+            guard let values else { return true }
+            guard let value else { return false }
+            return values.contains(value)
+        }
+        return named(code, in: codes) && named(sessionId, in: sessionIds) && named(rpc, in: rpcs)
     }
 }
 

@@ -103,10 +103,14 @@ public struct WalletKitEndpoint: Sendable, CustomStringConvertible {
     /// that status (the project header rows come first on every endpoint, so 401 is
     /// `missing_project_id`).
     public func forced(status: Int) -> WalletKitError? {
+        Self.forced(status: status, badRequest: forcedBadRequest, forbidden: forcedForbidden)
+    }
+
+    static func forced(status: Int, badRequest: WalletKitError, forbidden: WalletKitError) -> WalletKitError? {
         switch status {
         case 401: return .missingProjectId
-        case 400: return forcedBadRequest
-        case 403: return forcedForbidden
+        case 400: return badRequest
+        case 403: return forbidden
         case 500: return .internalError
         default: return nil
         }
@@ -114,9 +118,12 @@ public struct WalletKitEndpoint: Sendable, CustomStringConvertible {
 
     /// Serves one request: the pipeline (`X-Mock-*` headers, fault rules), then the handler; a
     /// thrown `WalletKitError` is answered as its `ErrorResponse`.
-    func serve(_ request: HTTPRequest, pipeline: MockRequestPipeline) -> (HTTPResponse, scenario: String?) {
-        let shape = WalletKitErrorShape(endpoint: self)
-        return pipeline.run(
+    func serve(
+        _ request: HTTPRequest,
+        pipeline: MockRequestPipeline,
+        shape: WalletKitErrorShape
+    ) -> (HTTPResponse, scenario: String?) {
+        pipeline.run(
             request,
             shape: shape,
             subject: { FaultSubject(code: challengeCode?(request)) },
@@ -132,7 +139,10 @@ public struct WalletKitEndpoint: Sendable, CustomStringConvertible {
 
     /// The endpoint as the app's route table takes it.
     package var mockEndpoint: MockEndpoint {
-        MockEndpoint(
+        // One shape per route, shared by its requests: made per request, it would be a heap box
+        // holding a copy of this whole declaration.
+        let shape = WalletKitErrorShape(endpoint: self)
+        return MockEndpoint(
             api: .walletKit,
             name: operationId,
             vendorOperationId: operationId,
@@ -143,8 +153,8 @@ public struct WalletKitEndpoint: Sendable, CustomStringConvertible {
                     method: method,
                     pattern: path,
                     transport: .rest,
-                    errors: WalletKitErrorShape(endpoint: self),
-                    serve: { request, pipeline in serve(request, pipeline: pipeline) }
+                    errors: shape,
+                    serve: { request, pipeline in serve(request, pipeline: pipeline, shape: shape) }
                 )
             ]
         )

@@ -130,12 +130,15 @@ public struct WalletKitError: Error, Sendable, Equatable {
 
 /// WalletKit's `ErrorResponse` for everything answered on its routes besides the handler's own
 /// rows: the router's refusals, the pipeline's 400s and forced statuses.
-package struct WalletKitErrorShape: MockErrorShape {
-    /// `GET /users/session-challenge` for paths no route has.
-    let endpoint: WalletKitEndpoint
+// A class, so that passing it as `any MockErrorShape` costs a reference, not a boxed copy.
+package final class WalletKitErrorShape: MockErrorShape {
+    /// The endpoint's own 400 and 403 rows; `GET /users/session-challenge`'s for paths no route has.
+    let forcedBadRequest: WalletKitError
+    let forcedForbidden: WalletKitError
 
     package init(endpoint: WalletKitEndpoint) {
-        self.endpoint = endpoint
+        forcedBadRequest = endpoint.forcedBadRequest
+        forcedForbidden = endpoint.forcedForbidden
     }
 
     package var api: MockedAPI { .walletKit }
@@ -153,6 +156,6 @@ package struct WalletKitErrorShape: MockErrorShape {
     }
 
     package func forced(status: Int) -> HTTPResponse? {
-        endpoint.forced(status: status)?.response
+        WalletKitEndpoint.forced(status: status, badRequest: forcedBadRequest, forbidden: forcedForbidden)?.response
     }
 }

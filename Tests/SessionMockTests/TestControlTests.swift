@@ -104,6 +104,65 @@ import Testing
         #expect(third.status == 500)
     }
 
+    /// Rules that all name a code (or session, or RPC) let other requests past with one comparison
+    /// per value; a rule that names none of them still sees every request.
+    @Test func faultGateRulesOutOnlyWhatNoRuleNames() throws {
+        func gate(_ rules: String, _ api: MockedAPI) throws -> FaultGate {
+            ScenarioBase(seed: try SeedParser.parse(Array(#"{"faults":[\#(rules)]}"#.utf8), file: "t")).faultGate(
+                for: api
+            )
+        }
+        let coded = try gate(
+            #"{"match":{"code":"BOOM"},"status":500},{"match":{"code":"LAG"},"delayMs":1}"#,
+            .walletKit
+        )
+        #expect(coded.admits(code: "BOOM", sessionId: nil, rpc: nil))
+        #expect(coded.admits(code: "LAG", sessionId: nil, rpc: nil))
+        #expect(!coded.admits(code: "OK", sessionId: nil, rpc: nil))
+        #expect(!coded.admits(code: "boom", sessionId: nil, rpc: nil))
+        #expect(!coded.admits(code: nil, sessionId: nil, rpc: nil))
+        let mixed = try gate(
+            #"{"match":{"code":"BOOM"},"status":500},{"match":{"path":"/users/x"},"status":500}"#,
+            .walletKit
+        )
+        #expect(mixed.admits(code: nil, sessionId: nil, rpc: nil))
+        #expect(mixed.admits(code: "OK", sessionId: nil, rpc: nil))
+        let zitadel = try gate(
+            #"{"match":{"sessionId":"s1","rpc":"GetSession"},"status":500},{"match":{"sessionId":"s2"},"status":500}"#,
+            .zitadel
+        )
+        #expect(zitadel.admits(code: nil, sessionId: "s2", rpc: "DeleteSession"))
+        #expect(zitadel.admits(code: nil, sessionId: "s1", rpc: "ListSessions"))
+        #expect(!zitadel.admits(code: nil, sessionId: "s3", rpc: "GetSession"))
+        // A WalletKit rule is not among ZITADEL's, so it gates nothing there.
+        let other = try gate(#"{"match":{"code":"BOOM"},"status":500}"#, .zitadel)
+        #expect(other.codes == nil || other.codes == [])
+    }
+
+    /// Through the whole pipeline: requests the gate lets through meet the rules as before.
+    @Test(arguments: TestingSetup.allCases)
+    func gatedAndUngatedRulesBothFire(setup: TestingSetup) async throws {
+        let seed = #"""
+            {"walletkit":{"sessionChallenges":[{"challenge":{"id":"a","code":"OK","expired":false,"completed":false}}]},
+             "faults":[{"match":{"api":"walletkit","code":"BOOM"},"status":500},
+                       {"match":{"api":"walletkit","query":{"code":"OK"},"headers":{"X-Break":"yes"}},"status":403}]}
+            """#
+        let mock = try Harness(setup, seeds: ["default": seed])
+        defer { mock.stop() }
+        let boom = try await mock.get("\(challenge)?code=BOOM", headers: Harness.project)
+        #expect(boom.status == 500)
+        #expect(boom.text == #"{"code":null,"error":"Internal server error"}"#)
+        let ok = try await mock.get("\(challenge)?code=OK", headers: Harness.project)
+        #expect(ok.status == 200)
+        #expect(ok.text == #"{"id":"a","code":"OK","expired":false,"completed":false}"#)
+        let broken = try await mock.get(
+            "\(challenge)?code=OK",
+            headers: ["X-WalletKit-Project-ID": "proj_demo", "X-Break": "yes"]
+        )
+        #expect(broken.status == 403)
+        #expect(broken.text == #"{"code":"forbidden","error":"Session challenge belongs to another project"}"#)
+    }
+
     @Test(
         arguments: TestingSetup.allCases,
         [(400, "missing_code"), (401, "missing_project_id"), (403, "forbidden"), (500, "null")]
