@@ -253,7 +253,10 @@ public enum HTTPVersion: Sendable {
 /// routing. A request has one or two, so they are a list searched in order: no hashing, and one
 /// allocation at most.
 public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLiteral {
-    private var fields: [HTTPField] = []
+    // Nearly every route takes one parameter: it is kept inline, so that matching it allocates
+    // no array. `more` holds the second and later ones, in the order they were added.
+    private var first: HTTPField?
+    private var more: [HTTPField] = []
 
     public init() {}
 
@@ -261,16 +264,28 @@ public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLitera
         for (name, value) in elements { self[name] = value }
     }
 
-    public var isEmpty: Bool { fields.isEmpty }
+    public var isEmpty: Bool { first == nil }
 
     public subscript(name: String) -> String? {
-        get { fields.first { $0.name == name }?.value }
+        get {
+            if let first, first.name == name { return first.value }
+            return more.first { $0.name == name }?.value
+        }
         set {
-            let index = fields.firstIndex { $0.name == name }
+            if let current = first, current.name == name {
+                if let newValue {
+                    first?.value = newValue
+                } else {
+                    first = more.isEmpty ? nil : more.removeFirst()
+                }
+                return
+            }
+            let index = more.firstIndex { $0.name == name }
             switch (index, newValue) {
-            case (let index?, let value?): fields[index].value = value
-            case (let index?, nil): fields.remove(at: index)
-            case (nil, let value?): fields.append(HTTPField(name: name, value: value))
+            case (let index?, let value?): more[index].value = value
+            case (let index?, nil): more.remove(at: index)
+            case (nil, let value?):
+                if first == nil { first = HTTPField(name: name, value: value) } else { more.append(HTTPField(name: name, value: value)) }
             case (nil, nil): break
             }
         }
@@ -278,11 +293,12 @@ public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLitera
 
     /// Adds `other`'s values; where both have a name, `other`'s wins.
     public mutating func merge(_ other: PathParameters) {
-        if fields.isEmpty {
+        if isEmpty {
             self = other
             return
         }
-        for field in other.fields { self[field.name] = field.value }
+        if let field = other.first { self[field.name] = field.value }
+        for field in other.more { self[field.name] = field.value }
     }
 }
 
