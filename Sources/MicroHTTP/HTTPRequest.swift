@@ -44,6 +44,17 @@ public struct HTTPRequest: Sendable {
         self.pathParameters = pathParameters
     }
 
+    /// A request read from an engine: every field given at once, none made and then replaced.
+    init(method: String, path: String, query: HTTPFields, headers: HTTPFields, invalidUTF8: Bool) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        body = []
+        pathParameters = PathParameters()
+        self.invalidUTF8 = invalidUTF8
+    }
+
     /// First value of a header, compared case-insensitively as HTTP requires.
     public func header(_ name: String) -> String? {
         headers.first(named: name, caseInsensitive: true)
@@ -257,6 +268,8 @@ public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLitera
     // no array. `more` holds the second and later ones, in the order they were added.
     private var first: HTTPField?
     private var more: [HTTPField] = []
+    /// Kept, so that `isEmpty` does not copy `first` out to test it.
+    public private(set) var count = 0
 
     public init() {}
 
@@ -264,7 +277,7 @@ public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLitera
         for (name, value) in elements { self[name] = value }
     }
 
-    public var isEmpty: Bool { first == nil }
+    public var isEmpty: Bool { count == 0 }
 
     public subscript(name: String) -> String? {
         get {
@@ -277,15 +290,23 @@ public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLitera
                     first?.value = newValue
                 } else {
                     first = more.isEmpty ? nil : more.removeFirst()
+                    count -= 1
                 }
                 return
             }
             let index = more.firstIndex { $0.name == name }
             switch (index, newValue) {
             case (let index?, let value?): more[index].value = value
-            case (let index?, nil): more.remove(at: index)
+            case (let index?, nil):
+                more.remove(at: index)
+                count -= 1
             case (nil, let value?):
-                if first == nil { first = HTTPField(name: name, value: value) } else { more.append(HTTPField(name: name, value: value)) }
+                if count == 0 {
+                    first = HTTPField(name: name, value: value)
+                } else {
+                    more.append(HTTPField(name: name, value: value))
+                }
+                count += 1
             case (nil, nil): break
             }
         }

@@ -403,15 +403,17 @@ private func copyRequest(
     method: UnsafePointer<CChar>?
 ) -> HTTPRequest {
     var invalidUTF8 = false
-    var request = HTTPRequest(
+    let path =
+        url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) } ?? "/"
+    let query = fields(of: connection, kind: .GET_ARGUMENT_KIND, invalidUTF8: &invalidUTF8)
+    let headers = fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8)
+    return HTTPRequest(
         method: method.map(methodText) ?? "GET",
-        path: url.map { decodeText(UnsafeRawBufferPointer(start: $0, count: strlen($0)), invalid: &invalidUTF8) }
-            ?? "/"
+        path: path,
+        query: query,
+        headers: headers,
+        invalidUTF8: invalidUTF8
     )
-    request.query = fields(of: connection, kind: .GET_ARGUMENT_KIND, invalidUTF8: &invalidUTF8)
-    request.headers = fields(of: connection, kind: .HEADER_KIND, invalidUTF8: &invalidUTF8)
-    request.invalidUTF8 = invalidUTF8
-    return request
 }
 
 /// GET and POST (nearly every request) as String literals, which cost no copy.

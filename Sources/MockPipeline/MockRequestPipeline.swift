@@ -167,8 +167,9 @@ package struct MockRequestPipeline: Sendable {
         api: MockedAPI,
         subject: FaultSubject
     ) -> FaultRule? {
-        let gate = state.base.faultGate(for: api)
-        guard gate.admits(code: subject.code, sessionId: subject.sessionId, rpc: subject.rpc) else { return nil }
+        guard state.base.faultGateAdmits(api, code: subject.code, sessionId: subject.sessionId, rpc: subject.rpc) else {
+            return nil
+        }
         return state.takeFault(for: api) { Self.matches($0, request, api: api, subject: subject) }
     }
 

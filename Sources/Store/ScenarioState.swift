@@ -55,6 +55,14 @@ public final class ScenarioBase: Sendable {
         case .zitadel: return zitadelGate
         }
     }
+
+    /// `faultGate(for: api).admits(…)` without copying the gate out.
+    package func faultGateAdmits(_ api: MockedAPI, code: String?, sessionId: String?, rpc: String?) -> Bool {
+        switch api {
+        case .walletKit: return walletKitGate.admits(code: code, sessionId: sessionId, rpc: rpc)
+        case .zitadel: return zitadelGate.admits(code: code, sessionId: sessionId, rpc: rpc)
+        }
+    }
 }
 
 /// The values of a key (`code`, `sessionId`, `rpc`) that every rule of one API names, for each

@@ -134,7 +134,9 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
     /// What fault rules match on a call of `rpc`: the RPC, and what its message names (nothing
     /// more when the message did not decode).
     func faultSubject(rpc: String, message: Request?) -> FaultSubject {
-        var found = message.map(subject) ?? FaultSubject()
+        // Unwrapped in place: `Optional.map` copies the message and the subject once more.
+        guard let message else { return FaultSubject(rpc: rpc) }
+        var found = subject(message)
         found.rpc = rpc
         return found
     }

@@ -27,7 +27,10 @@ enum ZitadelREST {
         return pipeline.run(
             request,
             shape: shape,
-            subject: { fields.faultSubject(rpc: rpc, message: try? decoded.get()) },
+            subject: {
+                guard case .success(let message) = decoded else { return fields.faultSubject(rpc: rpc, message: nil) }
+                return fields.faultSubject(rpc: rpc, message: message)
+            },
             endpoint: { request, state in
                 let reply: Reply
                 do throws(ZitadelError) {

@@ -129,7 +129,10 @@ enum ZitadelRPC {
         var (response, scenario) = pipeline.run(
             request,
             shape: wire.shape,
-            subject: { fields.faultSubject(rpc: rpc, message: (try? decoded.get())?.message) },
+            subject: {
+                guard case .success(let found) = decoded else { return fields.faultSubject(rpc: rpc, message: nil) }
+                return fields.faultSubject(rpc: rpc, message: found.message)
+            },
             deadline: deadline,
             endpoint: { request, state in
                 do throws(ZitadelError) {
