@@ -94,7 +94,9 @@ package struct FaultGate: Sendable {
         func named(_ value: String?, in values: [String]?) -> Bool {
             guard let values else { return true }
             guard let value else { return false }
-            return values.contains(value)
+            // Lengths first: a native String knows its own, and most values differ in it.
+            let length = value.utf8.count
+            return values.contains { $0.utf8.count == length && $0 == value }
         }
         return named(code, in: codes) && named(sessionId, in: sessionIds) && named(rpc, in: rpcs)
     }
