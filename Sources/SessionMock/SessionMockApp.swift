@@ -174,7 +174,8 @@ public final class SessionMockApp: Sendable {
                 headers: [HTTPField(name: "WWW-Authenticate", value: "Bearer")]
             )
         }
-        switch match {
+        // Consumed: its payload moves into the cases instead of being copied out and then destroyed.
+        switch consume match {
         case .handler(let handler, let parameters, _):
             if !parameters.isEmpty { request.pathParameters.merge(parameters) }
             return handler(request)

@@ -129,16 +129,16 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
     var path: [Binding] = []
     var query: [Binding] = []
     var faultKeys: [String] = []
-    var subject: @Sendable (Request) -> FaultSubject = { _ in FaultSubject() }
+    /// What the message names for fault rules' `match.sessionId` and `match.loginName`.
+    var sessionIdOf: (@Sendable (Request) -> String)?
+    var loginNameOf: (@Sendable (Request) -> String?)?
 
     /// What fault rules match on a call of `rpc`: the RPC, and what its message names (nothing
-    /// more when the message did not decode).
+    /// more when the message did not decode). Made in one piece: a subject built up in steps is
+    /// copied and destroyed at each.
     func faultSubject(rpc: String, message: Request?) -> FaultSubject {
-        // Unwrapped in place: `Optional.map` copies the message and the subject once more.
         guard let message else { return FaultSubject(rpc: rpc) }
-        var found = subject(message)
-        found.rpc = rpc
-        return found
+        return FaultSubject(rpc: rpc, sessionId: sessionIdOf?(message), loginName: loginNameOf?(message))
     }
 
     package init() {}
@@ -151,7 +151,7 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
         var fields = Self()
         fields.path = [Binding(names: ["sessionId"], set: set)]
         fields.faultKeys = ["sessionId"]
-        fields.subject = { FaultSubject(sessionId: get($0)) }
+        fields.sessionIdOf = get
         return fields
     }
 
@@ -172,12 +172,7 @@ package struct ZitadelRequestFields<Request: SwiftProtobuf.Message>: Sendable {
     /// The login name of the request's user check (`match.loginName`).
     package func loginName(_ name: @escaping @Sendable (Request) -> String?) -> Self {
         var fields = self
-        let before = subject
-        fields.subject = { request in
-            var subject = before(request)
-            subject.loginName = name(request)
-            return subject
-        }
+        fields.loginNameOf = name
         fields.faultKeys.append("loginName")
         return fields
     }

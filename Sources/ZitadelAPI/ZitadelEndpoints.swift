@@ -41,7 +41,7 @@ package enum ZitadelEndpoints {
             response: Zitadel_Session_V2_GetSessionResponse.self,
             rest: .init(method: "GET", path: "/v2/sessions/{sessionId}", body: nil, successStatus: 200),
             permission: "session.read",
-            fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 })
+            fields: .sessionId(get: { $0.sessionID }, set: { $0.sessionID = $1 })
                 .query(["sessionToken", "session_token"], set: { $0.sessionToken = $1 }),
             handle: ZitadelSessionAPI.getSession
         ),
@@ -52,7 +52,7 @@ package enum ZitadelEndpoints {
             response: Zitadel_Session_V2_CreateSessionResponse.self,
             rest: .init(method: "POST", path: "/v2/sessions", body: "*", successStatus: 201),
             permission: "session.write",
-            fields: ZitadelRequestFields().loginName(\.checkedLoginName),
+            fields: ZitadelRequestFields().loginName { $0.checkedLoginName },
             handle: { request, call throws(ZitadelError) in
                 MessageReply(
                     try ZitadelSessionLifecycle.create(request, authorization: call.authorization, state: call.state)
@@ -78,7 +78,7 @@ package enum ZitadelEndpoints {
             response: Zitadel_Session_V2_SetSessionResponse.self,
             rest: .init(method: "PATCH", path: "/v2/sessions/{sessionId}", body: "*", successStatus: 200),
             permission: "session.write",
-            fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 }).loginName(\.checkedLoginName),
+            fields: .sessionId(get: { $0.sessionID }, set: { $0.sessionID = $1 }).loginName { $0.checkedLoginName },
             handle: { request, call throws(ZitadelError) in
                 MessageReply(
                     try ZitadelSessionLifecycle.set(request, authorization: call.authorization, state: call.state)
@@ -92,7 +92,7 @@ package enum ZitadelEndpoints {
             response: Zitadel_Session_V2_DeleteSessionResponse.self,
             rest: .init(method: "DELETE", path: "/v2/sessions/{sessionId}", body: "*", successStatus: 200),
             permission: "session.delete",
-            fields: .sessionId(get: \.sessionID, set: { $0.sessionID = $1 }),
+            fields: .sessionId(get: { $0.sessionID }, set: { $0.sessionID = $1 }),
             handle: { request, call throws(ZitadelError) in
                 MessageReply(
                     try ZitadelSessionLifecycle.delete(request, authorization: call.authorization, state: call.state)
