@@ -23,16 +23,21 @@ public final class ScenarioBase: Sendable {
         clockStart = seed.clock
         // Each store draws from its own stream, so that what one API issues never shifts the
         // other's ids; every copy starts from these same generators.
-        challenges = SessionChallengeStore(
-            seed: seed.walletKit,
-            random: ScenarioRandom(seed: seed.randomSeed, stream: 1)
+        // A large seed's two big stores are built side by side: each builds its table of keys on
+        // one core.
+        let (walletKit, randomSeed) = (seed.walletKit, seed.randomSeed)
+        (challenges, sessions) = Parallel.both(
+            concurrently: seed.walletKit.sessionChallenges.count >= 4096 && seed.zitadel.sessions.count >= 4096,
+            { SessionChallengeStore(seed: walletKit, random: ScenarioRandom(seed: randomSeed, stream: 1)) },
+            {
+                ZitadelSessionStore(
+                    seed: seed.zitadel,
+                    now: ScenarioClock.startMicros(seed.clock),
+                    random: ScenarioRandom(seed: seed.randomSeed, stream: 3)
+                )
+            }
         )
         logins = WalletKitLoginStore(seed: seed.walletKit, random: ScenarioRandom(seed: seed.randomSeed, stream: 2))
-        sessions = ZitadelSessionStore(
-            seed: seed.zitadel,
-            now: ScenarioClock.startMicros(seed.clock),
-            random: ScenarioRandom(seed: seed.randomSeed, stream: 3)
-        )
         let faults = seed.faults
         self.faults = faults
         let matchers = faults.indices.map { FaultMatcher(index: $0, match: faults[$0].match) }
