@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import JSON
@@ -227,6 +228,40 @@ import Testing
         #expect(String(decoding: last.responseBody, as: UTF8.self) == #"{"session":{"id":"session-number-11999"}}"#)
     }
 
+    /// A seed with thousands of both records builds its two stores side by side: each holds all
+    /// its records, in seed order, and the lone challenge and session read as seeded.
+    @Test func largeStoresBuiltSideBySideHoldEveryRecord() throws {
+        let count = 5_000
+        var seed = SeedDocument()
+        seed.walletKit.sessionChallenges = (0..<count).map { StoreTests.entry("C\($0)") }
+        seed.zitadel.sessions = (0..<count).map { StoreTests.sessionEntry("S\($0)", token: "t\($0)") }
+        let base = ScenarioBase(seed: seed)
+        #expect(base.challenges.all.map(\.challenge.code) == (0..<count).map { "C\($0)" })
+        #expect(base.sessions.all.map(\.id) == (0..<count).map { "S\($0)" })
+        #expect(base.sessions.record(id: "S4999")?.sessionToken == "t4999")
+        var challenges = base.challenges
+        #expect(
+            challenges.poll(code: "C4999", project: "p1", elapsedMicros: 0) == .found(StoreTests.challenge("C4999"))
+        )
+    }
+
+    @Test func bothRunsEachBodyOnceAndReturnsBothResults() {
+        for concurrently in [false, true] {
+            let calls = CallCount()
+            let (first, second) = Parallel.both(
+                concurrently: concurrently,
+                {
+                    calls.value.withLock { $0 += 1 }
+                    return (0..<1000).reduce(0, +)
+                },
+                { "second" }
+            )
+            #expect(first == 499_500)
+            #expect(second == "second")
+            #expect(calls.value.withLock { $0 } == 1)
+        }
+    }
+
     @Test func everyFieldSurvivesTheStoredBody() throws {
         let text =
             #"{"sessionToken":"t","session":{"id":"all","creationDate":"now-5m","changeDate":"2025-03-06T16:42:07+02:00","sequence":"18446744073709551615","factors":{"user":{"verifiedAt":"now","id":"u","loginName":"","displayName":"D \"q\"","organizationId":"o"},"password":{"verifiedAt":"now"},"webAuthN":{"verifiedAt":"now","userVerified":false},"intent":{"verifiedAt":"now"},"totp":{"verifiedAt":"now"},"otpSms":{"verifiedAt":"now"},"otpEmail":{"verifiedAt":"now"},"recoveryCode":{"verifiedAt":"now"}},"metadata":{"b":"","a":"AAEC/w=="},"userAgent":{"fingerprintId":"","header":{"x":{"values":[]},"a":{"values":["1","é"]}}},"expirationDate":"9999-12-31T23:59:59.999999Z"}}"#
@@ -323,4 +358,8 @@ import Testing
         #expect(bare.sessionToken == nil && bare.creatorUserId == "" && bare.checkedUserId == nil)
         #expect(!bare.hasSessionToken("") && bare.isCreated(by: "") && !bare.isChecked(for: ""))
     }
+}
+
+private final class CallCount: Sendable {
+    let value = Mutex(0)
 }
