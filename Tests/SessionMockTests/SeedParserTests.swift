@@ -822,6 +822,27 @@ import Testing
         }
     }
 
+    /// A file of `SeedFiles.largeFileSize` or more is read another way (in parts, into memory of its
+    /// own): its seed is the one its bytes give.
+    @Test func loaderReadsALargeFileAsItsBytes() throws {
+        let entries = (0..<110_000).map {
+            #"{"challenge":{"id":"sc_\#($0)","code":"C-\#($0)","expired":false,"completed":\#($0 % 2 == 0)}}"#
+        }
+        let text = #"{"walletkit":{"sessionChallenges":["# + entries.joined(separator: ",") + "]}}"
+        #expect(text.utf8.count >= SeedFiles.largeFileSize)
+        let folder = try Self.makeFolder(["large.json": text])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let loaded = try #require(
+            try SeedLoader.load(path: (folder as NSString).appendingPathComponent("large.json"))["large"]
+        )
+        let parsed = try SeedParser.parse(Array(text.utf8), file: "large.json")
+        let challenges = loaded.walletKit.sessionChallenges
+        #expect(challenges.count == 110_000)
+        #expect(challenges.map(\.challenge.id) == parsed.walletKit.sessionChallenges.map(\.challenge.id))
+        #expect(challenges.map(\.challenge.completed) == parsed.walletKit.sessionChallenges.map(\.challenge.completed))
+        #expect(challenges.last?.challenge.code == "C-109999")
+    }
+
     @Test func loaderRefusesMissingPathsAndEmptyFolders() throws {
         let folder = try Self.makeFolder(["readme.md": "#"])
         defer { try? FileManager.default.removeItem(atPath: folder) }
