@@ -81,18 +81,26 @@ public struct JSONTape: Sendable {
         }
     }
 
-    public let bytes: [UInt8]
+    public let bytes: Bytes
     package var nodes: [Node]
 
     /// The root value.
     public var root: Int { 0 }
 
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
+        try parse(Bytes(bytes))
+    }
+
+    public static func parse(_ bytes: Bytes) throws(JSONSyntaxError) -> JSONTape {
         try parse(bytes, parts: min(OS.coreCount, bytes.count / ItemRuns.minimumPart))
     }
 
-    /// `parts` above 1: big arrays are parsed in about that many parts at once (`ItemRuns`).
     static func parse(_ bytes: [UInt8], parts: Int) throws(JSONSyntaxError) -> JSONTape {
+        try parse(Bytes(bytes), parts: parts)
+    }
+
+    /// `parts` above 1: big arrays are parsed in about that many parts at once (`ItemRuns`).
+    static func parse(_ bytes: Bytes, parts: Int) throws(JSONSyntaxError) -> JSONTape {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONSyntaxError(line: 1, column: 1, reason: "document larger than 4 GiB")
         }
@@ -265,7 +273,9 @@ public struct JSONTape: Sendable {
     public func numberText(_ node: Int) -> String? {
         let n = nodes[node]
         guard n.kind == .number else { return nil }
-        return String(decoding: bytes[Int(n.start)..<Int(n.link)], as: UTF8.self)
+        return bytes.withUnsafeBufferPointer { bytes in
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.link)]), as: UTF8.self)
+        }
     }
 
     /// The subtree as a `JSONValue` (for the few places that keep JSON as such, e.g. a fault's body).
@@ -283,11 +293,15 @@ public struct JSONTape: Sendable {
 
     private func text(from start: Int, to end: Int, escaped: Bool) -> String {
         // Checked as UTF-8 while parsing, so decoding cannot repair anything here.
-        escaped ? JSONTape.unescape(bytes[start..<end]) : String(decoding: bytes[start..<end], as: UTF8.self)
+        bytes.withUnsafeBufferPointer { bytes in
+            let slice = bytes[start..<end]
+            return escaped
+                ? JSONTape.unescape(slice) : String(decoding: UnsafeBufferPointer(rebasing: slice), as: UTF8.self)
+        }
     }
 
     /// Decodes the escapes of a string already checked by the parser.
-    package static func unescape(_ raw: ArraySlice<UInt8>) -> String {
+    package static func unescape(_ raw: Slice<UnsafeBufferPointer<UInt8>>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var i = raw.startIndex
@@ -330,7 +344,42 @@ public struct JSONTape: Sendable {
 }
 
 extension JSONTape {
-    /// A large tape (or document) is tens of megabytes written once, front to back: with
+    /// The text a tape indexes: an array, or memory that stays valid and unchanged while its owner
+    /// lives (a large seed file mapped, so that its pages are the page cache's: nothing is copied).
+    public struct Bytes: @unchecked Sendable {
+        private enum Storage {
+            case array([UInt8])
+            case memory(UnsafeBufferPointer<UInt8>, owner: AnyObject)
+        }
+        // Unchecked: the memory is only read, and `owner` keeps it while any copy of this lives.
+        private let storage: Storage
+
+        public init(_ bytes: [UInt8]) { storage = .array(bytes) }
+
+        package init(memory: UnsafeBufferPointer<UInt8>, owner: AnyObject) {
+            storage = .memory(memory, owner: owner)
+        }
+
+        public var count: Int {
+            switch storage {
+            case .array(let bytes): return bytes.count
+            case .memory(let memory, _): return memory.count
+            }
+        }
+
+        public func withUnsafeBufferPointer<Result, Failure: Error>(
+            _ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Result
+        ) throws(Failure) -> Result {
+            switch storage {
+            case .array(let bytes): return try bytes.withUnsafeBufferPointer(body)
+            case .memory(let memory, let owner):
+                defer { withExtendedLifetime(owner) {} }
+                return try body(memory)
+            }
+        }
+    }
+
+    /// A large tape is tens of megabytes written once, front to back: with
     /// transparent huge pages that is one page fault per 2 MiB rather than per 4 KiB (a good part
     /// of a large seed's load time was the kernel faulting in fresh pages).
     package static func adviseHugePages(_ memory: UnsafeMutableRawBufferPointer) {
@@ -544,7 +593,8 @@ private struct TapeBuilder {
 
     package func keyText(_ start: UInt32, _ end: UInt32, _ escaped: Bool) -> String {
         let slice = buffer[Int(start)..<Int(end)]
-        return escaped ? JSONTape.unescape(ArraySlice(slice)) : String(decoding: slice, as: UTF8.self)
+        return escaped
+            ? JSONTape.unescape(slice) : String(decoding: UnsafeBufferPointer(rebasing: slice), as: UTF8.self)
     }
 
     package func sameKey(_ member: MemberKey, _ start: UInt32, _ end: UInt32, _ escaped: Bool) -> Bool {

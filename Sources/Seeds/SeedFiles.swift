@@ -42,17 +42,23 @@ package enum SeedFiles {
     /// A whole regular file, read to its end (so `/proc` files and pipes work too); nil when it cannot be
     /// opened or read, or is a folder (like `FileManager.contents(atPath:)`).
     package static func contents(_ path: String) -> [UInt8]? {
-        largeFile(path) ?? OS.readFile(path)
+        OS.readFile(path)
+    }
+
+    /// A seed file's text for the JSON tape; nil as for `contents`. With `mapping`, a large regular
+    /// file is mapped rather than read: only where nothing rewrites it while it is parsed, since a
+    /// mapped file cut shorter meanwhile stops the process (SIGBUS) instead of failing the read.
+    package static func document(_ path: String, mapping: Bool) -> JSONTape.Bytes? {
+        (mapping ? mappedFile(path) : nil) ?? contents(path).map(JSONTape.Bytes.init)
     }
 
     /// Below this, the read is quick whatever the pages.
     static let largeFileSize = 8 << 20
 
-    /// A large regular file read into memory advised to use huge pages (a 100k-record seed is ~90 MB
-    /// of fresh pages), in parts on all the cores: the copy and its page faults are the kernel's
-    /// work, done on the reading thread. Nil for anything else, or when the file changes size while
-    /// read, so that `OS.readFile` reads it as it reads every other file.
-    private static func largeFile(_ path: String) -> [UInt8]? {
+    /// A large regular file mapped read-only: its pages are the page cache's, so nothing is copied
+    /// and no fresh memory is faulted in (a 100k-record seed is ~90 MB). The tape reads it once,
+    /// front to back, on all the cores. Nil for anything else, so that `contents` reads it.
+    private static func mappedFile(_ path: String) -> JSONTape.Bytes? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -61,27 +67,26 @@ package enum SeedFiles {
             return nil
         }
         let size = Int(info.st_size)
-        var complete = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initializedCount in
-            JSONTape.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            let target = ReadTarget(base: buffer.baseAddress!)
-            let parts = Parallel.chunks(count: size, minimumChunk: 4 << 20) { range in
-                var offset = range.lowerBound
-                while offset < range.upperBound {
-                    let count = pread(fd, target.base + offset, range.upperBound - offset, off_t(offset))
-                    if count > 0 {
-                        offset += count
-                    } else if count == 0 || errno != EINTR {
-                        return false
-                    }
-                }
-                return true
-            }
-            var probe: UInt8 = 0
-            complete = parts.allSatisfy { $0 } && pread(fd, &probe, 1, off_t(size)) == 0
-            initializedCount = complete ? size : 0
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != UnsafeMutableRawPointer(bitPattern: -1)
+        else { return nil }
+        // Read once, front to back (in a few parts at once): read ahead, and drop what was read first.
+        _ = madvise(base, size, MADV_SEQUENTIAL)
+        _ = madvise(base, size, MADV_WILLNEED)
+        let memory = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: size)
+        return JSONTape.Bytes(memory: memory, owner: Mapping(base: base, size: size))
+    }
+
+    /// A mapped file, unmapped when the last tape reading it goes away.
+    private final class Mapping {
+        let base: UnsafeMutableRawPointer
+        let size: Int
+
+        init(base: UnsafeMutableRawPointer, size: Int) {
+            self.base = base
+            self.size = size
         }
-        return complete ? bytes : nil
+
+        deinit { munmap(base, size) }
     }
 
     /// The modification time of the path itself, not of a symbolic link's target (`lstat`, like
@@ -94,11 +99,6 @@ package enum SeedFiles {
         #else
         return ModificationTime(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
         #endif
-    }
-
-    /// Where the parts of `largeFile` are read to: each writes its own range.
-    private struct ReadTarget: @unchecked Sendable {
-        let base: UnsafeMutablePointer<UInt8>
     }
 
     package struct ModificationTime: Equatable, Sendable {

@@ -822,8 +822,8 @@ import Testing
         }
     }
 
-    /// A file of `SeedFiles.largeFileSize` or more is read another way (in parts, into memory of its
-    /// own): its seed is the one its bytes give.
+    /// A file of `SeedFiles.largeFileSize` or more is mapped at start-up (`load`) and read on a
+    /// reload (`loadFile`): either way its seed is the one its bytes give.
     @Test func loaderReadsALargeFileAsItsBytes() throws {
         let entries = (0..<110_000).map {
             #"{"challenge":{"id":"sc_\#($0)","code":"C-\#($0)","expired":false,"completed":\#($0 % 2 == 0)}}"#
@@ -841,6 +841,11 @@ import Testing
         #expect(challenges.map(\.challenge.id) == parsed.walletKit.sessionChallenges.map(\.challenge.id))
         #expect(challenges.map(\.challenge.completed) == parsed.walletKit.sessionChallenges.map(\.challenge.completed))
         #expect(challenges.last?.challenge.code == "C-109999")
+        let reloaded = try SeedLoader.loadFile(
+            (folder as NSString).appendingPathComponent("large.json"),
+            vocabulary: SessionMockApp.seedVocabulary
+        )
+        #expect(reloaded.seed.walletKit.sessionChallenges.map(\.challenge.id) == challenges.map(\.challenge.id))
     }
 
     @Test func loaderRefusesMissingPathsAndEmptyFolders() throws {
