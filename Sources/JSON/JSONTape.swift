@@ -2,6 +2,10 @@ import Dispatch
 import Platform
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A JSON document checked and indexed in one pass, without building a tree: each value is one
 /// fixed-size node (kind, byte range, parent, the node after its subtree), and strings stay in the
 /// input until someone asks for them. Seeds of 100,000 records are read this way (a tree of
@@ -24,43 +28,79 @@ public struct JSONTape: Sendable {
         }
     }
 
+    /// 16 bytes: a large seed has millions of nodes, and each byte more is megabytes of fresh pages.
     @usableFromInline package struct Node: Sendable {
-        @usableFromInline var kind: Kind
-        /// A string value holds escapes, so its text must be decoded rather than copied.
-        @usableFromInline var escaped = false
-        /// The member key holds escapes.
-        @usableFromInline var keyEscaped = false
         /// Strings: first byte after the quote; others: first byte of the value.
         @usableFromInline var start: UInt32
-        /// Strings: the closing quote; others: one past the value.
-        @usableFromInline var end: UInt32 = 0
-        /// Index of the first node after this value's subtree.
-        @usableFromInline var next: UInt32 = 0
-        /// Object members: the key's text range (inside the quotes).
+        /// Strings: the closing quote; numbers: one past the value; arrays and objects: the index
+        /// of the first node after the subtree. (A scalar's subtree is itself, so its next node is
+        /// the one after it and needs no field; a container's end is never read.)
+        @usableFromInline var link: UInt32 = 0
+        /// Object members: where the key's text starts (inside the quotes).
         @usableFromInline var keyStart: UInt32
-        @usableFromInline var keyEnd: UInt32
+        /// The key's length in bytes, or `longKey` when it does not fit (its end is found again).
+        @usableFromInline var keyLength: UInt16
+        @usableFromInline var kind: Kind
+        @usableFromInline var flags: UInt8 = 0
+
+        @usableFromInline static let longKey = UInt16.max
+        /// A string value holds escapes, so its text must be decoded rather than copied.
+        @usableFromInline static let escapedFlag: UInt8 = 1
+        /// The member key holds escapes.
+        @usableFromInline static let keyEscapedFlag: UInt8 = 2
 
         init(kind: Kind, keyEscaped: Bool, start: UInt32, keyStart: UInt32, keyEnd: UInt32) {
             self.kind = kind
-            self.keyEscaped = keyEscaped
             self.start = start
             self.keyStart = keyStart
-            self.keyEnd = keyEnd
+            self.keyLength = keyEnd - keyStart < UInt32(Self.longKey) ? UInt16(keyEnd - keyStart) : Self.longKey
+            if keyEscaped { flags = Self.keyEscapedFlag }
+        }
+
+        @inlinable var escaped: Bool { flags & Self.escapedFlag != 0 }
+        @inlinable var keyEscaped: Bool { flags & Self.keyEscapedFlag != 0 }
+        /// Strings and numbers: one past the text (0 for others).
+        @inlinable var end: UInt32 { isContainer ? 0 : link }
+        /// Arrays and objects: the first node after the subtree (0 for a scalar, whose next node is
+        /// the one after it).
+        @inlinable var next: UInt32 { isContainer ? link : 0 }
+        /// One past the key's text, or `UInt32.max` when the key is too long to tell without the text.
+        @inlinable var keyEnd: UInt32 { keyLength == Self.longKey ? UInt32.max : keyStart + UInt32(keyLength) }
+        @inlinable var isContainer: Bool { kind.rawValue >= Kind.array.rawValue }
+
+        /// The first node after the subtree of this node, which is node `me`.
+        @inlinable func next(_ me: Int) -> Int { isContainer ? Int(link) : me + 1 }
+
+        /// One past the key's text in `bytes`.
+        @inlinable func keyEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+            guard keyLength == Self.longKey else { return Int(keyStart) + Int(keyLength) }
+            // The key was checked while parsing: its end is the first quote not escaped.
+            var index = Int(keyStart)
+            while bytes[index] != UInt8(ascii: "\"") { index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1 }
+            return index
         }
     }
 
-    public let bytes: [UInt8]
+    public let bytes: Bytes
     package var nodes: [Node]
 
     /// The root value.
     public var root: Int { 0 }
 
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
+        try parse(Bytes(bytes))
+    }
+
+    public static func parse(_ bytes: Bytes) throws(JSONSyntaxError) -> JSONTape {
         try parse(bytes, parts: min(OS.coreCount, bytes.count / ItemRuns.minimumPart))
     }
 
-    /// `parts` above 1: big arrays are parsed in about that many parts at once (`ItemRuns`).
     static func parse(_ bytes: [UInt8], parts: Int) throws(JSONSyntaxError) -> JSONTape {
+        try parse(Bytes(bytes), parts: parts)
+    }
+
+    /// `parts` above 1: big arrays are parsed in about that many parts at once (`ItemRuns`).
+    static func parse(_ bytes: Bytes, parts: Int) throws(JSONSyntaxError) -> JSONTape {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONSyntaxError(line: 1, column: 1, reason: "document larger than 4 GiB")
         }
@@ -108,28 +148,28 @@ public struct JSONTape: Sendable {
         @inlinable public func kind(_ node: Int) -> Kind { nodes[node].kind }
 
         /// The first node after `node`'s subtree: its next sibling, or one past its parent's last child.
-        @inlinable public func next(_ node: Int) -> Int { Int(nodes[node].next) }
+        @inlinable public func next(_ node: Int) -> Int { nodes[node].next(node) }
 
         /// The text of a string without escapes, as UTF-8 (checked); nil for escaped strings and
         /// other kinds.
         @inlinable public func rawText(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
             let n = nodes[node]
             guard n.kind == .string, !n.escaped else { return nil }
-            return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.end)])
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.link)])
         }
 
         /// The digits of a number as written; nil for other kinds.
         @inlinable public func numberText(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
             let n = nodes[node]
             guard n.kind == .number else { return nil }
-            return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.end)])
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.link)])
         }
 
         /// A member's key as UTF-8, or nil when it holds escapes.
         @inlinable public func rawKey(_ node: Int) -> UnsafeBufferPointer<UInt8>? {
             let n = nodes[node]
             guard !n.keyEscaped else { return nil }
-            return UnsafeBufferPointer(rebasing: bytes[Int(n.keyStart)..<Int(n.keyEnd)])
+            return UnsafeBufferPointer(rebasing: bytes[Int(n.keyStart)..<n.keyEnd(bytes)])
         }
     }
 
@@ -153,8 +193,8 @@ public struct JSONTape: Sendable {
             let isObject = nodes[current].kind == .object
             var child = current + 1
             var position = 0
-            while Int(nodes[child].next) <= node {
-                child = Int(nodes[child].next)
+            while nodes[child].next(child) <= node {
+                child = nodes[child].next(child)
                 position += 1
             }
             steps.append(isObject ? .key(key(child)) : .index(position))
@@ -165,12 +205,12 @@ public struct JSONTape: Sendable {
 
     /// The members of an object, in document order.
     public func members(_ node: Int) -> MemberSequence {
-        MemberSequence(tape: self, first: node + 1, end: Int(nodes[node].next), isEmpty: nodes[node].kind != .object)
+        MemberSequence(tape: self, first: node + 1, end: nodes[node].next(node), isEmpty: nodes[node].kind != .object)
     }
 
     /// The items of an array, in order.
     public func items(_ node: Int) -> MemberSequence {
-        MemberSequence(tape: self, first: node + 1, end: Int(nodes[node].next), isEmpty: nodes[node].kind != .array)
+        MemberSequence(tape: self, first: node + 1, end: nodes[node].next(node), isEmpty: nodes[node].kind != .array)
     }
 
     public struct MemberSequence: Sequence, IteratorProtocol {
@@ -186,7 +226,7 @@ public struct JSONTape: Sendable {
 
         public mutating func next() -> Int? {
             guard current < end else { return nil }
-            defer { current = Int(tape.nodes[current].next) }
+            defer { current = tape.nodes[current].next(current) }
             return current
         }
     }
@@ -194,7 +234,7 @@ public struct JSONTape: Sendable {
     /// The key of an object member.
     public func key(_ node: Int) -> String {
         let n = nodes[node]
-        return text(from: Int(n.keyStart), to: Int(n.keyEnd), escaped: n.keyEscaped)
+        return text(from: Int(n.keyStart), to: keyEnd(n), escaped: n.keyEscaped)
     }
 
     /// Whether a member's key is exactly the `count` bytes at `offset` in `pool` (compared on the
@@ -204,7 +244,7 @@ public struct JSONTape: Sendable {
         let n = nodes[node]
         if n.keyEscaped { return key(node).utf8.elementsEqual(pool[offset..<offset + count]) }
         let start = Int(n.keyStart)
-        guard Int(n.keyEnd) - start == count else { return false }
+        guard keyEnd(n) - start == count else { return false }
         return bytes.withUnsafeBufferPointer { key in
             pool.withUnsafeBufferPointer { spelling in
                 for index in 0..<count where key[start + index] != spelling[offset + index] { return false }
@@ -218,6 +258,10 @@ public struct JSONTape: Sendable {
         keyEquals(node, pool: utf8, offset: 0, count: utf8.count)
     }
 
+    private func keyEnd(_ n: Node) -> Int {
+        bytes.withUnsafeBufferPointer { n.keyEnd($0) }
+    }
+
     /// The text of a string value (nil for other kinds).
     public func string(_ node: Int) -> String? {
         let n = nodes[node]
@@ -229,7 +273,9 @@ public struct JSONTape: Sendable {
     public func numberText(_ node: Int) -> String? {
         let n = nodes[node]
         guard n.kind == .number else { return nil }
-        return String(decoding: bytes[Int(n.start)..<Int(n.end)], as: UTF8.self)
+        return bytes.withUnsafeBufferPointer { bytes in
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.link)]), as: UTF8.self)
+        }
     }
 
     /// The subtree as a `JSONValue` (for the few places that keep JSON as such, e.g. a fault's body).
@@ -247,11 +293,15 @@ public struct JSONTape: Sendable {
 
     private func text(from start: Int, to end: Int, escaped: Bool) -> String {
         // Checked as UTF-8 while parsing, so decoding cannot repair anything here.
-        escaped ? JSONTape.unescape(bytes[start..<end]) : String(decoding: bytes[start..<end], as: UTF8.self)
+        bytes.withUnsafeBufferPointer { bytes in
+            let slice = bytes[start..<end]
+            return escaped
+                ? JSONTape.unescape(slice) : String(decoding: UnsafeBufferPointer(rebasing: slice), as: UTF8.self)
+        }
     }
 
     /// Decodes the escapes of a string already checked by the parser.
-    package static func unescape(_ raw: ArraySlice<UInt8>) -> String {
+    package static func unescape(_ raw: Slice<UnsafeBufferPointer<UInt8>>) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var i = raw.startIndex
@@ -293,6 +343,58 @@ public struct JSONTape: Sendable {
     }
 }
 
+extension JSONTape {
+    /// The text a tape indexes: an array, or memory that stays valid and unchanged while its owner
+    /// lives (a large seed file mapped, so that its pages are the page cache's: nothing is copied).
+    public struct Bytes: @unchecked Sendable {
+        private enum Storage {
+            case array([UInt8])
+            case memory(UnsafeBufferPointer<UInt8>, owner: AnyObject)
+        }
+        // Unchecked: the memory is only read, and `owner` keeps it while any copy of this lives.
+        private let storage: Storage
+
+        public init(_ bytes: [UInt8]) { storage = .array(bytes) }
+
+        package init(memory: UnsafeBufferPointer<UInt8>, owner: AnyObject) {
+            storage = .memory(memory, owner: owner)
+        }
+
+        public var count: Int {
+            switch storage {
+            case .array(let bytes): return bytes.count
+            case .memory(let memory, _): return memory.count
+            }
+        }
+
+        public func withUnsafeBufferPointer<Result, Failure: Error>(
+            _ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> Result
+        ) throws(Failure) -> Result {
+            switch storage {
+            case .array(let bytes): return try bytes.withUnsafeBufferPointer(body)
+            case .memory(let memory, let owner):
+                defer { withExtendedLifetime(owner) {} }
+                return try body(memory)
+            }
+        }
+    }
+
+    /// A large tape is tens of megabytes written once, front to back: with
+    /// transparent huge pages that is one page fault per 2 MiB rather than per 4 KiB (a good part
+    /// of a large seed's load time was the kernel faulting in fresh pages).
+    package static func adviseHugePages(_ memory: UnsafeMutableRawBufferPointer) {
+        #if canImport(Glibc)
+        let hugePage = 2 << 20
+        guard let base = memory.baseAddress, memory.count >= 2 * hugePage else { return }
+        let first = (Int(bitPattern: base) + hugePage - 1) & ~(hugePage - 1)
+        let last = (Int(bitPattern: base) + memory.count) & ~(hugePage - 1)
+        guard last > first else { return }
+        // Only advice: where the kernel has no huge pages to give, pages stay small.
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_HUGEPAGE)
+        #endif
+    }
+}
+
 /// The single pass behind `JSONTape.parse`: a strict RFC 8259 reader (duplicate keys refused,
 /// strings checked as UTF-8, nesting limited) that appends one node per value.
 private struct TapeBuilder {
@@ -323,7 +425,10 @@ private struct TapeBuilder {
         nextRunStart = runs?.start(atOrAfter: 0) ?? Int.max
         // Generous (one node per 12 bytes; typical seed JSON has one per 25): pages of the
         // reserve that are never written cost nothing, while growing would copy every node.
-        nodes.reserveCapacity((byteCount ?? buffer.count) / 12 + 4)
+        nodes = [JSONTape.Node](unsafeUninitializedCapacity: (byteCount ?? buffer.count) / 12 + 4) { nodes, count in
+            count = 0
+            JSONTape.adviseHugePages(UnsafeMutableRawBufferPointer(nodes))
+        }
     }
 
     package mutating func document() throws(JSONSyntaxError) {
@@ -387,8 +492,8 @@ private struct TapeBuilder {
             node.kind = .string
             let (start, end, escaped) = try string()
             node.start = start
-            node.escaped = escaped
-            node.end = end
+            if escaped { node.flags |= JSONTape.Node.escapedFlag }
+            node.link = end
         case UInt8(ascii: "t"):
             try literal("true")
             node.kind = .true
@@ -404,19 +509,14 @@ private struct TapeBuilder {
         default: throw error("unexpected character '\(Unicode.Scalar(buffer[index]))'")
         }
         // A scalar is complete before it is stored.
-        if node.kind != .string { node.end = UInt32(index) }
-        node.next = UInt32(me + 1)
+        if node.kind != .string { node.link = UInt32(index) }
         nodes.append(node)
     }
 
-    /// Sets the end of a container whose contents were just read, in one write.
+    /// Links a container whose contents were just read to the node after them.
     private mutating func closeContainer(_ me: Int) {
-        let end = UInt32(index)
         let next = UInt32(nodes.count)
-        nodes.withUnsafeMutableBufferPointer { nodes in
-            nodes[me].end = end
-            nodes[me].next = next
-        }
+        nodes.withUnsafeMutableBufferPointer { nodes in nodes[me].link = next }
     }
 
     package mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
@@ -493,7 +593,8 @@ private struct TapeBuilder {
 
     package func keyText(_ start: UInt32, _ end: UInt32, _ escaped: Bool) -> String {
         let slice = buffer[Int(start)..<Int(end)]
-        return escaped ? JSONTape.unescape(ArraySlice(slice)) : String(decoding: slice, as: UTF8.self)
+        return escaped
+            ? JSONTape.unescape(slice) : String(decoding: UnsafeBufferPointer(rebasing: slice), as: UTF8.self)
     }
 
     package func sameKey(_ member: MemberKey, _ start: UInt32, _ end: UInt32, _ escaped: Bool) -> Bool {
@@ -554,7 +655,7 @@ private struct TapeBuilder {
         let base = nodes.count
         nodes.append(contentsOf: run.nodes)
         nodes.withUnsafeMutableBufferPointer { all in
-            for node in base..<all.count { all[node].next += UInt32(base) }
+            for node in base..<all.count where all[node].isContainer { all[node].link += UInt32(base) }
         }
         index = run.end
         nextRunStart = runs.start(atOrAfter: index)

@@ -1,12 +1,14 @@
 /// Reads seed files: one file is one scenario named after it; a folder is every `*.json` in it
-/// (JSON Schema files, `*.schema.json`, are skipped).
+/// (JSON Schema files, `*.schema.json`, are skipped). `load` reads them once, at start-up, and maps
+/// a large one; `loadFile` alone (the watcher's reload, which runs while the file may be rewritten)
+/// reads it unless told to map it (`SeedFiles.document`).
 public enum SeedLoader {
     public static func load(path: String, vocabulary: SeedVocabulary) throws(SeedError) -> [String: SeedDocument] {
         guard let isDirectory = SeedFiles.isDirectory(path) else {
             throw SeedError(file: path, reason: "no such file or folder")
         }
         guard isDirectory else {
-            let (name, seed) = try loadFile(path, vocabulary: vocabulary)
+            let (name, seed) = try loadFile(path, vocabulary: vocabulary, mapping: true)
             return [name: seed]
         }
         let files: [String]
@@ -21,7 +23,11 @@ public enum SeedLoader {
         var issues: [SeedIssue] = []
         for file in files {
             do {
-                let (name, seed) = try loadFile(SeedFiles.appendingPathComponent(path, file), vocabulary: vocabulary)
+                let (name, seed) = try loadFile(
+                    SeedFiles.appendingPathComponent(path, file),
+                    vocabulary: vocabulary,
+                    mapping: true
+                )
                 seeds[name] = seed
             } catch {
                 issues += error.issues
@@ -33,9 +39,10 @@ public enum SeedLoader {
 
     public static func loadFile(
         _ path: String,
-        vocabulary: SeedVocabulary
+        vocabulary: SeedVocabulary,
+        mapping: Bool = false
     ) throws(SeedError) -> (name: String, seed: SeedDocument) {
-        guard let bytes = SeedFiles.contents(path) else {
+        guard let bytes = SeedFiles.document(path, mapping: mapping) else {
             throw SeedError(file: path, reason: "cannot read file")
         }
         let name = scenarioName(forFile: path)

@@ -41,6 +41,14 @@ public struct SeedParser: Sendable {
         file: String,
         vocabulary: SeedVocabulary
     ) throws(SeedError) -> SeedDocument {
+        try parse(JSONTape.Bytes(bytes), file: file, vocabulary: vocabulary)
+    }
+
+    public static func parse(
+        _ bytes: JSONTape.Bytes,
+        file: String,
+        vocabulary: SeedVocabulary
+    ) throws(SeedError) -> SeedDocument {
         var parser = try SeedParser(bytes: bytes, file: file, vocabulary: vocabulary)
         let tape = parser.tape
         let document = tape.withView { view in
@@ -110,6 +118,10 @@ public struct SeedParser: Sendable {
     }
 
     private init(bytes: [UInt8], file: String, vocabulary: SeedVocabulary) throws(SeedError) {
+        try self.init(bytes: JSONTape.Bytes(bytes), file: file, vocabulary: vocabulary)
+    }
+
+    private init(bytes: JSONTape.Bytes, file: String, vocabulary: SeedVocabulary) throws(SeedError) {
         self.file = file
         self.vocabulary = vocabulary
         do {

@@ -56,6 +56,27 @@ import Testing
         Self.expectSameInParts("[\(tricky)]")
     }
 
+    /// A node keeps a key's length in 16 bits; a longer key's end is found in the text.
+    @Test func keysLongerThanANodeTellsAreReadWhole() throws {
+        let long = String(repeating: "k", count: 70_000)
+        let escaped = String(repeating: #"a\"\\"#, count: 20_000)
+        let text = #"{"\#(long)":1,"\#(escaped)":"v","s":"x"}"#
+        let tape = try JSONTape.parse(Array(text.utf8))
+        let members = Array(tape.members(tape.root))
+        #expect(members.count == 3)
+        #expect(tape.key(members[0]) == long)
+        #expect(tape.key(members[1]) == String(repeating: #"a"\"#, count: 20_000))
+        #expect(tape.key(members[2]) == "s")
+        #expect(tape.keyEquals(members[0], Array(long.utf8)))
+        #expect(!tape.keyEquals(members[0], Array(long.dropLast().utf8)))
+        tape.withView { view in
+            #expect(view.rawKey(members[0]).map { Array($0) } == Array(long.utf8))
+            #expect(view.rawKey(members[1]) == nil)
+            #expect(view.next(members[0]) == members[1])
+        }
+        #expect(throws: JSONSyntaxError.self) { try JSONTape.parse(Array(#"{"\#(long)":1,"\#(long)":2}"#.utf8)) }
+    }
+
     @Test func errorsInAnyPartAreTheSinglePasss() {
         var broken = (0..<4000).map { #"{"id":"s\#($0)","v":[1,2,3]}"# }
         for (index, damage) in [(3999, #"{"id":"x","v":[1,2,]}"#), (2500, #"{"id":"x","id":1}"#), (10, #"{"id":tru}"#)]

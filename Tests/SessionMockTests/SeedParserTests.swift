@@ -822,6 +822,36 @@ import Testing
         }
     }
 
+    /// A file of `SeedFiles.largeFileSize` or more is mapped at start-up (`load`) and read on a
+    /// reload (`loadFile`): either way its seed is the one its bytes give.
+    @Test func loaderReadsALargeFileAsItsBytes() throws {
+        // Few entries, made large by whitespace (a quick parse), and items still cut as `},{` so that
+        // the tape reads it in parts too.
+        let padding = String(repeating: " ", count: 9_000)
+        let entries = (0..<1_000).map {
+            #"{"challenge":{"id":"sc_\#($0)","code":"C-\#($0)","expired":false,"completed":\#($0 % 2 == 0)}"#
+                + padding + "}"
+        }
+        let text = #"{"walletkit":{"sessionChallenges":["# + entries.joined(separator: ",") + "]}}"
+        #expect(text.utf8.count >= SeedFiles.largeFileSize)
+        let folder = try Self.makeFolder(["large.json": text])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let loaded = try #require(
+            try SeedLoader.load(path: (folder as NSString).appendingPathComponent("large.json"))["large"]
+        )
+        let parsed = try SeedParser.parse(Array(text.utf8), file: "large.json")
+        let challenges = loaded.walletKit.sessionChallenges
+        #expect(challenges.count == 1_000)
+        #expect(challenges.map(\.challenge.id) == parsed.walletKit.sessionChallenges.map(\.challenge.id))
+        #expect(challenges.map(\.challenge.completed) == parsed.walletKit.sessionChallenges.map(\.challenge.completed))
+        #expect(challenges.last?.challenge.code == "C-999")
+        let reloaded = try SeedLoader.loadFile(
+            (folder as NSString).appendingPathComponent("large.json"),
+            vocabulary: SessionMockApp.seedVocabulary
+        )
+        #expect(reloaded.seed.walletKit.sessionChallenges.map(\.challenge.id) == challenges.map(\.challenge.id))
+    }
+
     @Test func loaderRefusesMissingPathsAndEmptyFolders() throws {
         let folder = try Self.makeFolder(["readme.md": "#"])
         defer { try? FileManager.default.removeItem(atPath: folder) }
