@@ -313,11 +313,19 @@ public struct PathParameters: Sendable, Equatable, ExpressibleByDictionaryLitera
     }
 
     /// Adds `other`'s values; where both have a name, `other`'s wins.
+    // Inlinable: the router's parameters nearly always go into a request that has none, and the
+    // caller (in another module) then moves them in without a call.
+    @inlinable
     public mutating func merge(_ other: PathParameters) {
         if isEmpty {
             self = other
             return
         }
+        add(other)
+    }
+
+    @usableFromInline
+    mutating func add(_ other: PathParameters) {
         if let field = other.first { self[field.name] = field.value }
         for field in other.more { self[field.name] = field.value }
     }

@@ -177,14 +177,7 @@ public final class SessionMockApp: Sendable {
         // Consumed: its payload moves into the cases instead of being copied out and then destroyed.
         switch consume match {
         case .handler(let handler, let parameters, _):
-            if !parameters.isEmpty {
-                // Nearly always the request has none yet: the match's are moved in, not merged.
-                if request.pathParameters.isEmpty {
-                    request.pathParameters = parameters
-                } else {
-                    request.pathParameters.merge(parameters)
-                }
-            }
+            if !parameters.isEmpty { request.pathParameters.merge(parameters) }
             return handler(request)
         case .methodNotAllowed(let allowed, let errors):
             var response = errors.response(to: .methodNotAllowed(allowed: allowed), for: request)
